@@ -1,0 +1,59 @@
+#include "kiosk/cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "kiosk/core/result.hpp"
+
+namespace kiosk::cli {
+namespace {
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("KIOSK_DATA"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/showroom-kiosk";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/showroom-kiosk";
+  return "./data";
+}
+
+}  // namespace
+
+// Weak defaults so that an area not yet built in simply adds no subcommands.
+[[gnu::weak]] void RegisterScanCommands(CLI::App&, Context&) {}
+[[gnu::weak]] void RegisterSyncCommands(CLI::App&, Context&) {}
+[[gnu::weak]] void RegisterDeviceCommands(CLI::App&, Context&) {}
+[[gnu::weak]] void RegisterCoreCommands(CLI::App&, Context&) {}
+
+int Main(int argc, char** argv) {
+  Context ctx;
+  ctx.data_dir = DefaultDataDir();
+  CLI::App app{"Showroom Kiosk: demo equipment, loyalty and sell-out at the reseller's showroom"};
+  app.set_version_flag("--version", std::string("kiosk ") + KIOSK_VERSION);
+  app.add_option("--data", ctx.data_dir, "Data folder (default: $KIOSK_DATA or the XDG data folder)");
+  app.add_flag("--json", ctx.json, "Machine-readable JSON output");
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+
+  RegisterCoreCommands(app, ctx);
+  RegisterScanCommands(app, ctx);
+  RegisterSyncCommands(app, ctx);
+  RegisterDeviceCommands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 3;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+    return 0;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace kiosk::cli

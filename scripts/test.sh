@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite. Used by .ci/run.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+preset=dev
+[[ "${CI:-}" == "true" ]] && preset=ci
+"$here/scripts/setup.sh" "$preset"
+echo "==> Running tests ($preset)"
+cd "$here/build/$preset"
+ctest --output-on-failure -j "$(nproc)" --timeout 600
