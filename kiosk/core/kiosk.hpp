@@ -1,0 +1,228 @@
+#pragma once
+// Kiosk: the core services of one kiosk over its data folder. The touchscreen and the CLI are two
+// faces over this one class. Every action is one SQLite transaction holding the journal event and
+// the local state change. Not thread-safe: one thread at a time (the UI runs it on its worker).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kiosk/core/clock.hpp"
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/journal.hpp"
+#include "kiosk/core/result.hpp"
+
+namespace kiosk {
+
+namespace storage { class Db; }
+
+// Files of a data folder.
+struct DataPaths {
+  std::filesystem::path dir;
+  std::filesystem::path Db() const { return dir / "kiosk.db"; }
+  std::filesystem::path Key() const { return dir / "kiosk.key"; }        // journal key, 0600
+  std::filesystem::path Config() const { return dir / "kiosk.json"; }    // local settings
+};
+
+struct InitOptions {
+  std::filesystem::path data_dir;
+  std::string kiosk_id;              // default: "KIOSK-" + 8 hex of random
+  std::optional<std::filesystem::path> reference_file;  // --demo loads assets/demo/showroom.json
+};
+
+struct OpenOptions {
+  std::filesystem::path data_dir;
+  const Clock* clock = nullptr;      // default: SystemClock()
+  bool read_only = false;            // salvage mode: reads work, every action is refused
+};
+
+// ---- What a scan resolves to -------------------------------------------------------------
+enum class EntityKind { PartnerCard, Badge, Device, Model, Unknown };
+
+struct ScanResolution {
+  EntityKind kind = EntityKind::Unknown;
+  std::string key;        // card number, badge code, asset tag or GTIN
+  std::string label;      // a short line for the banner: "Tulostin Oy (Gold)", "DEMO-00017 C4500"
+  nlohmann::json fields;  // parsed barcode fields (symbology, gtin, serial, ...)
+};
+
+// ---- View data the screens and the CLI print ------------------------------------------------
+struct PartnerView {
+  Partner partner;
+  std::string card_number;  // the card scanned, or empty
+  CardStatus card_status = CardStatus::Active;
+  Balance balance;          // as of the last reference version
+  int64_t held_points = 0;       // by this kiosk's unsynced redemptions
+  int64_t available_points = 0;  // balance.available - held_points
+  int unsynced_redemptions = 0;  // this sync period
+  int open_demo_orders = 0;
+  int open_order_quota = 0;      // sum over models is not meaningful: quota is per model; this is the tier's largest
+  std::vector<nlohmann::json> recent_outcomes;  // central verdicts not yet shown (issue 5)
+};
+
+struct DeviceHistoryEntry {
+  int64_t seq = 0;
+  std::string type;
+  std::string wall_time;
+  std::string actor;
+  std::string summary;
+};
+
+struct DeviceView {
+  Device device;
+  DemoModel model;
+  std::string custodian_name;  // rep's name when checked out
+  bool overdue = false;
+  std::vector<std::string> kit_members;  // asset tags, including this one, when in a kit
+  std::vector<DeviceHistoryEntry> history;  // newest first
+};
+
+struct RewardView {
+  Reward reward;
+  bool affordable = true;
+  std::string why_not;  // empty when it can be redeemed now
+};
+
+struct StatusView {
+  std::string kiosk_id;
+  int64_t journal_events = 0;
+  int64_t last_seq = 0;
+  std::string last_hash;
+  int64_t reference_version = 0;
+  std::string last_sync;   // UTC, empty if never
+  int64_t hours_since_sync = -1;  // -1 if never
+  bool stale = false;
+  int64_t pending_events = 0;     // not yet acknowledged by the central
+  std::string oldest_pending;     // wall_time of the oldest unacknowledged event
+  std::string last_sync_error;
+  int partners = 0, cards = 0, badges = 0, models = 0, devices = 0, rewards = 0;
+  int devices_out = 0, devices_overdue = 0;
+  bool read_only = false;
+  std::string database_health;    // "ok" or what quick_check said
+};
+
+// ---- Action requests and receipts -------------------------------------------------------------
+struct Receipt {
+  int64_t seq = 0;
+  std::string event_id;
+  std::string type;
+  std::string message;                // "2 units checked out to Jan Kowalski, due 2026-12-08"
+  std::vector<std::string> warnings;  // soft limits crossed etc.
+  nlohmann::json payload;
+};
+
+struct CheckoutRequest {
+  std::vector<std::string> codes;  // asset tags or GS1 texts
+  std::string rep_badge;
+  std::string due_date;            // YYYY-MM-DD; empty: today + default_loan_days
+  std::string purpose;             // "Customer demo at ..."
+  std::string signature_svg;       // optional: the signature drawn on screen, as an SVG path
+};
+struct CheckinRequest {
+  std::vector<std::string> codes;
+  std::string by_badge;
+  std::string condition = "ok";    // "ok", "damaged: ...", free text
+};
+struct AuditRequest {
+  std::vector<std::string> codes;
+  std::string by_badge;
+};
+struct DemoOrderRequest {
+  std::string partner_card;        // card number or partner id
+  std::string model_gtin;
+  int qty = 1;
+  std::string by_badge;
+};
+struct RedeemRequest {
+  std::string partner_card;
+  std::string reward_id;
+  int qty = 1;
+  std::string by_badge;
+};
+struct SelloutRequest {
+  std::string partner_card;
+  std::vector<std::string> codes;  // GS1 texts (GTIN + serial) or asset tags
+  std::string by_badge;
+};
+struct DealRequest {
+  std::string partner_card;
+  std::string customer;
+  std::string product;
+  double value = 0;                // expected value, EUR
+  std::string close_date;          // YYYY-MM-DD
+  std::string by_badge;
+};
+
+struct VerifyReport {
+  int64_t events = 0;
+  bool ok = true;
+  int64_t first_bad_seq = 0;
+  std::string problem;
+};
+
+struct LoadReport {
+  int64_t version = 0;
+  bool full = true;
+  int partners = 0, cards = 0, badges = 0, models = 0, devices = 0, rewards = 0, balances = 0;
+};
+
+class Kiosk {
+ public:
+  // Creates a data folder: key file (0600), database, optional reference data. Refuses to touch
+  // an existing database.
+  static Result<std::string> Init(const InitOptions& options);  // returns the kiosk id
+  // Opens a data folder. An unreadable key, a database newer than this build or a corrupted file
+  // is an error that says what is wrong and how to recover.
+  static Result<std::unique_ptr<Kiosk>> Open(const OpenOptions& options);
+  ~Kiosk();
+  Kiosk(const Kiosk&) = delete;
+  Kiosk& operator=(const Kiosk&) = delete;
+
+  const std::string& KioskId() const;
+  const DataPaths& Paths() const;
+  const Clock& GetClock() const;
+  storage::Db& Database();  // for sync and tests; prefer the services below
+
+  // ---- Queries ----
+  StatusView Status();
+  Settings CurrentSettings();
+  Result<ScanResolution> Resolve(std::string_view scanned);
+  Result<Badge> FindBadge(std::string_view code);
+  Result<PartnerView> GetPartner(std::string_view card_or_id);
+  Result<DeviceView> GetDevice(std::string_view code);
+  std::vector<DeviceView> Overdue();
+  std::vector<RewardView> Rewards(std::string_view partner_card);  // empty card: no affordability
+  std::vector<DemoModel> Models();
+  Result<std::vector<Event>> Journal(int64_t since_seq, int64_t limit);
+
+  // ---- People ----
+  Result<Badge> SignIn(std::string_view badge_code);
+  // Admin unlock: refused for 5 minutes after 5 wrong PINs in a row (kept across restarts).
+  Result<Badge> UnlockAdmin(std::string_view badge_code, std::string_view pin);
+
+  // ---- Actions: each is one journal event + its state change, in one transaction ----
+  Result<Receipt> Checkout(const CheckoutRequest& r);
+  Result<Receipt> Checkin(const CheckinRequest& r);
+  Result<Receipt> Audit(const AuditRequest& r);
+  Result<Receipt> OrderDemo(const DemoOrderRequest& r);
+  Result<Receipt> Redeem(const RedeemRequest& r);
+  Result<Receipt> ReportSellout(const SelloutRequest& r);
+  Result<Receipt> RegisterDeal(const DealRequest& r);
+
+  // ---- Integrity and reference data ----
+  Result<VerifyReport> Verify();
+  Result<LoadReport> LoadReference(std::string_view json_text);
+
+ private:
+  struct Impl;
+  explicit Kiosk(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace kiosk
