@@ -42,8 +42,35 @@ struct JournalKey {
 
 std::string ComputeEventHash(const JournalKey& key, const Event& e);  // 64 hex
 
-// Checks one event against its predecessor's hash (or the genesis) and its own HMAC.
-// Returns an Integrity error whose message names the seq and what is wrong.
+// Hashes many events with one key (append and verify paths): reuses the HMAC context.
+class EventHasher {
+ public:
+  explicit EventHasher(const JournalKey& key);
+  ~EventHasher();
+  EventHasher(const EventHasher&) = delete;
+  EventHasher& operator=(const EventHasher&) = delete;
+  std::string Hash(const Event& e);
+  // Checks one event against its expected seq and predecessor hash (or the genesis) and its own
+  // HMAC. The Integrity error's message names the seq and what is wrong.
+  Status Verify(const Event& e, int64_t expected_seq, std::string_view expected_prev_hash);
+
+ private:
+  struct State;
+  State* m_state;
+  std::string m_buffer;
+};
+
+// The key file: 64 hex digits and a newline, mode 0600, created by `kiosk init`.
+Status CreateKeyFile(const std::string& path, JournalKey& out);
+Status WriteKeyFile(const std::string& path, const JournalKey& key);  // for enrolment re-keying
+// Refuses a missing, malformed or group/world-accessible key file with a message that says how
+// to fix it.
+Result<JournalKey> LoadKeyFile(const std::string& path);
+
+// A new UUIDv7 (RFC 9562): 48-bit Unix ms, then random bits; monotonic within this process.
+std::string NewUuidV7(int64_t unix_ms);
+
+// One-shot form of EventHasher::Verify.
 Status VerifyLink(const JournalKey& key, const Event& e, int64_t expected_seq,
                   std::string_view expected_prev_hash);
 

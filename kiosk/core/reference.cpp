@@ -1,0 +1,421 @@
+#include "kiosk/core/reference.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+namespace kiosk {
+namespace {
+
+using nlohmann::json;
+
+// A validation walk: each accessor records the first problem with its JSON path.
+class Walker {
+ public:
+  bool failed() const { return !m_error.empty(); }
+  const std::string& error() const { return m_error; }
+  void Fail(const std::string& path, const std::string& what) {
+    if (m_error.empty()) m_error = (path.empty() ? "/" : path) + ": " + what;
+  }
+
+  const json* Field(const json& obj, const std::string& path, const char* name, bool required) {
+    auto it = obj.find(name);
+    if (it == obj.end() || it->is_null()) {
+      if (required) Fail(path + "/" + name, "required field is missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+  std::string Text(const json& obj, const std::string& path, const char* name, bool required = true,
+                   std::string def = "") {
+    const json* v = Field(obj, path, name, required);
+    if (!v) return def;
+    if (!v->is_string()) {
+      Fail(path + "/" + name, "expected a string");
+      return def;
+    }
+    return v->get<std::string>();
+  }
+  int64_t Int(const json& obj, const std::string& path, const char* name, bool required = true, int64_t def = 0,
+              int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
+    const json* v = Field(obj, path, name, required);
+    if (!v) return def;
+    if (!v->is_number_integer()) {
+      Fail(path + "/" + name, "expected a whole number");
+      return def;
+    }
+    int64_t x = v->get<int64_t>();
+    if (x < min || x > max) {
+      Fail(path + "/" + name, "value " + std::to_string(x) + " is out of range [" + std::to_string(min) + ", " +
+                                  std::to_string(max) + "]");
+      return def;
+    }
+    return x;
+  }
+  double Number(const json& obj, const std::string& path, const char* name, bool required = true) {
+    const json* v = Field(obj, path, name, required);
+    if (!v) return 0;
+    if (!v->is_number()) {
+      Fail(path + "/" + name, "expected a number");
+      return 0;
+    }
+    return v->get<double>();
+  }
+  bool Bool(const json& obj, const std::string& path, const char* name, bool def) {
+    const json* v = Field(obj, path, name, false);
+    if (!v) return def;
+    if (!v->is_boolean()) {
+      Fail(path + "/" + name, "expected true or false");
+      return def;
+    }
+    return v->get<bool>();
+  }
+  template <typename E, typename ParseFn>
+  E Enum(const json& obj, const std::string& path, const char* name, ParseFn parse, const char* allowed, E def) {
+    std::string s = Text(obj, path, name, true);
+    if (failed()) return def;
+    auto v = parse(s);
+    if (!v) {
+      Fail(path + "/" + name, "'" + s + "' is not one of: " + allowed);
+      return def;
+    }
+    return *v;
+  }
+
+ private:
+  std::string m_error;
+};
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+bool Gs1CheckDigitOk(std::string_view d) {
+  if (!AllDigits(d) || d.size() < 2) return false;
+  int sum = 0;
+  // Weights 3,1,3,1... from the digit left of the check digit.
+  for (size_t i = 0; i + 1 < d.size(); ++i) {
+    int digit = d[d.size() - 2 - i] - '0';
+    sum += digit * (i % 2 == 0 ? 3 : 1);
+  }
+  return (10 - sum % 10) % 10 == d.back() - '0';
+}
+
+bool LuhnOk(std::string_view d) {
+  if (!AllDigits(d) || d.size() < 2) return false;
+  int sum = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    int digit = d[d.size() - 1 - i] - '0';
+    if (i % 2 == 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 == 0;
+}
+
+Result<ReferenceDoc> ParseReference(std::string_view json_text) {
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte offset; turn it into line and column for a person.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < e.byte && i < json_text.size(); ++i) {
+      if (json_text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return MakeError(ErrorKind::Usage, "reference.syntax",
+                     "line " + std::to_string(line) + ", column " + std::to_string(col) +
+                         ": not valid JSON (" + e.what() + ")");
+  }
+  Walker w;
+  ReferenceDoc doc;
+  if (!root.is_object()) return MakeError(ErrorKind::Usage, "reference.invalid", "/: expected a JSON object");
+  if (w.Text(root, "", "format") != "showroom-kiosk/reference" && !w.failed())
+    w.Fail("/format", "expected \"showroom-kiosk/reference\"");
+  if (!w.failed() && w.Int(root, "", "format_version") != 1 && !w.failed())
+    w.Fail("/format_version", "this kiosk reads format version 1");
+  doc.version = w.Int(root, "", "version", true, 0, 1);
+  doc.full = w.Bool(root, "", "full", true);
+  if (!doc.full) doc.base_version = w.Int(root, "", "base_version", true, 0, 0);
+  doc.generated_at = w.Text(root, "", "generated_at", false);
+  if (root.contains("covers_kiosk_seq")) doc.covers_kiosk_seq = w.Int(root, "", "covers_kiosk_seq", true, 0, 0);
+
+  if (const json* s = w.Field(root, "", "settings", false); s && !w.failed()) {
+    if (!s->is_object()) {
+      w.Fail("/settings", "expected an object");
+    } else {
+      Settings st;
+      const std::string p = "/settings";
+      st.offline_soft_points = w.Int(*s, p, "offline_soft_points", false, st.offline_soft_points, 0);
+      st.offline_hard_points = w.Int(*s, p, "offline_hard_points", false, st.offline_hard_points, 0);
+      st.offline_soft_count = static_cast<int>(w.Int(*s, p, "offline_soft_count", false, st.offline_soft_count, 0, 1000));
+      st.offline_hard_count = static_cast<int>(w.Int(*s, p, "offline_hard_count", false, st.offline_hard_count, 0, 1000));
+      st.offline_kiosk_points_cap = w.Int(*s, p, "offline_kiosk_points_cap", false, st.offline_kiosk_points_cap, 0);
+      st.stale_hours = static_cast<int>(w.Int(*s, p, "stale_hours", false, st.stale_hours, 1, 24 * 365));
+      st.default_loan_days = static_cast<int>(w.Int(*s, p, "default_loan_days", false, st.default_loan_days, 1, 365));
+      st.idle_timeout_s = static_cast<int>(w.Int(*s, p, "idle_timeout_s", false, st.idle_timeout_s, 10, 3600));
+      st.language = w.Text(*s, p, "language", false, st.language);
+      if (!w.failed() && st.offline_soft_points > st.offline_hard_points)
+        w.Fail(p + "/offline_soft_points", "the soft limit is above the hard limit");
+      if (!w.failed() && st.offline_soft_count > st.offline_hard_count)
+        w.Fail(p + "/offline_soft_count", "the soft limit is above the hard limit");
+      doc.settings = st;
+    }
+  }
+
+  // Walks one list; fn parses one record into the document. Deleted records keep only their key.
+  auto list = [&](const char* name, const char* key, auto fn) {
+    if (w.failed()) return;
+    const json* arr = w.Field(root, "", name, false);
+    if (!arr) return;
+    const std::string base = std::string("/") + name;
+    if (!arr->is_array()) {
+      w.Fail(base, "expected a list");
+      return;
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size() && !w.failed(); ++i) {
+      const json& rec = (*arr)[i];
+      const std::string p = base + "/" + std::to_string(i);
+      if (!rec.is_object()) {
+        w.Fail(p, "expected an object");
+        return;
+      }
+      std::string k = w.Text(rec, p, key);
+      if (w.failed()) return;
+      if (!seen.insert(k).second) {
+        w.Fail(p + "/" + key, "duplicate key '" + k + "'");
+        return;
+      }
+      if (w.Bool(rec, p, "deleted", false)) {
+        if (doc.full) {
+          w.Fail(p + "/deleted", "a full snapshot can't delete records");
+          return;
+        }
+        doc.deleted.emplace_back(name, k);
+        continue;
+      }
+      fn(rec, p, k);
+    }
+  };
+
+  list("partners", "id", [&](const json& r, const std::string& p, const std::string& k) {
+    Partner x;
+    x.id = k;
+    x.name = w.Text(r, p, "name");
+    x.country = w.Text(r, p, "country");
+    x.region = w.Text(r, p, "region", false);
+    x.tier = w.Enum<Tier>(r, p, "tier", ParseTier, "registered, silver, gold, platinum", Tier::Registered);
+    x.type = w.Enum<PartnerType>(r, p, "type", ParsePartnerType,
+                                 "agent, concessionaire, document_technology_partner, solution_provider, "
+                                 "volume_partner, var, msp, consultant, oem, other",
+                                 PartnerType::Other);
+    x.authorization = w.Enum<Authorization>(r, p, "authorization", ParseAuthorization, "authorized, exclusive",
+                                            Authorization::Authorized);
+    x.status = w.Enum<PartnerStatus>(r, p, "status", ParsePartnerStatus, "active, suspended", PartnerStatus::Active);
+    x.certified_sales = static_cast<int>(w.Int(r, p, "certified_sales", false, 0, 0, 100000));
+    x.certified_technical = static_cast<int>(w.Int(r, p, "certified_technical", false, 0, 0, 100000));
+    if (const json* nt = w.Field(r, p, "next_tier", false); nt && !w.failed()) {
+      if (!nt->is_array()) {
+        w.Fail(p + "/next_tier", "expected a list");
+      } else {
+        for (size_t j = 0; j < nt->size() && !w.failed(); ++j) {
+          const std::string q = p + "/next_tier/" + std::to_string(j);
+          if (!(*nt)[j].is_object()) {
+            w.Fail(q, "expected an object");
+            break;
+          }
+          Requirement req;
+          req.key = w.Text((*nt)[j], q, "key");
+          req.label = w.Text((*nt)[j], q, "label", false, req.key);
+          req.have = w.Number((*nt)[j], q, "have");
+          req.need = w.Number((*nt)[j], q, "need");
+          req.unit = w.Text((*nt)[j], q, "unit", false);
+          x.next_tier.push_back(std::move(req));
+        }
+      }
+    }
+    doc.partners.push_back(std::move(x));
+  });
+  list("cards", "number", [&](const json& r, const std::string& p, const std::string& k) {
+    PartnerCard x;
+    x.number = k;
+    if (k.empty()) w.Fail(p + "/number", "must not be empty");
+    x.partner_id = w.Text(r, p, "partner_id");
+    x.status = w.Enum<CardStatus>(r, p, "status", ParseCardStatus, "active, blocked", CardStatus::Active);
+    doc.cards.push_back(std::move(x));
+  });
+  list("badges", "code", [&](const json& r, const std::string& p, const std::string& k) {
+    Badge x;
+    x.code = k;
+    x.name = w.Text(r, p, "name");
+    x.role = w.Enum<Role>(r, p, "role", ParseRole, "staff, rep, admin", Role::Staff);
+    x.pin_hash = w.Text(r, p, "pin_hash", false);
+    x.active = w.Bool(r, p, "active", true);
+    if (!w.failed() && x.role == Role::Admin && x.pin_hash.rfind("pbkdf2-sha256$", 0) != 0)
+      w.Fail(p + "/pin_hash", "an admin badge needs a PIN hash \"pbkdf2-sha256$ITER$SALT$HASH\"");
+    doc.badges.push_back(std::move(x));
+  });
+  list("models", "gtin", [&](const json& r, const std::string& p, const std::string& k) {
+    DemoModel x;
+    x.gtin = k;
+    if (k.size() != 14 || !Gs1CheckDigitOk(k)) w.Fail(p + "/gtin", "'" + k + "' is not a GTIN-14 with a valid check digit");
+    x.name = w.Text(r, p, "name");
+    x.category = w.Text(r, p, "category", false);
+    if (const json* q = w.Field(r, p, "quota", true); q && !w.failed()) {
+      if (!q->is_object()) {
+        w.Fail(p + "/quota", "expected an object with a number per tier");
+      } else {
+        const char* tiers[4] = {"registered", "silver", "gold", "platinum"};
+        for (int t = 0; t < 4; ++t) x.quota[t] = static_cast<int>(w.Int(*q, p + "/quota", tiers[t], true, 0, 0, 1000));
+      }
+    }
+    x.active = w.Bool(r, p, "active", true);
+    doc.models.push_back(std::move(x));
+  });
+  list("devices", "asset_tag", [&](const json& r, const std::string& p, const std::string& k) {
+    Device x;
+    x.asset_tag = k;
+    x.gtin = w.Text(r, p, "gtin");
+    if (!w.failed() && (x.gtin.size() != 14 || !Gs1CheckDigitOk(x.gtin)))
+      w.Fail(p + "/gtin", "'" + x.gtin + "' is not a GTIN-14 with a valid check digit");
+    x.serial = w.Text(r, p, "serial");
+    if (!w.failed() && (x.serial.empty() || x.serial.size() > 20))
+      w.Fail(p + "/serial", "a serial is 1 to 20 characters (GS1 AI 21)");
+    x.kit = w.Text(r, p, "kit", false);
+    x.state = w.Enum<DeviceState>(r, p, "state", ParseDeviceState,
+                                  "available, checked_out, in_transit, repair, retired", DeviceState::Available);
+    x.custodian = w.Text(r, p, "custodian", false);
+    x.due_date = w.Text(r, p, "due_date", false);
+    x.purpose = w.Text(r, p, "purpose", false);
+    x.location = w.Text(r, p, "location", false);
+    if (!w.failed() && x.state == DeviceState::CheckedOut && (x.custodian.empty() || x.due_date.empty()))
+      w.Fail(p, "a checked-out device needs a custodian and a due_date");
+    doc.devices.push_back(std::move(x));
+  });
+  list("rewards", "id", [&](const json& r, const std::string& p, const std::string& k) {
+    Reward x;
+    x.id = k;
+    x.name = w.Text(r, p, "name");
+    x.category = w.Text(r, p, "category", false);
+    x.points = w.Int(r, p, "points", true, 0, 1);
+    x.stock = static_cast<int>(w.Int(r, p, "stock", true, 0, 0, 1000000));
+    x.active = w.Bool(r, p, "active", true);
+    doc.rewards.push_back(std::move(x));
+  });
+  list("balances", "partner_id", [&](const json& r, const std::string& p, const std::string& k) {
+    Balance x;
+    x.partner_id = k;
+    x.available = w.Int(r, p, "available", true, 0, 0);
+    x.pending = w.Int(r, p, "pending", false, 0, 0);
+    doc.balances.push_back(std::move(x));
+  });
+  if (!w.failed()) {
+    if (const json* dd = w.Field(root, "", "deal_decisions", false)) {
+      if (!dd->is_array()) w.Fail("/deal_decisions", "expected a list");
+      else
+        for (const json& d : *dd) doc.deal_decisions.push_back(d);
+    }
+  }
+
+  // Cross-references inside a full snapshot (a delta may refer to records the kiosk already has;
+  // the store checks those).
+  if (!w.failed() && doc.full) {
+    std::set<std::string> partners, models, badges;
+    for (auto& p : doc.partners) partners.insert(p.id);
+    for (auto& m : doc.models) models.insert(m.gtin);
+    for (auto& b : doc.badges) badges.insert(b.code);
+    for (size_t i = 0; i < doc.cards.size() && !w.failed(); ++i)
+      if (!partners.count(doc.cards[i].partner_id))
+        w.Fail("/cards/" + std::to_string(i) + "/partner_id", "no partner '" + doc.cards[i].partner_id + "'");
+    for (size_t i = 0; i < doc.balances.size() && !w.failed(); ++i)
+      if (!partners.count(doc.balances[i].partner_id))
+        w.Fail("/balances/" + std::to_string(i) + "/partner_id", "no partner '" + doc.balances[i].partner_id + "'");
+    std::set<std::pair<std::string, std::string>> serials;
+    for (size_t i = 0; i < doc.devices.size() && !w.failed(); ++i) {
+      const Device& d = doc.devices[i];
+      const std::string p = "/devices/" + std::to_string(i);
+      if (!models.count(d.gtin)) w.Fail(p + "/gtin", "no model with GTIN '" + d.gtin + "'");
+      else if (!d.custodian.empty() && !badges.count(d.custodian))
+        w.Fail(p + "/custodian", "no badge '" + d.custodian + "'");
+      else if (!serials.emplace(d.gtin, d.serial).second)
+        w.Fail(p + "/serial", "serial '" + d.serial + "' appears twice for GTIN " + d.gtin);
+    }
+  }
+  if (w.failed()) return MakeError(ErrorKind::Usage, "reference.invalid", w.error());
+  return doc;
+}
+
+json SettingsToJson(const Settings& s) {
+  return json{{"offline_soft_points", s.offline_soft_points},
+              {"offline_hard_points", s.offline_hard_points},
+              {"offline_soft_count", s.offline_soft_count},
+              {"offline_hard_count", s.offline_hard_count},
+              {"offline_kiosk_points_cap", s.offline_kiosk_points_cap},
+              {"stale_hours", s.stale_hours},
+              {"default_loan_days", s.default_loan_days},
+              {"idle_timeout_s", s.idle_timeout_s},
+              {"language", s.language}};
+}
+
+json ReferenceToJson(const ReferenceDoc& doc) {
+  json j{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", doc.version}, {"full", doc.full}};
+  if (!doc.full) j["base_version"] = doc.base_version;
+  if (!doc.generated_at.empty()) j["generated_at"] = doc.generated_at;
+  if (doc.covers_kiosk_seq) j["covers_kiosk_seq"] = *doc.covers_kiosk_seq;
+  if (doc.settings) j["settings"] = SettingsToJson(*doc.settings);
+  json& partners = j["partners"] = json::array();
+  for (const Partner& p : doc.partners) {
+    json nt = json::array();
+    for (const Requirement& r : p.next_tier)
+      nt.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+    partners.push_back({{"id", p.id}, {"name", p.name}, {"country", p.country}, {"region", p.region},
+                        {"tier", ToString(p.tier)}, {"type", ToString(p.type)},
+                        {"authorization", ToString(p.authorization)}, {"status", ToString(p.status)},
+                        {"certified_sales", p.certified_sales}, {"certified_technical", p.certified_technical},
+                        {"next_tier", nt}});
+  }
+  json& cards = j["cards"] = json::array();
+  for (const PartnerCard& c : doc.cards)
+    cards.push_back({{"number", c.number}, {"partner_id", c.partner_id}, {"status", ToString(c.status)}});
+  json& badges = j["badges"] = json::array();
+  for (const Badge& b : doc.badges) {
+    json x{{"code", b.code}, {"name", b.name}, {"role", ToString(b.role)}, {"active", b.active}};
+    if (!b.pin_hash.empty()) x["pin_hash"] = b.pin_hash;
+    badges.push_back(x);
+  }
+  json& models = j["models"] = json::array();
+  for (const DemoModel& m : doc.models)
+    models.push_back({{"gtin", m.gtin}, {"name", m.name}, {"category", m.category},
+                      {"quota", {{"registered", m.quota[0]}, {"silver", m.quota[1]}, {"gold", m.quota[2]},
+                                 {"platinum", m.quota[3]}}},
+                      {"active", m.active}});
+  json& devices = j["devices"] = json::array();
+  for (const Device& d : doc.devices)
+    devices.push_back({{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}, {"kit", d.kit},
+                       {"state", ToString(d.state)}, {"custodian", d.custodian}, {"due_date", d.due_date},
+                       {"purpose", d.purpose}, {"location", d.location}});
+  json& rewards = j["rewards"] = json::array();
+  for (const Reward& r : doc.rewards)
+    rewards.push_back({{"id", r.id}, {"name", r.name}, {"category", r.category}, {"points", r.points},
+                       {"stock", r.stock}, {"active", r.active}});
+  json& balances = j["balances"] = json::array();
+  for (const Balance& b : doc.balances)
+    balances.push_back({{"partner_id", b.partner_id}, {"available", b.available}, {"pending", b.pending}});
+  if (!doc.deal_decisions.empty()) j["deal_decisions"] = doc.deal_decisions;
+  return j;
+}
+
+}  // namespace kiosk

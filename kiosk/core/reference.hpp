@@ -1,0 +1,48 @@
+#pragma once
+// Reference data documents (docs/reference-format.md): parsed and validated whole before anything
+// is applied, so a malformed file changes nothing. Shared by the kiosk and kiosk-central.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/result.hpp"
+
+namespace kiosk {
+
+struct ReferenceDoc {
+  int64_t version = 0;
+  bool full = true;
+  int64_t base_version = 0;           // deltas only
+  std::string generated_at;
+  std::optional<int64_t> covers_kiosk_seq;  // balances already include this kiosk's events up to here
+  std::optional<Settings> settings;
+  std::vector<Partner> partners;
+  std::vector<PartnerCard> cards;
+  std::vector<Badge> badges;
+  std::vector<DemoModel> models;
+  std::vector<Device> devices;
+  std::vector<Reward> rewards;
+  std::vector<Balance> balances;
+  // Keys removed by a delta ("deleted": true), per list name ("partners", "cards", ...).
+  std::vector<std::pair<std::string, std::string>> deleted;
+  // Deal decisions: {"seq": N, "status": "approved"|"rejected", "message": "..."}.
+  std::vector<nlohmann::json> deal_decisions;
+};
+
+// Parses and validates. Errors are Usage errors whose message starts with the JSON path of the
+// first problem, e.g. "/devices/17/gtin: expected 14 digits".
+Result<ReferenceDoc> ParseReference(std::string_view json_text);
+
+nlohmann::json SettingsToJson(const Settings& s);
+nlohmann::json ReferenceToJson(const ReferenceDoc& doc);
+
+// Check digits shared by the reference validation and the services.
+bool Gs1CheckDigitOk(std::string_view digits);  // GTIN-8/12/13/14, SSCC: last digit is mod-10
+bool LuhnOk(std::string_view digits);
+
+}  // namespace kiosk

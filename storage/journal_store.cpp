@@ -1,0 +1,139 @@
+#include "storage/journal_store.hpp"
+
+#include <chrono>
+
+namespace kiosk::storage {
+namespace {
+
+constexpr const char* kSelectColumns =
+    "SELECT seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash FROM journal ";
+
+Event RowToEvent(Statement& r) {
+  Event e;
+  e.seq = r.Int(0);
+  e.event_id = r.Text(1);
+  e.kiosk_id = r.Text(2);
+  e.type = r.Text(3);
+  e.payload = r.Text(4);
+  e.actor = r.Text(5);
+  e.wall_time = r.Text(6);
+  e.mono_ms = r.Int(7);
+  e.boot_id = r.Text(8);
+  e.prev_hash = r.Text(9);
+  e.hash = r.Text(10);
+  return e;
+}
+
+}  // namespace
+
+JournalStore::JournalStore(Db& db, std::string kiosk_id, const JournalKey& key, const Clock& clock)
+    : m_db(db), m_kiosk_id(std::move(kiosk_id)), m_hasher(key), m_clock(clock) {}
+
+Result<JournalHead> JournalStore::Head() {
+  if (m_head) return *m_head;
+  JournalHead head{0, GenesisHash(m_kiosk_id)};
+  auto s = m_db.Each("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [&](Statement& r) {
+    head.seq = r.Int(0);
+    head.hash = r.Text(1);
+  });
+  if (!s.ok()) return s.error();
+  if (head.seq == 0) {
+    // Everything before a retention prune is summarised by the pruned head.
+    auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
+    auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+    if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash) {
+      head.seq = std::stoll(**pruned_seq);
+      head.hash = **pruned_hash;
+    }
+  }
+  m_head = head;
+  return head;
+}
+
+Result<Event> JournalStore::Append(std::string type, std::string payload_json, std::string actor) {
+  auto head = Head();
+  if (!head.ok()) return head.error();
+  Event e;
+  e.seq = head->seq + 1;
+  const auto now = m_clock.Now();
+  e.event_id = NewUuidV7(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  e.kiosk_id = m_kiosk_id;
+  e.type = std::move(type);
+  e.payload = std::move(payload_json);
+  e.actor = std::move(actor);
+  e.wall_time = FormatUtc(now);
+  e.mono_ms = m_clock.MonotonicMs();
+  e.boot_id = m_clock.BootId();
+  e.prev_hash = head->hash;
+  e.hash = m_hasher.Hash(e);
+  KIOSK_TRY(m_db.Run("INSERT INTO journal (seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, "
+                     "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                     e.seq, e.event_id, e.kiosk_id, e.type, e.payload, e.actor, e.wall_time, e.mono_ms, e.boot_id,
+                     e.prev_hash, e.hash));
+  return e;
+}
+
+void JournalStore::Committed(const Event& e) { m_head = JournalHead{e.seq, e.hash}; }
+void JournalStore::RolledBack() { m_head.reset(); }
+
+Result<std::vector<Event>> JournalStore::Read(int64_t from_seq, int64_t limit) {
+  std::vector<Event> out;
+  auto s = m_db.Each(std::string(kSelectColumns) + "WHERE seq >= ? ORDER BY seq LIMIT ?",
+                     [&](Statement& r) { out.push_back(RowToEvent(r)); }, from_seq, limit);
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Status JournalStore::ForEach(int64_t from_seq, const std::function<bool(const Event&)>& fn) {
+  auto st = m_db.Prepare(std::string(kSelectColumns) + "WHERE seq >= ? ORDER BY seq");
+  if (!st.ok()) return st.error();
+  Query q(**st);
+  q->Bind(1, from_seq);
+  for (;;) {
+    auto row = q->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return {};
+    if (!fn(RowToEvent(*q))) return {};
+  }
+}
+
+Result<int64_t> JournalStore::Count() {
+  auto n = m_db.ScalarInt("SELECT count(*) FROM journal");
+  if (!n.ok()) return n.error();
+  return n->value_or(0);
+}
+
+Result<JournalStore::VerifyResult> JournalStore::Verify() {
+  VerifyResult result;
+  int64_t expected_seq = 1;
+  std::string expected_prev = GenesisHash(m_kiosk_id);
+  auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
+  auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+  if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash) {
+    expected_seq = std::stoll(**pruned_seq) + 1;
+    expected_prev = **pruned_hash;
+  }
+  auto s = ForEach(expected_seq > 1 ? 0 : 0, [&](const Event& e) {
+    if (e.kiosk_id != m_kiosk_id) {
+      result.ok = false;
+      result.first_bad_seq = e.seq;
+      result.problem = "seq " + std::to_string(e.seq) + ": belongs to kiosk " + e.kiosk_id + ", not " + m_kiosk_id;
+      return false;
+    }
+    auto v = m_hasher.Verify(e, expected_seq, expected_prev);
+    if (!v.ok()) {
+      result.ok = false;
+      result.first_bad_seq = std::min(e.seq, expected_seq);
+      result.problem = v.error().message;
+      return false;
+    }
+    ++result.events;
+    ++expected_seq;
+    expected_prev = e.hash;
+    return true;
+  });
+  if (!s.ok()) return s.error();
+  return result;
+}
+
+}  // namespace kiosk::storage

@@ -1,0 +1,56 @@
+#pragma once
+// The journal's SQLite side: append inside the caller's transaction, read ranges, walk the chain.
+// Used by the kiosk services, verify, sync and export. Same thread as its Db.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk/core/clock.hpp"
+#include "kiosk/core/journal.hpp"
+#include "storage/db.hpp"
+
+namespace kiosk::storage {
+
+struct JournalHead {
+  int64_t seq = 0;       // 0 when empty
+  std::string hash;      // genesis hash when empty
+};
+
+class JournalStore {
+ public:
+  JournalStore(Db& db, std::string kiosk_id, const JournalKey& key, const Clock& clock);
+
+  const std::string& KioskId() const { return m_kiosk_id; }
+  Result<JournalHead> Head();
+
+  // Appends one event. Must run inside a transaction the caller commits together with the state
+  // change the event records; the head is cached only after Commit() succeeds (see Committed()).
+  Result<Event> Append(std::string type, std::string payload_json, std::string actor);
+  // After the caller's transaction commits or rolls back, tell the store which.
+  void Committed(const Event& e);
+  void RolledBack();
+
+  Result<std::vector<Event>> Read(int64_t from_seq, int64_t limit);
+  Status ForEach(int64_t from_seq, const std::function<bool(const Event&)>& fn);  // fn false: stop
+  Result<int64_t> Count();
+
+  // Walks the whole chain; ok() even when broken: the report says where.
+  struct VerifyResult {
+    int64_t events = 0;
+    bool ok = true;
+    int64_t first_bad_seq = 0;
+    std::string problem;
+  };
+  Result<VerifyResult> Verify();
+
+ private:
+  Db& m_db;
+  std::string m_kiosk_id;
+  EventHasher m_hasher;
+  const Clock& m_clock;
+  std::optional<JournalHead> m_head;  // cache of the committed head
+};
+
+}  // namespace kiosk::storage

@@ -1,0 +1,115 @@
+#include "storage/schema.hpp"
+
+namespace kiosk::storage {
+
+const std::vector<Migration>& KioskMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, R"sql(
+-- Journal: append-only, HMAC-chained. Rows are never updated; only events the central has
+-- acknowledged may ever be pruned (retention).
+CREATE TABLE journal (
+  seq        INTEGER PRIMARY KEY,
+  event_id   TEXT NOT NULL UNIQUE,
+  kiosk_id   TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  wall_time  TEXT NOT NULL,
+  mono_ms    INTEGER NOT NULL,
+  boot_id    TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE TRIGGER journal_append_only BEFORE UPDATE ON journal
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER journal_prune_acked_only BEFORE DELETE ON journal
+WHEN OLD.seq > COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'acked_through'), 0)
+BEGIN SELECT RAISE(ABORT, 'only events acknowledged by the central may be pruned'); END;
+
+-- Key/value state of the sync client and the kiosk (acked_through, anchor, last_sync, ...).
+CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Central verdicts per event.
+CREATE TABLE verdicts (
+  seq         INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL,
+  verdict     TEXT NOT NULL CHECK (verdict IN ('accepted', 'adjusted', 'rejected')),
+  code        TEXT NOT NULL DEFAULT '',
+  message     TEXT NOT NULL DEFAULT '',
+  detail      TEXT NOT NULL DEFAULT '{}',
+  received_at TEXT NOT NULL,
+  shown       INTEGER NOT NULL DEFAULT 0
+);
+-- Local key/value state that is not part of sync (admin PIN lockout, ...).
+CREATE TABLE local_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Reference data, as published by the central.
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE partners (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL, region TEXT NOT NULL,
+  tier TEXT NOT NULL, type TEXT NOT NULL, authorization TEXT NOT NULL, status TEXT NOT NULL,
+  certified_sales INTEGER NOT NULL, certified_technical INTEGER NOT NULL,
+  next_tier TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE cards (
+  number TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+  status TEXT NOT NULL
+);
+CREATE INDEX cards_partner ON cards(partner_id);
+CREATE TABLE badges (
+  code TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+  pin_hash TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL
+);
+CREATE TABLE models (
+  gtin TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+  quota_registered INTEGER NOT NULL, quota_silver INTEGER NOT NULL,
+  quota_gold INTEGER NOT NULL, quota_platinum INTEGER NOT NULL, active INTEGER NOT NULL
+);
+CREATE TABLE devices (
+  asset_tag TEXT PRIMARY KEY, gtin TEXT NOT NULL, serial TEXT NOT NULL, kit TEXT NOT NULL,
+  state TEXT NOT NULL, custodian TEXT NOT NULL, due_date TEXT NOT NULL, purpose TEXT NOT NULL,
+  location TEXT NOT NULL, last_audit TEXT NOT NULL DEFAULT '',
+  UNIQUE (gtin, serial)
+);
+CREATE INDEX devices_kit ON devices(kit) WHERE kit <> '';
+CREATE INDEX devices_due ON devices(due_date) WHERE state = 'checked_out';
+CREATE TABLE rewards (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+  points INTEGER NOT NULL, stock INTEGER NOT NULL, active INTEGER NOT NULL
+);
+CREATE TABLE balances (
+  partner_id TEXT PRIMARY KEY REFERENCES partners(id) ON DELETE CASCADE,
+  available INTEGER NOT NULL, pending INTEGER NOT NULL
+);
+
+-- Local state derived from this kiosk's own actions (each row written in the same transaction
+-- as its journal event, keyed by that event's seq).
+CREATE TABLE demo_orders (
+  seq INTEGER PRIMARY KEY, partner_id TEXT NOT NULL, gtin TEXT NOT NULL,
+  qty INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open', created TEXT NOT NULL
+);
+CREATE INDEX demo_orders_open ON demo_orders(partner_id, gtin) WHERE status = 'open';
+CREATE TABLE redemptions (
+  seq INTEGER PRIMARY KEY, partner_id TEXT NOT NULL, reward_id TEXT NOT NULL,
+  qty INTEGER NOT NULL, points INTEGER NOT NULL, created TEXT NOT NULL
+);
+CREATE INDEX redemptions_partner ON redemptions(partner_id, seq);
+CREATE TABLE sellouts (
+  gtin TEXT NOT NULL, serial TEXT NOT NULL, partner_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, PRIMARY KEY (gtin, serial)
+);
+CREATE TABLE deals (
+  seq INTEGER PRIMARY KEY, partner_id TEXT NOT NULL, customer TEXT NOT NULL,
+  product TEXT NOT NULL, value REAL NOT NULL, close_date TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', decided_at TEXT NOT NULL DEFAULT ''
+);
+-- Which journal events touched which device, for the device history screen.
+CREATE TABLE device_events (
+  asset_tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (asset_tag, seq)
+) WITHOUT ROWID;
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace kiosk::storage
