@@ -862,7 +862,11 @@ def BuildSheet(doc, device_count=24):
     sheet.Heading("Demo units",
                   "Left: GS1-128 (01) GTIN + (21) serial, as on the device. Right: the "
                   "showroom asset tag. Either one identifies the unit.")
-    for d in doc["devices"][:device_count]:
+    # The first units, plus every unit that is not simply on the floor, so each state can be
+    # tried with a scanner.
+    on_sheet = [d for i, d in enumerate(doc["devices"])
+                if i < device_count or d["state"] != "available"]
+    for d in on_sheet:
         m = models[d["gtin"]]
         if d["state"] == "checked_out":
             state = "Out with %s, due %s" % (badges[d["custodian"]]["name"], d["due_date"])
