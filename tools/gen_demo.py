@@ -905,6 +905,21 @@ def CheckSheetSvg(svg, sheet):
             Fail("sheet: barcode %s decodes to %r, expected %r" % (gid, got, expected))
 
 
+def CheckDocMentions(doc):
+    """Every code docs/demo-showroom.md names must exist, so the guide can't drift from the data."""
+    path = os.path.join(REPO_ROOT, "docs", "demo-showroom.md")
+    if not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    known = {c["number"] for c in doc["cards"]} | {b["code"] for b in doc["badges"]} | \
+        {d["asset_tag"] for d in doc["devices"]} | {m["gtin"] for m in doc["models"]} | \
+        {r["id"] for r in doc["rewards"]}
+    for code in re.findall(r"\b(?:6299\d{12}|BDG-\d{5}|DEMO-\d{5}|00614141\d{6}|R-\d{3})\b", text):
+        if code not in known:
+            Fail("%s mentions %s, which the demo showroom does not have" % (path, code))
+
+
 # ---------------------------------------------------------------------------------------------
 # Output
 
@@ -999,6 +1014,7 @@ def main():
         CheckCode128Table()
         doc = BuildShowroom()
         CheckShowroom(doc)
+        CheckDocMentions(doc)
         text = ShowroomJson(doc)
         sheet = BuildSheet(doc)
         svg = sheet.Svg()
@@ -1023,7 +1039,8 @@ def main():
                 shutil.copyfile(os.path.join(work, name), os.path.join(args.out, name))
     except DemoError as e:
         print("gen_demo: error: %s" % e, file=sys.stderr)
-        print("gen_demo: nothing was written" if not args.check else "", file=sys.stderr)
+        if not args.check:
+            print("gen_demo: nothing was written", file=sys.stderr)
         return 1
     except (OSError, subprocess.CalledProcessError) as e:
         print("gen_demo: error: %s" % e, file=sys.stderr)
