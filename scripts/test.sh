@@ -8,3 +8,5 @@ preset=dev
 echo "==> Running tests ($preset)"
 cd "$here/build/$preset"
 ctest --output-on-failure -j "$(nproc)" --timeout 600
+# Boards run arm64: cross-build the core and run its suites under qemu (KIOSK_SKIP_CROSS=1 skips).
+"$here/scripts/cross-test.sh" aarch64
