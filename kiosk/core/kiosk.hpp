@@ -215,12 +215,18 @@ class Kiosk {
   Result<Receipt> ReportSellout(const SelloutRequest& r);
   Result<Receipt> RegisterDeal(const DealRequest& r);
 
+  // Per-scan checks for the touchscreen's sessions: what a unit scanned into a sell-out or a
+  // checkout would be refused for, before the session is confirmed. Nothing is written.
+  Result<Device> CheckCheckoutUnit(std::string_view code);
+  Result<std::pair<std::string, std::string>> CheckSelloutUnit(std::string_view code);  // gtin, serial
+
   // ---- Integrity and reference data ----
   Result<VerifyReport> Verify();
   Result<LoadReport> LoadReference(std::string_view json_text);
 
+  struct Impl;  // kiosk_impl.hpp: private to the implementation files
+
  private:
-  struct Impl;
   explicit Kiosk(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> m_impl;
 };

@@ -1,0 +1,363 @@
+// The core subcommands: init, status, lookups, the showroom actions, journal, verify and
+// reference loading. Each is a thin face over kiosk::Kiosk.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "kiosk/cli/cli.hpp"
+#include "kiosk/cli/output.hpp"
+#include "kiosk/core/assets.hpp"
+#include "kiosk/core/kiosk.hpp"
+
+namespace kiosk::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string Num(double v) {
+  std::ostringstream s;
+  s.imbue(std::locale::classic());
+  s << std::fixed << std::setprecision(v == static_cast<int64_t>(v) ? 0 : 2) << v;
+  return s.str();
+}
+
+json ReceiptJson(const Receipt& r) {
+  return json{{"ok", true},       {"seq", r.seq},           {"event_id", r.event_id}, {"type", r.type},
+              {"message", r.message}, {"warnings", r.warnings}, {"payload", r.payload}};
+}
+
+void EmitReceipt(Context& ctx, const Result<Receipt>& r) {
+  if (!r.ok()) return ReportError(ctx, r.error());
+  std::string human = r->message + "\n  logged as journal seq " + std::to_string(r->seq);
+  for (const auto& w : r->warnings) human += "\n  warning: " + w;
+  Emit(ctx, ReceiptJson(*r), human);
+}
+
+json PartnerJson(const PartnerView& v) {
+  json nt = json::array();
+  for (const auto& r : v.partner.next_tier)
+    nt.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+  return json{{"id", v.partner.id},
+              {"name", v.partner.name},
+              {"country", v.partner.country},
+              {"region", v.partner.region},
+              {"tier", ToString(v.partner.tier)},
+              {"type", ToString(v.partner.type)},
+              {"authorization", ToString(v.partner.authorization)},
+              {"status", ToString(v.partner.status)},
+              {"certified_sales", v.partner.certified_sales},
+              {"certified_technical", v.partner.certified_technical},
+              {"card", v.card_number},
+              {"card_status", ToString(v.card_status)},
+              {"points", {{"synced", v.balance.available}, {"pending", v.balance.pending}, {"held", v.held_points},
+                          {"available", v.available_points}}},
+              {"unsynced_redemptions", v.unsynced_redemptions},
+              {"open_demo_orders", v.open_demo_orders},
+              {"next_tier", nt},
+              {"outcomes", v.recent_outcomes}};
+}
+
+std::string PartnerHuman(const PartnerView& v) {
+  std::ostringstream o;
+  const Partner& p = v.partner;
+  o << p.name << "  [" << p.id << "]\n"
+    << "  " << DisplayName(p.tier) << " · " << DisplayName(p.type) << " · " << ToString(p.authorization) << " · "
+    << (p.status == PartnerStatus::Active ? "active" : "SUSPENDED") << " · " << p.country
+    << (p.region.empty() ? "" : " / " + p.region) << "\n";
+  if (!v.card_number.empty())
+    o << "  card " << v.card_number << (v.card_status == CardStatus::Blocked ? " (BLOCKED)" : "") << "\n";
+  o << "  points: " << v.available_points << " available";
+  if (v.held_points) o << " (" << v.balance.available << " synced − " << v.held_points << " held offline)";
+  o << ", " << v.balance.pending << " pending\n";
+  o << "  certified staff: " << p.certified_sales << " sales, " << p.certified_technical << " technical\n";
+  o << "  open demo orders: " << v.open_demo_orders << "\n";
+  if (auto next = NextTier(p.tier)) {
+    o << "  to reach " << DisplayName(*next) << ":\n";
+    for (const auto& r : p.next_tier) {
+      const double pct = r.need > 0 ? std::min(100.0, 100.0 * r.have / r.need) : 100.0;
+      o << "    " << std::left << std::setw(28) << r.label << Num(r.have) << " / " << Num(r.need)
+        << (r.unit.empty() ? "" : " " + r.unit) << "  (" << static_cast<int>(pct) << "%"
+        << (r.have < r.need ? ", " + Num(r.need - r.have) + " missing" : ", done") << ")\n";
+    }
+  } else {
+    o << "  Platinum: the highest tier.\n";
+  }
+  for (const auto& oc : v.recent_outcomes)
+    o << "  central " << oc.value("verdict", "") << " seq " << oc.value("seq", 0) << ": " << oc.value("message", "")
+      << "\n";
+  return o.str();
+}
+
+json DeviceJson(const DeviceView& v) {
+  json history = json::array();
+  for (const auto& h : v.history)
+    history.push_back({{"seq", h.seq}, {"type", h.type}, {"wall_time", h.wall_time}, {"actor", h.actor},
+                       {"summary", h.summary}});
+  return json{{"asset_tag", v.device.asset_tag}, {"gtin", v.device.gtin},
+              {"serial", v.device.serial},       {"model", v.model.name},
+              {"kit", v.device.kit},             {"kit_members", v.kit_members},
+              {"state", ToString(v.device.state)}, {"custodian", v.device.custodian},
+              {"custodian_name", v.custodian_name}, {"due_date", v.device.due_date},
+              {"purpose", v.device.purpose},     {"location", v.device.location},
+              {"overdue", v.overdue},            {"history", history}};
+}
+
+std::string DeviceHuman(const DeviceView& v) {
+  std::ostringstream o;
+  o << v.device.asset_tag << "  " << (v.model.name.empty() ? v.device.gtin : v.model.name) << "\n"
+    << "  GTIN " << v.device.gtin << ", serial " << v.device.serial << "\n"
+    << "  " << DisplayName(v.device.state);
+  if (v.device.state == DeviceState::CheckedOut)
+    o << " to " << (v.custodian_name.empty() ? v.device.custodian : v.custodian_name) << ", due " << v.device.due_date
+      << (v.overdue ? "  ** OVERDUE **" : "") << (v.device.purpose.empty() ? "" : " (" + v.device.purpose + ")");
+  o << "\n";
+  if (!v.device.location.empty()) o << "  location: " << v.device.location << "\n";
+  if (!v.kit_members.empty()) {
+    o << "  kit " << v.device.kit << ":";
+    for (const auto& k : v.kit_members) o << " " << k;
+    o << "\n";
+  }
+  for (const auto& h : v.history) o << "  #" << h.seq << " " << h.wall_time << " " << h.type << " " << h.summary << "\n";
+  return o.str();
+}
+
+// Registers a subcommand whose callback gets an open Kiosk.
+template <typename Fn>
+CLI::App* AddKioskCommand(CLI::App& app, Context& ctx, const char* name, const char* help, Fn fn,
+                          bool read_only = false) {
+  CLI::App* sub = app.add_subcommand(name, help);
+  sub->callback([&ctx, fn, read_only] {
+    auto kiosk = OpenKiosk(ctx, read_only);
+    if (kiosk) fn(*kiosk);
+  });
+  return sub;
+}
+
+}  // namespace
+
+void RegisterCoreCommands(CLI::App& app, Context& ctx) {
+  // ---- init ----
+  struct InitArgs {
+    bool demo = false;
+    std::string kiosk_id;
+    std::string reference;
+  };
+  auto init = std::make_shared<InitArgs>();
+  CLI::App* init_cmd = app.add_subcommand("init", "Create the data folder: key file, database, optional demo showroom");
+  init_cmd->add_flag("--demo", init->demo, "Seed the demo showroom (assets/demo/showroom.json)");
+  init_cmd->add_option("--kiosk-id", init->kiosk_id, "This kiosk's id (default: KIOSK-<random>)");
+  init_cmd->add_option("--reference", init->reference, "Seed from this reference data file instead");
+  init_cmd->callback([&ctx, init] {
+    InitOptions o{ctx.data_dir, init->kiosk_id, std::nullopt};
+    if (!init->reference.empty()) o.reference_file = init->reference;
+    else if (init->demo) o.reference_file = AssetsDir() / "demo" / "showroom.json";
+    auto id = Kiosk::Init(o);
+    if (!id.ok()) return ReportError(ctx, id.error());
+    Emit(ctx, json{{"ok", true}, {"kiosk_id", *id}, {"data_dir", ctx.data_dir}},
+         "Kiosk " + *id + " created in " + ctx.data_dir + (o.reference_file ? " with the demo showroom." : ".") +
+             "\nNext: `kiosk status`, or start the touchscreen with `kiosk`.");
+  });
+
+  // ---- status ----
+  AddKioskCommand(app, ctx, "status", "Show the kiosk's state: journal, sync, reference data", [&ctx](Kiosk& k) {
+    StatusView s = k.Status();
+    json j{{"kiosk_id", s.kiosk_id},
+           {"journal", {{"events", s.journal_events}, {"last_seq", s.last_seq}, {"last_hash", s.last_hash}}},
+           {"sync", {{"pending_events", s.pending_events}, {"oldest_pending", s.oldest_pending},
+                     {"last_sync", s.last_sync}, {"last_error", s.last_sync_error},
+                     {"hours_since_fresh_data", s.hours_since_sync}, {"stale", s.stale}}},
+           {"reference", {{"version", s.reference_version}, {"partners", s.partners}, {"cards", s.cards},
+                          {"badges", s.badges}, {"models", s.models}, {"devices", s.devices}, {"rewards", s.rewards}}},
+           {"devices_out", s.devices_out},
+           {"devices_overdue", s.devices_overdue},
+           {"database", {{"health", s.database_health}, {"read_only", s.read_only}}},
+           {"data_dir", ctx.data_dir}};
+    std::ostringstream o;
+    o << "Kiosk " << s.kiosk_id << "  (data: " << ctx.data_dir << ")\n"
+      << "  database:  " << (s.database_health == "ok" ? "ok" : "DAMAGED: " + s.database_health)
+      << (s.read_only ? " (read-only)" : "") << "\n"
+      << "  journal:   " << s.journal_events << " events, last seq " << s.last_seq << "\n"
+      << "  sync:      " << s.pending_events << " events waiting";
+    if (!s.oldest_pending.empty()) o << " (oldest " << s.oldest_pending << ")";
+    o << "; last sync " << (s.last_sync.empty() ? "never" : s.last_sync) << "\n";
+    if (!s.last_sync_error.empty()) o << "  last sync error: " << s.last_sync_error << "\n";
+    if (s.stale) o << "  data is STALE: redemptions and demo orders are paused until the next sync\n";
+    o << "  reference: version " << s.reference_version << ": " << s.partners << " partners, " << s.cards << " cards, "
+      << s.badges << " badges, " << s.models << " models, " << s.devices << " demo units, " << s.rewards << " rewards\n"
+      << "  demo units out: " << s.devices_out << " (" << s.devices_overdue << " overdue)\n";
+    Emit(ctx, j, o.str());
+  }, true);
+
+  // ---- lookups ----
+  auto code = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "partner", "Show a partner by card number (or partner id)", [&ctx, code](Kiosk& k) {
+    auto v = k.GetPartner(*code);
+    if (!v.ok()) return ReportError(ctx, v.error());
+    Emit(ctx, PartnerJson(*v), PartnerHuman(*v));
+  }, true)->add_option("CARD", *code, "Partner card number or partner id")->required();
+
+  auto dev_code = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "device", "Show a demo unit by asset tag or GS1 barcode text", [&ctx, dev_code](Kiosk& k) {
+    auto v = k.GetDevice(*dev_code);
+    if (!v.ok()) return ReportError(ctx, v.error());
+    Emit(ctx, DeviceJson(*v), DeviceHuman(*v));
+  }, true)->add_option("CODE", *dev_code, "Asset tag, or the text of its GS1 barcode, e.g. (01)...(21)...")->required();
+
+  AddKioskCommand(app, ctx, "overdue", "List demo units past their due date", [&ctx](Kiosk& k) {
+    json arr = json::array();
+    std::string human;
+    for (const auto& v : k.Overdue()) {
+      arr.push_back(DeviceJson(v));
+      human += v.device.asset_tag + "  " + v.model.name + "  due " + v.device.due_date + "  with " +
+               (v.custodian_name.empty() ? v.device.custodian : v.custodian_name) + "\n";
+    }
+    Emit(ctx, arr, human.empty() ? "No demo units are overdue." : human);
+  }, true);
+
+  auto reward_card = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "rewards", "List the rewards catalogue (and what a partner can redeem)",
+                  [&ctx, reward_card](Kiosk& k) {
+                    json arr = json::array();
+                    std::ostringstream o;
+                    for (const auto& v : k.Rewards(*reward_card)) {
+                      arr.push_back({{"id", v.reward.id}, {"name", v.reward.name}, {"category", v.reward.category},
+                                     {"points", v.reward.points}, {"stock", v.reward.stock},
+                                     {"redeemable", v.affordable}, {"why_not", v.why_not}});
+                      o << std::left << std::setw(7) << v.reward.id << std::setw(34) << v.reward.name << std::right
+                        << std::setw(8) << v.reward.points << " pts  stock " << v.reward.stock
+                        << (v.affordable ? "" : "  — " + v.why_not) << "\n";
+                    }
+                    Emit(ctx, arr, o.str());
+                  }, true)
+      ->add_option("--partner", *reward_card, "Partner card: show what it can redeem now");
+
+  // ---- demo equipment ----
+  auto co = std::make_shared<CheckoutRequest>();
+  auto co_cmd = AddKioskCommand(app, ctx, "checkout", "Check demo units out to a field rep",
+                                [&ctx, co](Kiosk& k) { EmitReceipt(ctx, k.Checkout(*co)); });
+  co_cmd->add_option("CODE", co->codes, "Asset tags or GS1 barcode texts")->required();
+  co_cmd->add_option("--rep", co->rep_badge, "The field rep's badge")->required();
+  co_cmd->add_option("--due", co->due_date, "Due date YYYY-MM-DD (default: today + the loan period)");
+  co_cmd->add_option("--purpose", co->purpose, "Purpose, e.g. \"Customer demo at Acme\"");
+
+  auto ci = std::make_shared<CheckinRequest>();
+  auto ci_cmd = AddKioskCommand(app, ctx, "checkin", "Check demo units back in",
+                                [&ctx, ci](Kiosk& k) { EmitReceipt(ctx, k.Checkin(*ci)); });
+  ci_cmd->add_option("CODE", ci->codes, "Asset tags or GS1 barcode texts")->required();
+  ci_cmd->add_option("--by", ci->by_badge, "Badge of the person checking in")->required();
+  ci_cmd->add_option("--condition", ci->condition, "Condition: ok (default), or \"damaged: ...\" to send to repair");
+
+  auto au = std::make_shared<AuditRequest>();
+  auto au_cmd = AddKioskCommand(app, ctx, "audit", "Record demo units seen in a stocktake",
+                                [&ctx, au](Kiosk& k) { EmitReceipt(ctx, k.Audit(*au)); });
+  au_cmd->add_option("CODE", au->codes, "Asset tags or GS1 barcode texts")->required();
+  au_cmd->add_option("--by", au->by_badge, "Badge of the person counting")->required();
+
+  // ---- partner actions ----
+  auto od = std::make_shared<DemoOrderRequest>();
+  auto od_cmd = AddKioskCommand(app, ctx, "order-demo", "Order demo units for a partner",
+                                [&ctx, od](Kiosk& k) { EmitReceipt(ctx, k.OrderDemo(*od)); });
+  od_cmd->add_option("--partner", od->partner_card, "Partner card")->required();
+  od_cmd->add_option("--model", od->model_gtin, "Model GTIN from the demo catalogue")->required();
+  od_cmd->add_option("--qty", od->qty, "Units (default 1)");
+  od_cmd->add_option("--by", od->by_badge, "Staff badge")->required();
+
+  auto rd = std::make_shared<RedeemRequest>();
+  auto rd_cmd = AddKioskCommand(app, ctx, "redeem", "Redeem loyalty points for a reward",
+                                [&ctx, rd](Kiosk& k) { EmitReceipt(ctx, k.Redeem(*rd)); });
+  rd_cmd->add_option("--partner", rd->partner_card, "Partner card")->required();
+  rd_cmd->add_option("--reward", rd->reward_id, "Reward id, e.g. R-001")->required();
+  rd_cmd->add_option("--qty", rd->qty, "Quantity (default 1)");
+  rd_cmd->add_option("--by", rd->by_badge, "Staff badge")->required();
+
+  auto so = std::make_shared<SelloutRequest>();
+  auto so_cmd = AddKioskCommand(app, ctx, "sellout", "Report units sold to end customers",
+                                [&ctx, so](Kiosk& k) { EmitReceipt(ctx, k.ReportSellout(*so)); });
+  so_cmd->add_option("--partner", so->partner_card, "Partner card")->required();
+  so_cmd->add_option("CODE", so->codes, "GS1 barcode texts with GTIN and serial, e.g. (01)...(21)...")->required();
+  so_cmd->add_option("--by", so->by_badge, "Staff badge")->required();
+
+  auto dl = std::make_shared<DealRequest>();
+  auto dl_cmd = AddKioskCommand(app, ctx, "register-deal", "Register a deal (opportunity) for a partner",
+                                [&ctx, dl](Kiosk& k) { EmitReceipt(ctx, k.RegisterDeal(*dl)); });
+  dl_cmd->add_option("--partner", dl->partner_card, "Partner card")->required();
+  dl_cmd->add_option("--customer", dl->customer, "End customer's name")->required();
+  dl_cmd->add_option("--product", dl->product, "Product or solution")->required();
+  dl_cmd->add_option("--value", dl->value, "Expected value in EUR")->required();
+  dl_cmd->add_option("--close", dl->close_date, "Expected close date YYYY-MM-DD")->required();
+  dl_cmd->add_option("--by", dl->by_badge, "Staff badge")->required();
+
+  // ---- journal ----
+  struct JournalArgs {
+    int64_t since = 1;
+    int64_t limit = 1000000;
+  };
+  auto jr = std::make_shared<JournalArgs>();
+  auto jr_cmd = AddKioskCommand(app, ctx, "journal", "Print journal events (works on a damaged database too)",
+                                [&ctx, jr](Kiosk& k) {
+                                  auto events = k.Journal(jr->since, jr->limit);
+                                  if (!events.ok()) return ReportError(ctx, events.error());
+                                  if (ctx.json) {
+                                    json arr = json::array();
+                                    for (const auto& e : *events) arr.push_back(ToJson(e));
+                                    std::cout << arr.dump(1) << "\n";
+                                    return;
+                                  }
+                                  for (const auto& e : *events)
+                                    std::cout << std::setw(6) << e.seq << "  " << e.wall_time << "  " << std::left
+                                              << std::setw(20) << e.type << std::right << " "
+                                              << (e.actor.empty() ? "-" : e.actor) << "  " << e.payload << "\n";
+                                }, true);
+  jr_cmd->add_option("--since", jr->since, "First seq to print (default 1)");
+  jr_cmd->add_option("--limit", jr->limit, "At most this many events");
+
+  AddKioskCommand(app, ctx, "verify", "Walk the journal's HMAC chain; exit 1 at the first bad event", [&ctx](Kiosk& k) {
+    auto r = k.Verify();
+    if (!r.ok()) return ReportError(ctx, r.error());
+    json j{{"ok", r->ok}, {"events", r->events}};
+    if (!r->ok) {
+      j["first_bad_seq"] = r->first_bad_seq;
+      j["problem"] = r->problem;
+      ctx.exit_code = 1;
+      if (!ctx.json) {
+        std::cerr << "journal verification FAILED at seq " << r->first_bad_seq << ": " << r->problem << "\n"
+                  << "  " << r->events << " events before it are intact.\n";
+        return;
+      }
+    }
+    Emit(ctx, j, "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified");
+  }, true);
+
+  auto ref_file = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "load-reference", "Load reference data (JSON from the central); all or nothing",
+                  [&ctx, ref_file](Kiosk& k) {
+                    std::ifstream in(*ref_file, std::ios::binary);
+                    if (!in)
+                      return ReportError(ctx, MakeError(ErrorKind::Usage, "reference.missing",
+                                                        "Can't read " + *ref_file));
+                    std::stringstream text;
+                    text << in.rdbuf();
+                    auto r = k.LoadReference(text.str());
+                    if (!r.ok()) {
+                      Error e = r.error();
+                      if (e.code == "reference.invalid" || e.code == "reference.syntax")
+                        e.message = *ref_file + ": " + e.message + ". Nothing was applied.";
+                      return ReportError(ctx, e);
+                    }
+                    Emit(ctx,
+                         json{{"ok", true}, {"version", r->version}, {"full", r->full}, {"partners", r->partners},
+                              {"devices", r->devices}, {"rewards", r->rewards}},
+                         "Reference version " + std::to_string(r->version) + (r->full ? " (full)" : " (delta)") +
+                             " applied: " + std::to_string(r->partners) + " partners, " + std::to_string(r->cards) +
+                             " cards, " + std::to_string(r->badges) + " badges, " + std::to_string(r->models) +
+                             " models, " + std::to_string(r->devices) + " devices, " + std::to_string(r->rewards) +
+                             " rewards.");
+                  })
+      ->add_option("FILE", *ref_file, "Reference JSON file")
+      ->required();
+}
+
+}  // namespace kiosk::cli

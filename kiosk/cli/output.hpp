@@ -1,0 +1,26 @@
+#pragma once
+// Output helpers shared by every subcommand: human text by default, JSON with --json, and one
+// way of reporting an Error (message on stderr, exit code from its kind).
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kiosk/cli/cli.hpp"
+#include "kiosk/core/result.hpp"
+
+namespace kiosk {
+class Kiosk;
+}
+
+namespace kiosk::cli {
+
+// Prints the error (stderr, or a JSON object on stdout with --json) and sets the exit code.
+void ReportError(Context& ctx, const Error& error);
+// Prints `data` as JSON (with --json) or `human` text.
+void Emit(Context& ctx, const nlohmann::json& data, const std::string& human);
+// Opens the kiosk of ctx.data_dir, reporting any error. Null on failure.
+std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only = false);
+
+}  // namespace kiosk::cli

@@ -1,0 +1,693 @@
+// Kiosk: opening a data folder, shared helpers and the read-only queries. Actions are in
+// kiosk_actions.cpp, reference data in kiosk_reference.cpp.
+#include "kiosk/core/kiosk.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "kiosk/core/assets.hpp"
+#include "kiosk/core/crypto.hpp"
+#include "kiosk/core/kiosk_impl.hpp"
+#include "kiosk/core/reference.hpp"
+#include "storage/schema.hpp"
+
+namespace kiosk {
+
+using nlohmann::json;
+
+Kiosk::Kiosk(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Kiosk::~Kiosk() = default;
+const std::string& Kiosk::KioskId() const { return m_impl->kiosk_id; }
+const DataPaths& Kiosk::Paths() const { return m_impl->paths; }
+const Clock& Kiosk::GetClock() const { return *m_impl->clock; }
+storage::Db& Kiosk::Database() { return *m_impl->db; }
+
+// ---- Opening -------------------------------------------------------------------------------
+
+Result<std::string> Kiosk::Init(const InitOptions& options) {
+  DataPaths paths{options.data_dir};
+  std::error_code ec;
+  if (std::filesystem::exists(paths.Db(), ec))
+    return MakeError(ErrorKind::Refused, "init.exists",
+                     "A kiosk database already exists in " + paths.dir.string() +
+                         "; refusing to overwrite it. Use another --data folder, or move it aside first.");
+  std::filesystem::create_directories(paths.dir, ec);
+  if (ec)
+    return MakeError(ErrorKind::Storage, "init.mkdir", "Can't create the data folder " + paths.dir.string() + ": " +
+                                                           ec.message());
+  ::chmod(paths.dir.c_str(), 0700);
+
+  std::string kiosk_id = options.kiosk_id;
+  if (kiosk_id.empty()) {
+    unsigned char r[4];
+    crypto::RandomBytes(r);
+    kiosk_id = "KIOSK-" + crypto::Hex(r);
+  }
+  for (char c : kiosk_id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') || kiosk_id.size() > 64)
+      return MakeError(ErrorKind::Usage, "init.kiosk_id",
+                       "A kiosk id is 1 to 64 letters, digits, '-', '_' or '.'; '" + kiosk_id + "' is not.");
+
+  JournalKey key;
+  bool created_key = false;
+  if (std::filesystem::exists(paths.Key(), ec)) {
+    auto existing = LoadKeyFile(paths.Key().string());  // an enrolled key survives a re-init
+    if (!existing.ok()) return existing.error();
+    key = *existing;
+  } else {
+    KIOSK_TRY(CreateKeyFile(paths.Key().string(), key));
+    created_key = true;
+  }
+  auto cleanup = [&] {
+    std::filesystem::remove(paths.Db(), ec);
+    std::filesystem::remove(paths.Db().string() + "-wal", ec);
+    std::filesystem::remove(paths.Db().string() + "-shm", ec);
+    if (created_key) std::filesystem::remove(paths.Key(), ec);
+  };
+
+  auto db = storage::Db::Open({.path = paths.Db(),
+                               .application_id = storage::kKioskApplicationId,
+                               .migrations = &storage::KioskMigrations(),
+                               .create = true});
+  if (!db.ok()) {
+    cleanup();
+    return db.error();
+  }
+  {
+    storage::JournalStore journal(**db, kiosk_id, key, SystemClock());
+    storage::Transaction tx(**db);
+    kiosk::Status s = tx.Begin();
+    if (s.ok()) s = (*db)->Run("INSERT INTO sync_state (key, value) VALUES ('kiosk_id', ?)", kiosk_id);
+    if (s.ok()) {
+      auto e = journal.Append("kiosk.initialized",
+                              json{{"kiosk_id", kiosk_id}, {"software", std::string("kiosk ") + KIOSK_VERSION}}.dump(), "");
+      if (!e.ok()) s = e.error();
+    }
+    if (s.ok()) s = tx.Commit();
+    if (!s.ok()) {
+      db->reset();
+      cleanup();
+      return s.error();
+    }
+  }
+  db->reset();
+
+  if (options.reference_file) {
+    std::ifstream in(*options.reference_file, std::ios::binary);
+    if (!in) {
+      cleanup();
+      return MakeError(ErrorKind::NotFound, "reference.missing",
+                       "Can't read the reference data file " + options.reference_file->string());
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto kiosk = Open({.data_dir = paths.dir});
+    if (!kiosk.ok()) {
+      cleanup();
+      return kiosk.error();
+    }
+    auto loaded = (*kiosk)->LoadReference(text.str());
+    if (!loaded.ok()) {
+      kiosk->reset();
+      cleanup();
+      return loaded.error();
+    }
+  }
+  return kiosk_id;
+}
+
+Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->paths = DataPaths{options.data_dir};
+  impl->clock = options.clock ? options.clock : &SystemClock();
+  std::error_code ec;
+  if (!std::filesystem::exists(impl->paths.Db(), ec))
+    return MakeError(ErrorKind::NotFound, "kiosk.not_initialised",
+                     "No kiosk data in " + impl->paths.dir.string() +
+                         ". Create it with `kiosk init --demo` (demo showroom) or `kiosk init` (empty), or point "
+                         "--data / KIOSK_DATA at the right folder.");
+  auto key = LoadKeyFile(impl->paths.Key().string());
+  if (!key.ok()) return key.error();
+  impl->key = *key;
+  auto db = storage::Db::Open({.path = impl->paths.Db(),
+                               .application_id = storage::kKioskApplicationId,
+                               .migrations = &storage::KioskMigrations(),
+                               .read_only = options.read_only});
+  if (!db.ok()) return db.error();
+  impl->db = std::move(*db);
+  auto id = impl->db->ScalarText("SELECT value FROM sync_state WHERE key = 'kiosk_id'");
+  if (!id.ok()) return id.error();
+  if (!*id)
+    return MakeError(ErrorKind::Integrity, "kiosk.no_id",
+                     "The database has no kiosk id; it was not created by `kiosk init`. Restore the data folder "
+                     "from a backup.");
+  impl->kiosk_id = **id;
+  impl->journal = std::make_unique<storage::JournalStore>(*impl->db, impl->kiosk_id, impl->key, *impl->clock);
+  const auto rules = AssetsDir() / "barcode_rules.json";
+  if (std::filesystem::exists(rules, ec)) {
+    auto c = barcode::Classifier::FromFile(rules);
+    if (c.ok()) impl->classifier = std::move(*c);
+  }
+  return std::unique_ptr<Kiosk>(new Kiosk(std::move(impl)));
+}
+
+// ---- Helpers -------------------------------------------------------------------------------
+
+Status Kiosk::Impl::RequireWritable() const {
+  if (db->Health() != "ok")
+    return MakeError(ErrorKind::Integrity, "db.damaged",
+                     "The kiosk database failed its integrity check (" + db->Health() +
+                         "), so nothing more is written to it. Read out what you can with `kiosk journal --json > "
+                         "rescue.json`, then restore the data folder from a backup (see README: Recovering).");
+  if (db->ReadOnly())
+    return MakeError(ErrorKind::Storage, "db.read_only", "The kiosk database is open read-only; nothing can be logged.");
+  return {};
+}
+
+std::string Kiosk::Impl::Today() const { return FormatDate(clock->Now()); }
+
+std::string Kiosk::Impl::StateValue(const std::string& key, const std::string& def) {
+  auto v = db->ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
+  return v.ok() && *v ? **v : def;
+}
+Status Kiosk::Impl::SetState(const std::string& key, const std::string& value) {
+  return db->Run("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 key, value);
+}
+std::string Kiosk::Impl::LocalValue(const std::string& key, const std::string& def) {
+  auto v = db->ScalarText("SELECT value FROM local_state WHERE key = ?", key);
+  return v.ok() && *v ? **v : def;
+}
+Status Kiosk::Impl::SetLocal(const std::string& key, const std::string& value) {
+  return db->Run(
+      "INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
+      value);
+}
+
+Settings Kiosk::Impl::LoadSettings() {
+  Settings s;
+  (void)db->Each("SELECT key, value FROM settings", [&](storage::Statement& r) {
+    const std::string k = r.Text(0);
+    const std::string v = r.Text(1);
+    auto num = [&] { return std::strtoll(v.c_str(), nullptr, 10); };
+    if (k == "offline_soft_points") s.offline_soft_points = num();
+    else if (k == "offline_hard_points") s.offline_hard_points = num();
+    else if (k == "offline_soft_count") s.offline_soft_count = static_cast<int>(num());
+    else if (k == "offline_hard_count") s.offline_hard_count = static_cast<int>(num());
+    else if (k == "offline_kiosk_points_cap") s.offline_kiosk_points_cap = num();
+    else if (k == "stale_hours") s.stale_hours = static_cast<int>(num());
+    else if (k == "default_loan_days") s.default_loan_days = static_cast<int>(num());
+    else if (k == "idle_timeout_s") s.idle_timeout_s = static_cast<int>(num());
+    else if (k == "language") s.language = v;
+  });
+  return s;
+}
+
+int64_t Kiosk::Impl::CoversSeq() { return std::strtoll(StateValue("covers_kiosk_seq", "0").c_str(), nullptr, 10); }
+
+std::optional<int64_t> Kiosk::Impl::HoursSinceFresh() {
+  // Fresh data comes from a sync or a reference load, whichever was last.
+  const std::string fresh = StateValue("last_fresh_at");
+  if (fresh.empty()) return std::nullopt;
+  const int64_t then_ms = std::strtoll(fresh.c_str(), nullptr, 10);
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock->Now().time_since_epoch()).count();
+  return (now_ms - then_ms) / 3'600'000;
+}
+
+Status Kiosk::Impl::StaleGuard(const char* action) {
+  const int limit = LoadSettings().stale_hours;
+  auto hours = HoursSinceFresh();
+  if (!hours)
+    return MakeError(ErrorKind::Refused, "data.stale",
+                     std::string("This kiosk has never received data from the central, so ") + action +
+                         " can't be checked. Ask an admin to sync the kiosk.");
+  if (*hours > limit)
+    return MakeError(ErrorKind::Refused, "data.stale",
+                     "This kiosk last synced " + std::to_string(*hours) + " hours ago (the limit is " +
+                         std::to_string(limit) + " hours), so " + action +
+                         " are paused until it has fresh data. Ask an admin to sync (network or USB stick).");
+  return {};
+}
+
+Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code) {
+  std::string key(code);
+  auto c = classifier.Classify(code);
+  if (c.kind == barcode::Kind::StaffBadge && !c.value.empty()) key = c.value;
+  std::optional<Badge> out;
+  KIOSK_TRY(db->Each("SELECT code, name, role, pin_hash, active FROM badges WHERE code = ?",
+                     [&](storage::Statement& r) {
+                       Badge b;
+                       b.code = r.Text(0);
+                       b.name = r.Text(1);
+                       b.role = ParseRole(r.Text(2)).value_or(Role::Staff);
+                       b.pin_hash = r.Text(3);
+                       b.active = r.Int(4) != 0;
+                       out = b;
+                     },
+                     key));
+  if (!out)
+    return MakeError(ErrorKind::NotFound, "badge.unknown",
+                     "Badge " + key + " is not known to this kiosk. Scan it again, or ask an admin to sync if it is new.");
+  return *out;
+}
+
+Result<Badge> Kiosk::Impl::RequireBadge(std::string_view code, std::initializer_list<Role> roles, const char* action) {
+  auto b = LookupBadge(code);
+  if (!b.ok()) return b.error();
+  if (!b->active)
+    return MakeError(ErrorKind::Refused, "badge.inactive",
+                     "Badge " + b->code + " (" + b->name + ") is no longer active. Ask an admin.");
+  for (Role r : roles)
+    if (b->role == r) return b;
+  std::string allowed;
+  for (Role r : roles) allowed += (allowed.empty() ? "" : " or ") + std::string(ToString(r));
+  return MakeError(ErrorKind::Refused, "badge.wrong_role",
+                   std::string("Only ") + allowed + " badges can " + action + "; " + b->code + " belongs to " + b->name +
+                       " (" + std::string(ToString(b->role)) + ").");
+}
+
+namespace {
+Partner PartnerFromRow(storage::Statement& r) {
+  Partner p;
+  p.id = r.Text(0);
+  p.name = r.Text(1);
+  p.country = r.Text(2);
+  p.region = r.Text(3);
+  p.tier = ParseTier(r.Text(4)).value_or(Tier::Registered);
+  p.type = ParsePartnerType(r.Text(5)).value_or(PartnerType::Other);
+  p.authorization = ParseAuthorization(r.Text(6)).value_or(Authorization::Authorized);
+  p.status = ParsePartnerStatus(r.Text(7)).value_or(PartnerStatus::Active);
+  p.certified_sales = static_cast<int>(r.Int(8));
+  p.certified_technical = static_cast<int>(r.Int(9));
+  try {
+    for (const json& j : json::parse(r.Text(10)))
+      p.next_tier.push_back(Requirement{j.value("key", ""), j.value("label", ""), j.value("have", 0.0),
+                                        j.value("need", 0.0), j.value("unit", "")});
+  } catch (const json::exception&) {
+  }
+  return p;
+}
+constexpr const char* kPartnerColumns =
+    "SELECT id, name, country, region, tier, type, authorization, status, certified_sales, certified_technical, "
+    "next_tier FROM partners ";
+
+Device DeviceFromRow(storage::Statement& r) {
+  Device d;
+  d.asset_tag = r.Text(0);
+  d.gtin = r.Text(1);
+  d.serial = r.Text(2);
+  d.kit = r.Text(3);
+  d.state = ParseDeviceState(r.Text(4)).value_or(DeviceState::Available);
+  d.custodian = r.Text(5);
+  d.due_date = r.Text(6);
+  d.purpose = r.Text(7);
+  d.location = r.Text(8);
+  return d;
+}
+constexpr const char* kDeviceColumns =
+    "SELECT asset_tag, gtin, serial, kit, state, custodian, due_date, purpose, location FROM devices ";
+}  // namespace
+
+Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id) {
+  std::string key(card_or_id);
+  auto c = classifier.Classify(card_or_id);
+  if (c.kind == barcode::Kind::PartnerCard && !c.value.empty()) key = c.value;
+  PartnerCtx ctx;
+  std::string partner_id;
+  bool card_found = false;
+  KIOSK_TRY(db->Each("SELECT partner_id, status FROM cards WHERE number = ?",
+                     [&](storage::Statement& r) {
+                       partner_id = r.Text(0);
+                       ctx.card_status = ParseCardStatus(r.Text(1)).value_or(CardStatus::Active);
+                       card_found = true;
+                     },
+                     key));
+  if (card_found) ctx.card_number = key;
+  else partner_id = key;
+  bool found = false;
+  KIOSK_TRY(db->Each(std::string(kPartnerColumns) + "WHERE id = ?",
+                     [&](storage::Statement& r) {
+                       ctx.partner = PartnerFromRow(r);
+                       found = true;
+                     },
+                     partner_id));
+  if (!found) {
+    if (c.kind == barcode::Kind::PartnerCard && !c.valid)
+      return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c.reason + ".");
+    return MakeError(ErrorKind::NotFound, "partner.unknown",
+                     "No partner card or partner " + key +
+                         " is known to this kiosk. Check the card, or ask an admin to sync if it is new.");
+  }
+  return ctx;
+}
+
+Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, bool must_be_active, const char* action) {
+  auto p = LookupPartner(card_or_id);
+  if (!p.ok()) return p.error();
+  if (p->card_status == CardStatus::Blocked)
+    return MakeError(ErrorKind::Refused, "card.blocked",
+                     "Card " + p->card_number + " is blocked by the vendor. Keep the card and ask the partner to "
+                                                "contact their channel manager.");
+  if (must_be_active && p->partner.status == PartnerStatus::Suspended)
+    return MakeError(ErrorKind::Refused, "partner.suspended",
+                     p->partner.name + " is suspended from the partner program, so it can't " + action +
+                         ". Its channel manager can reinstate it.");
+  return p;
+}
+
+Result<Device> Kiosk::Impl::LookupDevice(std::string_view code) {
+  std::optional<Device> out;
+  auto find_tag = [&](const std::string& tag) {
+    return db->Each(std::string(kDeviceColumns) + "WHERE asset_tag = ?",
+                    [&](storage::Statement& r) { out = DeviceFromRow(r); }, tag);
+  };
+  KIOSK_TRY(find_tag(std::string(code)));
+  if (out) return *out;
+  auto c = classifier.Classify(code);
+  if (c.kind == barcode::Kind::AssetTag && !c.value.empty()) {
+    KIOSK_TRY(find_tag(c.value));
+  } else if (auto gtin = c.Gtin(); gtin && c.valid) {
+    if (auto serial = c.Serial()) {
+      KIOSK_TRY(db->Each(std::string(kDeviceColumns) + "WHERE gtin = ? AND serial = ?",
+                         [&](storage::Statement& r) { out = DeviceFromRow(r); }, *gtin, *serial));
+    } else {
+      return MakeError(ErrorKind::NotFound, "device.no_serial",
+                       "That barcode names a product (GTIN " + *gtin +
+                           ") but not a unit: scan the barcode that carries the serial number, or the asset tag.");
+    }
+  } else if (!c.valid && c.kind != barcode::Kind::Unknown) {
+    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode can't be read as a demo unit: " + c.reason + ".");
+  }
+  if (out) return *out;
+  return MakeError(ErrorKind::NotFound, "device.unknown",
+                   "No demo unit " + std::string(code) +
+                       " is known to this kiosk. Scan its asset tag instead, or ask an admin to sync if it is new.");
+}
+
+Result<DemoModel> Kiosk::Impl::LookupModel(std::string_view gtin_text) {
+  std::string gtin(gtin_text);
+  auto c = classifier.Classify(gtin_text);
+  if (auto g = c.Gtin(); g && c.valid) gtin = *g;
+  std::optional<DemoModel> out;
+  KIOSK_TRY(db->Each("SELECT gtin, name, category, quota_registered, quota_silver, quota_gold, quota_platinum, active "
+                     "FROM models WHERE gtin = ?",
+                     [&](storage::Statement& r) {
+                       DemoModel m;
+                       m.gtin = r.Text(0);
+                       m.name = r.Text(1);
+                       m.category = r.Text(2);
+                       for (int t = 0; t < 4; ++t) m.quota[t] = static_cast<int>(r.Int(3 + t));
+                       m.active = r.Int(7) != 0;
+                       out = m;
+                     },
+                     gtin));
+  if (!out)
+    return MakeError(ErrorKind::NotFound, "model.unknown", "No model with GTIN " + gtin + " is in the demo catalogue.");
+  return *out;
+}
+
+Result<Reward> Kiosk::Impl::LookupReward(std::string_view id) {
+  std::optional<Reward> out;
+  KIOSK_TRY(db->Each("SELECT id, name, category, points, stock, active FROM rewards WHERE id = ?",
+                     [&](storage::Statement& r) {
+                       out = Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0};
+                     },
+                     std::string(id)));
+  if (!out) return MakeError(ErrorKind::NotFound, "reward.unknown", "No reward " + std::string(id) + " in the catalogue.");
+  return *out;
+}
+
+Result<Balance> Kiosk::Impl::LookupBalance(const std::string& partner_id) {
+  Balance b{partner_id, 0, 0};
+  KIOSK_TRY(db->Each("SELECT available, pending FROM balances WHERE partner_id = ?",
+                     [&](storage::Statement& r) {
+                       b.available = r.Int(0);
+                       b.pending = r.Int(1);
+                     },
+                     partner_id));
+  return b;
+}
+
+std::vector<Device> Kiosk::Impl::KitMembers(const std::string& kit) {
+  std::vector<Device> out;
+  if (kit.empty()) return out;
+  (void)db->Each(std::string(kDeviceColumns) + "WHERE kit = ? ORDER BY asset_tag",
+                 [&](storage::Statement& r) { out.push_back(DeviceFromRow(r)); }, kit);
+  return out;
+}
+
+// ---- Queries -------------------------------------------------------------------------------
+
+Settings Kiosk::CurrentSettings() { return m_impl->LoadSettings(); }
+
+StatusView Kiosk::Status() {
+  Impl& m = *m_impl;
+  StatusView v;
+  v.kiosk_id = m.kiosk_id;
+  v.read_only = m.db->ReadOnly();
+  v.database_health = m.db->Health();
+  if (auto head = m.journal->Head(); head.ok()) {
+    v.last_seq = head->seq;
+    v.last_hash = head->hash;
+  }
+  if (auto n = m.journal->Count(); n.ok()) v.journal_events = *n;
+  auto count = [&](const char* sql) {
+    auto n = m.db->ScalarInt(sql);
+    return n.ok() && *n ? static_cast<int>(**n) : 0;
+  };
+  v.partners = count("SELECT count(*) FROM partners");
+  v.cards = count("SELECT count(*) FROM cards");
+  v.badges = count("SELECT count(*) FROM badges");
+  v.models = count("SELECT count(*) FROM models");
+  v.devices = count("SELECT count(*) FROM devices");
+  v.rewards = count("SELECT count(*) FROM rewards");
+  v.devices_out = count("SELECT count(*) FROM devices WHERE state = 'checked_out'");
+  auto overdue = m.db->ScalarInt("SELECT count(*) FROM devices WHERE state = 'checked_out' AND due_date < ?", m.Today());
+  v.devices_overdue = overdue.ok() && *overdue ? static_cast<int>(**overdue) : 0;
+  v.reference_version = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
+  v.last_sync = m.StateValue("last_sync");
+  v.last_sync_error = m.StateValue("last_error");
+  if (auto h = m.HoursSinceFresh()) {
+    v.hours_since_sync = *h;
+    v.stale = *h > m.LoadSettings().stale_hours;
+  } else {
+    v.stale = true;
+  }
+  const int64_t acked = std::strtoll(m.StateValue("acked_through", "0").c_str(), nullptr, 10);
+  v.pending_events = std::max<int64_t>(0, v.last_seq - acked);
+  if (v.pending_events > 0) {
+    auto t = m.db->ScalarText("SELECT wall_time FROM journal WHERE seq > ? ORDER BY seq LIMIT 1", acked);
+    if (t.ok() && *t) v.oldest_pending = **t;
+  }
+  return v;
+}
+
+Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
+  Impl& m = *m_impl;
+  auto c = m.classifier.Classify(scanned);
+  ScanResolution out;
+  out.fields = json::object();
+  out.fields["kind"] = [&] {
+    switch (c.kind) {
+      case barcode::Kind::PartnerCard: return "partner_card";
+      case barcode::Kind::StaffBadge: return "staff_badge";
+      case barcode::Kind::AssetTag: return "asset_tag";
+      case barcode::Kind::Gs1: return "gs1";
+      case barcode::Kind::Retail: return "retail";
+      case barcode::Kind::DigitalLink: return "digital_link";
+      case barcode::Kind::Unknown: return "unknown";
+    }
+    return "unknown";
+  }();
+  out.fields["valid"] = c.valid;
+  if (!c.reason.empty()) out.fields["reason"] = c.reason;
+  if (!c.symbology.empty()) out.fields["symbology"] = c.symbology;
+  if (!c.value.empty()) out.fields["value"] = c.value;
+  for (const auto& [ai, v] : c.ais) out.fields["ai"][ai] = v;
+
+  if (c.kind == barcode::Kind::PartnerCard || c.kind == barcode::Kind::Unknown) {
+    if (auto p = m.LookupPartner(scanned); p.ok() && !p->card_number.empty()) {
+      out.kind = EntityKind::PartnerCard;
+      out.key = p->card_number;
+      out.label = p->partner.name + " (" + std::string(DisplayName(p->partner.tier)) + ")";
+      return out;
+    }
+  }
+  if (c.kind == barcode::Kind::StaffBadge || c.kind == barcode::Kind::Unknown) {
+    if (auto b = m.LookupBadge(scanned); b.ok()) {
+      out.kind = EntityKind::Badge;
+      out.key = b->code;
+      out.label = b->name + " (" + std::string(ToString(b->role)) + ")";
+      return out;
+    }
+  }
+  if (auto d = m.LookupDevice(scanned); d.ok()) {
+    out.kind = EntityKind::Device;
+    out.key = d->asset_tag;
+    auto model = m.LookupModel(d->gtin);
+    out.label = d->asset_tag + " " + (model.ok() ? model->name : d->gtin);
+    return out;
+  } else if (d.error().code != "device.unknown" && d.error().code != "device.no_serial") {
+    if (c.kind != barcode::Kind::Unknown) return d.error();
+  }
+  if (auto g = c.Gtin(); g && c.valid) {
+    if (auto model = m.LookupModel(*g); model.ok()) {
+      out.kind = EntityKind::Model;
+      out.key = model->gtin;
+      out.label = model->name;
+      return out;
+    }
+  }
+  if (!c.valid && c.kind != barcode::Kind::Unknown)
+    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode is not valid: " + c.reason + ".");
+  return MakeError(ErrorKind::NotFound, "barcode.unknown",
+                   "Unknown barcode \"" + std::string(scanned.substr(0, 64)) +
+                       "\": it is not a partner card, staff badge or demo unit known to this kiosk.");
+}
+
+Result<Badge> Kiosk::FindBadge(std::string_view code) { return m_impl->LookupBadge(code); }
+
+Result<Badge> Kiosk::SignIn(std::string_view badge_code) {
+  return m_impl->RequireBadge(badge_code, {Role::Staff, Role::Rep, Role::Admin}, "sign in");
+}
+
+Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
+  Impl& m = *m_impl;
+  auto p = m.LookupPartner(card_or_id);
+  if (!p.ok()) return p.error();
+  PartnerView v;
+  v.partner = p->partner;
+  v.card_number = p->card_number;
+  v.card_status = p->card_status;
+  auto bal = m.LookupBalance(p->partner.id);
+  if (!bal.ok()) return bal.error();
+  v.balance = *bal;
+  const int64_t covers = m.CoversSeq();
+  KIOSK_TRY(m.db->Each("SELECT COALESCE(sum(points), 0), count(*) FROM redemptions WHERE partner_id = ? AND seq > ?",
+                       [&](storage::Statement& r) {
+                         v.held_points = r.Int(0);
+                         v.unsynced_redemptions = static_cast<int>(r.Int(1));
+                       },
+                       p->partner.id, covers));
+  v.available_points = std::max<int64_t>(0, v.balance.available - v.held_points);
+  auto open = m.db->ScalarInt("SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND status = 'open'",
+                              p->partner.id);
+  v.open_demo_orders = open.ok() && *open ? static_cast<int>(**open) : 0;
+  auto quota = m.db->ScalarInt(std::string("SELECT max(quota_") + std::string(ToString(p->partner.tier)) +
+                               ") FROM models WHERE active = 1");
+  v.open_order_quota = quota.ok() && *quota ? static_cast<int>(**quota) : 0;
+  (void)m.db->Each(
+      "SELECT v.seq, v.verdict, v.code, v.message, v.detail, j.type FROM verdicts v JOIN journal j ON j.seq = v.seq "
+      "WHERE v.verdict <> 'accepted' AND v.shown = 0 AND json_extract(j.payload, '$.partner_id') = ? ORDER BY v.seq",
+      [&](storage::Statement& r) {
+        v.recent_outcomes.push_back(json{{"seq", r.Int(0)}, {"verdict", r.Text(1)}, {"code", r.Text(2)},
+                                         {"message", r.Text(3)}, {"type", r.Text(5)}});
+      },
+      p->partner.id);
+  return v;
+}
+
+Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
+  Impl& m = *m_impl;
+  auto d = m.LookupDevice(code);
+  if (!d.ok()) return d.error();
+  DeviceView v;
+  v.device = *d;
+  if (auto model = m.LookupModel(d->gtin); model.ok()) v.model = *model;
+  else v.model.gtin = d->gtin;
+  if (!d->custodian.empty())
+    if (auto b = m.LookupBadge(d->custodian); b.ok()) v.custodian_name = b->name;
+  v.overdue = d->state == DeviceState::CheckedOut && !d->due_date.empty() && d->due_date < m.Today();
+  for (const Device& k : m.KitMembers(d->kit)) v.kit_members.push_back(k.asset_tag);
+  KIOSK_TRY(m.db->Each("SELECT j.seq, j.type, j.wall_time, j.actor, j.payload FROM device_events e JOIN journal j ON "
+                       "j.seq = e.seq WHERE e.asset_tag = ? ORDER BY j.seq DESC LIMIT 20",
+                       [&](storage::Statement& r) {
+                         DeviceHistoryEntry h{r.Int(0), r.Text(1), r.Text(2), r.Text(3), ""};
+                         try {
+                           json p = json::parse(r.Text(4));
+                           if (h.type == "device.checked_out")
+                             h.summary = "Checked out to " + p.value("rep", "") + ", due " + p.value("due_date", "");
+                           else if (h.type == "device.checked_in")
+                             h.summary = "Checked in, condition: " + p.value("condition", "");
+                           else if (h.type == "device.audited")
+                             h.summary = "Seen in stocktake";
+                         } catch (const json::exception&) {
+                         }
+                         v.history.push_back(std::move(h));
+                       },
+                       d->asset_tag));
+  return v;
+}
+
+std::vector<DeviceView> Kiosk::Overdue() {
+  Impl& m = *m_impl;
+  std::vector<std::string> tags;
+  (void)m.db->Each("SELECT asset_tag FROM devices WHERE state = 'checked_out' AND due_date < ? ORDER BY due_date",
+                   [&](storage::Statement& r) { tags.push_back(r.Text(0)); }, m.Today());
+  std::vector<DeviceView> out;
+  for (const auto& t : tags)
+    if (auto v = GetDevice(t); v.ok()) out.push_back(std::move(*v));
+  return out;
+}
+
+std::vector<DemoModel> Kiosk::Models() {
+  Impl& m = *m_impl;
+  std::vector<std::string> gtins;
+  (void)m.db->Each("SELECT gtin FROM models WHERE active = 1 ORDER BY name",
+                   [&](storage::Statement& r) { gtins.push_back(r.Text(0)); });
+  std::vector<DemoModel> out;
+  for (const auto& g : gtins)
+    if (auto model = m.LookupModel(g); model.ok()) out.push_back(*model);
+  return out;
+}
+
+std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
+  Impl& m = *m_impl;
+  std::vector<Reward> rewards;
+  (void)m.db->Each("SELECT id, name, category, points, stock, active FROM rewards WHERE active = 1 ORDER BY points, id",
+                   [&](storage::Statement& r) {
+                     rewards.push_back(
+                         Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0});
+                   });
+  std::optional<PartnerCtx> partner;
+  std::string partner_problem;
+  if (!partner_card.empty()) {
+    auto p = m.RequirePartner(partner_card, true, "redeem rewards");
+    if (p.ok()) partner = *p;
+    else partner_problem = p.error().message;
+  }
+  std::vector<RewardView> out;
+  for (const Reward& r : rewards) {
+    RewardView v{r, true, ""};
+    if (!partner_problem.empty()) {
+      v.affordable = false;
+      v.why_not = partner_problem;
+    } else if (partner) {
+      auto plan = m.PlanRedemption(*partner, r, 1);
+      if (!plan.ok()) {
+        v.affordable = false;
+        v.why_not = plan.error().message;
+      }
+    } else if (r.stock <= 0) {
+      v.affordable = false;
+      v.why_not = "Out of stock at this kiosk.";
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<std::vector<Event>> Kiosk::Journal(int64_t since_seq, int64_t limit) {
+  return m_impl->journal->Read(since_seq, limit);
+}
+
+Result<VerifyReport> Kiosk::Verify() {
+  auto r = m_impl->journal->Verify();
+  if (!r.ok()) return r.error();
+  return VerifyReport{r->events, r->ok, r->first_bad_seq, r->problem};
+}
+
+}  // namespace kiosk

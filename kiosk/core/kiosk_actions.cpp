@@ -1,0 +1,470 @@
+// Kiosk actions: every one checks the program's rules first, then writes one journal event and
+// its state change in one transaction (Impl::Act). A refusal writes nothing.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "kiosk/core/crypto.hpp"
+#include "kiosk/core/kiosk_impl.hpp"
+
+namespace kiosk {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Points(int64_t n) {
+  // 24500 -> "24,500": a person reads points at a glance.
+  std::string s = std::to_string(n < 0 ? -n : n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return n < 0 ? "-" + s : s;
+}
+
+std::string Trimmed(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t\r\n");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(a, b - a + 1));
+}
+
+json DeviceJson(const Device& d) { return json{{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}}; }
+
+// Resolves the codes of one request to devices, adding kit members, without duplicates.
+Result<std::vector<Device>> ResolveUnits(Kiosk::Impl& m, const std::vector<std::string>& codes, bool with_kits) {
+  if (codes.empty())
+    return MakeError(ErrorKind::Usage, "request.no_units", "Scan at least one demo unit.");
+  std::vector<Device> out;
+  std::set<std::string> seen;
+  for (const std::string& code : codes) {
+    auto d = m.LookupDevice(code);
+    if (!d.ok()) return d.error();
+    std::vector<Device> group{*d};
+    if (with_kits && !d->kit.empty()) group = m.KitMembers(d->kit);
+    for (Device& g : group)
+      if (seen.insert(g.asset_tag).second) out.push_back(std::move(g));
+  }
+  return out;
+}
+
+kiosk::Status RecordDeviceEvents(storage::Db& db, const std::vector<Device>& devices, int64_t seq) {
+  for (const Device& d : devices)
+    KIOSK_TRY(db.Run("INSERT OR IGNORE INTO device_events (asset_tag, seq) VALUES (?, ?)", d.asset_tag, seq));
+  return {};
+}
+
+Receipt MakeReceipt(const Event& e, std::string message, std::vector<std::string> warnings = {}) {
+  Receipt r;
+  r.seq = e.seq;
+  r.event_id = e.event_id;
+  r.type = e.type;
+  r.message = std::move(message);
+  r.warnings = std::move(warnings);
+  r.payload = json::parse(e.payload);
+  return r;
+}
+
+}  // namespace
+
+// ---- Demo equipment ------------------------------------------------------------------------
+
+Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
+  Impl& m = *m_impl;
+  auto d = m.LookupDevice(code);
+  if (!d.ok()) return d.error();
+  std::vector<Device> group{*d};
+  if (!d->kit.empty()) group = m.KitMembers(d->kit);
+  for (const Device& g : group) {
+    if (g.state == DeviceState::Available) continue;
+    std::string who;
+    if (!g.custodian.empty())
+      if (auto b = m.LookupBadge(g.custodian); b.ok()) who = " to " + b->name;
+    if (g.state == DeviceState::CheckedOut)
+      return MakeError(ErrorKind::Refused, "device.already_out",
+                       g.asset_tag + " is already checked out" + who + ", due " + g.due_date +
+                           ". Check it in before it can go out again.");
+    return MakeError(ErrorKind::Refused, "device.not_available",
+                     g.asset_tag + " is " + std::string(DisplayName(g.state)) + " and can't be checked out.");
+  }
+  return *d;
+}
+
+Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto rep = m.RequireBadge(r.rep_badge, {Role::Rep}, "check out demo units");
+  if (!rep.ok()) return rep.error();
+  for (const std::string& code : r.codes) {
+    auto ok = CheckCheckoutUnit(code);
+    if (!ok.ok()) return ok.error();
+  }
+  auto units = ResolveUnits(m, r.codes, true);
+  if (!units.ok()) return units.error();
+
+  const Settings settings = m.LoadSettings();
+  const auto today = std::chrono::floor<std::chrono::days>(m.clock->Now());
+  std::string due = Trimmed(r.due_date);
+  if (due.empty()) {
+    due = FormatDate(today + std::chrono::days(settings.default_loan_days));
+  } else {
+    std::chrono::sys_days parsed;
+    if (!ParseDate(due, parsed))
+      return MakeError(ErrorKind::Usage, "checkout.due_date", "The due date '" + due + "' is not a date (YYYY-MM-DD).");
+    if (parsed < today)
+      return MakeError(ErrorKind::Usage, "checkout.due_past", "The due date " + due + " is in the past.");
+    if (parsed > today + std::chrono::days(180))
+      return MakeError(ErrorKind::Usage, "checkout.due_far",
+                       "The due date " + due + " is more than 180 days away; demo loans are shorter.");
+  }
+  std::string purpose = Trimmed(r.purpose);
+  if (purpose.empty()) purpose = "Customer demo";
+  if (purpose.size() > 200) purpose.resize(200);
+
+  json payload{{"rep", rep->code}, {"due_date", due}, {"purpose", purpose}, {"devices", json::array()}};
+  for (const Device& d : *units) payload["devices"].push_back(DeviceJson(d));
+  if (!r.signature_svg.empty()) payload["signature_sha256"] = crypto::Sha256Hex(r.signature_svg);
+
+  auto e = m.Act("device.checked_out", payload, rep->code, [&](int64_t seq) -> kiosk::Status {
+    for (const Device& d : *units)
+      KIOSK_TRY(m.db->Run("UPDATE devices SET state = 'checked_out', custodian = ?, due_date = ?, purpose = ? "
+                          "WHERE asset_tag = ? AND state = 'available'",
+                          rep->code, due, purpose, d.asset_tag));
+    return RecordDeviceEvents(*m.db, *units, seq);
+  });
+  if (!e.ok()) return e.error();
+  const size_t n = units->size();
+  return MakeReceipt(*e, std::to_string(n) + (n == 1 ? " unit" : " units") + " checked out to " + rep->name +
+                             ", due back " + due + ".");
+}
+
+Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Rep, Role::Admin}, "check in demo units");
+  if (!by.ok()) return by.error();
+  auto units = ResolveUnits(m, r.codes, true);
+  if (!units.ok()) return units.error();
+  // Kit members that are not out (an accessory returned earlier) are simply skipped; a scanned
+  // unit that is not out is refused.
+  std::vector<Device> out_units;
+  std::set<std::string> scanned_tags;
+  for (const std::string& code : r.codes)
+    if (auto d = m.LookupDevice(code); d.ok()) scanned_tags.insert(d->asset_tag);
+  for (const Device& d : *units) {
+    const bool out = d.state == DeviceState::CheckedOut || d.state == DeviceState::InTransit;
+    if (out) out_units.push_back(d);
+    else if (scanned_tags.count(d.asset_tag))
+      return MakeError(ErrorKind::Refused, "device.not_out",
+                       d.asset_tag + " is " + std::string(DisplayName(d.state)) + ", not checked out: nothing to check in.");
+  }
+  std::string condition = Trimmed(r.condition);
+  if (condition.empty()) condition = "ok";
+  if (condition.size() > 200) condition.resize(200);
+  std::string lower = condition;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool damaged = lower.rfind("damaged", 0) == 0 || lower.rfind("broken", 0) == 0;
+  const std::string state_after = damaged ? "repair" : "available";
+
+  json payload{{"by", by->code}, {"condition", condition}, {"state_after", state_after}, {"devices", json::array()}};
+  for (const Device& d : out_units) {
+    json j = DeviceJson(d);
+    j["from"] = d.custodian;
+    j["was_due"] = d.due_date;
+    payload["devices"].push_back(j);
+  }
+  auto e = m.Act("device.checked_in", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    for (const Device& d : out_units)
+      KIOSK_TRY(m.db->Run("UPDATE devices SET state = ?, custodian = '', due_date = '', purpose = '' WHERE asset_tag = ?",
+                          state_after, d.asset_tag));
+    return RecordDeviceEvents(*m.db, out_units, seq);
+  });
+  if (!e.ok()) return e.error();
+  const size_t n = out_units.size();
+  std::string msg = std::to_string(n) + (n == 1 ? " unit" : " units") + " checked in";
+  msg += damaged ? " and sent to repair (" + condition + ")." : ", condition " + condition + ".";
+  return MakeReceipt(*e, msg);
+}
+
+Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Rep, Role::Admin}, "record a stocktake");
+  if (!by.ok()) return by.error();
+  auto units = ResolveUnits(m, r.codes, false);
+  if (!units.ok()) return units.error();
+  std::vector<std::string> warnings;
+  json payload{{"by", by->code}, {"devices", json::array()}};
+  for (const Device& d : *units) {
+    json j = DeviceJson(d);
+    j["recorded_state"] = ToString(d.state);
+    payload["devices"].push_back(j);
+    if (d.state != DeviceState::Available && d.state != DeviceState::Repair)
+      warnings.push_back(d.asset_tag + " was found in the showroom but is recorded as " +
+                         std::string(DisplayName(d.state)) + (d.custodian.empty() ? "" : " (" + d.custodian + ")") + ".");
+  }
+  const std::string now = FormatUtc(m.clock->Now());
+  auto e = m.Act("device.audited", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    for (const Device& d : *units)
+      KIOSK_TRY(m.db->Run("UPDATE devices SET last_audit = ? WHERE asset_tag = ?", now, d.asset_tag));
+    return RecordDeviceEvents(*m.db, *units, seq);
+  });
+  if (!e.ok()) return e.error();
+  return MakeReceipt(*e, std::to_string(units->size()) + " units recorded in the stocktake.", warnings);
+}
+
+// ---- Partner actions -----------------------------------------------------------------------
+
+Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "order demo units");
+  if (!by.ok()) return by.error();
+  auto p = m.RequirePartner(r.partner_card, true, "order demo units");
+  if (!p.ok()) return p.error();
+  auto model = m.LookupModel(r.model_gtin);
+  if (!model.ok()) return model.error();
+  if (!model->active)
+    return MakeError(ErrorKind::Refused, "model.inactive", model->name + " is no longer in the demo catalogue.");
+  if (r.qty < 1 || r.qty > 20)
+    return MakeError(ErrorKind::Usage, "order.qty", "Order between 1 and 20 units.");
+  KIOSK_TRY(m.StaleGuard("demo orders"));
+  const int quota = model->quota[static_cast<int>(p->partner.tier)];
+  auto open = m.db->ScalarInt(
+      "SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND gtin = ? AND status = 'open'",
+      p->partner.id, model->gtin);
+  if (!open.ok()) return open.error();
+  const int64_t open_units = open->value_or(0);
+  if (open_units + r.qty > quota)
+    return MakeError(ErrorKind::Refused, "order.quota",
+                     std::string(DisplayName(p->partner.tier)) + " partners may have " + std::to_string(quota) +
+                         " open demo units of " + model->name + " on order; " + p->partner.name + " has " +
+                         std::to_string(open_units) + ". " +
+                         (quota > open_units ? "Order at most " + std::to_string(quota - open_units) + "."
+                                             : "Wait until an open order is delivered."));
+  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"gtin", model->gtin},
+               {"model", model->name},        {"qty", r.qty},           {"tier", ToString(p->partner.tier)}};
+  const std::string now = FormatUtc(m.clock->Now());
+  auto e = m.Act("demo.ordered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    return m.db->Run("INSERT INTO demo_orders (seq, partner_id, gtin, qty, created) VALUES (?, ?, ?, ?, ?)", seq,
+                     p->partner.id, model->gtin, r.qty, now);
+  });
+  if (!e.ok()) return e.error();
+  return MakeReceipt(*e, "Demo order logged: " + std::to_string(r.qty) + " × " + model->name + " for " +
+                             p->partner.name + " (" + std::to_string(open_units + r.qty) + " of " +
+                             std::to_string(quota) + " open).");
+}
+
+Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward& reward, int qty) {
+  if (!reward.active) return MakeError(ErrorKind::Refused, "reward.inactive", reward.name + " is no longer offered.");
+  if (reward.stock < qty)
+    return MakeError(ErrorKind::Refused, "reward.out_of_stock",
+                     reward.stock <= 0 ? reward.name + " is out of stock at this kiosk."
+                                       : "Only " + std::to_string(reward.stock) + " of " + reward.name + " left.");
+  KIOSK_TRY(StaleGuard("redemptions"));
+  const Settings s = LoadSettings();
+  auto balance = LookupBalance(p.partner.id);
+  if (!balance.ok()) return balance.error();
+  RedeemPlan plan;
+  plan.cost = reward.points * qty;
+  const int64_t covers = CoversSeq();
+  int64_t count_partner = 0;
+  KIOSK_TRY(db->Each("SELECT COALESCE(sum(points), 0), count(*) FROM redemptions WHERE partner_id = ? AND seq > ?",
+                     [&](storage::Statement& r) {
+                       plan.held_partner = r.Int(0);
+                       count_partner = r.Int(1);
+                     },
+                     p.partner.id, covers));
+  auto held_kiosk = db->ScalarInt("SELECT COALESCE(sum(points), 0) FROM redemptions WHERE seq > ?", covers);
+  if (!held_kiosk.ok()) return held_kiosk.error();
+  plan.available = balance->available - plan.held_partner;
+  if (plan.cost > plan.available)
+    return MakeError(ErrorKind::Refused, "points.insufficient",
+                     p.partner.name + " has " + Points(std::max<int64_t>(0, plan.available)) + " points available" +
+                         (plan.held_partner > 0 ? " (" + Points(balance->available) + " synced, " +
+                                                      Points(plan.held_partner) + " held by redemptions not yet synced)"
+                                                : "") +
+                         "; " + reward.name + " costs " + Points(plan.cost) + ".");
+  if (plan.held_partner + plan.cost > s.offline_hard_points)
+    return MakeError(ErrorKind::Refused, "offline.partner_points",
+                     "Offline limit reached: " + p.partner.name + " may redeem up to " + Points(s.offline_hard_points) +
+                         " points between syncs (" + Points(plan.held_partner) +
+                         " already). Ask an admin to sync, then try again.");
+  if (count_partner + 1 > s.offline_hard_count)
+    return MakeError(ErrorKind::Refused, "offline.partner_count",
+                     "Offline limit reached: " + p.partner.name + " may make " + std::to_string(s.offline_hard_count) +
+                         " redemptions between syncs. Ask an admin to sync, then try again.");
+  if (held_kiosk->value_or(0) + plan.cost > s.offline_kiosk_points_cap)
+    return MakeError(ErrorKind::Refused, "offline.kiosk_points",
+                     "This kiosk has reached its offline limit of " + Points(s.offline_kiosk_points_cap) +
+                         " points in redemptions not yet synced. Ask an admin to sync.");
+  if (plan.held_partner + plan.cost > s.offline_soft_points || count_partner + 1 > s.offline_soft_count)
+    plan.warnings.push_back("Many points redeemed since the last sync: syncing soon is recommended.");
+  return plan;
+}
+
+Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "redeem rewards");
+  if (!by.ok()) return by.error();
+  auto p = m.RequirePartner(r.partner_card, true, "redeem rewards");
+  if (!p.ok()) return p.error();
+  auto reward = m.LookupReward(r.reward_id);
+  if (!reward.ok()) return reward.error();
+  if (r.qty < 1 || r.qty > 10) return MakeError(ErrorKind::Usage, "redeem.qty", "Redeem between 1 and 10 at a time.");
+  auto plan = m.PlanRedemption(*p, *reward, r.qty);
+  if (!plan.ok()) return plan.error();
+  json payload{{"partner_id", p->partner.id}, {"card", p->card_number},     {"reward_id", reward->id},
+               {"reward", reward->name},      {"qty", r.qty},               {"points_each", reward->points},
+               {"points", plan->cost},        {"available_before", plan->available}};
+  const std::string now = FormatUtc(m.clock->Now());
+  auto e = m.Act("loyalty.redeemed", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    KIOSK_TRY(m.db->Run("INSERT INTO redemptions (seq, partner_id, reward_id, qty, points, created) VALUES (?,?,?,?,?,?)",
+                        seq, p->partner.id, reward->id, r.qty, plan->cost, now));
+    return m.db->Run("UPDATE rewards SET stock = stock - ? WHERE id = ?", r.qty, reward->id);
+  });
+  if (!e.ok()) return e.error();
+  return MakeReceipt(*e,
+                     reward->name + (r.qty > 1 ? " × " + std::to_string(r.qty) : "") + " redeemed for " +
+                         p->partner.name + ": " + Points(plan->cost) + " points. " +
+                         Points(plan->available - plan->cost) + " points left (to be confirmed at the next sync).",
+                     plan->warnings);
+}
+
+Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_view code) {
+  Impl& m = *m_impl;
+  auto c = m.classifier.Classify(code);
+  auto gtin = c.Gtin();
+  auto serial = c.Serial();
+  if (!c.valid && c.kind != barcode::Kind::Unknown)
+    return MakeError(ErrorKind::Usage, "barcode.invalid", "That barcode is not valid: " + c.reason + ".");
+  if (!gtin || !serial)
+    return MakeError(ErrorKind::Usage, "sellout.no_serial",
+                     "A sell-out needs the unit's GS1 barcode with GTIN (01) and serial number (21); \"" +
+                         std::string(code.substr(0, 40)) + "\" is not one.");
+  auto demo = m.db->ScalarText("SELECT asset_tag FROM devices WHERE gtin = ? AND serial = ?", *gtin, *serial);
+  if (!demo.ok()) return demo.error();
+  if (*demo)
+    return MakeError(ErrorKind::Refused, "sellout.demo_unit",
+                     "Serial " + *serial + " is demo unit " + **demo + ", which is not for resale.");
+  auto dup = m.db->ScalarInt("SELECT seq FROM sellouts WHERE gtin = ? AND serial = ?", *gtin, *serial);
+  if (!dup.ok()) return dup.error();
+  if (*dup)
+    return MakeError(ErrorKind::Refused, "sellout.duplicate",
+                     "Serial " + *serial + " (GTIN " + *gtin + ") was already reported as sold (journal seq " +
+                         std::to_string(**dup) + ").");
+  return std::make_pair(*gtin, *serial);
+}
+
+Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "file sell-out reports");
+  if (!by.ok()) return by.error();
+  auto p = m.RequirePartner(r.partner_card, false, "file sell-out reports");
+  if (!p.ok()) return p.error();
+  if (r.codes.empty()) return MakeError(ErrorKind::Usage, "request.no_units", "Scan at least one sold unit.");
+  std::vector<std::pair<std::string, std::string>> units;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const std::string& code : r.codes) {
+    auto u = CheckSelloutUnit(code);
+    if (!u.ok()) return u.error();
+    if (!seen.insert(*u).second)
+      return MakeError(ErrorKind::Usage, "sellout.scanned_twice", "Serial " + u->second + " was scanned twice.");
+    units.push_back(*u);
+  }
+  std::vector<std::string> warnings;
+  if (p->partner.status == PartnerStatus::Suspended)
+    warnings.push_back(p->partner.name + " is suspended: the sale is recorded, but no points are credited until it is "
+                                         "reinstated.");
+  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"units", json::array()}};
+  for (const auto& [g, s] : units) payload["units"].push_back({{"gtin", g}, {"serial", s}});
+  auto e = m.Act("sellout.reported", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    for (const auto& [g, s] : units)
+      KIOSK_TRY(m.db->Run("INSERT INTO sellouts (gtin, serial, partner_id, seq) VALUES (?, ?, ?, ?)", g, s,
+                          p->partner.id, seq));
+    return {};
+  });
+  if (!e.ok()) return e.error();
+  return MakeReceipt(*e,
+                     "Sell-out of " + std::to_string(units.size()) + (units.size() == 1 ? " unit" : " units") +
+                         " logged for " + p->partner.name + ". Points follow after the central confirms.",
+                     warnings);
+}
+
+Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
+  Impl& m = *m_impl;
+  KIOSK_TRY(m.RequireWritable());
+  auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "register deals");
+  if (!by.ok()) return by.error();
+  auto p = m.RequirePartner(r.partner_card, true, "register deals");
+  if (!p.ok()) return p.error();
+  const std::string customer = Trimmed(r.customer), product = Trimmed(r.product);
+  if (customer.empty() || customer.size() > 200)
+    return MakeError(ErrorKind::Usage, "deal.customer", "Enter the customer's name (up to 200 characters).");
+  if (product.empty() || product.size() > 200)
+    return MakeError(ErrorKind::Usage, "deal.product", "Enter the product or solution (up to 200 characters).");
+  if (!(r.value > 0) || r.value > 1e9)
+    return MakeError(ErrorKind::Usage, "deal.value", "Enter the expected value in EUR (more than 0).");
+  std::chrono::sys_days close;
+  if (!ParseDate(r.close_date, close))
+    return MakeError(ErrorKind::Usage, "deal.close_date",
+                     "The expected close date '" + r.close_date + "' is not a date (YYYY-MM-DD).");
+  if (close < std::chrono::floor<std::chrono::days>(m.clock->Now()))
+    return MakeError(ErrorKind::Usage, "deal.close_past", "The expected close date " + r.close_date + " is in the past.");
+  const double value = std::round(r.value * 100) / 100;
+  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"customer", customer},
+               {"product", product},          {"value_eur_cents", static_cast<int64_t>(value * 100)},
+               {"close_date", r.close_date}};
+  auto e = m.Act("deal.registered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    return m.db->Run("INSERT INTO deals (seq, partner_id, customer, product, value, close_date) VALUES (?,?,?,?,?,?)",
+                     seq, p->partner.id, customer, product, value, r.close_date);
+  });
+  if (!e.ok()) return e.error();
+  return MakeReceipt(*e, "Deal registered for " + p->partner.name + ": " + customer + ", " + product +
+                             ". The vendor decides within 2 business days.");
+}
+
+// ---- Admin ---------------------------------------------------------------------------------
+
+Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view pin) {
+  Impl& m = *m_impl;
+  constexpr int kMaxTries = 5;
+  constexpr int64_t kLockMs = 5 * 60 * 1000;
+  auto admin = m.RequireBadge(badge_code, {Role::Admin}, "open the admin screen");
+  if (!admin.ok()) return admin.error();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
+  const int64_t locked_until = std::strtoll(m.LocalValue("pin_locked_until", "0").c_str(), nullptr, 10);
+  if (now_ms < locked_until) {
+    const int64_t secs = (locked_until - now_ms + 999) / 1000;
+    return MakeError(ErrorKind::Refused, "admin.locked",
+                     "Too many wrong PINs: the admin screen is locked for " + std::to_string(secs / 60) + " min " +
+                         std::to_string(secs % 60) + " s.");
+  }
+  if (crypto::VerifyPin(pin, admin->pin_hash)) {
+    if (m.db->ReadOnly()) return admin;  // a damaged database can still be inspected
+    (void)m.SetLocal("pin_failures", "0");
+    return admin;
+  }
+  if (m.db->ReadOnly())
+    return MakeError(ErrorKind::Refused, "admin.wrong_pin", "Wrong PIN.");
+  const int failures = static_cast<int>(std::strtol(m.LocalValue("pin_failures", "0").c_str(), nullptr, 10)) + 1;
+  const bool lock = failures >= kMaxTries;
+  // Wrong PINs are security events: journaled, with the lockout, in one transaction.
+  auto e = m.Act(lock ? "admin.locked_out" : "admin.pin_failed",
+                 json{{"badge", admin->code}, {"failures", failures}}, admin->code, [&](int64_t) -> kiosk::Status {
+                   KIOSK_TRY(m.SetLocal("pin_failures", lock ? "0" : std::to_string(failures)));
+                   if (lock) KIOSK_TRY(m.SetLocal("pin_locked_until", std::to_string(now_ms + kLockMs)));
+                   return {};
+                 });
+  if (!e.ok()) return e.error();
+  if (lock)
+    return MakeError(ErrorKind::Refused, "admin.locked",
+                     "Wrong PIN. That was the " + std::to_string(kMaxTries) +
+                         "th wrong PIN: the admin screen is locked for 5 minutes.");
+  const int left = kMaxTries - failures;
+  return MakeError(ErrorKind::Refused, "admin.wrong_pin",
+                   "Wrong PIN. " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left before a 5-minute lock.");
+}
+
+}  // namespace kiosk

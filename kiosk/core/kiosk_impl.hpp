@@ -1,0 +1,89 @@
+#pragma once
+// Private to the Kiosk implementation files (kiosk*.cpp): shared state and helpers.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/kiosk.hpp"
+#include "storage/db.hpp"
+#include "storage/journal_store.hpp"
+
+namespace kiosk {
+
+struct PartnerCtx {
+  Partner partner;
+  std::string card_number;  // empty when looked up by partner id
+  CardStatus card_status = CardStatus::Active;
+};
+
+// What a redemption would do: checked by Redeem and by the rewards list alike.
+struct RedeemPlan {
+  int64_t cost = 0;
+  int64_t available = 0;       // before this redemption
+  int64_t held_partner = 0;    // unsynced points held for this partner
+  std::vector<std::string> warnings;
+};
+
+struct Kiosk::Impl {
+  DataPaths paths;
+  const Clock* clock = nullptr;
+  std::unique_ptr<storage::Db> db;
+  JournalKey key;
+  std::string kiosk_id;
+  std::unique_ptr<storage::JournalStore> journal;
+  barcode::Classifier classifier = barcode::Classifier::Default();
+
+  // ---- helpers (kiosk.cpp) ----
+  kiosk::Status RequireWritable() const;
+  std::string Today() const;
+  std::string StateValue(const std::string& key, const std::string& def = "");
+  kiosk::Status SetState(const std::string& key, const std::string& value);
+  std::string LocalValue(const std::string& key, const std::string& def = "");
+  kiosk::Status SetLocal(const std::string& key, const std::string& value);
+  Settings LoadSettings();
+  int64_t CoversSeq();
+  std::optional<int64_t> HoursSinceFresh();
+
+  Result<Badge> LookupBadge(std::string_view code);
+  Result<Badge> RequireBadge(std::string_view code, std::initializer_list<Role> roles, const char* action);
+  Result<PartnerCtx> LookupPartner(std::string_view card_or_id);
+  Result<PartnerCtx> RequirePartner(std::string_view card_or_id, bool must_be_active, const char* action);
+  Result<Device> LookupDevice(std::string_view code);
+  Result<DemoModel> LookupModel(std::string_view gtin);
+  Result<Reward> LookupReward(std::string_view id);
+  Result<Balance> LookupBalance(const std::string& partner_id);
+  std::vector<Device> KitMembers(const std::string& kit);
+  kiosk::Status StaleGuard(const char* action);
+  Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);
+
+  // One action: begins a transaction, appends the event, lets `apply` change local state with the
+  // event's seq, commits. On any failure nothing of it remains.
+  template <typename Apply>
+  Result<Event> Act(const std::string& type, const nlohmann::json& payload, const std::string& actor, Apply&& apply);
+};
+
+template <typename Apply>
+Result<Event> Kiosk::Impl::Act(const std::string& type, const nlohmann::json& payload, const std::string& actor,
+                               Apply&& apply) {
+  KIOSK_TRY(RequireWritable());
+  storage::Transaction tx(*db);
+  KIOSK_TRY(tx.Begin());
+  auto event = journal->Append(type, payload.dump(), actor);
+  if (!event.ok()) {
+    journal->RolledBack();
+    return event.error();
+  }
+  if (kiosk::Status s = apply(event->seq); !s.ok()) {
+    journal->RolledBack();
+    return s.error();
+  }
+  if (kiosk::Status s = tx.Commit(); !s.ok()) {
+    journal->RolledBack();
+    return s.error();
+  }
+  journal->Committed(*event);
+  return event;
+}
+
+}  // namespace kiosk
