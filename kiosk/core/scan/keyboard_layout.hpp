@@ -65,3 +65,10 @@ const LayoutTable& TableFor(Layout layout);
 char32_t ComposeDead(Layout layout, char32_t dead, char32_t base);
 
 }  // namespace kiosk::scan
+
+namespace kiosk::scan {
+// Linux input key code (KEY_*, linux/input-event-codes.h) to HID keyboard usage; 0 when the key
+// is not one a scanner sends. Modifier keys give their bit in the report's modifier byte instead.
+uint8_t LinuxKeyToHidUsage(uint16_t code);
+uint8_t LinuxKeyToModifierBit(uint16_t code);
+}  // namespace kiosk::scan

@@ -1,0 +1,97 @@
+#include "platform/scanner_replay.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace kiosk::platform {
+
+Status ReplaySource::Start(ScanQueue& queue) {
+  std::ifstream in(m_options.file);
+  if (!in) {
+    return MakeError(ErrorKind::Usage, "replay.unreadable", "cannot read the replay file " + m_options.file.string());
+  }
+  m_items.clear();
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    auto where = m_options.file.string() + ":" + std::to_string(n) + ": ";
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return MakeError(ErrorKind::Usage, "replay.invalid", where + "not a JSON object");
+    }
+    Item item;
+    if (j.contains("delay_ms")) {
+      if (!j["delay_ms"].is_number() || j["delay_ms"].get<double>() < 0) {
+        return MakeError(ErrorKind::Usage, "replay.invalid", where + "delay_ms must be a number of milliseconds >= 0");
+      }
+      item.delay_ms = static_cast<int64_t>(j["delay_ms"].get<double>());
+    }
+    if (j.contains("text") && j["text"].is_string()) {
+      item.text = j["text"].get<std::string>();
+    } else if (j.contains("hid") && j["hid"].is_array()) {
+      for (const auto& h : j["hid"]) {
+        auto r = h.is_string() ? scan::ParseReportHex(h.get<std::string>()) : std::nullopt;
+        if (!r) return MakeError(ErrorKind::Usage, "replay.invalid", where + "every hid report must be 16 hex digits");
+        item.hid.push_back(*r);
+      }
+    } else {
+      return MakeError(ErrorKind::Usage, "replay.invalid", where + "needs \"text\" (a string) or \"hid\" (a list of reports)");
+    }
+    m_items.push_back(std::move(item));
+  }
+  m_stop = false;
+  m_finished = false;
+  m_thread = std::thread([this, &queue] { Run(queue); });
+  return {};
+}
+
+void ReplaySource::Run(ScanQueue& queue) {
+  scan::HidDecoder decoder({.layout = m_options.layout});
+  do {
+    for (const Item& item : m_items) {
+      {
+        std::unique_lock lock(m_mu);
+        auto wait = std::chrono::microseconds(static_cast<int64_t>(item.delay_ms * 1000 / std::max(m_options.speed, 0.001)));
+        if (m_cv.wait_for(lock, wait, [&] { return m_stop; })) return;
+      }
+      std::vector<std::pair<std::string, std::string>> texts;  // text, terminator
+      if (!item.hid.empty()) {
+        std::vector<scan::DecodedScan> out;
+        int64_t t = 0;
+        for (const auto& r : item.hid) decoder.Feed(r, t++, out);
+        decoder.Flush(out);
+        for (auto& s : out) texts.emplace_back(std::move(s.text), std::string(scan::ToString(s.terminator)));
+      } else {
+        texts.emplace_back(item.text, "replay");
+      }
+      for (auto& [text, terminator] : texts) {
+        Scan s{std::move(text), "", m_options.source_id, std::chrono::system_clock::now(), terminator};
+        SplitAim(s.text, s.symbology);
+        queue.Push(std::move(s));
+        ++m_count;
+      }
+    }
+  } while (m_options.loop && !m_items.empty());
+  m_finished = true;
+}
+
+void ReplaySource::Stop() {
+  {
+    std::lock_guard lock(m_mu);
+    m_stop = true;
+  }
+  m_cv.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+std::vector<ScannerInfo> ReplaySource::Scanners() const {
+  return {ScannerInfo{m_options.source_id, m_options.file.string(), "replay", m_finished ? "stopped" : "reading",
+                      "layout " + std::string(scan::ToString(m_options.layout)), m_count.load()}};
+}
+
+}  // namespace kiosk::platform
