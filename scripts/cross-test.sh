@@ -8,6 +8,7 @@
 #                 imgui, GL and cpp-httplib) in build/cross-<arch>-full; runs no tests
 # Env: KIOSK_CROSS_SUITES  test suites to build and run (default: the core suites that exist)
 #      KIOSK_SKIP_CROSS=1  skip (scripts/test.sh honours it too)
+#      KIOSK_CROSS_INSTALL_ONLY=1  only install what is missing (used by scripts/package.sh)
 #
 # Installs only what is missing: the cross compiler, qemu-user and the target's -dev packages
 # (adding the dpkg architecture and running apt-get update only when they are needed).
@@ -21,7 +22,7 @@ for arg in "$@"; do
     aarch64 | arm64) arch=aarch64 ;;
     armhf | arm) arch=armhf ;;
     --full) full=1 ;;
-    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$arg' (expected aarch64, armhf or --full)" >&2; exit 2 ;;
   esac
 done
@@ -68,6 +69,7 @@ if ((${#missing[@]})); then
   fi
 fi
 t_install=$(elapsed "$t_start")
+[[ "${KIOSK_CROSS_INSTALL_ONLY:-}" == 1 ]] && exit 0  # scripts/package.sh only needs the packages
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
