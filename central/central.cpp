@@ -1,0 +1,729 @@
+#include "central/central.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "central/rules.hpp"
+#include "kiosk/core/crypto.hpp"
+#include "kiosk/core/reference.hpp"
+
+namespace kiosk::central {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxEnrolAttempts = 5;
+
+// Reference lists and the member that keys their records (docs/reference-format.md).
+const std::vector<std::pair<std::string, std::string>>& RefLists() {
+  static const std::vector<std::pair<std::string, std::string>> kLists = {
+      {"partners", "id"},  {"cards", "number"},         {"badges", "code"},        {"models", "gtin"},
+      {"devices", "asset_tag"}, {"rewards", "id"}, {"balances", "partner_id"}};
+  return kLists;
+}
+
+std::string KeyField(const std::string& list) {
+  for (const auto& [l, k] : RefLists())
+    if (l == list) return k;
+  return "id";
+}
+
+bool ValidKioskId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+Result<JournalKey> KeyFromHex(const std::string& hex) {
+  std::vector<unsigned char> bytes;
+  if (!crypto::FromHex(hex, bytes) || bytes.size() != 32)
+    return MakeError(ErrorKind::Integrity, "central.bad_key", "The stored key of this kiosk is damaged.");
+  JournalKey k;
+  std::copy(bytes.begin(), bytes.end(), k.bytes);
+  return k;
+}
+
+HttpAnswer Answer(const Error& e, const json& extra = json::object()) {
+  HttpAnswer a;
+  a.status = HttpStatusFor(e);
+  a.body = sync::ErrorBody(e, extra);
+  if (a.status == 503) a.retry_after_s = 2;
+  return a;
+}
+
+}  // namespace
+
+int HttpStatusFor(const Error& e) {
+  const std::string& c = e.code;
+  auto starts = [&](const char* p) { return c.rfind(p, 0) == 0; };
+  if (starts("auth.")) return 401;
+  if (c == "kiosk.not_enrolled" || starts("enrol.")) return 403;
+  if (c == "batch.gap" || c == "journal.fork" || c == "journal.broken_chain") return 409;
+  if (c == "batch.too_large") return 413;
+  if (e.kind == ErrorKind::Storage || e.kind == ErrorKind::Network) return 503;
+  if (e.kind == ErrorKind::Usage) return 400;
+  if (e.kind == ErrorKind::NotFound) return 404;
+  if (e.kind == ErrorKind::Integrity) return 500;
+  return 422;
+}
+
+Central::Central(CentralStore& store, const Clock& clock) : m_store(store), m_clock(clock) {}
+
+int64_t Central::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.Now().time_since_epoch()).count();
+}
+
+Status Central::Init() {
+  std::lock_guard lock(m_mu);
+  auto priv = m_store.GetMeta("signing_key");
+  if (!priv.ok()) return priv.error();
+  auto pub = m_store.GetMeta("signing_public_key");
+  if (!pub.ok()) return pub.error();
+  if (*priv && *pub) {
+    m_key = sync::SigningKey{**priv, **pub};
+    return {};
+  }
+  m_key = sync::NewSigningKey();
+  KIOSK_TRY(m_store.Begin());
+  Status s = m_store.SetMeta("signing_key", m_key.private_hex);
+  if (s.ok()) s = m_store.SetMeta("signing_public_key", m_key.public_hex);
+  if (s.ok()) s = m_store.Commit();
+  if (!s.ok()) m_store.Rollback();
+  return s;
+}
+
+// ---- Enrolment --------------------------------------------------------------------------------
+
+Result<std::string> Central::CreateEnrolment(const std::string& kiosk_id, int valid_hours) {
+  if (!ValidKioskId(kiosk_id))
+    return MakeError(ErrorKind::Usage, "enrol.kiosk_id",
+                     "A kiosk id is 1 to 64 letters, digits, '-', '_' or '.'; '" + kiosk_id + "' is not.");
+  std::lock_guard lock(m_mu);
+  const std::string code = sync::NewEnrolCode();
+  EnrolmentRecord e{kiosk_id, sync::DeriveEnrolSecret(sync::NormalizeEnrolCode(code), kiosk_id),
+                    NowMs() + int64_t{valid_hours} * 3'600'000, 0};
+  KIOSK_TRY(m_store.Begin());
+  Status s = m_store.PutEnrolment(e);
+  if (s.ok()) s = m_store.Commit();
+  if (!s.ok()) {
+    m_store.Rollback();
+    return s.error();
+  }
+  return code;
+}
+
+HttpAnswer Central::HandleEnrol(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("sealed_key") || !j["sealed_key"].is_object())
+    return Answer(MakeError(ErrorKind::Usage, "request.malformed", "The enrolment request is malformed."));
+  const std::string kiosk_id = j.value("kiosk_id", "");
+  const json& sk = j["sealed_key"];
+  sync::SealedKey sealed{sk.value("iv", ""), sk.value("ct", ""), sk.value("tag", "")};
+
+  std::lock_guard lock(m_mu);
+  auto enrolment = m_store.GetEnrolment(kiosk_id);
+  if (!enrolment.ok()) return Answer(enrolment.error());
+  if (!*enrolment)
+    return Answer(MakeError(ErrorKind::Refused, "enrol.no_code",
+                            "No enrolment code is open for kiosk " + kiosk_id +
+                                " at this central. Create one there with `kiosk-central enroll " + kiosk_id +
+                                "` (the code is for this kiosk id only)."));
+  EnrolmentRecord e = **enrolment;
+  if (e.expires_ms < NowMs())
+    return Answer(MakeError(ErrorKind::Refused, "enrol.expired",
+                            "The enrolment code for " + kiosk_id + " has expired. Create a new one with `kiosk-central "
+                            "enroll " + kiosk_id + "`."));
+  if (e.attempts >= kMaxEnrolAttempts)
+    return Answer(MakeError(ErrorKind::Refused, "enrol.void",
+                            "The enrolment code for " + kiosk_id + " was tried wrongly " +
+                                std::to_string(kMaxEnrolAttempts) + " times and is void. Create a new one."));
+  auto key = sync::OpenJournalKey(e.secret_hex, kiosk_id, sealed);
+  if (!key.ok()) {
+    ++e.attempts;
+    if (m_store.Begin().ok()) {
+      if (m_store.PutEnrolment(e).ok() && m_store.Commit().ok()) {
+      } else {
+        m_store.Rollback();
+      }
+    }
+    return Answer(key.error());
+  }
+  const std::string key_hex = crypto::Hex(key->bytes);
+  auto existing = m_store.GetKiosk(kiosk_id);
+  if (!existing.ok()) return Answer(existing.error());
+  KioskRecord k;
+  if (*existing && (*existing)->key_hex == key_hex) {
+    k = **existing;  // re-enrolment with the same key keeps everything acknowledged
+  } else if (*existing && (*existing)->acked_through > 0) {
+    return Answer(MakeError(ErrorKind::Refused, "enrol.key_mismatch",
+                            "Kiosk " + kiosk_id + " is already enrolled with another key and the central holds " +
+                                std::to_string((*existing)->acked_through) +
+                                " of its events; a different key would make them unverifiable. Is this the right "
+                                "kiosk id? If the kiosk was rebuilt, give it a new kiosk id."));
+  } else {
+    k.kiosk_id = kiosk_id;
+    k.acked_through = 0;
+    k.head_hash = GenesisHash(kiosk_id);
+  }
+  k.key_hex = key_hex;
+  k.enrolled_at = FormatUtc(m_clock.Now());
+  Status s = m_store.Begin();
+  if (s.ok()) s = m_store.PutKiosk(k);
+  if (s.ok()) s = m_store.DeleteEnrolment(kiosk_id);
+  if (s.ok()) s = m_store.Commit();
+  if (!s.ok()) {
+    m_store.Rollback();
+    return Answer(s.error());
+  }
+  json out{{"kiosk_id", kiosk_id},
+           {"central_public_key", m_key.public_hex},
+           {"confirm", sync::EnrolConfirmation(e.secret_hex, kiosk_id, m_key.public_hex)},
+           {"acked_through", k.acked_through},
+           {"head_hash", k.head_hash},
+           {"anchor", sync::ToJson(MakeAnchor(kiosk_id, k.acked_through, k.head_hash))}};
+  return HttpAnswer{200, out.dump(), 0};
+}
+
+// ---- Authentication ---------------------------------------------------------------------------
+
+Result<KioskRecord> Central::AuthenticateLocked(std::string_view method, std::string_view path,
+                                                const sync::SignedHeaders& h, std::string_view body, int64_t now_ms) {
+  if (h.kiosk_id.empty() || h.nonce.empty() || h.signature.empty())
+    return MakeError(ErrorKind::Refused, "auth.missing",
+                     "The request is not signed (X-Kiosk-Id, X-Kiosk-Time, X-Kiosk-Nonce and X-Kiosk-Signature are "
+                     "required).");
+  auto kiosk = m_store.GetKiosk(h.kiosk_id);
+  if (!kiosk.ok()) return kiosk.error();
+  if (!*kiosk)
+    return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
+                     "Kiosk " + h.kiosk_id + " is not enrolled with this central. Create a code with `kiosk-central "
+                     "enroll " + h.kiosk_id + "` and run `kiosk enroll --central URL --code CODE` on the kiosk.");
+  auto key = KeyFromHex((*kiosk)->key_hex);
+  if (!key.ok()) return key.error();
+  if (!sync::VerifySignature(*key, method, path, h, body))
+    return MakeError(ErrorKind::Refused, "auth.bad_signature",
+                     "The request's signature does not match the key kiosk " + h.kiosk_id +
+                         " enrolled with (a different key, or the request was altered on the way). Nothing was "
+                         "stored.");
+  const int64_t skew = h.time_ms - now_ms;
+  if (skew > sync::kRequestWindowMs || -skew > sync::kRequestWindowMs)
+    return MakeError(ErrorKind::Refused, "auth.clock",
+                     "The request's time is " + std::to_string(skew / 60000) +
+                         " minutes off the central's clock (5 minutes are allowed). The sync client corrects for "
+                         "this by itself; if it persists, check the kiosk's clock.");
+  return **kiosk;
+}
+
+// ---- Ingest -----------------------------------------------------------------------------------
+
+sync::Anchor Central::MakeAnchor(const std::string& kiosk_id, int64_t seq, const std::string& hash) {
+  sync::Anchor a{kiosk_id, seq, hash, FormatUtc(m_clock.Now()), ""};
+  a.signature = sync::Sign(m_key, sync::AnchorSigningString(a));
+  return a;
+}
+
+HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string& body) {
+  if (body.size() > sync::kMaxRequestBytes)
+    return Answer(MakeError(ErrorKind::Usage, "batch.too_large", "The batch is larger than 2 MiB; send smaller ones."));
+  auto batch = sync::ParseBatch(body);
+  std::lock_guard lock(m_mu);
+  const int64_t now = NowMs();
+  auto kiosk = AuthenticateLocked("POST", "/v1/batches", h, body, now);
+  if (!kiosk.ok()) {
+    json extra{{"server_time_ms", now}};
+    return Answer(kiosk.error(), extra);
+  }
+  if (!batch.ok()) return Answer(batch.error());
+  if (batch->kiosk_id != h.kiosk_id)
+    return Answer(MakeError(ErrorKind::Usage, "batch.malformed",
+                            "The batch names kiosk " + batch->kiosk_id + " but is signed by " + h.kiosk_id + "."));
+  auto r = IngestLocked(*batch, "http", &h.nonce);
+  if (!r.ok()) {
+    json extra{{"server_time_ms", now}};
+    if (auto k = m_store.GetKiosk(h.kiosk_id); k.ok() && *k) extra["acked_through"] = (*k)->acked_through;
+    return Answer(r.error(), extra);
+  }
+  r->server_time_ms = now;
+  return HttpAnswer{200, sync::SerializeBatchResponse(*r), 0};
+}
+
+Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std::string& via) {
+  std::lock_guard lock(m_mu);
+  return IngestLocked(batch, via, nullptr);
+}
+
+namespace {
+
+// "2026-11-24T13:45:01.123Z" -> Unix ms.
+std::optional<int64_t> ParseUtcMs(const std::string& s) {
+  int y, mo, d, h, mi, sec, ms = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) < 6) return std::nullopt;
+  tm t{};
+  t.tm_year = y - 1900;
+  t.tm_mon = mo - 1;
+  t.tm_mday = d;
+  t.tm_hour = h;
+  t.tm_min = mi;
+  t.tm_sec = sec;
+  return static_cast<int64_t>(timegm(&t)) * 1000 + ms;
+}
+
+std::string FormatMs(int64_t ms) {
+  return FormatUtc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+}  // namespace
+
+Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
+                                                  const std::string* nonce) {
+  const int64_t now = NowMs();
+  const std::string now_utc = FormatMs(now);
+  auto kiosk_found = m_store.GetKiosk(batch.kiosk_id);
+  if (!kiosk_found.ok()) return kiosk_found.error();
+  if (!*kiosk_found)
+    return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
+                     "Kiosk " + batch.kiosk_id + " is not enrolled with this central; its events can't be verified.");
+  KioskRecord kiosk = **kiosk_found;
+  auto key = KeyFromHex(kiosk.key_hex);
+  if (!key.ok()) return key.error();
+  if (batch.from_seq > kiosk.acked_through + 1)
+    return MakeError(ErrorKind::Refused, "batch.gap",
+                     "The central holds kiosk " + batch.kiosk_id + "'s events through seq " +
+                         std::to_string(kiosk.acked_through) + "; this batch starts at " +
+                         std::to_string(batch.from_seq) + ". Send from seq " + std::to_string(kiosk.acked_through + 1) +
+                         " first.");
+
+  KIOSK_TRY(m_store.Begin());
+  struct Guard {
+    CentralStore& s;
+    bool done = false;
+    ~Guard() { if (!done) s.Rollback(); }
+  } guard{m_store};
+
+  if (nonce) {
+    auto fresh = m_store.RememberNonce(batch.kiosk_id, *nonce, now);
+    if (!fresh.ok()) return fresh.error();
+    if (!*fresh)
+      return MakeError(ErrorKind::Refused, "auth.replayed",
+                       "This exact request was already received (its nonce was used): a replay. Nothing was stored.");
+  }
+
+  // Clock: over HTTP the batch is made just before sending, so the central's receive time minus
+  // the kiosk's monotonic clock gives that boot's offset.
+  std::map<std::string, std::optional<int64_t>> boot_offsets;
+  if (via == "http" && !batch.boot_id.empty()) {
+    const int64_t offset = now - batch.mono_ms;
+    boot_offsets[batch.boot_id] = offset;
+    KIOSK_TRY(m_store.PutBootOffset(batch.kiosk_id, batch.boot_id, offset));
+  }
+  auto offset_for = [&](const std::string& boot) -> Result<std::optional<int64_t>> {
+    auto it = boot_offsets.find(boot);
+    if (it != boot_offsets.end()) return it->second;
+    auto o = m_store.GetBootOffset(batch.kiosk_id, boot);
+    if (!o.ok()) return o.error();
+    boot_offsets[boot] = *o;
+    return *o;
+  };
+
+  sync::BatchResponse response;
+  response.verdicts.reserve(batch.events.size());
+  EventHasher hasher(*key);
+  RuleContext rules{m_store, batch.kiosk_id, now_utc};
+  auto current_version = m_store.GetMeta("reference_version");
+  if (!current_version.ok()) return current_version.error();
+  rules.next_version = (*current_version ? std::stoll(**current_version) : 0) + 1;
+  bool clock_flagged = false;
+
+  size_t malformed_i = 0;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& e = batch.events[i];
+    const bool malformed = malformed_i < batch.malformed.size() && batch.malformed[malformed_i].first == i;
+    if (e.seq <= kiosk.acked_through) {
+      if (malformed) ++malformed_i;
+      auto stored = m_store.GetEvent(batch.kiosk_id, e.seq);
+      if (!stored.ok()) return stored.error();
+      if (!*stored)
+        return MakeError(ErrorKind::Integrity, "central.missing_event",
+                         "The central acknowledged seq " + std::to_string(e.seq) + " of " + batch.kiosk_id +
+                             " but no longer has it; restore the central's database.");
+      if ((*stored)->event.hash != e.hash) {
+        m_store.Rollback();
+        guard.done = true;
+        const std::string msg = "Seq " + std::to_string(e.seq) + " of kiosk " + batch.kiosk_id +
+                                " was acknowledged with hash " + (*stored)->event.hash.substr(0, 16) +
+                                "…, but this batch carries " + e.hash.substr(0, 16) +
+                                "…: the kiosk's journal was rewritten after the central acknowledged it (tampering, or "
+                                "a restored backup). Nothing of this batch was stored; an admin must investigate.";
+        if (m_store.Begin().ok()) {
+          if (!(m_store.AddFlag({batch.kiosk_id, e.seq, "journal.fork", msg, now_utc}).ok() && m_store.Commit().ok()))
+            m_store.Rollback();
+        }
+        return MakeError(ErrorKind::Integrity, "journal.fork", msg);
+      }
+      response.verdicts.push_back((*stored)->verdict);
+      continue;
+    }
+    StoredEvent s;
+    s.event = e;
+    s.received_at = now_utc;
+    s.via = via;
+    s.verdict.seq = e.seq;
+    s.verdict.event_id = e.event_id;
+    const std::string seq_text = "Seq " + std::to_string(e.seq);
+    if (e.prev_hash != kiosk.head_hash && !malformed)
+      return MakeError(ErrorKind::Integrity, "journal.broken_chain",
+                       seq_text + " of kiosk " + batch.kiosk_id +
+                           " does not follow the previous event (its prev_hash does not match): events were inserted, "
+                           "deleted or reordered in the kiosk's journal. Nothing of this batch from seq " +
+                           std::to_string(e.seq) + " on was stored; run `kiosk verify` on the kiosk.");
+    auto quarantine = [&](const char* code, std::string message) {
+      s.verdict.verdict = sync::VerdictKind::Rejected;
+      s.verdict.code = code;
+      s.verdict.message = std::move(message);
+      return m_store.AddFlag({batch.kiosk_id, e.seq, code, s.verdict.message, now_utc});
+    };
+    if (malformed) {
+      KIOSK_TRY(quarantine("event.malformed", seq_text + " could not be read (" + batch.malformed[malformed_i].second +
+                                                  "); it is kept in quarantine and changed nothing at the central."));
+      ++malformed_i;
+      if (s.event.event_id.empty()) s.event.event_id = "quarantine/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      s.event.kiosk_id = batch.kiosk_id;
+    } else if (e.kiosk_id != batch.kiosk_id) {
+      KIOSK_TRY(quarantine("event.wrong_kiosk", seq_text + " claims to come from kiosk " + e.kiosk_id +
+                                                    "; it is kept in quarantine and changed nothing."));
+    } else if (!crypto::ConstantTimeEqual(hasher.Hash(e), e.hash)) {
+      KIOSK_TRY(quarantine("event.tampered",
+                           seq_text + " (" + e.type + ") does not match its signature: it was altered after it was "
+                                                      "logged. It is kept in quarantine and changed nothing."));
+    } else {
+      auto dup = m_store.EventIdExists(e.event_id);
+      if (!dup.ok()) return dup.error();
+      if (*dup) {
+        KIOSK_TRY(quarantine("event.duplicate_id", seq_text + " reuses event id " + e.event_id +
+                                                       " of another event; it is kept in quarantine."));
+        s.event.event_id = e.event_id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      } else {
+        auto v = ApplyRules(rules, e);
+        if (!v.ok()) return v.error();
+        s.verdict = *v;
+        s.verdict.seq = e.seq;
+        s.verdict.event_id = e.event_id;
+      }
+      // Clock check: where the central knows this boot's offset, it can date the event itself.
+      auto offset = offset_for(e.boot_id);
+      if (!offset.ok()) return offset.error();
+      auto wall = ParseUtcMs(e.wall_time);
+      if (*offset && wall) {
+        const int64_t est = **offset + e.mono_ms;
+        s.est_time = FormatMs(est);
+        s.skew_ms = *wall - est;
+        if (s.skew_ms > sync::kClockFlagMs || -s.skew_ms > sync::kClockFlagMs) {
+          s.verdict.detail["clock_skew_ms"] = s.skew_ms;
+          s.verdict.detail["central_time"] = s.est_time;
+          if (s.verdict.code.empty()) {
+            s.verdict.code = "clock.skewed";
+            s.verdict.message = "The kiosk's clock was " + std::to_string(s.skew_ms / 60000) +
+                                " minutes off when this was logged; the central dates it " + s.est_time + ".";
+          }
+          if (!clock_flagged) {
+            clock_flagged = true;
+            KIOSK_TRY(m_store.AddFlag({batch.kiosk_id, e.seq, "clock.skewed",
+                                       "Kiosk clock " + std::to_string(s.skew_ms / 60000) + " minutes off", now_utc}));
+          }
+        }
+      }
+    }
+    KIOSK_TRY(m_store.InsertEvent(s));
+    kiosk.acked_through = e.seq;
+    kiosk.head_hash = e.hash;
+    response.verdicts.push_back(s.verdict);
+  }
+  kiosk.last_seen = now_utc;
+  KIOSK_TRY(m_store.PutKiosk(kiosk));
+  if (rules.changed) KIOSK_TRY(m_store.SetMeta("reference_version", std::to_string(rules.next_version)));
+  if (nonce && (now / 1000) % 60 == 0) KIOSK_TRY(m_store.ForgetNoncesBefore(now - 2 * sync::kRequestWindowMs));
+  KIOSK_TRY(m_store.Commit());
+  guard.done = true;
+  response.acked_through = kiosk.acked_through;
+  response.head_hash = kiosk.head_hash;
+  response.anchor = MakeAnchor(batch.kiosk_id, kiosk.acked_through, kiosk.head_hash);
+  response.server_time_ms = now;
+  return response;
+}
+
+// ---- Reference data ---------------------------------------------------------------------------
+
+Result<LoadSummary> Central::LoadReference(std::string_view text) {
+  auto parsed = ParseReference(text);
+  if (!parsed.ok()) return parsed.error();
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return MakeError(ErrorKind::Usage, "reference.invalid", "not JSON");
+  std::lock_guard lock(m_mu);
+  auto current = m_store.GetMeta("reference_version");
+  if (!current.ok()) return current.error();
+  LoadSummary out;
+  out.version = (*current ? std::stoll(**current) : 0) + 1;
+  out.full = parsed->full;
+  KIOSK_TRY(m_store.Begin());
+  struct Guard {
+    CentralStore& s;
+    bool done = false;
+    ~Guard() { if (!done) s.Rollback(); }
+  } guard{m_store};
+  if (out.full) {
+    KIOSK_TRY(m_store.MarkAllRefsDeleted(out.version));
+    KIOSK_TRY(m_store.SetMeta("reference_floor", std::to_string(out.version)));
+  }
+  for (const auto& [list, keyname] : RefLists()) {
+    auto it = j.find(list);
+    if (it == j.end() || !it->is_array()) continue;
+    for (const json& item : *it) {
+      RefRecord r{list, item.value(keyname, ""), "", out.version, item.value("deleted", false)};
+      if (!r.deleted) r.body = item.dump();
+      else if (auto old = m_store.GetRef(list, r.key); old.ok() && *old) r.body = (*old)->body;
+      else r.body = "{}";
+      KIOSK_TRY(m_store.PutRef(r));
+      ++out.records;
+    }
+  }
+  if (j.contains("settings") && j["settings"].is_object())
+    KIOSK_TRY(m_store.PutRef({"settings", "settings", j["settings"].dump(), out.version, false}));
+  KIOSK_TRY(m_store.SetMeta("reference_version", std::to_string(out.version)));
+  KIOSK_TRY(m_store.Commit());
+  guard.done = true;
+  return out;
+}
+
+Result<std::string> Central::ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after) {
+  std::lock_guard lock(m_mu);
+  auto current_t = m_store.GetMeta("reference_version");
+  if (!current_t.ok()) return current_t.error();
+  auto floor_t = m_store.GetMeta("reference_floor");
+  if (!floor_t.ok()) return floor_t.error();
+  const int64_t current = *current_t ? std::stoll(**current_t) : 0;
+  const int64_t floor = *floor_t ? std::stoll(**floor_t) : 0;
+  const bool full = since <= 0 || since < floor || since > current;
+  auto kiosk = m_store.GetKiosk(kiosk_id);
+  if (!kiosk.ok()) return kiosk.error();
+
+  std::map<std::string, std::string> lists;
+  std::string settings;
+  KIOSK_TRY(m_store.ForEachRef(full ? 0 : since, [&](const RefRecord& r) {
+    if (r.list == "settings") {
+      if (!r.deleted) settings = r.body;
+      return;
+    }
+    std::string& out = lists[r.list];
+    if (!out.empty()) out += ',';
+    if (r.deleted) out += json{{KeyField(r.list), r.key}, {"deleted", true}}.dump();
+    else out += r.body;
+  }));
+  json deals = json::array();
+  KIOSK_TRY(m_store.ForEachDeal(kiosk_id, full ? 0 : since, [&](const DealRecord& d) {
+    deals.push_back(json{{"seq", d.seq}, {"status", d.status}, {"message", d.message}});
+  }));
+  json verdicts = json::array();
+  if (*kiosk && verdicts_after >= 0) {
+    KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {
+      verdicts.push_back(sync::ToJson(s.verdict));
+    }));
+  }
+  json head{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", current}, {"full", full},
+            {"generated_at", FormatUtc(m_clock.Now())}};
+  if (!full) head["base_version"] = since;
+  if (*kiosk) head["covers_kiosk_seq"] = (*kiosk)->acked_through;
+  if (!deals.empty()) head["deal_decisions"] = deals;
+  if (!verdicts.empty()) head["verdicts"] = verdicts;
+  if (!settings.empty()) head["settings"] = json::parse(settings, nullptr, false);
+  std::string out = head.dump();
+  out.pop_back();  // reopen the object to append the lists without re-parsing every record
+  for (const auto& [list, keyname] : RefLists()) {
+    auto it = lists.find(list);
+    if (it == lists.end()) {
+      if (full) out += ",\"" + list + "\":[]";
+      continue;
+    }
+    out += ",\"" + list + "\":[";
+    out += it->second;
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
+                                    int64_t verdicts_after) {
+  {
+    std::lock_guard lock(m_mu);
+    const int64_t now = NowMs();
+    auto kiosk = AuthenticateLocked("GET", signed_path, h, "", now);
+    if (!kiosk.ok()) return Answer(kiosk.error(), json{{"server_time_ms", now}});
+    Status s = m_store.Begin();
+    if (s.ok()) {
+      auto fresh = m_store.RememberNonce(h.kiosk_id, h.nonce, now);
+      if (!fresh.ok()) s = fresh.error();
+      else if (!*fresh)
+        s = MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay.");
+      if (s.ok()) s = m_store.Commit();
+      if (!s.ok()) m_store.Rollback();
+    }
+    if (!s.ok()) return Answer(s.error());
+  }
+  auto doc = ReferenceDocument(h.kiosk_id, since, verdicts_after);
+  if (!doc.ok()) return Answer(doc.error());
+  return HttpAnswer{200, std::move(*doc), 0};
+}
+
+// ---- USB import -------------------------------------------------------------------------------
+
+Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::path>& files,
+                                           const std::filesystem::path& receipt_dir) {
+  struct Item {
+    std::filesystem::path path;
+    sync::BatchFile file;
+    sync::Batch batch;
+  };
+  ImportSummary summary;
+  std::map<std::string, std::vector<Item>> by_kiosk;
+  for (const auto& path : files) {
+    ImportResult r;
+    r.file = path.filename().string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      r.ok = false;
+      r.problem = "can't read the file";
+      summary.files.push_back(r);
+      continue;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto f = sync::SplitBatchFile(text.str());
+    if (!f.ok()) {
+      r.ok = false;
+      r.problem = f.error().message;
+      summary.files.push_back(r);
+      continue;
+    }
+    auto b = sync::ParseBatch(f->body);
+    if (!b.ok()) {
+      r.ok = false;
+      r.problem = b.error().message;
+      summary.files.push_back(r);
+      continue;
+    }
+    by_kiosk[b->kiosk_id].push_back(Item{path, std::move(*f), std::move(*b)});
+  }
+  for (auto& [kiosk_id, items] : by_kiosk) {
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.batch.from_seq < b.batch.from_seq; });
+    json verdicts = json::array();
+    sync::BatchResponse last;
+    bool any = false;
+    for (Item& it : items) {
+      ImportResult r;
+      r.file = it.path.filename().string();
+      r.kiosk_id = kiosk_id;
+      r.from_seq = it.batch.from_seq;
+      r.to_seq = it.batch.to_seq;
+      auto fail = [&](std::string why) {
+        r.ok = false;
+        r.problem = std::move(why);
+        summary.files.push_back(r);
+      };
+      Result<std::optional<KioskRecord>> kiosk = [&] {
+        std::lock_guard lock(m_mu);
+        return m_store.GetKiosk(kiosk_id);
+      }();
+      if (!kiosk.ok()) return kiosk.error();
+      if (!*kiosk) {
+        fail("kiosk " + kiosk_id + " is not enrolled with this central, so its events can't be verified");
+        continue;
+      }
+      auto key = KeyFromHex((*kiosk)->key_hex);
+      if (!key.ok()) return key.error();
+      if (it.file.headers.kiosk_id != kiosk_id) {
+        fail("the file is signed as kiosk " + it.file.headers.kiosk_id + " but holds events of " + kiosk_id);
+        continue;
+      }
+      // Each event first, so that an altered file names the event and what is wrong with it.
+      EventHasher hasher(*key);
+      std::string bad;
+      for (size_t i = 0; i < it.batch.events.size() && bad.empty(); ++i) {
+        const Event& e = it.batch.events[i];
+        for (const auto& [idx, why] : it.batch.malformed)
+          if (idx == i) bad = "seq " + std::to_string(e.seq) + " can't be read: " + why;
+        if (bad.empty() && !crypto::ConstantTimeEqual(hasher.Hash(e), e.hash))
+          bad = "seq " + std::to_string(e.seq) + " (event " + e.event_id + ", " + e.type +
+                ") does not match its signature: its content was altered after the kiosk logged it";
+        if (bad.empty() && i > 0 && e.prev_hash != it.batch.events[i - 1].hash)
+          bad = "seq " + std::to_string(e.seq) + " (event " + e.event_id +
+                ") does not follow the previous event: events were removed, added or reordered";
+      }
+      if (!bad.empty()) {
+        fail(bad + ". Nothing from this file was imported.");
+        continue;
+      }
+      if (!sync::VerifySignature(*key, "FILE", "batch", it.file.headers, it.file.body, "ske-file1")) {
+        fail("the file's signature does not match kiosk " + kiosk_id +
+             "'s key (the file header or body was altered, or it comes from another kiosk). Nothing was imported.");
+        continue;
+      }
+      const int64_t before = (*kiosk)->acked_through;
+      auto resp = Ingest(it.batch, "file");
+      if (!resp.ok()) {
+        fail(resp.error().message);
+        continue;
+      }
+      r.duplicates = std::max<int64_t>(0, std::min(before, it.batch.to_seq) - it.batch.from_seq + 1);
+      r.new_events = static_cast<int64_t>(it.batch.events.size()) - r.duplicates;
+      for (const auto& v : resp->verdicts) verdicts.push_back(sync::ToJson(v));
+      last = *resp;
+      any = true;
+      summary.files.push_back(r);
+    }
+    if (!any) continue;
+    json body{{"format", "showroom-kiosk/receipt-body"},
+              {"kiosk_id", kiosk_id},
+              {"acked_through", last.acked_through},
+              {"head_hash", last.head_hash},
+              {"anchor", sync::ToJson(last.anchor)},
+              {"verdicts", verdicts},
+              {"imported_at", FormatUtc(m_clock.Now())}};
+    std::filesystem::path dir = receipt_dir.empty() ? items.front().path.parent_path() : receipt_dir;
+    if (dir.empty()) dir = ".";
+    const auto path = dir / ("receipt-" + kiosk_id + "-" + std::to_string(last.acked_through) + ".skr");
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << sync::MakeReceipt(m_key, body);
+    out.close();
+    if (!out)
+      return MakeError(ErrorKind::Storage, "import.receipt",
+                       "The events were imported, but the receipt could not be written to " + path.string() +
+                           ". Import the same files again to write it (nothing is imported twice).");
+    summary.receipts.push_back(path);
+  }
+  return summary;
+}
+
+// ---- Reports ------------------------------------------------------------------------------------
+
+Status Central::Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row) {
+  std::lock_guard lock(m_mu);
+  return m_store.Report(name, row);
+}
+
+Result<std::vector<KioskRecord>> Central::Kiosks() {
+  std::lock_guard lock(m_mu);
+  return m_store.ListKiosks();
+}
+
+Result<int64_t> Central::CountEvents(const std::string& kiosk_id) {
+  std::lock_guard lock(m_mu);
+  return m_store.CountEvents(kiosk_id);
+}
+
+}  // namespace kiosk::central

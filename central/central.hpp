@@ -1,0 +1,96 @@
+#pragma once
+// Central: kiosk-central's logic over a CentralStore: enrolment, authenticated batch ingest with
+// chain checks and the program's business rules, reference publication, USB import, reports.
+// Thread-safe: every public call takes one mutex (the store is single-writer anyway). Used by the
+// HTTP server's worker threads and by the command line.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "central/store.hpp"
+#include "kiosk/core/clock.hpp"
+#include "kiosk/sync/protocol.hpp"
+
+namespace kiosk::central {
+
+// The HTTP status a refusal maps to (401 auth.*, 403 not enrolled, 409 gap/fork, ...).
+int HttpStatusFor(const Error& e);
+
+struct HttpAnswer {
+  int status = 200;
+  std::string body;          // JSON
+  int retry_after_s = 0;     // > 0: send Retry-After
+};
+
+struct ImportResult {
+  std::string file;
+  std::string kiosk_id;
+  int64_t from_seq = 0, to_seq = 0;
+  int64_t new_events = 0;
+  int64_t duplicates = 0;
+  bool ok = true;
+  std::string problem;  // names the event and the reason when a file is refused
+};
+
+struct ImportSummary {
+  std::vector<ImportResult> files;
+  std::vector<std::filesystem::path> receipts;  // one per kiosk that had a file imported
+};
+
+struct LoadSummary {
+  int64_t version = 0;
+  bool full = true;
+  int64_t records = 0;
+};
+
+class Central {
+ public:
+  Central(CentralStore& store, const Clock& clock);
+  // Creates the signing key on first use.
+  Status Init();
+  const sync::SigningKey& SigningKey() const { return m_key; }
+
+  // `kiosk-central enroll`: a one-time code, valid for `valid_hours`.
+  Result<std::string> CreateEnrolment(const std::string& kiosk_id, int valid_hours = 72);
+
+  HttpAnswer HandleEnrol(const std::string& body);
+  HttpAnswer HandleBatch(const sync::SignedHeaders& h, const std::string& body);
+  HttpAnswer HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
+                             int64_t verdicts_after);
+
+  // Ingests an already authenticated, parsed batch (HTTP and USB share this). Holds the lock.
+  Result<sync::BatchResponse> Ingest(const sync::Batch& batch, const std::string& via);
+
+  // USB path: verifies each file, ingests it exactly as over HTTP, writes receipts into
+  // receipt_dir (default: next to the first file of each kiosk).
+  Result<ImportSummary> ImportFiles(const std::vector<std::filesystem::path>& files,
+                                    const std::filesystem::path& receipt_dir = {});
+
+  Result<LoadSummary> LoadReference(std::string_view json_text);
+  // The reference document for a kiosk (full when since is 0 or too old).
+  Result<std::string> ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after);
+
+  Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
+  Result<std::vector<KioskRecord>> Kiosks();
+  Result<int64_t> CountEvents(const std::string& kiosk_id);
+
+ private:
+  Result<sync::BatchResponse> IngestLocked(const sync::Batch& batch, const std::string& via,
+                                           const std::string* nonce);
+  Result<KioskRecord> AuthenticateLocked(std::string_view method, std::string_view path,
+                                         const sync::SignedHeaders& h, std::string_view body, int64_t now_ms);
+  sync::Anchor MakeAnchor(const std::string& kiosk_id, int64_t seq, const std::string& hash);
+  int64_t NowMs() const;
+
+  CentralStore& m_store;
+  const Clock& m_clock;
+  sync::SigningKey m_key;
+  std::mutex m_mu;
+};
+
+}  // namespace kiosk::central

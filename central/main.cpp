@@ -1,0 +1,181 @@
+// kiosk-central: the reference central server. Each subcommand opens the database, does one
+// thing and exits; `serve` runs until SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "central/central.hpp"
+#include "central/server.hpp"
+#include "central/sqlite_store.hpp"
+
+namespace {
+
+using kiosk::Error;
+
+int Fail(const Error& e) {
+  std::cerr << "error: " << e.message << " [" << e.code << "]\n";
+  return kiosk::ExitCodeFor(e.kind);
+}
+
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kiosk-central: the Showroom Kiosk reference central server"};
+  app.set_version_flag("--version", std::string("kiosk-central ") + KIOSK_VERSION);
+  std::string db_path = std::getenv("KIOSK_CENTRAL_DB") ? std::getenv("KIOSK_CENTRAL_DB") : "central.db";
+  app.add_option("--db", db_path, "Central database file (default: $KIOSK_CENTRAL_DB or ./central.db)");
+  app.require_subcommand(1);
+
+  std::string listen = "127.0.0.1:8443", cert, key;
+  auto* serve = app.add_subcommand("serve", "Serve kiosks over HTTP(S) until SIGINT/SIGTERM");
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (PORT 0: any free port, printed)");
+  serve->add_option("--cert", cert, "TLS certificate (PEM); with --key serves HTTPS");
+  serve->add_option("--key", key, "TLS private key (PEM)");
+
+  std::string kiosk_id;
+  int valid_hours = 72;
+  auto* enroll = app.add_subcommand("enroll", "Print a one-time enrolment code for a kiosk");
+  enroll->add_option("KIOSK_ID", kiosk_id, "The kiosk's id (kiosk status shows it)")->required();
+  enroll->add_option("--valid-hours", valid_hours, "Hours the code stays valid (default 72)")->check(CLI::Range(1, 720));
+
+  std::string ref_file;
+  auto* load = app.add_subcommand("load-reference", "Publish reference data (docs/reference-format.md)");
+  load->add_option("FILE", ref_file, "Reference JSON file")->required()->check(CLI::ExistingFile);
+
+  std::vector<std::string> import_files;
+  std::string receipt_dir;
+  auto* import = app.add_subcommand("import", "Import batch files exported by `kiosk export` (USB stick)");
+  import->add_option("FILE", import_files, "Batch files (.skb) or folders holding them")->required();
+  import->add_option("--receipts", receipt_dir, "Folder for the receipt files (default: next to the batch files)");
+
+  std::string report_name;
+  bool csv = false;
+  auto* report = app.add_subcommand("report", "Print a report");
+  report->add_option("NAME", report_name, "sellout | redemptions | custody | rejects | flags")
+      ->required()
+      ->check(CLI::IsMember({"sellout", "redemptions", "custody", "rejects", "flags"}));
+  report->add_flag("--csv", csv, "CSV output (the only format so far)");
+
+  auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  auto store = kiosk::central::OpenSqliteStore(db_path, true);
+  if (!store.ok()) return Fail(store.error());
+  kiosk::central::Central central(**store, kiosk::SystemClock());
+  if (auto s = central.Init(); !s.ok()) return Fail(s.error());
+
+  if (*serve) {
+    kiosk::central::ServerOptions opt;
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "error: --listen wants HOST:PORT, e.g. 0.0.0.0:8443\n";
+      return 2;
+    }
+    opt.host = listen.substr(0, colon);
+    opt.port = std::atoi(listen.c_str() + colon + 1);
+    opt.cert_file = cert;
+    opt.key_file = key;
+    // Signals are taken by sigwait below, not by whichever thread happens to run.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    kiosk::central::Server server(central, opt);
+    if (auto s = server.Start(); !s.ok()) return Fail(s.error());
+    std::cout << "kiosk-central listening on " << (cert.empty() ? "http" : "https") << "://" << opt.host << ":"
+              << server.Port() << " (database " << db_path << ")" << std::endl;
+    int sig = 0;
+    sigwait(&set, &sig);
+    server.Stop();
+    std::cout << "kiosk-central stopped" << std::endl;
+    return 0;
+  }
+  if (*enroll) {
+    auto code = central.CreateEnrolment(kiosk_id, valid_hours);
+    if (!code.ok()) return Fail(code.error());
+    std::cout << "Enrolment code for " << kiosk_id << " (valid " << valid_hours << " hours, one use):\n\n    " << *code
+              << "\n\nOn the kiosk: kiosk enroll --central URL --code " << *code << "\n";
+    return 0;
+  }
+  if (*load) {
+    std::ifstream in(ref_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto r = central.LoadReference(text.str());
+    if (!r.ok()) return Fail(r.error());
+    std::cout << "Reference data published as version " << r->version << " (" << (r->full ? "full snapshot" : "delta")
+              << ", " << r->records << " records).\n";
+    return 0;
+  }
+  if (*import) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& f : import_files) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(f, ec)) {
+        for (const auto& entry : std::filesystem::directory_iterator(f, ec))
+          if (entry.path().extension() == ".skb") files.push_back(entry.path());
+      } else {
+        files.emplace_back(f);
+      }
+    }
+    if (files.empty()) {
+      std::cerr << "error: no batch files (.skb) found in the given paths\n";
+      return 2;
+    }
+    auto r = central.ImportFiles(files, receipt_dir);
+    if (!r.ok()) return Fail(r.error());
+    bool all_ok = true;
+    for (const auto& f : r->files) {
+      if (f.ok)
+        std::cout << "ok        " << f.file << ": " << f.kiosk_id << " seq " << f.from_seq << ".." << f.to_seq << ", "
+                  << f.new_events << " new, " << f.duplicates << " already here\n";
+      else
+        std::cout << "REJECTED  " << f.file << ": " << f.problem << "\n";
+      all_ok = all_ok && f.ok;
+    }
+    for (const auto& p : r->receipts)
+      std::cout << "receipt   " << p.string() << "  (take it back: kiosk import-receipt FILE)\n";
+    return all_ok ? 0 : 1;
+  }
+  if (*report) {
+    (void)csv;
+    auto s = central.Report(report_name, [](const std::vector<std::string>& row) {
+      for (size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << CsvCell(row[i]);
+      std::cout << "\n";
+    });
+    if (!s.ok()) return Fail(s.error());
+    return 0;
+  }
+  if (*kiosks) {
+    auto list = central.Kiosks();
+    if (!list.ok()) return Fail(list.error());
+    std::cout << "kiosk_id,acked_through,head_hash,enrolled_at,last_seen\n";
+    for (const auto& k : *list)
+      std::cout << k.kiosk_id << "," << k.acked_through << "," << k.head_hash << "," << k.enrolled_at << ","
+                << k.last_seen << "\n";
+    return 0;
+  }
+  return 0;
+}

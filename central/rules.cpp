@@ -1,0 +1,230 @@
+#include "central/rules.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace kiosk::central {
+
+using nlohmann::json;
+using sync::Verdict;
+using sync::VerdictKind;
+
+namespace {
+
+std::string PartnerName(RuleContext& ctx, const std::string& id) {
+  auto p = ctx.store.GetRef("partners", id);
+  if (p.ok() && *p && !(*p)->deleted) {
+    json j = json::parse((*p)->body, nullptr, false);
+    if (j.is_object() && j.contains("name") && j["name"].is_string()) return j["name"].get<std::string>();
+  }
+  return id;
+}
+
+std::string Points(int64_t n) {
+  std::string s = std::to_string(n < 0 ? -n : n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return n < 0 ? "-" + s : s;
+}
+
+Status UpdateRef(RuleContext& ctx, const std::string& list, const std::string& key,
+                 const std::function<void(json&)>& change) {
+  auto r = ctx.store.GetRef(list, key);
+  if (!r.ok()) return r.error();
+  if (!*r || (*r)->deleted) return {};
+  json body = json::parse((*r)->body, nullptr, false);
+  if (!body.is_object()) return {};
+  change(body);
+  RefRecord rec = **r;
+  rec.body = body.dump();
+  rec.version = ctx.next_version;
+  ctx.changed = true;
+  return ctx.store.PutRef(rec);
+}
+
+Result<Verdict> Redeemed(RuleContext& ctx, const Event& e, const json& p) {
+  Verdict v;
+  const std::string partner = p.value("partner_id", "");
+  const int64_t points = p.value("points", int64_t{0});
+  const std::string name = PartnerName(ctx, partner);
+  auto bal = ctx.store.GetRef("balances", partner);
+  if (!bal.ok()) return bal.error();
+  int64_t honoured = 0;
+  if (!*bal || (*bal)->deleted) {
+    v.verdict = VerdictKind::Rejected;
+    v.code = "loyalty.no_account";
+    v.message = "The central has no points account for " + name + ", so this redemption of " + Points(points) +
+                " points was not honoured. The channel manager can settle it.";
+  } else {
+    json b = json::parse((*bal)->body, nullptr, false);
+    const int64_t available = b.is_object() ? b.value("available", int64_t{0}) : 0;
+    if (points <= available) {
+      honoured = points;
+    } else if (available > 0) {
+      honoured = available;
+      v.verdict = VerdictKind::Adjusted;
+      v.code = "loyalty.partly_honoured";
+      v.message = name + " had only " + Points(available) + " points when this redemption of " + Points(points) +
+                  " arrived at the central (another kiosk or an older balance): " + Points(available) +
+                  " points were deducted and " + Points(points - available) +
+                  " were not honoured. Settle the difference with the partner.";
+    } else {
+      v.verdict = VerdictKind::Rejected;
+      v.code = "loyalty.insufficient_points";
+      v.message = name + " had no points left when this redemption of " + Points(points) +
+                  " arrived at the central (spent at another kiosk or an older balance): it was not honoured. "
+                  "Settle it with the partner or the channel manager.";
+    }
+    v.detail = json{{"requested_points", points}, {"honoured_points", honoured}, {"balance_before", available}};
+    if (honoured > 0)
+      KIOSK_TRY(UpdateRef(ctx, "balances", partner, [&](json& body) { body["available"] = available - honoured; }));
+  }
+  KIOSK_TRY(ctx.store.PutRedemption(ctx.kiosk_id, e.seq, partner, p.value("reward_id", ""), points, honoured,
+                                    e.wall_time));
+  return v;
+}
+
+Result<Verdict> CheckedOut(RuleContext& ctx, const Event& e, const json& p) {
+  Verdict v;
+  std::vector<std::string> conflicts;
+  size_t total = 0;
+  const std::string rep = p.value("rep", e.actor);
+  if (p.contains("devices") && p["devices"].is_array()) {
+    for (const json& d : p["devices"]) {
+      const std::string tag = d.value("asset_tag", "");
+      if (tag.empty()) continue;
+      ++total;
+      auto c = ctx.store.GetCustody(tag);
+      if (!c.ok()) return c.error();
+      if (*c && (*c)->state == "checked_out" && (*c)->kiosk_id != ctx.kiosk_id) {
+        conflicts.push_back(tag + " (already out at " + (*c)->kiosk_id + " to " + (*c)->custodian + " since " +
+                            (*c)->since + ")");
+        KIOSK_TRY(ctx.store.AddFlag({ctx.kiosk_id, e.seq, "custody.conflict",
+                                     tag + " checked out at " + ctx.kiosk_id + " while out at " + (*c)->kiosk_id,
+                                     ctx.now_utc}));
+        continue;
+      }
+      KIOSK_TRY(ctx.store.PutCustody({tag, ctx.kiosk_id, "checked_out", rep, e.seq, e.wall_time}));
+      KIOSK_TRY(UpdateRef(ctx, "devices", tag, [&](json& body) {
+        body["state"] = "checked_out";
+        body["custodian"] = rep;
+        body["due_date"] = p.value("due_date", "");
+        body["purpose"] = p.value("purpose", "");
+      }));
+    }
+  }
+  if (!conflicts.empty()) {
+    std::string list;
+    for (const auto& c : conflicts) list += (list.empty() ? "" : "; ") + c;
+    v.verdict = conflicts.size() == total ? VerdictKind::Rejected : VerdictKind::Adjusted;
+    v.code = "custody.conflict";
+    v.message = "The same demo unit is checked out at two kiosks: " + list +
+                ". The central keeps the first checkout; the demo-equipment team has been told. Find the unit.";
+    v.detail = json{{"conflicts", conflicts}};
+  }
+  return v;
+}
+
+Result<Verdict> CheckedIn(RuleContext& ctx, const Event& e, const json& p) {
+  const std::string state = p.value("state_after", "available");
+  if (p.contains("devices") && p["devices"].is_array()) {
+    for (const json& d : p["devices"]) {
+      const std::string tag = d.value("asset_tag", "");
+      if (tag.empty()) continue;
+      KIOSK_TRY(ctx.store.PutCustody({tag, ctx.kiosk_id, state, "", e.seq, e.wall_time}));
+      KIOSK_TRY(UpdateRef(ctx, "devices", tag, [&](json& body) {
+        body["state"] = state;
+        body["custodian"] = "";
+        body["due_date"] = "";
+        body["purpose"] = "";
+      }));
+    }
+  }
+  return Verdict{};
+}
+
+Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
+  Verdict v;
+  const std::string partner = p.value("partner_id", "");
+  std::vector<std::string> dups;
+  size_t total = 0;
+  if (p.contains("units") && p["units"].is_array()) {
+    for (const json& u : p["units"]) {
+      const std::string gtin = u.value("gtin", ""), serial = u.value("serial", "");
+      ++total;
+      auto s = ctx.store.GetSellout(gtin, serial);
+      if (!s.ok()) return s.error();
+      if (*s) {
+        dups.push_back(serial + " (GTIN " + gtin + ", reported by " + (*s)->kiosk_id + " seq " +
+                       std::to_string((*s)->seq) + ")");
+        continue;
+      }
+      KIOSK_TRY(ctx.store.PutSellout({gtin, serial, partner, ctx.kiosk_id, e.seq}));
+    }
+  }
+  if (!dups.empty()) {
+    std::string list;
+    for (const auto& d : dups) list += (list.empty() ? "" : "; ") + d;
+    v.verdict = dups.size() == total ? VerdictKind::Rejected : VerdictKind::Adjusted;
+    v.code = "sellout.duplicate_serial";
+    v.message = "Already reported sold, so it counts only once: " + list + ".";
+    v.detail = json{{"duplicates", dups}};
+  }
+  return v;
+}
+
+Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
+  DealRecord d;
+  d.kiosk_id = ctx.kiosk_id;
+  d.seq = e.seq;
+  d.partner_id = p.value("partner_id", "");
+  d.customer = p.value("customer", "");
+  d.product = p.value("product", "");
+  d.value_cents = p.value("value_eur_cents", int64_t{0});
+  d.close_date = p.value("close_date", "");
+  d.version = ctx.next_version;
+  auto existing = ctx.store.FindApprovedDeal(d.customer, d.product);
+  if (!existing.ok()) return existing.error();
+  auto partner = ctx.store.GetRef("partners", d.partner_id);
+  if (!partner.ok()) return partner.error();
+  json pj = *partner ? json::parse((*partner)->body, nullptr, false) : json();
+  if (*existing) {
+    d.status = "rejected";
+    d.message = "Already registered for " + d.customer + " / " + d.product + " by " +
+                PartnerName(ctx, (*existing)->partner_id) + " (first come, first served).";
+  } else if (!*partner || (*partner)->deleted) {
+    d.status = "rejected";
+    d.message = "The partner is not in the program.";
+  } else if (pj.is_object() && pj.value("status", "active") == "suspended") {
+    d.status = "rejected";
+    d.message = PartnerName(ctx, d.partner_id) + " is suspended; deals can't be registered.";
+  } else {
+    d.status = "approved";
+    d.message = "Approved: " + PartnerName(ctx, d.partner_id) + " holds " + d.customer + " / " + d.product +
+                " with registered-deal conditions.";
+  }
+  KIOSK_TRY(ctx.store.PutDeal(d));
+  ctx.changed = true;
+  Verdict v;
+  v.detail = json{{"decision", d.status}, {"decision_message", d.message}};
+  return v;
+}
+
+}  // namespace
+
+Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e) {
+  json p = json::parse(e.payload, nullptr, false);
+  if (!p.is_object()) {
+    Verdict v;
+    v.verdict = VerdictKind::Rejected;
+    v.code = "event.payload";
+    v.message = "Seq " + std::to_string(e.seq) + "'s payload is not a JSON object; it changed nothing.";
+    return v;
+  }
+  if (e.type == "loyalty.redeemed") return Redeemed(ctx, e, p);
+  if (e.type == "device.checked_out") return CheckedOut(ctx, e, p);
+  if (e.type == "device.checked_in") return CheckedIn(ctx, e, p);
+  if (e.type == "sellout.reported") return Sellout(ctx, e, p);
+  if (e.type == "deal.registered") return Deal(ctx, e, p);
+  return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
+}
+
+}  // namespace kiosk::central

@@ -1,0 +1,204 @@
+// Sync subcommands (issue 5): enroll, sync, export, import-receipt, verdicts.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "kiosk/cli/cli.hpp"
+#include "kiosk/cli/output.hpp"
+#include "kiosk/core/kiosk.hpp"
+#include "kiosk/sync/client.hpp"
+#include "platform/http_client.hpp"
+#include "storage/db.hpp"
+
+namespace kiosk::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct SyncArgs {
+  std::string central;
+  std::string code;
+  std::string ca_file;
+  bool once = false;
+  std::string dir;
+  std::string file;
+  bool all = false;
+  int interval_s = 60;
+};
+
+platform::CurlOptions CurlFor(const SyncArgs& a) {
+  platform::CurlOptions o;
+  o.ca_file = a.ca_file;
+  return o;
+}
+
+json ReportJson(const sync::SyncReport& r) {
+  return json{{"pushed", r.pushed},       {"batches", r.batches},   {"acked_through", r.acked_through},
+              {"pending", r.pending},     {"rejected", r.rejected}, {"adjusted", r.adjusted},
+              {"pulled", r.pulled},       {"reference_applied", r.reference_applied},
+              {"reference_version", r.reference_version}};
+}
+
+int RunForeground(Context& ctx, const SyncArgs& a) {
+  // SIGINT/SIGTERM end the loop; they are taken by sigwait here, not by the sync thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sync::SyncServiceOptions o;
+  o.data_dir = ctx.data_dir;
+  o.engine.central_url = a.central;
+  o.interval = std::chrono::seconds(a.interval_s);
+  const platform::CurlOptions curl = CurlFor(a);
+  o.make_http = [curl] { return platform::MakeCurlHttpClient(curl); };
+  std::mutex print_mu;
+  int64_t last_rounds = -1;
+  sync::SyncService* service_ptr = nullptr;
+  sync::SyncService service(o, [&] {
+    if (!service_ptr) return;
+    const sync::SyncProgress p = service_ptr->Progress();
+    std::lock_guard lock(print_mu);
+    if (p.rounds == last_rounds) return;  // one line per round
+    last_rounds = p.rounds;
+    if (p.last_error.empty())
+      std::cout << FormatUtc(std::chrono::system_clock::now()) << "  in sync: " << p.pending
+                << " pending; next round in " << p.next_attempt_ms / 1000 << " s" << std::endl;
+    else
+      std::cout << FormatUtc(std::chrono::system_clock::now()) << "  sync failed: " << p.last_error << "  (retry in "
+                << (p.next_attempt_ms + 999) / 1000 << " s)" << std::endl;
+  });
+  service_ptr = &service;
+  service.Start();
+  std::cout << "Syncing continuously; Ctrl+C stops." << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  service.Stop();
+  return 0;
+}
+
+}  // namespace
+
+void RegisterSyncCommands(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<SyncArgs>();
+
+  CLI::App* enroll = app.add_subcommand("enroll", "Enrol this kiosk with a central, using the code it printed");
+  enroll->add_option("--central", a->central, "The central's address, e.g. https://central.example:8443")->required();
+  enroll->add_option("--code", a->code, "The one-time code from `kiosk-central enroll KIOSK_ID`")->required();
+  enroll->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
+  enroll->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient(CurlFor(*a));
+    sync::SyncEngine engine(*kiosk, *http);
+    if (Status s = engine.Enrol(a->central, a->code); !s.ok()) return ReportError(ctx, s.error());
+    Emit(ctx, json{{"ok", true}, {"kiosk_id", kiosk->KioskId()}, {"central", a->central}},
+         "Kiosk " + kiosk->KioskId() + " is enrolled with " + a->central +
+             ".\nNext: `kiosk sync --once` sends the journal and fetches the central's data.");
+  });
+
+  CLI::App* sync_cmd = app.add_subcommand("sync", "Send the journal to the central and fetch its data");
+  sync_cmd->add_option("--central", a->central, "The central's address (default: the one given at enrolment)");
+  sync_cmd->add_flag("--once", a->once, "One round, then exit (exit code 3 if the central can't be reached)");
+  sync_cmd->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
+  sync_cmd->add_option("--interval", a->interval_s, "Seconds between rounds without --once (default 60)")
+      ->check(CLI::Range(1, 86400));
+  sync_cmd->callback([&ctx, a] {
+    if (!a->once) {
+      ctx.exit_code = RunForeground(ctx, *a);
+      return;
+    }
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient(CurlFor(*a));
+    sync::EngineOptions eo;
+    eo.central_url = a->central;
+    sync::SyncEngine engine(*kiosk, *http, eo);
+    auto r = engine.RunOnce([&](int64_t sent, int64_t total) {
+      if (!ctx.json && total > 2000) std::cerr << "\r  sent " << sent << " / " << total << std::flush;
+    });
+    if (!ctx.json) std::cerr << "\r";
+    if (!r.ok()) return ReportError(ctx, r.error());
+    std::ostringstream o;
+    o << "Sent " << r->pushed << " events in " << r->batches << " batches; the central holds everything through seq "
+      << r->acked_through << ".";
+    if (r->rejected || r->adjusted)
+      o << "\n" << r->rejected << " rejected and " << r->adjusted << " adjusted by the central: see `kiosk verdicts`.";
+    if (r->reference_applied) o << "\nReference data updated to version " << r->reference_version << ".";
+    else if (r->pulled) o << "\nReference data is current (version " << r->reference_version << ").";
+    if (r->pending) o << "\n" << r->pending << " events arrived meanwhile and wait for the next round.";
+    Emit(ctx, ReportJson(*r), o.str());
+  });
+
+  CLI::App* exp = app.add_subcommand("export", "Write the unsent journal to a folder (USB stick) for the central");
+  exp->add_option("--to", a->dir, "Folder to write into (created if missing)")->required();
+  exp->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient();
+    sync::SyncEngine engine(*kiosk, *http);
+    auto r = engine.ExportTo(a->dir);
+    if (!r.ok()) return ReportError(ctx, r.error());
+    json files = json::array();
+    for (const auto& f : r->files) files.push_back(f.string());
+    std::ostringstream o;
+    if (r->events == 0)
+      o << "Nothing to export: the central has acknowledged every event. (A manifest was written anyway.)";
+    else
+      o << "Exported " << r->events << " events (seq " << r->from_seq << ".." << r->to_seq << ") in "
+        << r->files.size() << " files to " << a->dir << ".\nAt the central: kiosk-central import " << a->dir
+        << "\nThen bring back the receipt file and run: kiosk import-receipt FILE";
+    Emit(ctx,
+         json{{"events", r->events}, {"from_seq", r->from_seq}, {"to_seq", r->to_seq}, {"files", files},
+              {"manifest", r->manifest.string()}},
+         o.str());
+  });
+
+  CLI::App* rec = app.add_subcommand("import-receipt", "Apply the central's receipt for an exported journal");
+  rec->add_option("FILE", a->file, "The receipt file written by kiosk-central import")->required();
+  rec->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient();
+    sync::SyncEngine engine(*kiosk, *http);
+    auto r = engine.ApplyReceipt(a->file);
+    if (!r.ok()) return ReportError(ctx, r.error());
+    std::ostringstream o;
+    o << "Receipt applied: the central holds this kiosk's journal through seq " << r->acked_through << " (was "
+      << r->acked_before << "); " << r->verdicts << " verdicts, " << r->rejected << " rejected, " << r->adjusted
+      << " adjusted.";
+    if (r->rejected || r->adjusted) o << " See `kiosk verdicts`.";
+    Emit(ctx,
+         json{{"acked_before", r->acked_before}, {"acked_through", r->acked_through}, {"verdicts", r->verdicts},
+              {"rejected", r->rejected}, {"adjusted", r->adjusted}},
+         o.str());
+  });
+
+  CLI::App* ver = app.add_subcommand("verdicts", "List the central's rejected and adjusted items");
+  ver->add_flag("--all", a->all, "Also list accepted events that carry a remark (clock, ...)");
+  ver->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx, true);
+    if (!kiosk) return;
+    json arr = json::array();
+    std::ostringstream o;
+    const std::string sql =
+        std::string("SELECT v.seq, v.verdict, v.code, v.message, v.received_at, j.type, j.wall_time FROM verdicts v "
+                    "LEFT JOIN journal j ON j.seq = v.seq WHERE ") +
+        (a->all ? "v.verdict <> 'accepted' OR v.code <> ''" : "v.verdict <> 'accepted'") + " ORDER BY v.seq";
+    auto s = kiosk->Database().Each(sql, [&](storage::Statement& r) {
+      arr.push_back(json{{"seq", r.Int(0)}, {"verdict", r.Text(1)}, {"code", r.Text(2)}, {"message", r.Text(3)},
+                         {"received_at", r.Text(4)}, {"type", r.Text(5)}, {"wall_time", r.Text(6)}});
+      o << "#" << r.Int(0) << "  " << r.Text(5) << "  " << r.Text(1) << " [" << r.Text(2) << "]\n    " << r.Text(3)
+        << "\n";
+    });
+    if (!s.ok()) return ReportError(ctx, s.error());
+    Emit(ctx, arr, arr.empty() ? "No rejected or adjusted items." : o.str());
+  });
+}
+
+}  // namespace kiosk::cli

@@ -1,0 +1,162 @@
+#pragma once
+// The kiosk's side of sync: SyncEngine does one exchange with the central (push, pull) over an
+// injected HttpClient; SyncService runs it on a background thread for the touchscreen app.
+// USB export and receipts (usb.cpp) share the engine's bookkeeping.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kiosk/core/kiosk.hpp"
+#include "kiosk/sync/protocol.hpp"
+#include "platform/http_client.hpp"
+
+namespace kiosk::sync {
+
+enum class SyncPhase { Idle, Enrolling, Pushing, Pulling, Waiting, NotEnrolled, Stopped };
+const char* ToString(SyncPhase p);
+
+// What the UI's progress bar and the admin's sync-health panel show. Copied out under a lock.
+struct SyncProgress {
+  SyncPhase phase = SyncPhase::Idle;
+  int64_t sent = 0;          // events acknowledged in this round
+  int64_t total = 0;         // events pending when the round began
+  int64_t pending = 0;       // events not yet acknowledged now
+  std::string last_error;    // "" when the last round succeeded
+  std::string last_sync;     // UTC of the last successful exchange
+  int64_t next_attempt_ms = 0;  // while Waiting: ms until the next try
+  int64_t rounds = 0;        // completed rounds (success or failure)
+};
+
+struct SyncReport {
+  int64_t pushed = 0;          // events newly acknowledged
+  int64_t batches = 0;
+  int64_t acked_through = 0;
+  int64_t pending = 0;         // still unacknowledged (new events arrived meanwhile)
+  int64_t rejected = 0;        // verdicts other than accepted in this round
+  int64_t adjusted = 0;
+  bool pulled = false;         // reference data requested
+  bool reference_applied = false;
+  int64_t reference_version = 0;
+};
+
+struct EngineOptions {
+  std::string central_url;        // "" = the one stored at enrolment
+  int initial_batch_events = 512;
+  int max_batch_events = 8192;    // also capped at kMaxBatchBytes
+  int request_timeout_ms = 30000;
+  bool pull = true;
+};
+
+// One thread. Owns no thread and no connection: the Kiosk and HttpClient are the caller's.
+class SyncEngine {
+ public:
+  SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions options = {});
+
+  // Exchanges the one-time code for this kiosk's enrolment (the journal key travels sealed
+  // under a key derived from the code); stores the central's URL and public key.
+  Status Enrol(const std::string& central_url, const std::string& code);
+  bool Enrolled();
+
+  // Push everything pending, then (if nothing is pending) pull reference data and push the
+  // resulting reference.loaded event. `progress` is called after every batch.
+  Result<SyncReport> RunOnce(const std::function<void(int64_t sent, int64_t total)>& progress = {});
+  Result<SyncReport> Push(const std::function<void(int64_t sent, int64_t total)>& progress = {});
+  Result<SyncReport> Pull();
+
+  // After a failed RunOnce: how long the central asked us to wait (Retry-After), or 0.
+  int64_t RetryAfterMs() const { return m_retry_after_ms; }
+  int BatchEvents() const { return m_batch_events; }
+
+  // USB path.
+  struct ExportReport {
+    int64_t events = 0;
+    int64_t from_seq = 0, to_seq = 0;
+    std::vector<std::filesystem::path> files;
+    std::filesystem::path manifest;
+  };
+  Result<ExportReport> ExportTo(const std::filesystem::path& dir);
+  struct ReceiptReport {
+    int64_t acked_before = 0, acked_through = 0;
+    int64_t verdicts = 0, rejected = 0, adjusted = 0;
+  };
+  Result<ReceiptReport> ApplyReceipt(const std::filesystem::path& file);
+
+  // sync_state access shared with the CLI.
+  std::string State(const std::string& key, const std::string& def = "");
+  Status SetState(const std::string& key, const std::string& value);
+  int64_t AckedThrough();
+  // Records a failed round for `kiosk status` (last_error) without touching anything else.
+  void RecordError(const Error& e);
+
+ private:
+  Result<JournalKey> Key();
+  std::string Url();
+  Result<platform::HttpResponse> Signed(const std::string& method, const std::string& path, const std::string& body);
+  Result<std::vector<Event>> ReadPending(int64_t after_seq, int max_events, size_t max_bytes);
+  Status StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted);
+  Status StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted);
+  Error ErrorFrom(const platform::HttpResponse& r, nlohmann::json* extra = nullptr);
+
+  Kiosk& m_kiosk;
+  platform::HttpClient& m_http;
+  EngineOptions m_options;
+  std::optional<JournalKey> m_key;
+  int m_batch_events;
+  int64_t m_time_offset_ms = 0;  // central clock minus ours, learned from auth.clock refusals
+  int64_t m_retry_after_ms = 0;
+};
+
+struct SyncServiceOptions {
+  std::filesystem::path data_dir;
+  const Clock* clock = nullptr;  // default: SystemClock()
+  std::function<std::unique_ptr<platform::HttpClient>()> make_http;  // required (curl in the app)
+  EngineOptions engine;
+  std::chrono::milliseconds interval{60000};      // between successful rounds
+  std::chrono::milliseconds backoff_min{1000};    // full-jitter exponential backoff after failures
+  std::chrono::milliseconds backoff_max{300000};
+};
+
+// Owned by the app; Start/Stop/SyncNow/Progress from the UI thread, the rounds on its own
+// thread. on_change runs on the sync thread: keep it short (post to the UI and wake it).
+class SyncService {
+ public:
+  SyncService(SyncServiceOptions options, std::function<void()> on_change = {});
+  ~SyncService();
+  SyncService(const SyncService&) = delete;
+  SyncService& operator=(const SyncService&) = delete;
+
+  void Start();
+  void Stop();     // waits for the current request to finish (bounded by its timeout)
+  void SyncNow();  // wakes the thread now, skipping any backoff wait
+  SyncProgress Progress() const;
+
+ private:
+  void Run();
+  void Update(const std::function<void(SyncProgress&)>& fn);
+  // Waits up to `d` or until SyncNow/Stop; returns false when stopping.
+  bool Wait(std::chrono::milliseconds d);
+
+  SyncServiceOptions m_options;
+  std::function<void()> m_on_change;
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  SyncProgress m_progress;
+  bool m_stop = false;
+  bool m_kick = false;
+  std::thread m_thread;
+};
+
+// Full-jitter exponential backoff: uniform in [0, min(max, min_delay * 2^attempt)], but never
+// less than the server's Retry-After.
+std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds min_delay,
+                                       std::chrono::milliseconds max_delay, int64_t retry_after_ms);
+
+}  // namespace kiosk::sync

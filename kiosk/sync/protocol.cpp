@@ -1,0 +1,508 @@
+#include "kiosk/sync/protocol.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <memory>
+
+#include "kiosk/core/crypto.hpp"
+
+namespace kiosk::sync {
+
+using nlohmann::json;
+
+namespace {
+
+Error Malformed(std::string message) { return MakeError(ErrorKind::Usage, "batch.malformed", std::move(message)); }
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void AppendEvent(std::string& out, const Event& e) {
+  // Same member order as nlohmann's sorted object so both serialisers agree byte for byte.
+  out += "{\"actor\":";
+  AppendJsonString(out, e.actor);
+  out += ",\"boot_id\":";
+  AppendJsonString(out, e.boot_id);
+  out += ",\"event_id\":";
+  AppendJsonString(out, e.event_id);
+  out += ",\"hash\":";
+  AppendJsonString(out, e.hash);
+  out += ",\"kiosk_id\":";
+  AppendJsonString(out, e.kiosk_id);
+  out += ",\"mono_ms\":";
+  out += std::to_string(e.mono_ms);
+  out += ",\"payload\":";
+  AppendJsonString(out, e.payload);
+  out += ",\"prev_hash\":";
+  AppendJsonString(out, e.prev_hash);
+  out += ",\"seq\":";
+  out += std::to_string(e.seq);
+  out += ",\"type\":";
+  AppendJsonString(out, e.type);
+  out += ",\"wall_time\":";
+  AppendJsonString(out, e.wall_time);
+  out += '}';
+}
+
+bool IsHex(std::string_view s, size_t len) {
+  if (s.size() != len) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::vector<unsigned char> Bytes(std::string_view hex) {
+  std::vector<unsigned char> out;
+  crypto::FromHex(hex, out);
+  return out;
+}
+
+}  // namespace
+
+// ---- Request signing ----------------------------------------------------------------------
+
+std::string SigningString(std::string_view domain, std::string_view method, std::string_view path,
+                          const SignedHeaders& h, std::string_view body) {
+  std::string s;
+  s.reserve(200);
+  s.append(domain).append("\n");
+  s.append(method).append("\n");
+  s.append(path).append("\n");
+  s.append(h.kiosk_id).append("\n");
+  s.append(std::to_string(h.time_ms)).append("\n");
+  s.append(h.nonce).append("\n");
+  s.append(crypto::Sha256Hex(body));
+  return s;
+}
+
+std::string NewNonce() {
+  unsigned char b[16];
+  crypto::RandomBytes(b);
+  return crypto::Hex(b);
+}
+
+SignedHeaders SignRequest(const JournalKey& key, std::string_view method, std::string_view path, std::string kiosk_id,
+                          int64_t time_ms, std::string_view body, std::string_view domain) {
+  SignedHeaders h{std::move(kiosk_id), time_ms, NewNonce(), ""};
+  h.signature = crypto::HmacSha256Hex(key.bytes, SigningString(domain, method, path, h, body));
+  return h;
+}
+
+bool VerifySignature(const JournalKey& key, std::string_view method, std::string_view path, const SignedHeaders& h,
+                     std::string_view body, std::string_view domain) {
+  if (!IsHex(h.signature, 64)) return false;
+  const std::string expected = crypto::HmacSha256Hex(key.bytes, SigningString(domain, method, path, h, body));
+  return crypto::ConstantTimeEqual(expected, h.signature);
+}
+
+// ---- Batches ------------------------------------------------------------------------------
+
+size_t SerializedEventSize(const Event& e) {
+  // Upper bound without escaping costs: fixed names and punctuation + field sizes, with escapes
+  // counted for the payload, which is the only field that contains quotes.
+  size_t quotes = 0;
+  for (char c : e.payload)
+    if (c == '"' || c == '\\') ++quotes;
+  return 150 + e.actor.size() + e.boot_id.size() + e.event_id.size() + e.hash.size() + e.kiosk_id.size() +
+         e.payload.size() + quotes + e.prev_hash.size() + e.type.size() + e.wall_time.size() + 40;
+}
+
+std::string SerializeBatch(const Batch& b) {
+  std::string out;
+  size_t reserve = 400;
+  for (const Event& e : b.events) reserve += SerializedEventSize(e);
+  out.reserve(reserve);
+  out += "{\"boot_id\":";
+  AppendJsonString(out, b.boot_id);
+  out += ",\"events\":[";
+  for (size_t i = 0; i < b.events.size(); ++i) {
+    if (i) out += ',';
+    AppendEvent(out, b.events[i]);
+  }
+  out += "],\"format\":\"showroom-kiosk/batch\",\"format_version\":1,\"from_seq\":";
+  out += std::to_string(b.from_seq);
+  out += ",\"kiosk_id\":";
+  AppendJsonString(out, b.kiosk_id);
+  out += ",\"mono_ms\":";
+  out += std::to_string(b.mono_ms);
+  out += ",\"prev_hash\":";
+  AppendJsonString(out, b.prev_hash);
+  out += ",\"sent_at\":";
+  AppendJsonString(out, b.sent_at);
+  out += ",\"to_seq\":";
+  out += std::to_string(b.to_seq);
+  out += '}';
+  return out;
+}
+
+Result<Batch> ParseBatch(std::string_view body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Malformed("the batch is not a JSON object");
+  if (j.value("format", "") != "showroom-kiosk/batch") return Malformed("/format: expected \"showroom-kiosk/batch\"");
+  if (!j.contains("format_version") || !j["format_version"].is_number_integer() || j["format_version"] != 1)
+    return Malformed("/format_version: this central reads batch format version 1");
+  Batch b;
+  auto text = [&](const char* name, std::string& out) -> Status {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_string()) return Malformed(std::string("/") + name + ": expected a string");
+    out = it->get<std::string>();
+    return {};
+  };
+  auto integer = [&](const char* name, int64_t& out) -> Status {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_number_integer()) return Malformed(std::string("/") + name + ": expected an integer");
+    out = it->get<int64_t>();
+    return {};
+  };
+  KIOSK_TRY(text("kiosk_id", b.kiosk_id));
+  KIOSK_TRY(integer("from_seq", b.from_seq));
+  KIOSK_TRY(integer("to_seq", b.to_seq));
+  KIOSK_TRY(text("prev_hash", b.prev_hash));
+  KIOSK_TRY(text("sent_at", b.sent_at));
+  KIOSK_TRY(integer("mono_ms", b.mono_ms));
+  KIOSK_TRY(text("boot_id", b.boot_id));
+  auto events = j.find("events");
+  if (events == j.end() || !events->is_array()) return Malformed("/events: expected a list");
+  if (b.from_seq < 1 || b.to_seq < b.from_seq) return Malformed("from_seq/to_seq: not a range of seqs");
+  if (static_cast<int64_t>(events->size()) != b.to_seq - b.from_seq + 1)
+    return Malformed("/events: " + std::to_string(events->size()) + " events for seqs " + std::to_string(b.from_seq) +
+                     ".." + std::to_string(b.to_seq));
+  b.events.reserve(events->size());
+  for (size_t i = 0; i < events->size(); ++i) {
+    const json& ej = (*events)[i];
+    const int64_t expected = b.from_seq + static_cast<int64_t>(i);
+    auto e = EventFromJson(ej);
+    if (!e.ok()) {
+      // Keep the position: the seq and the claimed hash are enough to quarantine it and go on.
+      Event stub;
+      stub.seq = ej.is_object() && ej.contains("seq") && ej["seq"].is_number_integer() ? ej["seq"].get<int64_t>() : -1;
+      if (stub.seq != expected)
+        return Malformed("/events/" + std::to_string(i) + ": " + e.error().message + " (and no usable seq)");
+      if (ej.contains("hash") && ej["hash"].is_string()) stub.hash = ej["hash"].get<std::string>();
+      if (ej.contains("prev_hash") && ej["prev_hash"].is_string()) stub.prev_hash = ej["prev_hash"].get<std::string>();
+      if (ej.contains("event_id") && ej["event_id"].is_string()) stub.event_id = ej["event_id"].get<std::string>();
+      b.malformed.emplace_back(i, e.error().message);
+      b.events.push_back(std::move(stub));
+      continue;
+    }
+    if (e->seq != expected)
+      return Malformed("/events/" + std::to_string(i) + "/seq: expected " + std::to_string(expected) + ", found " +
+                       std::to_string(e->seq) + " (events must be consecutive)");
+    b.events.push_back(std::move(*e));
+  }
+  return b;
+}
+
+// ---- Verdicts -------------------------------------------------------------------------------
+
+const char* ToString(VerdictKind v) {
+  switch (v) {
+    case VerdictKind::Accepted: return "accepted";
+    case VerdictKind::Adjusted: return "adjusted";
+    case VerdictKind::Rejected: return "rejected";
+  }
+  return "accepted";
+}
+
+std::optional<VerdictKind> ParseVerdictKind(std::string_view s) {
+  if (s == "accepted") return VerdictKind::Accepted;
+  if (s == "adjusted") return VerdictKind::Adjusted;
+  if (s == "rejected") return VerdictKind::Rejected;
+  return std::nullopt;
+}
+
+json ToJson(const Verdict& v) {
+  json j{{"seq", v.seq}, {"verdict", ToString(v.verdict)}};
+  if (!v.event_id.empty()) j["event_id"] = v.event_id;
+  if (!v.code.empty()) j["code"] = v.code;
+  if (!v.message.empty()) j["message"] = v.message;
+  if (v.detail.is_object() && !v.detail.empty()) j["detail"] = v.detail;
+  return j;
+}
+
+Result<Verdict> VerdictFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() || !j.contains("verdict") ||
+      !j["verdict"].is_string())
+    return MakeError(ErrorKind::Usage, "response.malformed", "a verdict needs seq and verdict");
+  Verdict v;
+  v.seq = j["seq"].get<int64_t>();
+  auto kind = ParseVerdictKind(j["verdict"].get<std::string>());
+  if (!kind) return MakeError(ErrorKind::Usage, "response.malformed", "unknown verdict " + j["verdict"].dump());
+  v.verdict = *kind;
+  v.event_id = j.value("event_id", "");
+  v.code = j.value("code", "");
+  v.message = j.value("message", "");
+  if (j.contains("detail") && j["detail"].is_object()) v.detail = j["detail"];
+  return v;
+}
+
+std::string AnchorSigningString(const Anchor& a) {
+  return "ske-anchor1|" + a.kiosk_id + "|" + std::to_string(a.seq) + "|" + a.hash + "|" + a.signed_at;
+}
+
+json ToJson(const Anchor& a) {
+  return json{{"kiosk_id", a.kiosk_id}, {"seq", a.seq}, {"hash", a.hash}, {"signed_at", a.signed_at},
+              {"signature", a.signature}};
+}
+
+Result<Anchor> AnchorFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer())
+    return MakeError(ErrorKind::Usage, "response.malformed", "the anchor is malformed");
+  Anchor a;
+  a.kiosk_id = j.value("kiosk_id", "");
+  a.seq = j["seq"].get<int64_t>();
+  a.hash = j.value("hash", "");
+  a.signed_at = j.value("signed_at", "");
+  a.signature = j.value("signature", "");
+  return a;
+}
+
+std::string SerializeBatchResponse(const BatchResponse& r) {
+  json j{{"acked_through", r.acked_through}, {"head_hash", r.head_hash}, {"anchor", ToJson(r.anchor)},
+         {"server_time_ms", r.server_time_ms}};
+  json v = json::array();
+  for (const Verdict& x : r.verdicts) v.push_back(ToJson(x));
+  j["verdicts"] = std::move(v);
+  return j.dump();
+}
+
+Result<BatchResponse> ParseBatchResponse(std::string_view body) {
+  json j = json::parse(body, nullptr, false);
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Network, "response.malformed", "The central's answer is malformed: " + m); };
+  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+  if (!j.contains("acked_through") || !j["acked_through"].is_number_integer()) return bad("no acked_through");
+  BatchResponse r;
+  r.acked_through = j["acked_through"].get<int64_t>();
+  r.head_hash = j.value("head_hash", "");
+  r.server_time_ms = j.value("server_time_ms", int64_t{0});
+  if (j.contains("anchor")) {
+    auto a = AnchorFromJson(j["anchor"]);
+    if (!a.ok()) return bad(a.error().message);
+    r.anchor = *a;
+  }
+  if (j.contains("verdicts") && j["verdicts"].is_array()) {
+    r.verdicts.reserve(j["verdicts"].size());
+    for (const json& v : j["verdicts"]) {
+      auto parsed = VerdictFromJson(v);
+      if (!parsed.ok()) return bad(parsed.error().message);
+      r.verdicts.push_back(std::move(*parsed));
+    }
+  }
+  return r;
+}
+
+std::string ErrorBody(const Error& e, const json& extra) {
+  json err{{"code", e.code}, {"message", e.message}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) err[it.key()] = it.value();
+  return json{{"error", err}}.dump();
+}
+
+// ---- Ed25519 --------------------------------------------------------------------------------
+
+namespace {
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+}  // namespace
+
+SigningKey NewSigningKey() {
+  unsigned char seed[32];
+  crypto::RandomBytes(seed);
+  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, 32));
+  unsigned char pub[32];
+  size_t len = sizeof pub;
+  EVP_PKEY_get_raw_public_key(pkey.get(), pub, &len);
+  return SigningKey{crypto::Hex(seed), crypto::Hex(std::span<const unsigned char>(pub, len))};
+}
+
+std::string Sign(const SigningKey& key, std::string_view message) {
+  auto seed = Bytes(key.private_hex);
+  if (seed.size() != 32) return "";
+  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), 32));
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!pkey || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return "";
+  unsigned char sig[64];
+  size_t len = sizeof sig;
+  if (EVP_DigestSign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+    return "";
+  return crypto::Hex(std::span<const unsigned char>(sig, len));
+}
+
+bool VerifySigned(std::string_view public_hex, std::string_view message, std::string_view signature_hex) {
+  auto pub = Bytes(public_hex);
+  auto sig = Bytes(signature_hex);
+  if (pub.size() != 32 || sig.size() != 64) return false;
+  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), 32));
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
+}
+
+// ---- Enrolment ------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+}
+
+std::string NewEnrolCode() {
+  unsigned char r[20];
+  crypto::RandomBytes(r);
+  std::string out;
+  for (int i = 0; i < 20; ++i) {
+    if (i && i % 5 == 0) out += '-';
+    out += kCrockford[r[i] & 31];
+  }
+  return out;
+}
+
+std::string NormalizeEnrolCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == '-' || c == ' ') continue;
+    char u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (u == 'I' || u == 'L') u = '1';
+    if (u == 'O') u = '0';
+    if (!std::strchr(kCrockford, u) || u == 0) return "";
+    out += u;
+  }
+  return out.size() == 20 ? out : "";
+}
+
+std::string DeriveEnrolSecret(std::string_view normalized_code, std::string_view kiosk_id) {
+  const std::string salt = "showroom-kiosk/enrol/v1|" + std::string(kiosk_id);
+  unsigned char out[32];
+  PKCS5_PBKDF2_HMAC(normalized_code.data(), static_cast<int>(normalized_code.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), 100000,
+                    EVP_sha256(), 32, out);
+  return crypto::Hex(out);
+}
+
+namespace {
+struct CipherFree {
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
+};
+}  // namespace
+
+SealedKey SealJournalKey(std::string_view secret_hex, std::string_view kiosk_id, const JournalKey& key) {
+  auto k = Bytes(secret_hex);
+  unsigned char iv[12];
+  crypto::RandomBytes(iv);
+  unsigned char ct[32];
+  unsigned char tag[16];
+  int len = 0;
+  std::unique_ptr<EVP_CIPHER_CTX, CipherFree> ctx(EVP_CIPHER_CTX_new());
+  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k.data(), iv);
+  EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(kiosk_id.data()),
+                    static_cast<int>(kiosk_id.size()));
+  EVP_EncryptUpdate(ctx.get(), ct, &len, key.bytes, 32);
+  EVP_EncryptFinal_ex(ctx.get(), ct + len, &len);
+  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, tag);
+  return SealedKey{crypto::Hex(iv), crypto::Hex(ct), crypto::Hex(tag)};
+}
+
+Result<JournalKey> OpenJournalKey(std::string_view secret_hex, std::string_view kiosk_id, const SealedKey& sealed) {
+  auto k = Bytes(secret_hex);
+  auto iv = Bytes(sealed.iv);
+  auto ct = Bytes(sealed.ct);
+  auto tag = Bytes(sealed.tag);
+  auto bad = MakeError(ErrorKind::Refused, "enrol.bad_code",
+                       "The enrolment code does not match (or the request was altered). Check the code and try again; "
+                       "after 5 failed tries the code is void and a new one is needed (kiosk-central enroll).");
+  if (k.size() != 32 || iv.size() != 12 || ct.size() != 32 || tag.size() != 16) return bad;
+  JournalKey out;
+  int len = 0;
+  std::unique_ptr<EVP_CIPHER_CTX, CipherFree> ctx(EVP_CIPHER_CTX_new());
+  EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, k.data(), iv.data());
+  EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(kiosk_id.data()),
+                    static_cast<int>(kiosk_id.size()));
+  EVP_DecryptUpdate(ctx.get(), out.bytes, &len, ct.data(), 32);
+  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data());
+  if (EVP_DecryptFinal_ex(ctx.get(), out.bytes + len, &len) != 1) return bad;
+  return out;
+}
+
+std::string EnrolConfirmation(std::string_view secret_hex, std::string_view kiosk_id, std::string_view public_hex) {
+  auto k = Bytes(secret_hex);
+  return crypto::HmacSha256Hex(k, "ske-enrol-confirm|" + std::string(kiosk_id) + "|" + std::string(public_hex));
+}
+
+// ---- Files ----------------------------------------------------------------------------------
+
+std::string MakeBatchFile(const JournalKey& key, const std::string& kiosk_id, int64_t time_ms, const std::string& body) {
+  SignedHeaders h = SignRequest(key, "FILE", "batch", kiosk_id, time_ms, body, "ske-file1");
+  json header{{"kiosk_id", h.kiosk_id}, {"time_ms", h.time_ms}, {"nonce", h.nonce}, {"signature", h.signature}};
+  return std::string(kBatchFileMagic) + "\n" + header.dump() + "\n" + body;
+}
+
+Result<BatchFile> SplitBatchFile(std::string_view text) {
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "file.malformed", std::move(m)); };
+  const size_t l1 = text.find('\n');
+  if (l1 == std::string_view::npos || text.substr(0, l1) != kBatchFileMagic)
+    return bad("not a Showroom Kiosk batch file (first line is not \"" + std::string(kBatchFileMagic) + "\")");
+  const size_t l2 = text.find('\n', l1 + 1);
+  if (l2 == std::string_view::npos) return bad("the batch file ends after its first line");
+  json h = json::parse(text.substr(l1 + 1, l2 - l1 - 1), nullptr, false);
+  if (h.is_discarded() || !h.is_object() || !h.contains("time_ms") || !h["time_ms"].is_number_integer())
+    return bad("the batch file's signed header (line 2) is malformed");
+  BatchFile f;
+  f.headers.kiosk_id = h.value("kiosk_id", "");
+  f.headers.time_ms = h["time_ms"].get<int64_t>();
+  f.headers.nonce = h.value("nonce", "");
+  f.headers.signature = h.value("signature", "");
+  f.body = std::string(text.substr(l2 + 1));
+  return f;
+}
+
+std::string MakeReceipt(const SigningKey& key, const json& body) {
+  const std::string text = body.dump();
+  return std::string(kReceiptMagic) + "\n" + json{{"signature", Sign(key, text)}}.dump() + "\n" + text;
+}
+
+Result<json> OpenReceipt(std::string_view text, std::string_view central_public_hex) {
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "receipt.malformed", std::move(m)); };
+  const size_t l1 = text.find('\n');
+  if (l1 == std::string_view::npos || text.substr(0, l1) != kReceiptMagic)
+    return bad("not a Showroom Kiosk receipt (first line is not \"" + std::string(kReceiptMagic) + "\")");
+  const size_t l2 = text.find('\n', l1 + 1);
+  if (l2 == std::string_view::npos) return bad("the receipt ends after its first line");
+  json h = json::parse(text.substr(l1 + 1, l2 - l1 - 1), nullptr, false);
+  if (h.is_discarded() || !h.is_object()) return bad("the receipt's signature line is malformed");
+  std::string_view body = text.substr(l2 + 1);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  if (!VerifySigned(central_public_hex, body, h.value("signature", "")))
+    return MakeError(ErrorKind::Integrity, "receipt.bad_signature",
+                     "The receipt is not signed by the central this kiosk is enrolled with, or it was altered. "
+                     "Nothing was applied.");
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return bad("the receipt body is not a JSON object");
+  return j;
+}
+
+}  // namespace kiosk::sync

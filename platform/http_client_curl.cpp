@@ -1,0 +1,107 @@
+// HttpClient over libcurl's easy interface. The easy handle is kept so that connections are
+// reused (keep-alive) across the sync client's batches.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include "platform/http_client.hpp"
+
+namespace kiosk::platform {
+namespace {
+
+size_t WriteBody(char* ptr, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(ptr, size * n);
+  return size * n;
+}
+
+size_t WriteHeader(char* ptr, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(user);
+  std::string line(ptr, size * n);
+  const size_t colon = line.find(':');
+  if (line.rfind("HTTP/", 0) == 0) headers->clear();  // a new response (after 100-continue)
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    headers->emplace_back(std::move(name), std::move(value));
+  }
+  return size * n;
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  explicit CurlHttpClient(CurlOptions options) : m_options(std::move(options)) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    m_curl = curl_easy_init();
+  }
+  ~CurlHttpClient() override {
+    if (m_curl) curl_easy_cleanup(m_curl);
+  }
+
+  Result<HttpResponse> Send(const HttpRequest& r) override {
+    if (!m_curl) return MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised.");
+    CURL* c = m_curl;
+    curl_easy_reset(c);
+    HttpResponse out;
+    curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_ms));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
+    if (!m_options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_file.c_str());
+    if (!m_options.verify_peer) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    curl_slist* headers = nullptr;
+    for (const auto& [k, v] : r.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    // A 1 MiB POST would otherwise wait for "100 Continue" first.
+    headers = curl_slist_append(headers, "Expect:");
+    if (r.method == "POST") {
+      headers = curl_slist_append(headers, ("Content-Type: " + r.content_type).c_str());
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    } else {
+      curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    const CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+      std::string code = "net.error";
+      if (rc == CURLE_COULDNT_CONNECT) code = "net.refused";
+      else if (rc == CURLE_OPERATION_TIMEDOUT) code = "net.timeout";
+      else if (rc == CURLE_COULDNT_RESOLVE_HOST) code = "net.dns";
+      else if (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING) code = "net.reset";
+      else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION) code = "net.tls";
+      return MakeError(ErrorKind::Network, code,
+                       "Can't reach the central at " + r.url + ": " + curl_easy_strerror(rc) + ".");
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    out.status = static_cast<int>(status);
+    return out;
+  }
+
+ private:
+  CurlOptions m_options;
+  CURL* m_curl = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> MakeCurlHttpClient(const CurlOptions& options) {
+  return std::make_unique<CurlHttpClient>(options);
+}
+
+}  // namespace kiosk::platform

@@ -1,0 +1,274 @@
+// kiosk-central over real HTTP on loopback: enrolment, signed pushes, chain checks, the
+// program's rules, reference deltas and the USB import path.
+#include <doctest/doctest.h>
+
+#include "central/central_fixture.hpp"
+#include "kiosk/core/reference.hpp"
+
+using nlohmann::json;
+using kiosk::test::CentralFixture;
+using kiosk::test::ScriptedKiosk;
+namespace ksync = kiosk::sync;
+
+namespace {
+
+ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto parsed = ksync::ParseBatchResponse(r.body);
+  REQUIRE(parsed.ok());
+  return *parsed;
+}
+
+void Fill(ScriptedKiosk& k, int n) {
+  for (int i = 0; i < n; ++i) k.Add("device.audited", json{{"devices", json::array({{{"asset_tag", "DEMO-00001"}}})}});
+}
+
+}  // namespace
+
+TEST_CASE("enrolment: a wrong code is refused, the right one enrols and proves the central's identity") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-E1");
+  auto bad = f.Enrol(k, "AAAAA-AAAAA-AAAAA-AAAAA");
+  CHECK(bad.status == 403);
+  CHECK(f.ErrorCode(bad) == "enrol.bad_code");
+
+  auto good = f.Enrol(k);
+  REQUIRE(good.status == 200);
+  json j = json::parse(good.body);
+  CHECK(j["central_public_key"] == f.central->SigningKey().public_hex);
+  auto code_check = f.central->CreateEnrolment("KIOSK-E1");  // a fresh code; the answer's proof is per code
+  CHECK(code_check.ok());
+  CHECK(j["acked_through"] == 0);
+}
+
+TEST_CASE("an unenrolled kiosk can't push, and a code for another kiosk id does not help") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-U1");
+  Fill(k, 3);
+  auto r = f.Push(k, 1, 3);
+  CHECK(r.status == 403);
+  CHECK(f.ErrorCode(r) == "kiosk.not_enrolled");
+
+  auto other_code = f.central->CreateEnrolment("KIOSK-OTHER");
+  auto wrong = f.Enrol(k, *other_code);  // the code was issued for KIOSK-OTHER
+  CHECK(wrong.status == 403);
+  CHECK(f.central->CountEvents("").value() == 0);
+}
+
+TEST_CASE("push: acked_through, per-event verdicts and a signed anchor; resending changes nothing") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-P1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 10);
+  auto r = Ok(f.Push(k, 1, 10));
+  CHECK(r.acked_through == 10);
+  CHECK(r.head_hash == k.events.back().hash);
+  REQUIRE(r.verdicts.size() == 10);
+  CHECK(r.verdicts[3].seq == 4);
+  CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
+  CHECK(ksync::VerifySigned(f.central->SigningKey().public_hex, ksync::AnchorSigningString(r.anchor), r.anchor.signature));
+  CHECK(r.anchor.seq == 10);
+
+  // The response was "lost": the kiosk resends an overlapping batch.
+  Fill(k, 5);
+  auto again = Ok(f.Push(k, 6, 15));
+  CHECK(again.acked_through == 15);
+  CHECK(again.verdicts.size() == 10);
+  CHECK(f.central->CountEvents("KIOSK-P1").value() == 15);
+  auto dup = Ok(f.Push(k, 1, 15));
+  CHECK(dup.acked_through == 15);
+  CHECK(f.central->CountEvents("KIOSK-P1").value() == 15);
+}
+
+TEST_CASE("out-of-order batch: a gap is refused with the central's high-water mark") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-G1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 20);
+  auto r = f.Push(k, 11, 20);
+  CHECK(r.status == 409);
+  CHECK(f.ErrorCode(r) == "batch.gap");
+  CHECK(json::parse(r.body)["error"]["acked_through"] == 0);
+  Ok(f.Push(k, 1, 10));
+  CHECK(Ok(f.Push(k, 11, 20)).acked_through == 20);
+  CHECK(f.central->CountEvents("KIOSK-G1").value() == 20);
+}
+
+TEST_CASE("forged HMAC, wrong kiosk key and a replayed request are refused without storing anything") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-S1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 3);
+  const std::string body = ksync::SerializeBatch(k.MakeBatch(1, 3));
+
+  kiosk::JournalKey other;
+  kiosk::crypto::RandomBytes(other.bytes);
+  auto wrong_key = f.PushBody(k, body, &other);
+  CHECK(wrong_key.status == 401);
+  CHECK(f.ErrorCode(wrong_key) == "auth.bad_signature");
+
+  // Body altered after signing (a tampered payload in transit).
+  ksync::SignedHeaders h = ksync::SignRequest(k.key, "POST", "/v1/batches", k.id, kiosk::test::NowMs(), body);
+  std::string altered = body;
+  altered.replace(altered.find("DEMO-00001"), 10, "DEMO-00002");
+  auto tampered = f.Post("/v1/batches", altered, CentralFixture::HeadersFor(h));
+  CHECK(tampered.status == 401);
+  CHECK(f.central->CountEvents("KIOSK-S1").value() == 0);
+
+  ksync::SignedHeaders sent;
+  Ok(f.PushBody(k, body, nullptr, &sent));
+  auto replay = f.Post("/v1/batches", body, CentralFixture::HeadersFor(sent));
+  CHECK(replay.status == 401);
+  CHECK(f.ErrorCode(replay) == "auth.replayed");
+
+  // A request signed 10 minutes in the past is outside the window.
+  auto old = ksync::SignRequest(k.key, "POST", "/v1/batches", k.id, kiosk::test::NowMs() - 600000, body);
+  auto stale = f.Post("/v1/batches", body, CentralFixture::HeadersFor(old));
+  CHECK(stale.status == 401);
+  CHECK(f.ErrorCode(stale) == "auth.clock");
+  CHECK(json::parse(stale.body)["error"].contains("server_time_ms"));
+  CHECK(f.central->CountEvents("KIOSK-S1").value() == 3);
+}
+
+TEST_CASE("an event altered in the kiosk's journal is quarantined as rejected and does not block the queue") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-T1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 5);
+  k.events[2].payload = R"({"devices":[{"asset_tag":"DEMO-99999"}]})";  // hash no longer matches
+  auto r = Ok(f.Push(k, 1, 5));
+  CHECK(r.acked_through == 5);
+  CHECK(r.verdicts[2].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[2].code == "event.tampered");
+  CHECK(r.verdicts[2].message.find("Seq 3") != std::string::npos);
+  CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
+}
+
+TEST_CASE("the same seq with another hash is a fork, reported as tampering") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-F1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 4);
+  Ok(f.Push(k, 1, 4));
+  // Rewrite history from seq 3 on, correctly signed: a fork.
+  k.events.resize(2);
+  k.Add("device.audited", json{{"devices", json::array()}});
+  k.Add("device.audited", json{{"devices", json::array()}});
+  auto r = f.Push(k, 3, 4);
+  CHECK(r.status == 409);
+  CHECK(f.ErrorCode(r) == "journal.fork");
+  int flags = 0;
+  (void)f.central->Report("flags", [&](const std::vector<std::string>& row) { flags += row[2] == "journal.fork"; });
+  CHECK(flags == 1);
+  CHECK(f.central->CountEvents("KIOSK-F1").value() == 4);
+}
+
+TEST_CASE("rules: redemptions against the authoritative balance are adjusted or rejected") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk a("KIOSK-R1"), b("KIOSK-R2");
+  REQUIRE(f.Enrol(a).status == 200);
+  REQUIRE(f.Enrol(b).status == 200);
+  // P-FI-0001 has 24,500 points. Offline, kiosk A redeems 20,000 and kiosk B 12,000.
+  a.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 20000}});
+  b.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 12000}});
+  b.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 500}});
+  auto ra = Ok(f.Push(a, 1, 1));
+  CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  auto rb = Ok(f.Push(b, 1, 2));
+  CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Adjusted);
+  CHECK(rb.verdicts[0].code == "loyalty.partly_honoured");
+  CHECK(rb.verdicts[0].detail["honoured_points"] == 4500);
+  CHECK(rb.verdicts[1].verdict == ksync::VerdictKind::Rejected);
+  CHECK(rb.verdicts[1].code == "loyalty.insufficient_points");
+  // The balance the kiosks pull is the central's.
+  auto doc = json::parse(f.central->ReferenceDocument("KIOSK-R1", 1, -1).value());
+  CHECK(doc["full"] == false);
+  bool found = false;
+  for (const auto& bal : doc["balances"])
+    if (bal["partner_id"] == "P-FI-0001") {
+      found = true;
+      CHECK(bal["available"] == 0);
+    }
+  CHECK(found);
+}
+
+TEST_CASE("rules: one demo unit out at two kiosks is flagged; a serial sold twice is rejected; deals decided") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk a("KIOSK-C1"), b("KIOSK-C2");
+  REQUIRE(f.Enrol(a).status == 200);
+  REQUIRE(f.Enrol(b).status == 200);
+  json out{{"rep", "BDG-20024"}, {"due_date", "2026-12-08"}, {"purpose", "demo"},
+           {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}};
+  a.Add("device.checked_out", out);
+  b.Add("device.checked_out", out);
+  json sold{{"partner_id", "P-FI-0001"}, {"units", json::array({{{"gtin", "00614141000043"}, {"serial", "X1"}}})}};
+  a.Add("sellout.reported", sold);
+  b.Add("sellout.reported", sold);
+  json deal{{"partner_id", "P-FI-0001"}, {"customer", "Acme Oy"}, {"product", "C4500 fleet"}, {"value_eur_cents", 100}};
+  a.Add("deal.registered", deal);
+  json deal2 = deal;
+  deal2["partner_id"] = "P-PL-0001";
+  deal2["customer"] = "ACME OY";
+  b.Add("deal.registered", deal2);
+  auto ra = Ok(f.Push(a, 1, 3));
+  auto rb = Ok(f.Push(b, 1, 3));
+  CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Rejected);
+  CHECK(rb.verdicts[0].code == "custody.conflict");
+  CHECK(rb.verdicts[0].message.find("KIOSK-C1") != std::string::npos);
+  CHECK(ra.verdicts[1].verdict == ksync::VerdictKind::Accepted);
+  CHECK(rb.verdicts[1].code == "sellout.duplicate_serial");
+  auto da = json::parse(f.central->ReferenceDocument("KIOSK-C1", 1, -1).value());
+  auto db = json::parse(f.central->ReferenceDocument("KIOSK-C2", 1, -1).value());
+  REQUIRE(da["deal_decisions"].size() == 1);
+  CHECK(da["deal_decisions"][0]["status"] == "approved");
+  CHECK(da["deal_decisions"][0]["seq"] == 3);
+  REQUIRE(db["deal_decisions"].size() == 1);
+  CHECK(db["deal_decisions"][0]["status"] == "rejected");
+  // The unit's custody reached the published device record.
+  for (const auto& d : da["devices"])
+    if (d["asset_tag"] == "DEMO-00007") CHECK(d["custodian"] == "BDG-20024");
+  int custody_rows = 0;
+  (void)f.central->Report("custody", [&](const std::vector<std::string>&) { ++custody_rows; });
+  CHECK(custody_rows == 2);  // header + DEMO-00007
+}
+
+TEST_CASE("clock: events whose device time is more than 10 minutes off are flagged with the central's estimate") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-K1");
+  REQUIRE(f.Enrol(k).status == 200);
+  k.clock_offset_ms = -3 * 3600 * 1000;  // device clock 3 hours behind
+  Fill(k, 2);
+  auto r = Ok(f.Push(k, 1, 2));
+  CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[0].code == "clock.skewed");
+  CHECK(r.verdicts[0].detail["clock_skew_ms"].get<int64_t>() < -2 * 3600 * 1000);
+  ScriptedKiosk ok("KIOSK-K2");
+  REQUIRE(f.Enrol(ok).status == 200);
+  Fill(ok, 1);
+  CHECK(Ok(f.Push(ok, 1, 1)).verdicts[0].code == "");
+}
+
+TEST_CASE("reference: full snapshot at since=0, then only what changed") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  auto full = json::parse(f.central->ReferenceDocument("KIOSK-X", 0, -1).value());
+  CHECK(full["full"] == true);
+  CHECK(full["version"] == 1);
+  CHECK(full["devices"].size() == 44);
+  auto parsed = kiosk::ParseReference(full.dump());
+  CHECK(parsed.ok());
+  auto none = json::parse(f.central->ReferenceDocument("KIOSK-X", 1, -1).value());
+  CHECK(none["full"] == false);
+  CHECK(!none.contains("devices"));
+  json delta{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", 2}, {"full", false},
+             {"base_version", 1}, {"rewards", json::array({{{"id", "R-001"}, {"deleted", true}}})}};
+  REQUIRE(f.central->LoadReference(delta.dump()).ok());
+  auto d = json::parse(f.central->ReferenceDocument("KIOSK-X", 1, -1).value());
+  REQUIRE(d["rewards"].size() == 1);
+  CHECK(d["rewards"][0]["deleted"] == true);
+  CHECK(d["base_version"] == 1);
+}
