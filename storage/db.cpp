@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <system_error>
 
 namespace kiosk::storage {
@@ -110,7 +111,30 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   sqlite3_extended_result_codes(db->m_db, 1);
   sqlite3_busy_timeout(db->m_db, options.busy_timeout_ms);
   db->m_read_only = options.read_only;
-  KIOSK_TRY(db->Configure(options));
+  Status configured = db->Configure(options);
+  if (!configured.ok() && options.read_only && configured.error().code == "db.read_only") {
+    // A WAL database in a folder this user can't write has no -shm to share: read it as an
+    // immutable snapshot instead (there is no -wal either, or a writer would have left a -shm).
+    db->m_cache.clear();
+    sqlite3_close_v2(db->m_db);
+    db->m_db = nullptr;
+    std::string uri = "file:";
+    for (char c : options.path.string()) {
+      if (c == '?' || c == '#' || c == '%') {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+        uri += buf;
+      } else {
+        uri += c;
+      }
+    }
+    uri += "?immutable=1";
+    if (sqlite3_open_v2(uri.c_str(), &db->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK)
+      return db->LastError("opening the database read-only");
+    configured = db->Configure(options);
+  }
+  if (!configured.ok()) return configured.error();
   return db;
 }
 
@@ -131,7 +155,7 @@ Status Db::Configure(const DbOptions& options) {
                      m_path.string() + " is an SQLite database, but not a kiosk database. Nothing was changed. "
                                        "Point --data at the kiosk's data folder.");
   const int newest = options.migrations && !options.migrations->empty() ? options.migrations->back().version : 0;
-  if (m_schema_version > newest)
+  if (options.migrations && m_schema_version > newest)
     return MakeError(ErrorKind::Integrity, "db.too_new",
                      "The database was written by a newer kiosk version (schema " + std::to_string(m_schema_version) +
                          ", this build knows up to " + std::to_string(newest) +

@@ -76,7 +76,7 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     return db.error();
   }
   {
-    storage::JournalStore journal(**db, kiosk_id, key, SystemClock());
+    storage::JournalStore journal(**db, kiosk_id, key, options.clock ? *options.clock : SystemClock());
     storage::Transaction tx(**db);
     kiosk::Status s = tx.Begin();
     if (s.ok()) s = (*db)->Run("INSERT INTO sync_state (key, value) VALUES ('kiosk_id', ?)", kiosk_id);
@@ -103,7 +103,7 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    auto kiosk = Open({.data_dir = paths.dir});
+    auto kiosk = Open({.data_dir = paths.dir, .clock = options.clock});
     if (!kiosk.ok()) {
       cleanup();
       return kiosk.error();

@@ -34,6 +34,7 @@ struct InitOptions {
   std::filesystem::path data_dir;
   std::string kiosk_id;              // default: "KIOSK-" + 8 hex of random
   std::optional<std::filesystem::path> reference_file;  // --demo loads assets/demo/showroom.json
+  const Clock* clock = nullptr;      // default: SystemClock()
 };
 
 struct OpenOptions {
