@@ -28,8 +28,10 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cli/cli.hpp"
+#include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "platform/scanner_usb.hpp"
 
 namespace kiosk::cli {
 namespace {
@@ -306,27 +308,61 @@ Check CheckDisplay() {
 }
 
 // ---- scanners ---------------------------------------------------------------------------------------------
+bool Has(const std::vector<std::string>& list, const char* name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
 Check CheckScanners(const Config& config) {
-  std::vector<std::string> seen;
-  for (const auto& src : config.scanner.sources) {
-    if (src == "serial") {
-      const auto& port = config.scanner.serial_port;
-      if (::access(port.c_str(), F_OK) != 0)
-        return Fail("scanners", "serial scanner " + port + " is not there",
-                    "plug the scanner in (CDC-ACM mode), or correct scanner.serial_port in /etc/kiosk/kiosk.json");
-      if (::access(port.c_str(), R_OK | W_OK) != 0)
-        return Fail("scanners", "serial scanner " + port + " cannot be opened by this user",
-                    "the kiosk user must be in the dialout group (`adduser kiosk dialout`)");
-      seen.push_back(port);
-    }
+  const auto& sc = config.scanner;
+  std::vector<std::string> found;
+  if (Has(sc.sources, "serial")) {
+    const auto& port = sc.serial_port;
+    if (::access(port.c_str(), F_OK) != 0)
+      return Fail("scanners", "serial scanner " + port + " is not there",
+                  "plug the scanner in (CDC-ACM mode), or correct scanner.serial_port in /etc/kiosk/kiosk.json");
+    if (::access(port.c_str(), R_OK | W_OK) != 0)
+      return Fail("scanners", "serial scanner " + port + " cannot be opened by this user",
+                  "the kiosk user must be in the dialout group (`adduser kiosk dialout`)");
+    found.push_back("serial " + port);
   }
-  const auto hidraw = Glob("/dev", "hidraw");
-  std::string detail = (seen.empty() ? std::string() : "serial " + seen.front() + "; ") +
-                       std::to_string(hidraw.size()) + " HID device(s) present";
-  // Which of those are scanners needs the scanner platform's USB identification (issue 3); until it
-  // is wired in here, presence is all doctor can say.
-  return Warn("scanners", detail + "; scanner identification unknown in this build",
-              "scan a barcode on the admin screen's scanner health view to confirm");
+  std::string usb_note;
+  if (Has(sc.sources, "usb")) {
+    // Enumerating only reads descriptors: it does not claim anything from a running kiosk.
+    auto ids = platform::LoadScannerIds(AssetsDir() / "scanners.json");
+    if (!ids.ok())
+      return Fail("scanners", ids.error().message, "reinstall the kiosk package (it ships scanners.json)");
+    for (const auto& text : sc.usb_ids)
+      if (auto id = platform::ParseUsbId(text); id.ok()) ids->push_back(*id);
+    auto transport = platform::MakeLibusbTransport();
+    if (auto st = transport->Init(); !st.ok())
+      return Fail("scanners", "USB: " + st.error().message, "check that /dev/bus/usb exists and the udev rule is installed");
+    for (const auto& dev : transport->Enumerate()) {
+      for (const auto& id : *ids) {
+        if (!id.Matches(dev.vid, dev.pid)) continue;
+        char vidpid[16];
+        std::snprintf(vidpid, sizeof(vidpid), "%04x:%04x", dev.vid, dev.pid);
+        found.push_back("USB " + (dev.product.empty() ? id.vendor + " " + id.model : dev.product) + " (" + vidpid +
+                        ") at " + dev.path);
+        break;
+      }
+    }
+    std::error_code ec;
+    if (!fs::exists("/dev/bus/usb", ec)) usb_note = " (this machine has no USB bus)";
+  }
+  if (!found.empty()) {
+    std::string detail;
+    for (const auto& f : found) detail += (detail.empty() ? "" : "; ") + f;
+    return Pass("scanners", detail);
+  }
+  const bool keyboard_modes = Has(sc.sources, "evdev") || Has(sc.sources, "wedge");
+  const std::string fix =
+      "plug the scanner in; if it is plugged in, find its VID:PID with `lsusb` and add it to scanner.usb_ids in "
+      "/etc/kiosk/kiosk.json; `kiosk scanners` shows what the kiosk sees";
+  if (keyboard_modes)
+    return Warn("scanners", "no known USB or serial scanner found" + usb_note +
+                                "; a scanner in keyboard mode (evdev/wedge) cannot be told apart from a keyboard",
+                fix + "; or scan a barcode on the admin screen to confirm a keyboard-mode scanner");
+  return Fail("scanners", "no scanner found" + usb_note, fix);
 }
 
 // ---- central ----------------------------------------------------------------------------------------------

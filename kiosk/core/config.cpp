@@ -93,6 +93,18 @@ bool ValidLanguage(const std::string& s) {
   return s.size() == 5 && lower(s[0]) && lower(s[1]) && s[2] == '-' && upper(s[3]) && upper(s[4]);
 }
 
+bool ValidUsbId(const std::string& s) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  if (s.size() < 6 || s[4] != ':') return false;
+  for (int i = 0; i < 4; ++i)
+    if (!hex(s[i])) return false;
+  if (s.size() == 6) return s[5] == '*';
+  if (s.size() != 9) return false;
+  for (int i = 5; i < 9; ++i)
+    if (!hex(s[i])) return false;
+  return true;
+}
+
 bool ValidCentralUrl(const std::string& s) {
   for (const char* scheme : {"http://", "https://"}) {
     const std::string_view sv = scheme;
@@ -147,7 +159,7 @@ Result<Config> ParseConfig(std::string_view json_text, std::string_view origin_v
       return MakeError(ErrorKind::Usage, "config.invalid",
                        origin + ": \"scanner\" must be an object such as {\"sources\": [\"usb\", \"wedge\"]}");
     Reader sr(s, origin, "scanner.");
-    sr.CheckKnown({"sources", "serial_port", "serial_baud", "wedge_max_gap_ms", "beep"});
+    sr.CheckKnown({"sources", "usb_ids", "serial_port", "serial_baud", "wedge_max_gap_ms", "beep"});
     if (!sr.failed() && s.contains("sources")) {
       const json& src = s.at("sources");
       const std::set<std::string> allowed = {"usb", "evdev", "wedge", "serial"};
@@ -165,6 +177,23 @@ Result<Config> ParseConfig(std::string_view json_text, std::string_view origin_v
                                   "\"serial\", got " + src.dump());
       else
         c.scanner.sources = std::move(list);
+    }
+    if (!sr.failed() && s.contains("usb_ids")) {
+      const json& ids = s.at("usb_ids");
+      bool ok = ids.is_array();
+      std::vector<std::string> list;
+      for (const auto& e : ok ? ids : json::array()) {
+        if (!e.is_string() || !ValidUsbId(e.get<std::string>())) {
+          ok = false;
+          break;
+        }
+        list.push_back(e.get<std::string>());
+      }
+      if (!ok)
+        sr.Fail("config.invalid", "\"scanner.usb_ids\" must be a list of USB ids as `lsusb` shows them, "
+                                  "\"vvvv:pppp\" or \"vvvv:*\" in hex (e.g. [\"0c2e:0b61\"]), got " + ids.dump());
+      else
+        c.scanner.usb_ids = std::move(list);
     }
     if (sr.String("serial_port", c.scanner.serial_port) && !c.scanner.serial_port.empty() &&
         c.scanner.serial_port.rfind("/dev/", 0) != 0)
@@ -227,6 +256,7 @@ std::string DefaultConfigJson() {
       {"idle_timeout_s", d.idle_timeout_s},
       {"scanner",
        {{"sources", d.scanner.sources},
+        {"usb_ids", d.scanner.usb_ids},
         {"serial_port", d.scanner.serial_port},
         {"serial_baud", d.scanner.serial_baud},
         {"wedge_max_gap_ms", d.scanner.wedge_max_gap_ms},

@@ -18,6 +18,7 @@ namespace kiosk {
 // Which scanner transports the app opens and how (issue 3 reads these).
 struct ScannerConfig {
   std::vector<std::string> sources = {"usb", "evdev", "wedge"};  // any of usb, evdev, wedge, serial
+  std::vector<std::string> usb_ids;   // extra USB scanners, "vvvv:pppp" or "vvvv:*" (hex), beside assets/scanners.json
   std::string serial_port;            // e.g. "/dev/ttyACM0"; empty: no serial scanner
   int serial_baud = 9600;             // bits per second
   int wedge_max_gap_ms = 30;          // keyboard wedge: longest gap between keys of one barcode, ms

@@ -56,7 +56,7 @@ TEST_CASE("every key is read") {
     // comments are allowed: technicians annotate the file
     "data_dir": "/srv/kiosk", "central_url": "https://central.example.com:8443/",
     "sync_interval_s": 60, "retention_days": 0, "language": "fi", "idle_timeout_s": 120,
-    "scanner": {"sources": ["serial"], "serial_port": "/dev/ttyACM0", "serial_baud": 115200,
+    "scanner": {"sources": ["serial"], "usb_ids": ["0c2e:0b61", "05E0:*"], "serial_port": "/dev/ttyACM0", "serial_baud": 115200,
                 "wedge_max_gap_ms": 50, "beep": false}})");
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CHECK(r->data_dir == "/srv/kiosk");
@@ -66,6 +66,7 @@ TEST_CASE("every key is read") {
   CHECK(r->language == "fi");
   CHECK(r->idle_timeout_s == 120);
   CHECK(r->scanner.sources == std::vector<std::string>{"serial"});
+  CHECK(r->scanner.usb_ids == std::vector<std::string>{"0c2e:0b61", "05E0:*"});
   CHECK(r->scanner.serial_port == "/dev/ttyACM0");
   CHECK(r->scanner.serial_baud == 115200);
   CHECK(r->scanner.wedge_max_gap_ms == 50);
@@ -114,6 +115,9 @@ TEST_CASE("mistakes are refused with the key named") {
         std::string::npos);
   CHECK(ErrorOf(R"({"scanner": {"sources": ["serial"]}})").find("\"scanner.serial_port\" is not set") !=
         std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"usb_ids": ["0c2e-0b61"]}})").find("\"scanner.usb_ids\" must be a list of USB ids") !=
+        std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"usb_ids": "0c2e:0b61"}})").find("\"scanner.usb_ids\"") != std::string::npos);
   CHECK(ErrorOf(R"({"scanner": {"beep": "yes"}})").find("\"scanner.beep\" must be true or false") !=
         std::string::npos);
   CHECK(ErrorOf(R"({"scanner": {"baud": 9600}})").find("unknown key \"scanner.baud\"") != std::string::npos);

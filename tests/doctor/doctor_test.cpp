@@ -3,6 +3,7 @@
 // Runs the real command line in-process and reads its --json report.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,6 +57,7 @@ struct Run {
 
 Run Doctor(const fs::path& data, std::vector<std::string> extra = {}, bool json_out = true) {
   std::vector<std::string> args = {"kiosk", "--data", data.string(), "doctor", "--skip", "display"};
+  // Scanners are checked by their own case below; the default sources accept none with a warning.
   if (json_out) args.push_back("--json");
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
@@ -265,4 +267,36 @@ TEST_CASE("the display check connects to the compositor's socket") {
     if (c.at("name") == "display") display = c;
   CHECK(display.at("status") == "fail");
   CHECK(rc2 == 1);
+}
+
+TEST_CASE("scanners: a configured serial scanner must be there; no scanner at all fails") {
+  {
+    Fixture k(R"({"scanner": {"sources": ["serial"], "serial_port": "/dev/ttyKIOSK-NOT-THERE"}})");
+    const Run r = Doctor(k.data);
+    CHECK(r.rc == 1);
+    CHECK(r.Status("scanners") == "fail");
+    CHECK(r.Check("scanners").at("detail").get<std::string>().find("/dev/ttyKIOSK-NOT-THERE is not there") !=
+          std::string::npos);
+  }
+  {
+    // A pseudo-terminal stands in for a CDC-ACM scanner: a real character device the kiosk can open.
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    REQUIRE(master >= 0);
+    REQUIRE(::grantpt(master) == 0);
+    REQUIRE(::unlockpt(master) == 0);
+    const std::string port = ::ptsname(master);
+    Fixture k(R"({"scanner": {"sources": ["serial"], "serial_port": ")" + port + "\"}}");
+    const Run r = Doctor(k.data);
+    ::close(master);
+    CHECK_MESSAGE(r.Status("scanners") == "pass", r.Check("scanners").dump());
+    CHECK(r.rc == 0);
+  }
+  std::error_code ec;
+  if (!fs::exists("/dev/bus/usb", ec)) {  // this machine has no USB: nothing can be found
+    Fixture k(R"({"scanner": {"sources": ["usb"]}})");
+    const Run r = Doctor(k.data);
+    CHECK(r.rc == 1);
+    CHECK(r.Status("scanners") == "fail");
+    CHECK(r.Check("scanners").at("fix").get<std::string>().find("scanner.usb_ids") != std::string::npos);
+  }
 }
