@@ -331,6 +331,27 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     Emit(ctx, j, "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified");
   }, true);
 
+  // For crash tests: logs stocktake events one after another and says "logged SEQ" after each
+  // commit, so a test can kill the process at any moment and check every reported event is there.
+  struct StressArgs {
+    int count = 100;
+    std::string by;
+    std::vector<std::string> codes;
+  };
+  auto st = std::make_shared<StressArgs>();
+  auto st_cmd = AddKioskCommand(app, ctx, "stress-append", "Log N stocktake events as fast as possible (crash tests)",
+                                [&ctx, st](Kiosk& k) {
+                                  for (int i = 0; i < st->count; ++i) {
+                                    auto r = k.Audit({.codes = st->codes, .by_badge = st->by});
+                                    if (!r.ok()) return ReportError(ctx, r.error());
+                                    std::cout << "logged " << r->seq << std::endl;  // flushed: the test reads it live
+                                  }
+                                });
+  st_cmd->group("");  // hidden from --help
+  st_cmd->add_option("--count", st->count, "Events to log");
+  st_cmd->add_option("--by", st->by, "Badge")->required();
+  st_cmd->add_option("CODE", st->codes, "Units to record")->required();
+
   auto ref_file = std::make_shared<std::string>();
   AddKioskCommand(app, ctx, "load-reference", "Load reference data (JSON from the central); all or nothing",
                   [&ctx, ref_file](Kiosk& k) {

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "kiosk/core/barcode/check_digit.hpp"
+
 namespace kiosk {
 namespace {
 
@@ -86,38 +88,14 @@ class Walker {
   std::string m_error;
 };
 
-bool AllDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 }  // namespace
 
 bool Gs1CheckDigitOk(std::string_view d) {
-  if (!AllDigits(d) || d.size() < 2) return false;
-  int sum = 0;
-  // Weights 3,1,3,1... from the digit left of the check digit.
-  for (size_t i = 0; i + 1 < d.size(); ++i) {
-    int digit = d[d.size() - 2 - i] - '0';
-    sum += digit * (i % 2 == 0 ? 3 : 1);
-  }
-  return (10 - sum % 10) % 10 == d.back() - '0';
+  return d.size() >= 2 && barcode::AllDigits(d) && barcode::Gs1CheckDigit(d.substr(0, d.size() - 1)) == d.back() - '0';
 }
 
 bool LuhnOk(std::string_view d) {
-  if (!AllDigits(d) || d.size() < 2) return false;
-  int sum = 0;
-  for (size_t i = 0; i < d.size(); ++i) {
-    int digit = d[d.size() - 1 - i] - '0';
-    if (i % 2 == 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 == 0;
+  return d.size() >= 2 && barcode::AllDigits(d) && barcode::LuhnCheckDigit(d.substr(0, d.size() - 1)) == d.back() - '0';
 }
 
 Result<ReferenceDoc> ParseReference(std::string_view json_text) {

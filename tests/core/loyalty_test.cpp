@@ -78,7 +78,7 @@ TEST_CASE_FIXTURE(Fixture, "unsynced holds count against the balance: no spendin
   CHECK(second.error().message.find("held by redemptions not yet synced") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(Fixture, "the per-partner offline hard cap refuses; the soft cap warns") {
+TEST_CASE_FIXTURE(Fixture, "the per-partner offline hard cap refuses, the soft cap warns") {
   const Settings s = k->CurrentSettings();
   // R-013 costs 60,000, above the hard cap of 20,000 per partner between syncs.
   REQUIRE(Cost("R-013") > s.offline_hard_points);
@@ -114,7 +114,7 @@ TEST_CASE_FIXTURE(Fixture, "the stale-data guard refuses redemptions and demo or
   CHECK(k->Checkout({.codes = {demo::kAvailable}, .rep_badge = demo::kRep}).ok());
 }
 
-TEST_CASE_FIXTURE(Fixture, "stock runs out; blocked cards and suspended partners can't redeem") {
+TEST_CASE_FIXTURE(Fixture, "stock runs out, blocked cards and suspended partners can't redeem") {
   CHECK(Redeem(demo::kGoldCard, "R-009").error().code == "reward.out_of_stock");
   CHECK(Redeem(demo::kBlockedCard, "R-001").error().code == "card.blocked");
   CHECK(Redeem(demo::kSuspendedCard, "R-001").error().code == "partner.suspended");

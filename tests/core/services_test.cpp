@@ -32,7 +32,7 @@ TEST_CASE_FIXTURE(Fixture, "init logs kiosk.initialized and reference.loaded, ch
   CHECK(again.error().code == "init.exists");
 }
 
-TEST_CASE_FIXTURE(Fixture, "scans resolve to cards, badges and units; unknown barcodes are told apart") {
+TEST_CASE_FIXTURE(Fixture, "scans resolve to cards, badges and units, unknown barcodes are told apart") {
   CHECK(k->Resolve(demo::kGoldCard)->kind == EntityKind::PartnerCard);
   CHECK(k->Resolve(demo::kGoldCard)->label == "Tulostin Oy (Gold)");
   CHECK(k->Resolve(demo::kStaff)->kind == EntityKind::Badge);
@@ -129,7 +129,7 @@ TEST_CASE_FIXTURE(Fixture, "a stocktake records units and flags those recorded e
   CHECK(r->warnings[0].find(demo::kOverdue) != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(Fixture, "demo orders stay within the tier's quota; suspended partners can't order") {
+TEST_CASE_FIXTURE(Fixture, "demo orders stay within the tier's quota, suspended partners can't order") {
   const std::string c4500 = "00614141000012";
   auto model = k->Models();
   REQUIRE_FALSE(model.empty());
@@ -180,7 +180,7 @@ TEST_CASE_FIXTURE(Fixture, "deal registration validates its fields and stays pen
   CHECK(k->RegisterDeal(no_customer).error().code == "deal.customer");
 }
 
-TEST_CASE_FIXTURE(Fixture, "admin PIN: right PIN unlocks; 5 wrong PINs lock for 5 minutes, across restarts") {
+TEST_CASE_FIXTURE(Fixture, "admin PIN: right PIN unlocks, 5 wrong PINs lock for 5 minutes, across restarts") {
   CHECK(k->UnlockAdmin(demo::kAdmin, demo::kAdminPin).ok());
   CHECK(k->UnlockAdmin(demo::kStaff, demo::kAdminPin).error().code == "badge.wrong_role");
   for (int i = 1; i <= 4; ++i) {

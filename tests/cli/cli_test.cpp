@@ -1,0 +1,130 @@
+// The `kiosk` command line as a person or a script uses it: exit codes 0/1/2/3, human and JSON
+// output, and the errors of issue 2 end to end.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/run_process.hpp"
+#include "support/test_support.hpp"
+
+using namespace kiosk::test;
+using nlohmann::json;
+
+namespace {
+struct Cli {
+  TempDir dir;
+  std::string data = (dir / "data").string();
+  ProcessResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {KioskBinary(), "--data", data});
+    return RunProcess(args);
+  }
+  json Json(std::vector<std::string> args) {
+    args.push_back("--json");
+    auto r = Run(args);
+    INFO(r.out << r.err);
+    return json::parse(r.out);
+  }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(Cli, "a data folder that doesn't exist says how to create one") {
+  auto r = Run({"status"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("kiosk init --demo") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Cli, "init, status and lookups with human and JSON output") {
+  auto init = Run({"init", "--demo", "--kiosk-id", "KIOSK-CLI-01"});
+  REQUIRE(init.exit_code == 0);
+  CHECK(init.out.find("KIOSK-CLI-01") != std::string::npos);
+  CHECK(Run({"init", "--demo"}).exit_code == 1);  // never overwrites
+
+  json status = Json({"status"});
+  CHECK(status["kiosk_id"] == "KIOSK-CLI-01");
+  CHECK(status["reference"]["partners"] == 13);
+  CHECK(status["journal"]["events"] == 2);
+  CHECK(status["devices_overdue"].get<int>() >= 0);
+
+  json partner = Json({"partner", demo::kGoldCard});
+  CHECK(partner["name"] == "Tulostin Oy");
+  CHECK(partner["tier"] == "gold");
+  auto human = Run({"partner", demo::kGoldCard});
+  CHECK(human.out.find("to reach Platinum") != std::string::npos);
+
+  json device = Json({"device", demo::kAvailableGs1});
+  CHECK(device["asset_tag"] == demo::kAvailable);
+
+  auto unknown = Run({"partner", "6299000000000015", "--json"});
+  CHECK(unknown.exit_code == 1);
+  CHECK(json::parse(unknown.out)["error"]["code"] == "partner.unknown");
+}
+
+TEST_CASE_FIXTURE(Cli, "actions: 0 when logged, 1 when a rule refuses, 2 for a usage error") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  json out = Json({"checkout", demo::kAvailable, "--rep", demo::kRep, "--purpose", "Demo at Acme"});
+  CHECK(out["ok"] == true);
+  CHECK(out["seq"] == 3);
+  auto again = Run({"checkout", demo::kAvailable, "--rep", demo::kRep});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("already checked out") != std::string::npos);
+  CHECK(Run({"checkout", demo::kAvailable}).exit_code == 2);  // --rep missing
+  CHECK(Run({"checkout", "DEMO-00009", "--rep", demo::kRep, "--due", "tomorrow"}).exit_code == 2);
+  CHECK(Run({"checkin", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  CHECK(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  CHECK(Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-001", "--by", demo::kStaff}).exit_code == 0);
+  CHECK(Run({"redeem", "--partner", demo::kNorthgateCard, "--reward", "R-006", "--by", demo::kStaff}).exit_code == 1);
+  CHECK(Run({"sellout", "--partner", demo::kGoldCard, "(01)00614141000043(21)M18B9000001", "--by", demo::kStaff})
+            .exit_code == 0);
+  CHECK(Run({"register-deal", "--partner", demo::kGoldCard, "--customer", "Espoon Kaupunki", "--product", "C4500 x 4",
+             "--value", "18000", "--close", "2027-02-15", "--by", demo::kStaff})
+            .exit_code == 0);
+  CHECK(Run({"order-demo", "--partner", demo::kSuspendedCard, "--model", "00614141000012", "--by", demo::kStaff})
+            .exit_code == 1);
+  json journal = Json({"journal", "--since", "3"});
+  REQUIRE(journal.is_array());
+  CHECK(journal.size() == 6);
+  CHECK(journal[0]["type"] == "device.checked_out");
+  CHECK(Run({"verify"}).exit_code == 0);
+}
+
+TEST_CASE_FIXTURE(Cli, "a malformed reference file: exit 2, the JSON path, nothing applied") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  std::ifstream in(DemoReference());
+  json doc = json::parse(in);
+  doc["version"] = 2;
+  doc["partners"][0]["name"] = "Changed";
+  doc["models"][3]["quota"]["gold"] = "three";
+  const auto file = dir / "bad.json";
+  std::ofstream(file) << doc.dump();
+  auto r = Run({"load-reference", file.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("/models/3/quota/gold") != std::string::npos);
+  CHECK(r.err.find("Nothing was applied") != std::string::npos);
+  CHECK(Json({"partner", "P-FI-0001"})["name"] == "Tulostin Oy");
+  std::ofstream(dir / "trunc.json") << doc.dump().substr(0, 500);
+  CHECK(Run({"load-reference", (dir / "trunc.json").string()}).exit_code == 2);
+}
+
+TEST_CASE_FIXTURE(Cli, "verify exits 1 naming the first bad seq, and key failures exit 3") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  REQUIRE(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  REQUIRE(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open((dir / "data" / "kiosk.db").c_str(), &h) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(h, "DROP TRIGGER journal_append_only; UPDATE journal SET actor = 'BDG-20024' WHERE seq = 3;",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(h);
+  auto v = Run({"verify"});
+  CHECK(v.exit_code == 1);
+  CHECK(v.err.find("seq 3") != std::string::npos);
+  json vj = Json({"verify"});
+  CHECK(vj["first_bad_seq"] == 3);
+
+  ::chmod((dir / "data" / "kiosk.key").c_str(), 0644);
+  auto exposed = Run({"status"});
+  CHECK(exposed.exit_code == 3);
+  CHECK(exposed.err.find("chmod 600") != std::string::npos);
+}
