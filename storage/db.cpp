@@ -180,7 +180,10 @@ Status Db::Configure(const DbOptions& options) {
     sqlite3_exec(m_db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
     return {};
   }
-  KIOSK_TRY(ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  // mmap lets lookups read pages without a syscall each (barcode-to-entity p99 on 100k devices);
+  // an 8 MiB page cache keeps the hot index pages of a showroom's data resident.
+  KIOSK_TRY(ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                       "PRAGMA mmap_size=67108864; PRAGMA cache_size=-8192;"));
   if (options.max_pages > 0) KIOSK_TRY(ExecScript("PRAGMA max_page_count=" + std::to_string(options.max_pages)));
   if (fresh && options.application_id != 0)
     KIOSK_TRY(ExecScript("PRAGMA application_id=" + std::to_string(static_cast<int32_t>(options.application_id))));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "kiosk/core/assets.hpp"
+#include "kiosk/core/barcode/check_digit.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/core/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
@@ -232,22 +233,31 @@ Status Kiosk::Impl::StaleGuard(const char* action) {
   return {};
 }
 
-Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code) {
-  std::string key(code);
-  auto c = classifier.Classify(code);
-  if (c.kind == barcode::Kind::StaffBadge && !c.value.empty()) key = c.value;
+Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code, const barcode::Classified* given) {
   std::optional<Badge> out;
-  KIOSK_TRY(db->Each("SELECT code, name, role, pin_hash, active FROM badges WHERE code = ?",
-                     [&](storage::Statement& r) {
-                       Badge b;
-                       b.code = r.Text(0);
-                       b.name = r.Text(1);
-                       b.role = ParseRole(r.Text(2)).value_or(Role::Staff);
-                       b.pin_hash = r.Text(3);
-                       b.active = r.Int(4) != 0;
-                       out = b;
-                     },
-                     key));
+  auto find = [&](const std::string& key) {
+    return db->Each("SELECT code, name, role, pin_hash, active FROM badges WHERE code = ?",
+                    [&](storage::Statement& r) {
+                      Badge b;
+                      b.code = r.Text(0);
+                      b.name = r.Text(1);
+                      b.role = ParseRole(r.Text(2)).value_or(Role::Staff);
+                      b.pin_hash = r.Text(3);
+                      b.active = r.Int(4) != 0;
+                      out = b;
+                    },
+                    key);
+  };
+  std::string key(code);
+  KIOSK_TRY(find(key));
+  if (!out) {
+    barcode::Classified local;
+    const barcode::Classified& c = given ? *given : (local = classifier.Classify(code));
+    if (c.kind == barcode::Kind::StaffBadge && !c.value.empty() && c.value != key) {
+      key = c.value;
+      KIOSK_TRY(find(key));
+    }
+  }
   if (!out)
     return MakeError(ErrorKind::NotFound, "badge.unknown",
                      "Badge " + key + " is not known to this kiosk. Scan it again, or ask an admin to sync if it is new.");
@@ -311,20 +321,30 @@ constexpr const char* kDeviceColumns =
     "SELECT asset_tag, gtin, serial, kit, state, custodian, due_date, purpose, location FROM devices ";
 }  // namespace
 
-Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id) {
-  std::string key(card_or_id);
-  auto c = classifier.Classify(card_or_id);
-  if (c.kind == barcode::Kind::PartnerCard && !c.value.empty()) key = c.value;
+Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const barcode::Classified* given) {
   PartnerCtx ctx;
   std::string partner_id;
   bool card_found = false;
-  KIOSK_TRY(db->Each("SELECT partner_id, status FROM cards WHERE number = ?",
-                     [&](storage::Statement& r) {
-                       partner_id = r.Text(0);
-                       ctx.card_status = ParseCardStatus(r.Text(1)).value_or(CardStatus::Active);
-                       card_found = true;
-                     },
-                     key));
+  auto find_card = [&](const std::string& number) {
+    return db->Each("SELECT partner_id, status FROM cards WHERE number = ?",
+                    [&](storage::Statement& r) {
+                      partner_id = r.Text(0);
+                      ctx.card_status = ParseCardStatus(r.Text(1)).value_or(CardStatus::Active);
+                      card_found = true;
+                    },
+                    number);
+  };
+  std::string key(card_or_id);
+  KIOSK_TRY(find_card(key));
+  barcode::Classified local;
+  const barcode::Classified* c = given;
+  if (!card_found) {
+    if (!c) c = &(local = classifier.Classify(card_or_id));
+    if (c->kind == barcode::Kind::PartnerCard && !c->value.empty() && c->value != key) {
+      key = c->value;
+      KIOSK_TRY(find_card(key));
+    }
+  }
   if (card_found) ctx.card_number = key;
   else partner_id = key;
   bool found = false;
@@ -335,8 +355,8 @@ Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id) {
                      },
                      partner_id));
   if (!found) {
-    if (c.kind == barcode::Kind::PartnerCard && !c.valid)
-      return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c.reason + ".");
+    if (c && c->kind == barcode::Kind::PartnerCard && !c->valid)
+      return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c->reason + ".");
     return MakeError(ErrorKind::NotFound, "partner.unknown",
                      "No partner card or partner " + key +
                          " is known to this kiosk. Check the card, or ask an admin to sync if it is new.");
@@ -358,7 +378,7 @@ Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, bool
   return p;
 }
 
-Result<Device> Kiosk::Impl::LookupDevice(std::string_view code) {
+Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::Classified* given) {
   std::optional<Device> out;
   auto find_tag = [&](const std::string& tag) {
     return db->Each(std::string(kDeviceColumns) + "WHERE asset_tag = ?",
@@ -366,7 +386,8 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code) {
   };
   KIOSK_TRY(find_tag(std::string(code)));
   if (out) return *out;
-  auto c = classifier.Classify(code);
+  barcode::Classified local;
+  const barcode::Classified& c = given ? *given : (local = classifier.Classify(code));
   if (c.kind == barcode::Kind::AssetTag && !c.value.empty()) {
     KIOSK_TRY(find_tag(c.value));
   } else if (auto gtin = c.Gtin(); gtin && c.valid) {
@@ -389,8 +410,10 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code) {
 
 Result<DemoModel> Kiosk::Impl::LookupModel(std::string_view gtin_text) {
   std::string gtin(gtin_text);
-  auto c = classifier.Classify(gtin_text);
-  if (auto g = c.Gtin(); g && c.valid) gtin = *g;
+  if (gtin.size() != 14 || !barcode::AllDigits(gtin)) {  // a stored GTIN-14 needs no parsing
+    auto c = classifier.Classify(gtin_text);
+    if (auto g = c.Gtin(); g && c.valid) gtin = *g;
+  }
   std::optional<DemoModel> out;
   KIOSK_TRY(db->Each("SELECT gtin, name, category, quota_registered, quota_silver, quota_gold, quota_platinum, active "
                      "FROM models WHERE gtin = ?",
@@ -509,7 +532,7 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
   for (const auto& [ai, v] : c.ais) out.fields["ai"][ai] = v;
 
   if (c.kind == barcode::Kind::PartnerCard || c.kind == barcode::Kind::Unknown) {
-    if (auto p = m.LookupPartner(scanned); p.ok() && !p->card_number.empty()) {
+    if (auto p = m.LookupPartner(scanned, &c); p.ok() && !p->card_number.empty()) {
       out.kind = EntityKind::PartnerCard;
       out.key = p->card_number;
       out.label = p->partner.name + " (" + std::string(DisplayName(p->partner.tier)) + ")";
@@ -517,14 +540,14 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
     }
   }
   if (c.kind == barcode::Kind::StaffBadge || c.kind == barcode::Kind::Unknown) {
-    if (auto b = m.LookupBadge(scanned); b.ok()) {
+    if (auto b = m.LookupBadge(scanned, &c); b.ok()) {
       out.kind = EntityKind::Badge;
       out.key = b->code;
       out.label = b->name + " (" + std::string(ToString(b->role)) + ")";
       return out;
     }
   }
-  if (auto d = m.LookupDevice(scanned); d.ok()) {
+  if (auto d = m.LookupDevice(scanned, &c); d.ok()) {
     out.kind = EntityKind::Device;
     out.key = d->asset_tag;
     auto model = m.LookupModel(d->gtin);

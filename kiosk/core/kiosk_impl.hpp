@@ -45,11 +45,13 @@ struct Kiosk::Impl {
   int64_t CoversSeq();
   std::optional<int64_t> HoursSinceFresh();
 
-  Result<Badge> LookupBadge(std::string_view code);
+  // Lookups try the exact text first (the common case: a scanner's plain code) and classify
+  // only on a miss. A caller that has classified the scan already passes it in.
+  Result<Badge> LookupBadge(std::string_view code, const barcode::Classified* c = nullptr);
   Result<Badge> RequireBadge(std::string_view code, std::initializer_list<Role> roles, const char* action);
-  Result<PartnerCtx> LookupPartner(std::string_view card_or_id);
+  Result<PartnerCtx> LookupPartner(std::string_view card_or_id, const barcode::Classified* c = nullptr);
   Result<PartnerCtx> RequirePartner(std::string_view card_or_id, bool must_be_active, const char* action);
-  Result<Device> LookupDevice(std::string_view code);
+  Result<Device> LookupDevice(std::string_view code, const barcode::Classified* c = nullptr);
   Result<DemoModel> LookupModel(std::string_view gtin);
   Result<Reward> LookupReward(std::string_view id);
   Result<Balance> LookupBalance(const std::string& partner_id);

@@ -1,0 +1,99 @@
+#pragma once
+// Shared by the benchmarks: a synthetic reference document of any size, percentiles, timing.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kiosk/core/barcode/check_digit.hpp"
+
+namespace kiosk::bench {
+
+inline std::string WithGs1Check(const std::string& payload) {
+  return payload + std::to_string(barcode::Gs1CheckDigit(payload));
+}
+inline std::string WithLuhn(const std::string& payload) {
+  return payload + std::to_string(barcode::LuhnCheckDigit(payload));
+}
+
+inline std::string SyntheticGtin(int model) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0061414%06d", model % 1000000);  // 13 digits + check
+  return WithGs1Check(buf);
+}
+inline std::string SyntheticAssetTag(int i) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "DEMO-%05d", i % 100000);
+  return i < 100000 ? std::string(buf) : "DEMO-" + std::to_string(i);
+}
+inline std::string SyntheticSerial(int i) { return "SN" + std::to_string(10000000 + i); }
+inline std::string SyntheticCard(int i) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "6299%011d", i);
+  return WithLuhn(buf);
+}
+// The GS1 text a scanner sends for device i: ]d2 + (01) GTIN + (21) serial.
+inline std::string SyntheticGs1(int i, int models = 50) {
+  return "]d201" + SyntheticGtin(i % models) + "21" + SyntheticSerial(i);
+}
+
+// A full reference snapshot with `devices` demo units and `cards` partner cards (and a partner
+// per 100 cards), in the format of docs/reference-format.md.
+inline std::string SyntheticReference(int devices, int cards, int models = 50) {
+  using nlohmann::json;
+  json doc{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", 1}, {"full", true}};
+  doc["settings"] = json::object();
+  json& partners = doc["partners"] = json::array();
+  json& balances = doc["balances"] = json::array();
+  const int n_partners = std::max(1, cards / 100);
+  const char* tiers[] = {"registered", "silver", "gold", "platinum"};
+  for (int p = 0; p < n_partners; ++p) {
+    const std::string id = "P-XX-" + std::to_string(p);
+    partners.push_back({{"id", id}, {"name", "Partner " + std::to_string(p)}, {"country", "FI"}, {"region", "Nordics"},
+                        {"tier", tiers[p % 4]}, {"type", "solution_provider"}, {"authorization", "authorized"},
+                        {"status", "active"}, {"certified_sales", 2}, {"certified_technical", 1}, {"next_tier", json::array()}});
+    balances.push_back({{"partner_id", id}, {"available", 50000}, {"pending", 0}});
+  }
+  json& c = doc["cards"] = json::array();
+  for (int i = 0; i < cards; ++i)
+    c.push_back({{"number", SyntheticCard(i)}, {"partner_id", "P-XX-" + std::to_string(i % n_partners)}, {"status", "active"}});
+  doc["badges"] = {{{"code", "BDG-10017"}, {"name", "Bench Staff"}, {"role", "staff"}, {"active", true}},
+                   {{"code", "BDG-20024"}, {"name", "Bench Rep"}, {"role", "rep"}, {"active", true}}};
+  json& m = doc["models"] = json::array();
+  for (int i = 0; i < models; ++i)
+    m.push_back({{"gtin", SyntheticGtin(i)}, {"name", "Model " + std::to_string(i)}, {"category", "MFP"},
+                 {"quota", {{"registered", 1}, {"silver", 2}, {"gold", 3}, {"platinum", 5}}}, {"active", true}});
+  json& d = doc["devices"] = json::array();
+  for (int i = 0; i < devices; ++i)
+    d.push_back({{"asset_tag", SyntheticAssetTag(i)}, {"gtin", SyntheticGtin(i % models)}, {"serial", SyntheticSerial(i)},
+                 {"kit", ""}, {"state", "available"}, {"location", "Warehouse"}});
+  doc["rewards"] = {{{"id", "R-001"}, {"name", "Mug"}, {"points", 500}, {"stock", 100}}};
+  return doc.dump();
+}
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+};
+inline Percentiles Summarise(std::vector<double> us) {
+  Percentiles p;
+  if (us.empty()) return p;
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())))]; };
+  p.p50 = at(0.50);
+  p.p90 = at(0.90);
+  p.p99 = at(0.99);
+  p.max = us.back();
+  double sum = 0;
+  for (double v : us) sum += v;
+  p.mean = sum / static_cast<double>(us.size());
+  return p;
+}
+
+inline double MicrosSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace kiosk::bench
