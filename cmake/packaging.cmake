@@ -67,7 +67,7 @@ set(KIOSK_DEB_BASE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3
 set(KIOSK_DEB_KIOSK_DEPENDS
     "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcurl4 (>= 7.88), libusb-1.0-0 (>= 2:1.0.26)")
 if(KIOSK_BUILD_GUI)
-  string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libglfw3 (>= 3.3), libgl1, libstb0, libasound2 (>= 1.2), fonts-dejavu-core")
+  string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libglfw3 (>= 3.3), libgl1, libstb0, fonts-dejavu-core")
 endif()
 
 set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME kiosk)
@@ -86,7 +86,7 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_NAME kiosk-central)
 set(CPACK_DEBIAN_CENTRAL_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS
-    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcpp-httplib0.11, libcurl4 (>= 7.88), libusb-1.0-0 (>= 2:1.0.26)")
+    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcpp-httplib0.11")
 set(CPACK_DEBIAN_CENTRAL_DESCRIPTION
     "Showroom Kiosk central sync server\nReceives the kiosks' signed journal batches and USB-stick imports,\nkeeps authoritative balances and publishes reference data.")
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_CONTROL_EXTRA

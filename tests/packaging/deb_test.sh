@@ -59,9 +59,11 @@ fi
 
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
-# Every shared library the binary needs must come from a package in Depends (native builds only).
-if [[ "$(dpkg-deb -f "$deb" Architecture)" == "$(dpkg --print-architecture)" ]]; then
-  for soname in $(objdump -p "$build/kiosk" | awk '/NEEDED/ { print $2 }'); do
+# Every shared library a packaged binary needs must come from a package in its Depends (checked
+# on native builds, where dpkg knows the libraries).
+needed_in_depends() {  # BINARY "DEPENDS"
+  local bin="$1" deps="$2" soname path real pkg p
+  for soname in $(objdump -p "$bin" | awk '/NEEDED/ { print $2 }'); do
     path="$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')"
     [[ -n "$path" ]] || fail "cannot find $soname on this machine"
     # dpkg knows each file under one spelling: /lib or /usr/lib (merged /usr), link or target.
@@ -72,9 +74,18 @@ if [[ "$(dpkg-deb -f "$deb" Architecture)" == "$(dpkg --print-architecture)" ]];
       [[ -n "$pkg" ]] && break
     done
     [[ -n "$pkg" ]] || fail "no package owns $path ($soname)"
-    tr ',' '\n' <<<"$depends" | awk '{ print $1 }' | grep -qxF "$pkg" ||
-      fail "$soname comes from $pkg, which is not in Depends"
+    tr ',' '\n' <<<"$deps" | awk '{ print $1 }' | grep -qxF "$pkg" ||
+      fail "$(basename "$bin") needs $soname from $pkg, which is not in its Depends ($deps)"
   done
+}
+if [[ "$(dpkg-deb -f "$deb" Architecture)" == "$(dpkg --print-architecture)" ]]; then
+  needed_in_depends "$build/kiosk" "$depends"
+  central_bin="$(find "$build" -maxdepth 2 -name kiosk-central -type f -perm -u+x | head -1)"
+  if [[ -n "$central_bin" ]]; then
+    central_deps="$(sed -n 's/^set(CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")"
+    [[ -n "$central_deps" ]] || fail "no CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS in CPackConfig.cmake"
+    needed_in_depends "$central_bin" "$central_deps"
+  fi
 fi
 
 # ---- 2. install into a temporary root --------------------------------------------------------------------
