@@ -351,7 +351,9 @@ Result<SyncReport> SyncEngine::Pull() {
   auto has_list = [&](const char* name) { return j.contains(name) && j[name].is_array() && !j[name].empty(); };
   const bool changes = full || new_version != version || has_list("deal_decisions") || has_list("partners") ||
                        has_list("devices") || has_list("balances");
-  if (changes) {
+  if (new_version == 0) {
+    // The central has not published reference data yet: nothing to apply, nothing is fresh.
+  } else if (changes) {
     j.erase("verdicts");
     auto loaded = m_kiosk.LoadReference(j.dump());
     if (!loaded.ok()) return loaded.error();
