@@ -138,7 +138,7 @@ void ScanOne(Context& ctx, const barcode::Classifier& classifier, const std::str
     j["entity"] = {{"kind", EntityName(r->kind)}, {"key", r->key}, {"label", r->label}, {"fields", r->fields}};
     human += "Entity:    " + std::string(EntityName(r->kind)) + " " + r->key + ": " + r->label + "\n";
   }
-  if (ctx.json) std::cout << j.dump(2) << "\n";
+  if (ctx.json) std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else std::cout << human;
   if (exit_code > ctx.exit_code) ctx.exit_code = exit_code;
 }
@@ -176,7 +176,7 @@ void DecodeHid(Context& ctx, const DecodeArgs& a) {
   auto print = [&] {
     for (const auto& s : out) {
       std::string_view t = s.terminator == scan::Terminator::Flush ? "eof" : scan::ToString(s.terminator);
-      std::cout << nlohmann::ordered_json{{"text", s.text}, {"terminator", t}}.dump() << "\n";
+      std::cout << nlohmann::ordered_json{{"text", s.text}, {"terminator", t}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     }
     out.clear();
   };
@@ -297,7 +297,7 @@ void ListScanners(Context& ctx, const ScannersArgs& a) {
       for (const auto& s : queue.DrainScans()) {
         auto c = classifier.Classify(s.Raw());
         if (ctx.json) {
-          std::cout << nlohmann::json{{"scan", s.Raw()}, {"source", s.source_id}, {"terminator", s.terminator}, {"classification", barcode::ToJson(c)}}.dump() << "\n";
+          std::cout << nlohmann::json{{"scan", s.Raw()}, {"source", s.source_id}, {"terminator", s.terminator}, {"classification", barcode::ToJson(c)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         } else {
           std::cout << s.source_id << ": " << Visible(s.Raw()) << " (" << s.terminator << ")\n" << HumanClassification(c);
         }

@@ -42,11 +42,13 @@ class [[nodiscard]] Result {
 
   T& value() & { return std::get<0>(m_v); }
   const T& value() const& { return std::get<0>(m_v); }
-  T&& value() && { return std::get<0>(std::move(m_v)); }
+  // By value from a temporary, so `for (auto& x : *Fetch())` can't dangle into a dead Result.
+  T value() && { return std::get<0>(std::move(m_v)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
   const Error& error() const { return std::get<1>(m_v); }
 
