@@ -5,6 +5,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 preset=dev
 [[ "${CI:-}" == "true" ]] && preset=ci
 "$here/scripts/setup.sh" "$preset"
+# Fuzz the scanner report decoder and the barcode classifier (60 s each in CI; fails on a crash).
+if [[ "${CI:-}" == "true" || -n "${KIOSK_FUZZ_SECONDS:-}" ]]; then "$here/scripts/fuzz.sh"; fi
 echo "==> Running tests ($preset)"
 cd "$here/build/$preset"
 ctest --output-on-failure -j "$(nproc)" --timeout 600
