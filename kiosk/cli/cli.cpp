@@ -25,6 +25,11 @@ std::string DefaultDataDir() {
 [[gnu::weak]] void RegisterDeviceCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterCoreCommands(CLI::App&, Context&) {}
 
+#ifdef KIOSK_HAVE_GUI
+void RegisterGuiCommands(CLI::App& app, Context& ctx);  // cmd_gui.cpp
+int RunGuiDefault(Context& ctx);                         // cmd_gui.cpp
+#endif
+
 int Main(int argc, char** argv) {
   Context ctx;
   ctx.data_dir = DefaultDataDir();
@@ -39,6 +44,9 @@ int Main(int argc, char** argv) {
   RegisterScanCommands(app, ctx);
   RegisterSyncCommands(app, ctx);
   RegisterDeviceCommands(app, ctx);
+#ifdef KIOSK_HAVE_GUI
+  RegisterGuiCommands(app, ctx);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -50,6 +58,9 @@ int Main(int argc, char** argv) {
     return 3;
   }
   if (app.get_subcommands().empty()) {
+#ifdef KIOSK_HAVE_GUI
+    return RunGuiDefault(ctx);  // a bare `kiosk` is the touchscreen app
+#endif
     std::cout << app.help();
     return 0;
   }

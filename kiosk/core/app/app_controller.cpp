@@ -1,0 +1,771 @@
+#include "kiosk/core/app/app_controller.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace kiosk::app {
+
+const char* ToString(ScreenId id) {
+  switch (id) {
+    case ScreenId::Home: return "home";
+    case ScreenId::Partner: return "partner";
+    case ScreenId::Device: return "device";
+    case ScreenId::Checkout: return "checkout";
+    case ScreenId::Checkin: return "checkin";
+    case ScreenId::Rewards: return "rewards";
+    case ScreenId::DemoOrder: return "demo_order";
+    case ScreenId::Sellout: return "sellout";
+    case ScreenId::Deal: return "deal";
+    case ScreenId::AdminLogin: return "admin_login";
+    case ScreenId::Admin: return "admin";
+  }
+  return "?";
+}
+
+namespace {
+constexpr int64_t kSuccessBannerMs = 6000;
+constexpr int64_t kWarningBannerMs = 9000;
+constexpr int64_t kErrorBannerMs = 15000;  // a refusal must be read, not glimpsed
+
+bool NeedsPartner(ScreenId s) {
+  return s == ScreenId::Rewards || s == ScreenId::DemoOrder || s == ScreenId::Sellout || s == ScreenId::Deal;
+}
+}  // namespace
+
+AppController::AppController(Options options) : m_options(std::move(options)) {
+  if (!m_options.clock) m_options.clock = &SystemClock();
+  m_vm.admin.sync_hook_note = "Sync with the central is not part of this build yet (issue 5).";
+  m_vm.admin.export_note = "USB export is not part of this build yet (issue 5).";
+  m_vm.admin.scanner_health =
+      "Keyboard-wedge scanner: listening on the keyboard input. No USB/serial scanner source in this build.";
+  m_worker = std::thread([this] { WorkerLoop(); });
+}
+
+AppController::~AppController() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_cv.notify_all();
+  if (m_worker.joinable()) m_worker.join();
+  m_kiosk.reset();
+}
+
+void AppController::WorkerLoop() {
+  for (;;) {
+    std::function<Completion()> work;
+    {
+      std::unique_lock lock(m_mutex);
+      m_cv.wait(lock, [&] { return m_stop || !m_jobs.empty(); });
+      if (m_stop) break;
+      work = std::move(m_jobs.front());
+      m_jobs.pop_front();
+    }
+    Completion done;
+    try {
+      done = work();
+    } catch (const std::exception& e) {
+      // A bug or an exhausted resource in the core must not kill the touchscreen: say it plainly.
+      std::string what = e.what();
+      done = [what](AppController& c) { c.SetBanner(BannerKind::Error, "Internal error: " + what); };
+    }
+    {
+      std::lock_guard lock(m_mutex);
+      m_done.push_back(std::move(done));
+    }
+    if (m_options.wake) m_options.wake();
+  }
+}
+
+void AppController::Enqueue(std::function<Completion()> work) {
+  if (m_in_flight == 0) m_busy_since_ms = m_now_ms;
+  ++m_in_flight;
+  {
+    std::lock_guard lock(m_mutex);
+    m_jobs.push_back(std::move(work));
+  }
+  m_cv.notify_one();
+}
+
+void AppController::Run(Job job) {
+  Enqueue([this, job = std::move(job)]() -> Completion {
+    if (!m_kiosk) {
+      return [](AppController& c) {
+        if (c.m_vm.fatal.empty()) c.SetBanner(BannerKind::Error, "The data folder is not open.");
+      };
+    }
+    return job(*m_kiosk);
+  });
+}
+
+void AppController::Start(int64_t now_ms) {
+  m_now_ms = now_ms;
+  m_last_activity_ms = now_ms;
+  Enqueue([this]() -> Completion {
+    OpenOptions o;
+    o.data_dir = m_options.data_dir;
+    o.clock = m_options.clock;
+    auto k = Kiosk::Open(o);
+    if (!k.ok()) {
+      Error e = k.error();
+      return [e](AppController& c) { c.m_vm.fatal = e.message; };
+    }
+    m_kiosk = std::move(k).value();
+    return [](AppController& c) {
+      c.m_vm.ready = true;
+      c.RefreshHome();
+    };
+  });
+}
+
+bool AppController::Pump(int64_t now_ms) {
+  m_now_ms = now_ms;
+  std::deque<Completion> done;
+  {
+    std::lock_guard lock(m_mutex);
+    done.swap(m_done);
+  }
+  for (auto& d : done) {
+    --m_in_flight;
+    if (d) d(*this);
+  }
+  if (!done.empty() && m_in_flight == 0) m_vm.busy = false;
+  if (m_in_flight > 0 && !done.empty()) m_busy_since_ms = now_ms;
+  return !done.empty();
+}
+
+bool AppController::Tick(int64_t now_ms) {
+  m_now_ms = now_ms;
+  bool changed = false;
+  if (m_vm.banner.kind != BannerKind::None && m_vm.banner.until_ms > 0 && now_ms >= m_vm.banner.until_ms) {
+    m_vm.banner.kind = BannerKind::None;
+    m_vm.banner.text.clear();
+    changed = true;
+  }
+  bool busy = m_in_flight > 0 && now_ms - m_busy_since_ms >= m_options.busy_after_ms;
+  if (busy != m_vm.busy) {
+    m_vm.busy = busy;
+    changed = true;
+  }
+  if (m_vm.op.signed_in && m_vm.idle_timeout_s > 0 &&
+      now_ms - m_last_activity_ms >= int64_t{m_vm.idle_timeout_s} * 1000) {
+    std::string name = m_vm.op.badge.name;
+    On(intent::SignOut{});
+    SetBanner(BannerKind::Info, name + " was signed out after " + std::to_string(m_vm.idle_timeout_s) +
+                                    " s without activity.");
+    changed = true;
+  }
+  return changed;
+}
+
+int64_t AppController::NextDeadlineMs() const {
+  int64_t next = -1;
+  auto consider = [&](int64_t t) {
+    if (next < 0 || t < next) next = t;
+  };
+  if (m_vm.banner.kind != BannerKind::None && m_vm.banner.until_ms > 0) consider(m_vm.banner.until_ms);
+  if (m_in_flight > 0 && !m_vm.busy) consider(m_busy_since_ms + m_options.busy_after_ms);
+  if (m_vm.op.signed_in && m_vm.idle_timeout_s > 0) consider(m_last_activity_ms + int64_t{m_vm.idle_timeout_s} * 1000);
+  return next;
+}
+
+void AppController::WaitIdle(int64_t now_ms) {
+  while (m_in_flight > 0) {
+    {
+      std::unique_lock lock(m_mutex);
+      // Short waits: completions are pushed under the mutex but the cv belongs to the job queue.
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    Pump(now_ms);
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+void AppController::SetBanner(BannerKind kind, std::string text) {
+  m_vm.banner.kind = kind;
+  m_vm.banner.text = std::move(text);
+  int64_t life = kind == BannerKind::Error ? kErrorBannerMs : kind == BannerKind::Warning ? kWarningBannerMs : kSuccessBannerMs;
+  m_vm.banner.until_ms = m_now_ms + life;
+  ++m_vm.banner.serial;
+}
+
+void AppController::ShowError(const Error& e) {
+  SetBanner(e.kind == ErrorKind::Usage ? BannerKind::Warning : BannerKind::Error, e.message);
+}
+
+void AppController::Go(ScreenId screen) {
+  m_vm.screen = screen;
+  ++m_vm.screen_serial;
+}
+
+std::string AppController::PartnerKey() const {
+  const auto& v = m_vm.partner.view;
+  return v.card_number.empty() ? v.partner.id : v.card_number;
+}
+
+void AppController::ClearSessions() {
+  m_vm.checkout.units.clear();
+  m_vm.checkout.rep_badge.clear();
+  m_vm.checkout.rep_name.clear();
+  m_vm.checkin.units.clear();
+  m_vm.sellout.units.clear();
+}
+
+void AppController::RefreshHome() {
+  const Clock* clock = m_options.clock;
+  Run([clock](Kiosk& k) -> Completion {
+    StatusView status = k.Status();
+    std::vector<DeviceView> overdue = k.Overdue();
+    Settings settings = k.CurrentSettings();
+    std::string today = FormatDate(clock->Now());
+    return [status = std::move(status), overdue = std::move(overdue), settings, today](AppController& c) {
+      c.m_vm.home.loaded = true;
+      c.m_vm.home.status = status;
+      c.m_vm.home.overdue = overdue;
+      c.m_vm.checkout.default_loan_days = settings.default_loan_days;
+      c.m_vm.checkout.today = today;
+      c.m_vm.deal.today = today;
+      if (c.m_language_from_settings) {
+        c.m_language_from_settings = false;
+        if (!settings.language.empty()) c.m_vm.language = settings.language;
+        c.m_vm.idle_timeout_s = settings.idle_timeout_s;
+      }
+    };
+  });
+}
+
+void AppController::LoadPartner(const std::string& card, bool navigate, bool announce) {
+  Run([card, navigate, announce](Kiosk& k) -> Completion {
+    auto p = k.GetPartner(card);
+    if (!p.ok()) {
+      Error e = p.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    PartnerView v = std::move(p).value();
+    return [v = std::move(v), navigate, announce](AppController& c) {
+      bool other = c.m_vm.partner.view.partner.id != v.partner.id;
+      c.m_vm.partner.loaded = true;
+      c.m_vm.partner.view = v;
+      if (other) c.m_vm.sellout.units.clear();
+      if (navigate) c.Go(ScreenId::Partner);
+      if (announce) {
+        std::string text = v.partner.name + " (" + std::string(DisplayName(v.partner.tier)) + ")";
+        if (v.partner.status == PartnerStatus::Suspended)
+          c.SetBanner(BannerKind::Warning, text + ": this partner is suspended.");
+        else
+          c.SetBanner(BannerKind::Success, text);
+      }
+    };
+  });
+}
+
+void AppController::LoadRewards() {
+  std::string card = PartnerKey();
+  Run([card](Kiosk& k) -> Completion {
+    auto rewards = k.Rewards(card);
+    return [rewards = std::move(rewards)](AppController& c) {
+      c.m_vm.rewards.loaded = true;
+      c.m_vm.rewards.rewards = rewards;
+    };
+  });
+}
+
+void AppController::LoadAdmin() {
+  Run([](Kiosk& k) -> Completion {
+    StatusView status = k.Status();
+    std::vector<Event> recent;
+    int64_t since = std::max<int64_t>(1, status.last_seq - 7);
+    if (auto j = k.Journal(since, 8); j.ok()) recent = std::move(j).value();
+    std::reverse(recent.begin(), recent.end());
+    return [status = std::move(status), recent = std::move(recent)](AppController& c) {
+      c.m_vm.admin.status = status;
+      c.m_vm.admin.recent = recent;
+    };
+  });
+}
+
+void AppController::AddUnit(std::vector<SessionUnit>& units, SessionUnit unit) {
+  for (const auto& u : units) {
+    if (u.code == unit.code || (!u.label.empty() && u.label == unit.label)) {
+      SetBanner(BannerKind::Warning, unit.label + " is already in the list.");
+      return;
+    }
+  }
+  std::string text = unit.label + (unit.note.empty() ? "" : " (" + unit.note + ")");
+  units.push_back(std::move(unit));
+  SetBanner(BannerKind::Success, "Added " + text + ". " + std::to_string(units.size()) + " in the list.");
+}
+
+// ---- intents ------------------------------------------------------------------------------
+
+bool AppController::Handle(const Intent& intent, int64_t now_ms) {
+  m_now_ms = now_ms;
+  m_last_activity_ms = now_ms;
+  // Before the data folder is open only scans can arrive (no screen is drawn yet); they queue
+  // behind the open on the worker, so none is lost.
+  if (!m_vm.ready && !std::holds_alternative<intent::SetLanguage>(intent) &&
+      !std::holds_alternative<intent::Scan>(intent))
+    return false;
+  return std::visit([this](const auto& i) { return On(i); }, intent);
+}
+
+bool AppController::On(const intent::Navigate& i) {
+  if (i.to != ScreenId::Home && i.to != ScreenId::AdminLogin && !m_vm.op.signed_in) {
+    SetBanner(BannerKind::Warning, "Sign in first: scan your staff badge.");
+    return true;
+  }
+  if (NeedsPartner(i.to) && !m_vm.partner.loaded) {
+    SetBanner(BannerKind::Warning, "Scan the partner's card first.");
+    return true;
+  }
+  switch (i.to) {
+    case ScreenId::Home: RefreshHome(); break;
+    case ScreenId::Checkout:
+      m_vm.checkout.units.clear();
+      m_vm.checkout.rep_badge.clear();
+      m_vm.checkout.rep_name.clear();
+      if (m_vm.op.badge.role == Role::Rep) {
+        m_vm.checkout.rep_badge = m_vm.op.badge.code;
+        m_vm.checkout.rep_name = m_vm.op.badge.name;
+      }
+      break;
+    case ScreenId::Checkin: m_vm.checkin.units.clear(); break;
+    case ScreenId::Sellout: m_vm.sellout.units.clear(); break;
+    case ScreenId::Rewards:
+      m_vm.rewards.loaded = false;
+      LoadRewards();
+      break;
+    case ScreenId::DemoOrder:
+      m_vm.demo_order.loaded = false;
+      Run([](Kiosk& k) -> Completion {
+        auto models = k.Models();
+        return [models = std::move(models)](AppController& c) {
+          c.m_vm.demo_order.models.clear();
+          for (const auto& m : models)
+            if (m.active) c.m_vm.demo_order.models.push_back(m);
+          c.m_vm.demo_order.loaded = true;
+        };
+      });
+      break;
+    case ScreenId::AdminLogin:
+      m_vm.admin.unlocked = false;
+      m_vm.admin.badge = m_vm.op.signed_in && m_vm.op.badge.role == Role::Admin ? m_vm.op.badge.code : "";
+      break;
+    case ScreenId::Admin:
+      if (!m_vm.admin.unlocked) return On(intent::Navigate{ScreenId::AdminLogin});
+      LoadAdmin();
+      break;
+    default: break;
+  }
+  Go(i.to);
+  return true;
+}
+
+bool AppController::On(const intent::Back&) {
+  if (NeedsPartner(m_vm.screen) && m_vm.partner.loaded) {
+    LoadPartner(PartnerKey(), false, false);
+    Go(ScreenId::Partner);
+    return true;
+  }
+  if (m_vm.screen == ScreenId::Admin) m_vm.admin.unlocked = false;
+  RefreshHome();
+  Go(ScreenId::Home);
+  return true;
+}
+
+bool AppController::On(const intent::SignOut&) {
+  m_vm.op = OperatorVm{};
+  m_vm.partner = PartnerVm{};
+  m_vm.device = DeviceVm{};
+  m_vm.admin.unlocked = false;
+  m_vm.admin.badge.clear();
+  ClearSessions();
+  RefreshHome();
+  Go(ScreenId::Home);
+  return true;
+}
+
+bool AppController::On(const intent::SetLanguage& i) {
+  static constexpr const char* kLanguages[] = {"en", "de", "fi", "pl", "ru"};
+  if (std::find_if(std::begin(kLanguages), std::end(kLanguages), [&](const char* l) { return i.language == l; }) ==
+      std::end(kLanguages)) {
+    SetBanner(BannerKind::Error, "Unknown language \"" + i.language + "\".");
+    return true;
+  }
+  m_language_from_settings = false;
+  m_vm.language = i.language;
+  return true;
+}
+
+bool AppController::On(const intent::Scan& i) {
+  HandleScan(i.text);
+  return false;
+}
+
+void AppController::HandleScan(const std::string& raw) {
+  std::string text = raw;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return;
+  ScreenId screen = m_vm.screen;
+  bool signed_in = m_vm.op.signed_in;
+  Run([text, screen, signed_in](Kiosk& k) -> Completion {
+    auto r = k.Resolve(text);
+    // A sold unit is usually a customer's, not a demo unit: only the sell-out check can judge it.
+    if (screen == ScreenId::Sellout && (!r.ok() || r->kind == EntityKind::Model || r->kind == EntityKind::Device)) {
+      auto u = k.CheckSelloutUnit(text);
+      if (!u.ok()) {
+        Error e = u.error();
+        return [e](AppController& c) { c.ShowError(e); };
+      }
+      std::string label = "GTIN " + u->first + ", serial " + u->second;
+      if (r.ok() && !r->label.empty()) label = r->label + " (" + u->second + ")";
+      return [text, label](AppController& c) { c.AddUnit(c.m_vm.sellout.units, SessionUnit{text, label, ""}); };
+    }
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    ScanResolution res = std::move(r).value();
+    if (res.kind == EntityKind::Badge) {
+      if (screen == ScreenId::AdminLogin) {
+        return [res](AppController& c) {
+          c.m_vm.admin.badge = res.key;
+          c.SetBanner(BannerKind::Info, res.label + ": now enter the PIN.");
+        };
+      }
+      if (screen == ScreenId::Checkout && signed_in) {
+        auto b = k.FindBadge(res.key);
+        if (b.ok() && b->role == Role::Rep && b->active) {
+          Badge badge = std::move(b).value();
+          return [badge](AppController& c) {
+            c.m_vm.checkout.rep_badge = badge.code;
+            c.m_vm.checkout.rep_name = badge.name;
+            c.SetBanner(BannerKind::Success, "Field rep: " + badge.name);
+          };
+        }
+      }
+      auto s = k.SignIn(res.key);
+      if (!s.ok()) {
+        Error e = s.error();
+        return [e](AppController& c) { c.ShowError(e); };
+      }
+      Badge badge = std::move(s).value();
+      return [badge](AppController& c) {
+        c.m_vm.op.signed_in = true;
+        c.m_vm.op.badge = badge;
+        c.m_vm.partner = PartnerVm{};
+        c.ClearSessions();
+        c.RefreshHome();
+        c.Go(ScreenId::Home);
+        c.SetBanner(BannerKind::Success, "Signed in: " + badge.name + " (" + std::string(ToString(badge.role)) + ")");
+      };
+    }
+    if (!signed_in) {
+      return [res](AppController& c) {
+        c.SetBanner(BannerKind::Warning, res.label + ": sign in first by scanning your staff badge.");
+      };
+    }
+    if (res.kind == EntityKind::PartnerCard) {
+      auto p = k.GetPartner(res.key);
+      if (!p.ok()) {
+        Error e = p.error();
+        return [e](AppController& c) { c.ShowError(e); };
+      }
+      PartnerView v = std::move(p).value();
+      if (v.card_status == CardStatus::Blocked) {
+        std::string msg = "Card " + v.card_number + " of " + v.partner.name +
+                          " is blocked (reported lost or withdrawn): it cannot be used. Use another of the partner's "
+                          "cards, or ask its channel manager.";
+        return [msg](AppController& c) { c.SetBanner(BannerKind::Error, msg); };
+      }
+      return [v](AppController& c) {
+        bool other = c.m_vm.partner.view.partner.id != v.partner.id;
+        c.m_vm.partner.loaded = true;
+        c.m_vm.partner.view = v;
+        if (other) c.m_vm.sellout.units.clear();
+        c.Go(ScreenId::Partner);
+        std::string text = v.partner.name + " (" + std::string(DisplayName(v.partner.tier)) + ")";
+        if (v.partner.status == PartnerStatus::Suspended)
+          c.SetBanner(BannerKind::Warning, text + ": this partner is suspended; orders and redemptions are refused.");
+        else
+          c.SetBanner(BannerKind::Success, text);
+      };
+    }
+    if (res.kind == EntityKind::Device) {
+      if (screen == ScreenId::Checkout) {
+        auto d = k.CheckCheckoutUnit(text);
+        if (!d.ok()) {
+          Error e = d.error();
+          return [e](AppController& c) { c.ShowError(e); };
+        }
+        std::string note;
+        if (!d->kit.empty()) {
+          auto view = k.GetDevice(d->asset_tag);
+          size_t n = view.ok() ? view->kit_members.size() : 0;
+          note = "kit " + d->kit + (n > 1 ? ": " + std::to_string(n) + " units go together" : "");
+        }
+        return [res, note](AppController& c) { c.AddUnit(c.m_vm.checkout.units, SessionUnit{res.key, res.label, note}); };
+      }
+      auto d = k.GetDevice(res.key);
+      if (!d.ok()) {
+        Error e = d.error();
+        return [e](AppController& c) { c.ShowError(e); };
+      }
+      DeviceView v = std::move(d).value();
+      if (screen == ScreenId::Checkin) {
+        if (v.device.state != DeviceState::CheckedOut) {
+          std::string msg = v.device.asset_tag + " is not checked out (" + std::string(DisplayName(v.device.state)) +
+                            "): there is nothing to check in.";
+          return [msg](AppController& c) { c.SetBanner(BannerKind::Error, msg); };
+        }
+        std::string note = v.overdue ? "overdue since " + v.device.due_date : "due " + v.device.due_date;
+        if (!v.custodian_name.empty()) note = v.custodian_name + ", " + note;
+        return [res, note](AppController& c) { c.AddUnit(c.m_vm.checkin.units, SessionUnit{res.key, res.label, note}); };
+      }
+      return [v, res](AppController& c) {
+        c.m_vm.device.loaded = true;
+        c.m_vm.device.view = v;
+        c.Go(ScreenId::Device);
+        c.SetBanner(v.overdue ? BannerKind::Warning : BannerKind::Success,
+                    res.label + ": " + std::string(DisplayName(v.device.state)) + (v.overdue ? " (overdue)" : ""));
+      };
+    }
+    return [res](AppController& c) {
+      c.SetBanner(BannerKind::Warning, res.label + " is a model, not a unit: scan the unit's asset tag or its own GS1 label.");
+    };
+  });
+}
+
+bool AppController::On(const intent::DismissBanner&) {
+  m_vm.banner.kind = BannerKind::None;
+  m_vm.banner.text.clear();
+  return true;
+}
+
+bool AppController::On(const intent::RemoveUnit& i) {
+  std::vector<SessionUnit>* units = i.session == ScreenId::Checkout  ? &m_vm.checkout.units
+                                    : i.session == ScreenId::Checkin ? &m_vm.checkin.units
+                                    : i.session == ScreenId::Sellout ? &m_vm.sellout.units
+                                                                     : nullptr;
+  if (!units || i.index < 0 || i.index >= static_cast<int>(units->size())) return false;
+  units->erase(units->begin() + i.index);
+  return true;
+}
+
+namespace {
+// A receipt's warnings (soft limits) make the banner amber: done, but someone should know.
+void ShowReceipt(AppController& c, const Receipt& r, void (AppController::*set)(BannerKind, std::string)) {
+  std::string text = r.message;
+  for (const auto& w : r.warnings) text += " " + w;
+  (c.*set)(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, text);
+}
+}  // namespace
+
+bool AppController::On(const intent::ConfirmCheckout& i) {
+  CheckoutRequest req;
+  for (const auto& u : m_vm.checkout.units) req.codes.push_back(u.code);
+  req.rep_badge = m_vm.checkout.rep_badge;
+  req.due_date = i.due_date;
+  req.purpose = i.purpose;
+  req.signature_svg = i.signature_svg;
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "Scan at least one unit first.");
+    return true;
+  }
+  if (req.rep_badge.empty()) {
+    SetBanner(BannerKind::Warning, "Scan the field rep's badge first.");
+    return true;
+  }
+  if (req.signature_svg.empty()) {
+    SetBanner(BannerKind::Warning, "The field rep must sign to accept the terms.");
+    return true;
+  }
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.Checkout(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      c.m_vm.checkout.units.clear();
+      c.RefreshHome();
+      c.Go(ScreenId::Home);
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::ConfirmCheckin& i) {
+  CheckinRequest req;
+  for (const auto& u : m_vm.checkin.units) req.codes.push_back(u.code);
+  req.by_badge = m_vm.op.badge.code;
+  req.condition = i.condition.empty() ? "ok" : i.condition;
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "Scan at least one unit first.");
+    return true;
+  }
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.Checkin(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      c.m_vm.checkin.units.clear();
+      c.RefreshHome();
+      c.Go(ScreenId::Home);
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::Redeem& i) {
+  RedeemRequest req{PartnerKey(), i.reward_id, i.qty, m_vm.op.badge.code};
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.Redeem(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+      c.LoadPartner(c.PartnerKey(), false, false);
+      c.LoadRewards();
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::OrderDemo& i) {
+  DemoOrderRequest req{PartnerKey(), i.model_gtin, i.qty, m_vm.op.badge.code};
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.OrderDemo(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+      c.LoadPartner(c.PartnerKey(), false, false);
+      c.Go(ScreenId::Partner);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::ConfirmSellout&) {
+  SelloutRequest req;
+  req.partner_card = PartnerKey();
+  req.by_badge = m_vm.op.badge.code;
+  for (const auto& u : m_vm.sellout.units) req.codes.push_back(u.code);
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "Scan at least one sold unit first.");
+    return true;
+  }
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.ReportSellout(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      c.m_vm.sellout.units.clear();
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+      c.LoadPartner(c.PartnerKey(), false, false);
+      c.Go(ScreenId::Partner);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::RegisterDeal& i) {
+  DealRequest req{PartnerKey(), i.customer, i.product, i.value, i.close_date, m_vm.op.badge.code};
+  if (req.customer.empty() || req.product.empty() || req.value <= 0 || req.close_date.empty()) {
+    SetBanner(BannerKind::Warning, "Fill in the customer, the product, the value and the close date.");
+    return true;
+  }
+  Run([req](Kiosk& k) -> Completion {
+    auto r = k.RegisterDeal(req);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    Receipt receipt = std::move(r).value();
+    return [receipt](AppController& c) {
+      ShowReceipt(c, receipt, &AppController::SetBanner);
+      c.Go(ScreenId::Partner);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::AdminBadge& i) {
+  m_vm.admin.badge = i.badge;
+  return true;
+}
+
+bool AppController::On(const intent::AdminPin& i) {
+  if (m_vm.admin.badge.empty()) {
+    SetBanner(BannerKind::Warning, "Scan the admin badge first, then enter the PIN.");
+    return true;
+  }
+  std::string badge = m_vm.admin.badge;
+  std::string pin = i.pin;
+  Run([badge, pin](Kiosk& k) -> Completion {
+    auto r = k.UnlockAdmin(badge, pin);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) {
+        ++c.m_vm.admin.wrong_pins;
+        c.ShowError(e);
+      };
+    }
+    Badge b = std::move(r).value();
+    return [b](AppController& c) {
+      c.m_vm.admin.unlocked = true;
+      c.m_vm.admin.wrong_pins = 0;
+      if (!c.m_vm.op.signed_in) {
+        c.m_vm.op.signed_in = true;
+        c.m_vm.op.badge = b;
+      }
+      c.LoadAdmin();
+      c.Go(ScreenId::Admin);
+      c.SetBanner(BannerKind::Success, "Admin screen unlocked: " + b.name);
+    };
+  });
+  return false;
+}
+
+bool AppController::On(const intent::SyncNow&) {
+  // Hook for issue 5: the sync client will run here on its own thread and report progress.
+  SetBanner(BannerKind::Warning, m_vm.admin.sync_hook_note + " " + std::to_string(m_vm.admin.status.pending_events) +
+                                     " events wait to be sent.");
+  return true;
+}
+
+bool AppController::On(const intent::ExportJournal&) {
+  SetBanner(BannerKind::Warning, m_vm.admin.export_note);
+  return true;
+}
+
+bool AppController::On(const intent::Refresh&) {
+  if (m_vm.screen == ScreenId::Admin) LoadAdmin();
+  else RefreshHome();
+  return false;
+}
+
+bool AppController::On(const intent::SetIdleTimeout& i) {
+  m_vm.idle_timeout_s = std::clamp(i.seconds, 15, 3600);
+  return true;
+}
+
+}  // namespace kiosk::app

@@ -1,0 +1,123 @@
+#pragma once
+// AppController: turns the touchscreen's intents and scans into Kiosk service calls and keeps the
+// view-models. Owned by the app loop and used on the main thread only; it runs every Kiosk call on
+// its one worker thread (Kiosk is single-threaded and does disk I/O), and the worker hands each
+// result back through a queue that Pump() drains on the main thread, after calling `wake` so an
+// idle event loop notices. Pure C++: no imgui, unit-tested in tests/app/.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "kiosk/core/app/intents.hpp"
+#include "kiosk/core/app/view_models.hpp"
+#include "kiosk/core/clock.hpp"
+#include "kiosk/core/kiosk.hpp"
+
+namespace kiosk::app {
+
+class AppController {
+ public:
+  struct Options {
+    std::filesystem::path data_dir;
+    std::function<void()> wake;    // called from the worker when a result waits; may be empty
+    const Clock* clock = nullptr;  // default: SystemClock(); passed to the Kiosk too
+    int64_t busy_after_ms = 150;   // a call running longer than this shows "Working..."
+  };
+
+  explicit AppController(Options options);
+  ~AppController();  // finishes the running call, then stops the worker
+  AppController(const AppController&) = delete;
+  AppController& operator=(const AppController&) = delete;
+
+  // Opens the data folder on the worker. The first results arrive through Pump().
+  void Start(int64_t now_ms);
+
+  // Both return true when the view-model changed in a way a frame must show. A scan returns false
+  // on purpose: the frame worth drawing is the one with its result, which Pump() delivers.
+  bool Handle(const Intent& intent, int64_t now_ms);
+  bool OnScan(std::string text, int64_t now_ms) { return Handle(intent::Scan{std::move(text)}, now_ms); }
+
+  // Runs the results the worker posted. True if any arrived.
+  bool Pump(int64_t now_ms);
+  // Timers: banner expiry, the "Working..." indicator, idle sign-out. True if something changed.
+  bool Tick(int64_t now_ms);
+  // The earliest app time at which Tick() has something to do; -1 if nothing is scheduled.
+  int64_t NextDeadlineMs() const;
+  // A touch or key: keeps the operator signed in.
+  void NoteActivity(int64_t now_ms) { m_last_activity_ms = now_ms; }
+
+  const AppVm& Vm() const { return m_vm; }
+  // What the admin screen says about scanners (the app loop owns the scanner sources).
+  void SetScannerHealth(std::string text) { m_vm.admin.scanner_health = std::move(text); }
+  // No call queued or running and no result waiting: scripts and tests wait for this.
+  bool Idle() const { return m_in_flight == 0; }
+  // Tests without an event loop: blocks until every call made so far has its result pumped.
+  void WaitIdle(int64_t now_ms);
+
+ private:
+  using Completion = std::function<void(AppController&)>;
+  using Job = std::function<Completion(Kiosk&)>;
+
+  void Run(Job job);  // queues a call for the worker
+  void Enqueue(std::function<Completion()> work);
+  void WorkerLoop();
+
+  // Main-thread helpers used by completions.
+  void SetBanner(BannerKind kind, std::string text);
+  void ShowError(const Error& e);
+  void Go(ScreenId screen);
+  void RefreshHome();
+  void LoadPartner(const std::string& card, bool navigate, bool announce);
+  void LoadRewards();
+  void LoadAdmin();
+  void ClearSessions();
+  void HandleScan(const std::string& text);
+  void AddUnit(std::vector<SessionUnit>& units, SessionUnit unit);
+  std::string PartnerKey() const;
+
+  // Intent handlers.
+  bool On(const intent::Navigate& i);
+  bool On(const intent::Back& i);
+  bool On(const intent::SignOut& i);
+  bool On(const intent::SetLanguage& i);
+  bool On(const intent::Scan& i);
+  bool On(const intent::DismissBanner& i);
+  bool On(const intent::RemoveUnit& i);
+  bool On(const intent::ConfirmCheckout& i);
+  bool On(const intent::ConfirmCheckin& i);
+  bool On(const intent::Redeem& i);
+  bool On(const intent::OrderDemo& i);
+  bool On(const intent::ConfirmSellout& i);
+  bool On(const intent::RegisterDeal& i);
+  bool On(const intent::AdminBadge& i);
+  bool On(const intent::AdminPin& i);
+  bool On(const intent::SyncNow& i);
+  bool On(const intent::ExportJournal& i);
+  bool On(const intent::Refresh& i);
+  bool On(const intent::SetIdleTimeout& i);
+
+  Options m_options;
+  AppVm m_vm;
+  int64_t m_now_ms = 0;
+  int64_t m_last_activity_ms = 0;
+  int64_t m_busy_since_ms = 0;
+  int m_in_flight = 0;  // calls queued or running, or results not yet pumped
+  bool m_language_from_settings = true;
+
+  // Shared with the worker.
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<std::function<Completion()>> m_jobs;
+  std::deque<Completion> m_done;
+  bool m_stop = false;
+  std::unique_ptr<Kiosk> m_kiosk;  // touched only on the worker
+  std::thread m_worker;
+};
+
+}  // namespace kiosk::app

@@ -1,0 +1,54 @@
+#pragma once
+// Intents: what a screen asks for. Small structs in one variant; the AppController carries them
+// out through the same Kiosk services the CLI uses. Screens emit them into an IntentSink.
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "kiosk/core/app/view_models.hpp"
+
+namespace kiosk::app::intent {
+
+struct Navigate { ScreenId to; };
+struct Back {};                 // to the partner screen inside a partner flow, else home
+struct SignOut {};
+struct SetLanguage { std::string language; };  // "en", "de", "fi", "pl", "ru"
+struct Scan { std::string text; };             // a barcode, or a code typed on the keyboard
+struct DismissBanner {};
+struct RemoveUnit { ScreenId session; int index = 0; };
+struct ConfirmCheckout { std::string due_date; std::string purpose; std::string signature_svg; };
+struct ConfirmCheckin { std::string condition; };
+struct Redeem { std::string reward_id; int qty = 1; };
+struct OrderDemo { std::string model_gtin; int qty = 1; };
+struct ConfirmSellout {};
+struct RegisterDeal { std::string customer, product; double value = 0; std::string close_date; };
+struct AdminBadge { std::string badge; };
+struct AdminPin { std::string pin; };
+struct SyncNow {};
+struct ExportJournal {};
+struct Refresh {};
+struct SetIdleTimeout { int seconds = 90; };
+
+}  // namespace kiosk::app::intent
+
+namespace kiosk::app {
+
+using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, intent::SetLanguage, intent::Scan,
+                            intent::DismissBanner, intent::RemoveUnit, intent::ConfirmCheckout,
+                            intent::ConfirmCheckin, intent::Redeem, intent::OrderDemo, intent::ConfirmSellout,
+                            intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
+                            intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout>;
+
+// Where screens put their intents during a frame; the app loop hands them to the controller after
+// the frame, so a screen never changes the state it is drawing from.
+class IntentSink {
+ public:
+  void Emit(Intent i) { m_intents.push_back(std::move(i)); }
+  std::vector<Intent> Take() { return std::exchange(m_intents, {}); }
+  bool Empty() const { return m_intents.empty(); }
+
+ private:
+  std::vector<Intent> m_intents;
+};
+
+}  // namespace kiosk::app

@@ -1,0 +1,119 @@
+#pragma once
+// View-models of the touchscreen: what each screen shows, rebuilt by the AppController on the main
+// thread from the results of Kiosk calls made on its worker. Plain data: no imgui, no I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/kiosk.hpp"
+
+namespace kiosk::app {
+
+enum class ScreenId { Home, Partner, Device, Checkout, Checkin, Rewards, DemoOrder, Sellout, Deal, AdminLogin, Admin };
+const char* ToString(ScreenId id);
+
+enum class BannerKind { None, Success, Warning, Error, Info };
+
+// The full-width strip that answers every scan and every action.
+struct Banner {
+  BannerKind kind = BannerKind::None;
+  std::string text;
+  int64_t until_ms = 0;  // app time when it goes away; 0 = stays until replaced
+  int64_t serial = 0;    // changes with every new banner (tests and benchmarks wait on it)
+};
+
+struct OperatorVm {
+  bool signed_in = false;
+  Badge badge;
+};
+
+struct HomeVm {
+  bool loaded = false;
+  StatusView status;
+  std::vector<DeviceView> overdue;
+};
+
+struct PartnerVm {
+  bool loaded = false;
+  PartnerView view;
+};
+
+struct DeviceVm {
+  bool loaded = false;
+  DeviceView view;
+};
+
+// One unit scanned into a session (checkout, check-in, sell-out), already checked by the core.
+struct SessionUnit {
+  std::string code;   // what is sent to the core: asset tag or GS1 text
+  std::string label;  // "DEMO-00007 Colour MFP A4 C2200"
+  std::string note;   // "kit KIT-0001: 3 units go together"
+};
+
+struct CheckoutVm {
+  std::string rep_badge;  // empty until a rep is known
+  std::string rep_name;
+  std::vector<SessionUnit> units;
+  int default_loan_days = 14;  // days after today, the default due date
+  std::string today;           // YYYY-MM-DD, for the due date picker
+};
+
+struct CheckinVm {
+  std::vector<SessionUnit> units;
+};
+
+struct RewardsVm {
+  bool loaded = false;
+  std::vector<RewardView> rewards;
+};
+
+struct DemoOrderVm {
+  bool loaded = false;
+  std::vector<DemoModel> models;
+};
+
+struct SelloutVm {
+  std::vector<SessionUnit> units;
+};
+
+struct DealVm {
+  std::string today;  // YYYY-MM-DD
+};
+
+struct AdminVm {
+  bool unlocked = false;
+  std::string badge;     // admin badge scanned or typed on the login screen
+  int wrong_pins = 0;    // shown as a hint; the lockout itself is the core's
+  StatusView status;
+  std::vector<Event> recent;   // latest journal events, newest first
+  std::string sync_hook_note;  // why "Sync now" does nothing yet
+  std::string export_note;
+  std::string scanner_health;  // one line per scanner source, or why there is none
+};
+
+// Everything the screens need for one frame. Owned by the AppController; read on the main thread.
+struct AppVm {
+  ScreenId screen = ScreenId::Home;
+  int64_t screen_serial = 0;  // changes on every navigation: screens reset their widget state
+  bool ready = false;         // the data folder is open
+  std::string fatal;          // set when the data folder cannot be opened
+  bool busy = false;          // a worker call is running
+  std::string language = "en";
+  int idle_timeout_s = 90;
+  Banner banner;
+  OperatorVm op;
+  HomeVm home;
+  PartnerVm partner;
+  DeviceVm device;
+  CheckoutVm checkout;
+  CheckinVm checkin;
+  RewardsVm rewards;
+  DemoOrderVm demo_order;
+  SelloutVm sellout;
+  DealVm deal;
+  AdminVm admin;
+};
+
+}  // namespace kiosk::app

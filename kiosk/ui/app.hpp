@@ -1,0 +1,25 @@
+#pragma once
+// RunGui: the touchscreen app's main loop. Reads like a checklist: window, fonts, theme, words,
+// controller (which opens the data folder on its worker), then the event-driven loop, then
+// everything shut down in reverse.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace kiosk::ui {
+
+struct GuiOptions {
+  std::filesystem::path data_dir;
+  std::optional<std::filesystem::path> script;       // --script FILE: run it, then exit
+  std::optional<std::filesystem::path> screenshots;  // --screenshots DIR
+  int width = 0, height = 0;                         // --windowed WxH; 0: full screen
+  bool trace = false;           // --trace: timing lines on stdout (benchmarks)
+  std::optional<std::filesystem::path> scan_fifo;  // --scan-fifo PATH: replay scanner, one scan a line
+  int exit_after_ms = -1;       // --exit-after MS: quit on its own (benchmarks)
+};
+
+// Returns the process exit code: 0, 1 for a failed script expectation, 2 for bad options or
+// script syntax, 3 when the window or the data folder cannot be opened.
+int RunGui(const GuiOptions& options);
+
+}  // namespace kiosk::ui

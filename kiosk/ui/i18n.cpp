@@ -1,0 +1,68 @@
+#include "kiosk/ui/i18n.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace kiosk::ui {
+
+Result<std::map<std::string, std::string>> I18n::LoadFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    return MakeError(ErrorKind::Integrity, "i18n.missing", "Cannot read the translation file " + file.string() + ".");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return MakeError(ErrorKind::Integrity, "i18n.malformed",
+                     "The translation file " + file.string() + " is not a JSON object of key -> text.");
+  std::map<std::string, std::string> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_string())
+      return MakeError(ErrorKind::Integrity, "i18n.malformed",
+                       "In " + file.string() + ", \"" + it.key() + "\" is not a string.");
+    out[it.key()] = it.value().get<std::string>();
+  }
+  return out;
+}
+
+Result<I18n> I18n::Load(const std::filesystem::path& dir, const std::string& language) {
+  I18n t;
+  auto en = LoadFile(dir / "en.json");
+  if (!en.ok()) return en.error();
+  t.m_english = std::move(en).value();
+  t.m_language = language;
+  if (language == "en") {
+    t.m_words = t.m_english;
+  } else {
+    auto words = LoadFile(dir / (language + ".json"));
+    if (!words.ok()) return words.error();
+    t.m_words = std::move(words).value();
+  }
+  return t;
+}
+
+const char* I18n::Get(const char* key) const {
+  if (auto it = m_words.find(key); it != m_words.end()) return it->second.c_str();
+  m_missing.insert(key);
+  if (auto it = m_english.find(key); it != m_english.end()) return it->second.c_str();
+  return key;
+}
+
+std::string Format(const std::string& pattern, const std::vector<std::string>& args) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}' && pattern[i + 1] >= '0' &&
+        pattern[i + 1] <= '9') {
+      size_t n = static_cast<size_t>(pattern[i + 1] - '0');
+      if (n < args.size()) out += args[n];
+      i += 2;
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace kiosk::ui

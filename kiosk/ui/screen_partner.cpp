@@ -1,0 +1,100 @@
+#include <cmath>
+
+#include "kiosk/ui/screens.hpp"
+
+namespace kiosk::ui {
+namespace {
+
+std::string Amount(double v, const std::string& unit) {
+  std::string n = Points(static_cast<int64_t>(std::llround(v)));
+  return unit.empty() ? n : n + " " + (unit == "EUR" ? "€" : unit);
+}
+
+std::string RequirementName(const Requirement& r) {
+  if (r.key == "revenue_eur") return T("req.revenue");
+  if (r.key == "certified_sales") return T("req.certified_sales");
+  if (r.key == "certified_technical") return T("req.certified_technical");
+  if (r.key == "demo_investment_eur") return T("req.demo_investment");
+  return r.label;  // a requirement this build does not know: the central's own words
+}
+
+std::string TypeName(PartnerType t) {
+  switch (t) {
+    case PartnerType::Agent: return T("type.agent");
+    case PartnerType::Concessionaire: return T("type.concessionaire");
+    case PartnerType::DocumentTechnologyPartner: return T("type.dtp");
+    case PartnerType::SolutionProvider: return T("type.solution_provider");
+    case PartnerType::VolumePartner: return T("type.volume_partner");
+    default: return std::string(DisplayName(t));
+  }
+}
+
+}  // namespace
+
+void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
+  if (!vm.loaded) {
+    Muted(T("common.loading"));
+    return;
+  }
+  const PartnerView& v = vm.view;
+  const Partner& p = v.partner;
+  Heading(p.name);
+  Badge(TierName(p.tier), TierColour(p.tier));
+  ImGui::SameLine();
+  Badge(TypeName(p.type), IM_COL32(60, 66, 80, 255));
+  ImGui::SameLine();
+  Badge(p.authorization == Authorization::Exclusive ? T("partner.exclusive") : T("partner.authorized"),
+        IM_COL32(60, 66, 80, 255));
+  ImGui::SameLine();
+  if (p.status == PartnerStatus::Suspended) Badge(T("partner.suspended"), IM_COL32(170, 40, 40, 255));
+  else Badge(T("partner.active"), IM_COL32(30, 120, 60, 255));
+  if (!v.card_number.empty()) Muted(Tf("partner.card", {v.card_number, p.country}));
+
+  // Points: what can be spent now is what matters at the counter.
+  float col = ColumnWidth(3);
+  ImGui::BeginGroup();
+  Muted(T("partner.available"));
+  Heading(Points(v.available_points));
+  ImGui::EndGroup();
+  ImGui::SameLine(col + Em(1));
+  ImGui::BeginGroup();
+  Muted(T("partner.pending"));
+  Heading(Points(v.balance.pending));
+  ImGui::EndGroup();
+  ImGui::SameLine(2 * col + Em(2));
+  ImGui::BeginGroup();
+  Muted(T("partner.held"));
+  Heading(Points(v.held_points));
+  ImGui::EndGroup();
+
+  float w = ColumnWidth(4);
+  if (TouchButton(T("action.redeem"), ImVec2(w, 0), true, Tone::Primary, "nav:rewards"))
+    sink.Emit(app::intent::Navigate{app::ScreenId::Rewards});
+  ImGui::SameLine();
+  if (TouchButton(T("action.order_demo"), ImVec2(w, 0), true, Tone::Primary, "nav:demo_order"))
+    sink.Emit(app::intent::Navigate{app::ScreenId::DemoOrder});
+  ImGui::SameLine();
+  if (TouchButton(T("action.sellout"), ImVec2(w, 0), true, Tone::Primary, "nav:sellout"))
+    sink.Emit(app::intent::Navigate{app::ScreenId::Sellout});
+  ImGui::SameLine();
+  if (TouchButton(T("action.deal"), ImVec2(w, 0), true, Tone::Primary, "nav:deal"))
+    sink.Emit(app::intent::Navigate{app::ScreenId::Deal});
+
+  ImGui::Separator();
+  auto next = NextTier(p.tier);
+  if (!next || p.next_tier.empty()) {
+    Label(T("partner.top_tier"));
+  } else {
+    Label(Tf("partner.next_tier", {TierName(*next)}));
+    for (const auto& r : p.next_tier) {
+      float f = r.need > 0 ? static_cast<float>(r.have / r.need) : 1.0f;
+      std::string bar = RequirementName(r) + ": " + Amount(r.have, r.unit) + " / " + Amount(r.need, r.unit);
+      ProgressBar(f, bar);
+      if (r.have < r.need) Muted(Tf("partner.missing", {Amount(r.need - r.have, r.unit), RequirementName(r)}));
+    }
+  }
+  Muted(Tf("partner.staff", {std::to_string(p.certified_sales), std::to_string(p.certified_technical)}));
+  if (v.open_demo_orders > 0) Muted(Tf("partner.open_orders", {std::to_string(v.open_demo_orders)}));
+}
+
+}  // namespace kiosk::ui

@@ -1,0 +1,51 @@
+#include "kiosk/ui/screens.hpp"
+
+namespace kiosk::ui {
+
+void DrawRewards(const app::RewardsVm& vm, const app::PartnerVm& partner, RewardsUi& ui, IntentSink& sink) {
+  PartnerHeader(partner);
+  if (!vm.loaded) {
+    Muted(T("common.loading"));
+    return;
+  }
+  if (!ui.selected.empty()) {
+    for (const auto& r : vm.rewards) {
+      if (r.reward.id != ui.selected) continue;
+      Label(Tf("rewards.confirm_question", {r.reward.name, Points(r.reward.points)}));
+      float w = ColumnWidth(2);
+      if (TouchButton(T("action.cancel"), ImVec2(w, 0), true, Tone::Quiet, "cancel")) ui.selected.clear();
+      ImGui::SameLine();
+      if (TouchButton(T("rewards.confirm"), ImVec2(w, 0), true, Tone::Primary, "confirm")) {
+        sink.Emit(app::intent::Redeem{r.reward.id, 1});
+        ui.selected.clear();
+      }
+      ImGui::Separator();
+    }
+  }
+  // A grid of cards: the name is the button; what stops a reward is written under it.
+  int columns = ImGui::GetContentRegionAvail().x > Em(60) ? 3 : 2;
+  float w = ColumnWidth(columns);
+  int i = 0;
+  for (const auto& r : vm.rewards) {
+    if (!r.reward.active) continue;
+    if (i % columns) ImGui::SameLine();
+    ImGui::BeginGroup();
+    bool ok = r.why_not.empty();
+    std::string id = "reward:" + r.reward.id;
+    if (CardButton(r.reward.name, w, ok, id.c_str()))
+      ui.selected = r.reward.id;
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
+    Muted(Tf("rewards.cost", {Points(r.reward.points)}));
+    if (!ok) {
+      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(240, 150, 130, 255));
+      ImGui::TextWrapped("%s", r.why_not.c_str());
+      ImGui::PopStyleColor();
+      RecordText(r.why_not);
+    }
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
+    ++i;
+  }
+}
+
+}  // namespace kiosk::ui

@@ -1,0 +1,170 @@
+#include "platform/window_glfw.hpp"
+
+#ifdef KIOSK_GLES
+#define GLFW_INCLUDE_ES3
+#endif
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace kiosk::platform {
+namespace {
+
+WindowGlfw* Self(GLFWwindow* w) { return static_cast<WindowGlfw*>(glfwGetWindowUserPointer(w)); }
+
+// Installed before ImGui's, which chain to them: we only note activity and collect wedge input.
+void MouseButtonCb(GLFWwindow* w, int, int, int) { Self(w)->OnInput(); }
+void CursorPosCb(GLFWwindow* w, double, double) { Self(w)->OnInput(); }
+void ScrollCb(GLFWwindow* w, double, double) { Self(w)->OnInput(); }
+void KeyCb(GLFWwindow* w, int key, int, int action, int) {
+  Self(w)->OnInput();
+  if (action == GLFW_RELEASE) return;
+  if (key == GLFW_KEY_ENTER || key == GLFW_KEY_KP_ENTER) Self(w)->OnKey(true, false);
+  if (key == GLFW_KEY_TAB) Self(w)->OnKey(false, true);
+}
+void CharCb(GLFWwindow* w, unsigned int c) {
+  Self(w)->OnInput();
+  Self(w)->OnChar(c);
+}
+void WindowCb(GLFWwindow* w) { Self(w)->OnInput(); }
+void FocusCb(GLFWwindow* w, int) { Self(w)->OnInput(); }
+void SizeCb(GLFWwindow* w, int, int) { Self(w)->OnInput(); }
+
+void ErrorCb(int code, const char* text) { std::fprintf(stderr, "glfw error %d: %s\n", code, text); }
+
+}  // namespace
+
+Result<std::unique_ptr<WindowGlfw>> WindowGlfw::Create(const WindowOptions& options) {
+  glfwSetErrorCallback(ErrorCb);
+  if (!glfwInit())
+    return MakeError(ErrorKind::Usage, "gui.no_display",
+                     "Cannot open a window: no display found (is $DISPLAY set? Under no display, run it with xvfb-run).");
+  std::unique_ptr<WindowGlfw> self(new WindowGlfw());
+#ifdef KIOSK_GLES
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  const char* glsl = "#version 300 es";
+#else
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  const char* glsl = "#version 130";
+#endif
+  int w = options.width, h = options.height;
+  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+  if (options.fullscreen || w <= 0 || h <= 0) {
+    if (mode) {
+      w = mode->width;
+      h = mode->height;
+    } else {
+      w = 1024;
+      h = 600;
+    }
+  }
+  glfwWindowHint(GLFW_DECORATED, options.fullscreen ? GLFW_FALSE : GLFW_TRUE);
+  glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+  glfwWindowHint(GLFW_AUTO_ICONIFY, GLFW_FALSE);
+  // A borderless window the size of the monitor rather than exclusive full screen: no mode switch,
+  // and a crash leaves the desktop as it was.
+  self->m_window = glfwCreateWindow(w, h, options.title.c_str(), nullptr, nullptr);
+  if (!self->m_window) {
+    glfwTerminate();
+    return MakeError(ErrorKind::Usage, "gui.no_gl",
+                     "Cannot create an OpenGL 3 window: the graphics driver offers no OpenGL 3.0 context.");
+  }
+  if (options.fullscreen) glfwSetWindowPos(self->m_window, 0, 0);
+  glfwSetWindowUserPointer(self->m_window, self.get());
+  glfwMakeContextCurrent(self->m_window);
+  glfwSwapInterval(1);
+  glfwSetMouseButtonCallback(self->m_window, MouseButtonCb);
+  glfwSetCursorPosCallback(self->m_window, CursorPosCb);
+  glfwSetScrollCallback(self->m_window, ScrollCb);
+  glfwSetKeyCallback(self->m_window, KeyCb);
+  glfwSetCharCallback(self->m_window, CharCb);
+  glfwSetWindowRefreshCallback(self->m_window, WindowCb);
+  glfwSetWindowFocusCallback(self->m_window, FocusCb);
+  glfwSetFramebufferSizeCallback(self->m_window, SizeCb);
+  self->m_imgui_glfw = ImGui_ImplGlfw_InitForOpenGL(self->m_window, true);
+  self->m_imgui_gl = ImGui_ImplOpenGL3_Init(glsl);
+  if (!self->m_imgui_glfw || !self->m_imgui_gl)
+    return MakeError(ErrorKind::Usage, "gui.backend", "Cannot start the ImGui OpenGL backend.");
+  return self;
+}
+
+WindowGlfw::~WindowGlfw() {
+  if (m_imgui_gl) ImGui_ImplOpenGL3_Shutdown();
+  if (m_imgui_glfw) ImGui_ImplGlfw_Shutdown();
+  if (m_window) glfwDestroyWindow(m_window);
+  glfwTerminate();
+}
+
+bool WindowGlfw::ShouldClose() const { return glfwWindowShouldClose(m_window); }
+
+void WindowGlfw::WaitEvents(double timeout_s) {
+  if (timeout_s < 0) glfwWaitEvents();
+  else glfwWaitEventsTimeout(timeout_s);
+}
+
+void WindowGlfw::PollEvents() { glfwPollEvents(); }
+void WindowGlfw::Wake() { glfwPostEmptyEvent(); }
+
+void WindowGlfw::NewFrame() {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+}
+
+void WindowGlfw::Render() {
+  ImGui::Render();
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(m_window, &w, &h);
+  glViewport(0, 0, w, h);
+  glClearColor(0.08f, 0.09f, 0.11f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void WindowGlfw::Swap() { glfwSwapBuffers(m_window); }
+
+bool WindowGlfw::ReadPixels(std::vector<uint8_t>& rgba, int& width, int& height) {
+  glfwGetFramebufferSize(m_window, &width, &height);
+  if (width <= 0 || height <= 0) return false;
+  std::vector<uint8_t> raw(static_cast<size_t>(width) * height * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, raw.data());
+  rgba.resize(raw.size());
+  size_t row = static_cast<size_t>(width) * 4;
+  for (int y = 0; y < height; ++y)  // GL's first row is the bottom one
+    std::copy_n(raw.data() + (height - 1 - y) * row, row, rgba.data() + y * row);
+  return glGetError() == GL_NO_ERROR;
+}
+
+int WindowGlfw::Width() const {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(m_window, &w, &h);
+  return w;
+}
+
+int WindowGlfw::Height() const {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(m_window, &w, &h);
+  return h;
+}
+
+bool WindowGlfw::TakeActivity() { return m_activity.exchange(false); }
+
+int64_t WindowGlfw::TimeMs() const { return static_cast<int64_t>(glfwGetTime() * 1000.0); }
+
+void WindowGlfw::OnChar(unsigned int codepoint) {
+  m_keys.push_back(KeyInput{static_cast<char32_t>(codepoint), false, false, TimeMs()});
+}
+
+void WindowGlfw::OnKey(bool enter, bool tab) { m_keys.push_back(KeyInput{0, enter, tab, TimeMs()}); }
+
+std::vector<WindowGlfw::KeyInput> WindowGlfw::TakeKeys() { return std::exchange(m_keys, {}); }
+
+}  // namespace kiosk::platform

@@ -1,0 +1,256 @@
+// AppController over a real Kiosk on a fresh demo data folder in a temporary directory: intents
+// and scans in, view-models and banners out, every Kiosk call on the worker thread.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include "kiosk/core/app/app_controller.hpp"
+#include "kiosk/core/kiosk.hpp"
+
+namespace fs = std::filesystem;
+using namespace kiosk;
+using namespace kiosk::app;
+
+namespace {
+
+struct TempDemo {
+  fs::path dir;
+  TempDemo() {
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("kiosk-app-test-" + std::to_string(rd()));
+    InitOptions o;
+    o.data_dir = dir;
+    o.kiosk_id = "KIOSK-APPTEST";
+    o.reference_file = fs::path(KIOSK_TEST_ASSETS) / "demo" / "showroom.json";
+    auto r = Kiosk::Init(o);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  }
+  ~TempDemo() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+// A controller whose clock is the demo's date, started and settled.
+struct Harness {
+  TempDemo data;
+  ManualClock clock{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + std::chrono::hours(10)};
+  std::atomic<int> wakes{0};
+  std::unique_ptr<AppController> c;
+  int64_t now = 1000;
+  Harness() {
+    AppController::Options o;
+    o.data_dir = data.dir;
+    o.clock = &clock;
+    o.wake = [this] { ++wakes; };
+    c = std::make_unique<AppController>(o);
+    c->Start(now);
+    c->WaitIdle(now);
+  }
+  const AppVm& Vm() { return c->Vm(); }
+  void Scan(const std::string& s) {
+    c->OnScan(s, now);
+    c->WaitIdle(now);
+  }
+  void Do(const Intent& i) {
+    c->Handle(i, now);
+    c->WaitIdle(now);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("start opens the data folder on the worker and loads home") {
+  Harness h;
+  CHECK(h.Vm().ready);
+  CHECK(h.Vm().fatal.empty());
+  CHECK(h.Vm().home.loaded);
+  CHECK(h.Vm().home.status.kiosk_id == "KIOSK-APPTEST");
+  REQUIRE(h.Vm().home.overdue.size() == 1);
+  CHECK(h.Vm().home.overdue[0].device.asset_tag == "DEMO-00008");
+  CHECK(h.wakes > 0);  // every result woke the loop
+}
+
+TEST_CASE("a folder that is not initialised is a plain fatal message, not a crash") {
+  AppController::Options o;
+  o.data_dir = fs::temp_directory_path() / "kiosk-app-test-no-such-folder";
+  AppController c(o);
+  c.Start(0);
+  c.WaitIdle(0);
+  CHECK(!c.Vm().ready);
+  CHECK(!c.Vm().fatal.empty());
+}
+
+TEST_CASE("a badge signs in; an inactive badge is refused with a red banner") {
+  Harness h;
+  h.Scan("BDG-10058");
+  CHECK(!h.Vm().op.signed_in);
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(!h.Vm().banner.text.empty());
+  h.Scan("BDG-10017");
+  CHECK(h.Vm().op.signed_in);
+  CHECK(h.Vm().op.badge.name == "Anna Virtanen");
+  CHECK(h.Vm().banner.kind == BannerKind::Success);
+}
+
+TEST_CASE("a scan before sign-in asks for the badge; an unknown code says so") {
+  Harness h;
+  h.Scan("6299246000100012");
+  CHECK(h.Vm().screen == ScreenId::Home);
+  CHECK(h.Vm().banner.kind == BannerKind::Warning);
+  h.Scan("BDG-10017");
+  int64_t serial = h.Vm().banner.serial;
+  h.Scan("NOT-A-CODE");
+  CHECK(h.Vm().banner.serial == serial + 1);
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.text.find("Unknown barcode") != std::string::npos);
+}
+
+TEST_CASE("a scan returns no redraw by itself; its result does") {
+  Harness h;
+  CHECK_FALSE(h.c->OnScan("BDG-10017", h.now));
+  CHECK_FALSE(h.c->Idle());
+  h.c->WaitIdle(h.now);
+  CHECK(h.Vm().op.signed_in);
+}
+
+TEST_CASE("partner card -> partner screen -> rewards with reasons -> redemption") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Scan("6299826000100029");  // Northgate: 8,200 points
+  CHECK(h.Vm().screen == ScreenId::Partner);
+  CHECK(h.Vm().partner.view.partner.name == "Northgate Office Solutions Ltd");
+  CHECK(h.Vm().partner.view.available_points == 8200);
+  h.Do(intent::Navigate{ScreenId::Rewards});
+  CHECK(h.Vm().screen == ScreenId::Rewards);
+  REQUIRE(h.Vm().rewards.loaded);
+  bool espresso_refused = false;
+  for (const auto& r : h.Vm().rewards.rewards)
+    if (r.reward.id == "R-006") espresso_refused = !r.why_not.empty();
+  CHECK(espresso_refused);
+  h.Do(intent::Redeem{"R-006", 1});
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().partner.view.available_points == 8200);
+  h.Do(intent::Redeem{"R-001", 1});
+  CHECK(h.Vm().banner.kind != BannerKind::Error);
+  CHECK(h.Vm().partner.view.available_points == 7700);
+}
+
+TEST_CASE("checkout session: rep, units one by one, refusal per scan, confirm") {
+  Harness h;
+  h.Scan("BDG-20024");
+  h.Do(intent::Navigate{ScreenId::Checkout});
+  CHECK(h.Vm().checkout.rep_badge == "BDG-20024");
+  h.Scan("DEMO-00007");
+  h.Scan("DEMO-00007");
+  CHECK(h.Vm().checkout.units.size() == 1);
+  CHECK(h.Vm().banner.kind == BannerKind::Warning);
+  h.Scan("DEMO-00040");  // under repair
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().checkout.units.size() == 1);
+  h.Do(intent::ConfirmCheckout{"2026-12-01", "Customer demo", ""});
+  CHECK(h.Vm().banner.kind == BannerKind::Warning);  // no signature: nothing written
+  CHECK(h.Vm().screen == ScreenId::Checkout);
+  h.Do(intent::ConfirmCheckout{"2026-12-01", "Customer demo", "M1 1 L5 5"});
+  CHECK(h.Vm().screen == ScreenId::Home);
+  CHECK(h.Vm().banner.kind == BannerKind::Success);
+  CHECK(h.Vm().checkout.units.empty());
+}
+
+TEST_CASE("staff at checkout scans the rep's badge; a staff badge is not a rep") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Do(intent::Navigate{ScreenId::Checkout});
+  CHECK(h.Vm().checkout.rep_badge.empty());
+  h.Scan("BDG-20032");
+  CHECK(h.Vm().checkout.rep_badge == "BDG-20032");
+  CHECK(h.Vm().checkout.rep_name == "Lena Hoffmann");
+}
+
+TEST_CASE("sell-out: a customer's unit by its GS1 code, duplicates caught, reported once") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Scan("6299246000100012");
+  h.Do(intent::Navigate{ScreenId::Sellout});
+  h.Scan("(01)00614141000043(21)M18B9000001");
+  h.Scan("(01)00614141000043(21)M18B9000001");
+  CHECK(h.Vm().sellout.units.size() == 1);
+  h.Do(intent::ConfirmSellout{});
+  CHECK(h.Vm().screen == ScreenId::Partner);
+  CHECK(h.Vm().banner.kind == BannerKind::Success);
+  h.Do(intent::Navigate{ScreenId::Sellout});
+  h.Scan("(01)00614141000043(21)M18B9000001");  // already reported: refused per scan
+  CHECK(h.Vm().sellout.units.empty());
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+}
+
+TEST_CASE("partner flows need a partner; everything but home needs a sign-in") {
+  Harness h;
+  h.Do(intent::Navigate{ScreenId::Checkout});
+  CHECK(h.Vm().screen == ScreenId::Home);
+  h.Scan("BDG-10017");
+  h.Do(intent::Navigate{ScreenId::Rewards});
+  CHECK(h.Vm().screen == ScreenId::Home);
+  CHECK(h.Vm().banner.kind == BannerKind::Warning);
+}
+
+TEST_CASE("admin: wrong PINs are counted by the core and lock after five") {
+  Harness h;
+  h.Do(intent::Navigate{ScreenId::AdminLogin});
+  h.Scan("BDG-90001");
+  CHECK(h.Vm().admin.badge == "BDG-90001");
+  for (int i = 0; i < 5; ++i) h.Do(intent::AdminPin{"0000"});
+  CHECK(h.Vm().banner.text.find("locked") != std::string::npos);
+  h.Do(intent::AdminPin{"2468"});
+  CHECK(!h.Vm().admin.unlocked);
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+}
+
+TEST_CASE("admin: the right PIN opens the admin screen with status") {
+  Harness h;
+  h.Do(intent::Navigate{ScreenId::AdminLogin});
+  h.Scan("BDG-90001");
+  h.Do(intent::AdminPin{"2468"});
+  CHECK(h.Vm().admin.unlocked);
+  CHECK(h.Vm().screen == ScreenId::Admin);
+  CHECK(h.Vm().admin.status.kiosk_id == "KIOSK-APPTEST");
+  CHECK(!h.Vm().admin.recent.empty());
+}
+
+TEST_CASE("idle timeout signs the operator out; activity keeps them in") {
+  Harness h;
+  h.Scan("BDG-10017");
+  REQUIRE(h.Vm().op.signed_in);
+  int timeout_ms = h.Vm().idle_timeout_s * 1000;
+  CHECK(h.c->NextDeadlineMs() > h.now);
+  h.c->NoteActivity(h.now + timeout_ms - 10);
+  h.c->Tick(h.now + timeout_ms + 5);
+  CHECK(h.Vm().op.signed_in);
+  CHECK(h.c->Tick(h.now + 2 * timeout_ms + 5));
+  CHECK(!h.Vm().op.signed_in);
+  CHECK(h.Vm().banner.kind == BannerKind::Info);
+}
+
+TEST_CASE("banners expire; nothing scheduled means no wake-up") {
+  Harness h;
+  h.Scan("BDG-10017");
+  int64_t until = h.Vm().banner.until_ms;
+  CHECK(until > h.now);
+  CHECK(h.c->Tick(until));
+  CHECK(h.Vm().banner.kind == BannerKind::None);
+  h.Do(intent::SignOut{});
+  h.c->Tick(h.now + 100000);
+  CHECK(h.c->NextDeadlineMs() == -1);
+}
+
+TEST_CASE("language switches at run time; an unknown one is refused") {
+  Harness h;
+  h.Do(intent::SetLanguage{"fi"});
+  CHECK(h.Vm().language == "fi");
+  h.Do(intent::SetLanguage{"xx"});
+  CHECK(h.Vm().language == "fi");
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+}

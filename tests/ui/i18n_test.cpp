@@ -1,0 +1,165 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <imgui.h>
+
+#include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/theme.hpp"
+#include "kiosk/ui/widgets.hpp"
+
+namespace fs = std::filesystem;
+using namespace kiosk::ui;
+
+namespace {
+
+const fs::path kAssets = KIOSK_TEST_ASSETS;
+
+std::map<std::string, std::string> Words(const std::string& lang) {
+  auto w = I18n::LoadFile(kAssets / "i18n" / (lang + ".json"));
+  REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.error().message));
+  return *w;
+}
+
+std::vector<unsigned> CodePoints(const std::string& s) {
+  std::vector<unsigned> out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    unsigned cp = 0;
+    size_t n = 1;
+    if (c < 0x80) cp = c;
+    else if ((c >> 5) == 6) { cp = c & 0x1F; n = 2; }
+    else if ((c >> 4) == 14) { cp = c & 0x0F; n = 3; }
+    else { cp = c & 0x07; n = 4; }
+    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+
+// Keys the UI sources ask for: T("key") and Tf("key", ...), plus the keys kept in tables.
+std::set<std::string> KeysUsedInSources() {
+  std::set<std::string> keys;
+  std::regex call(R"re(\bTf?\("([a-z_]+\.[a-z_.]+)")re");
+  std::regex table(R"re("((?:screen|checkout)\.[a-z_]+)")re");
+  for (const auto& e : fs::directory_iterator(kAssets.parent_path() / "kiosk" / "ui")) {
+    if (e.path().extension() != ".cpp") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    for (auto& re : {call, table})
+      for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) keys.insert((*it)[1]);
+  }
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("every language has every key English has, and no other") {
+  auto en = Words("en");
+  REQUIRE(en.size() > 100);
+  for (const char* lang : kLanguages) {
+    auto words = Words(lang);
+    for (const auto& [k, v] : en) CHECK_MESSAGE(words.count(k) == 1, lang << ".json lacks \"" << k << "\"");
+    for (const auto& [k, v] : words) {
+      CHECK_MESSAGE(en.count(k) == 1, lang << ".json has a key English lacks: \"" << k << "\"");
+      CHECK_MESSAGE(!v.empty(), lang << ".json: \"" << k << "\" is empty");
+    }
+  }
+}
+
+TEST_CASE("every key the screens use is translated") {
+  auto used = KeysUsedInSources();
+  REQUIRE(used.size() > 100);
+  auto en = Words("en");
+  for (const auto& k : used) CHECK_MESSAGE(en.count(k) == 1, "en.json lacks \"" << k << "\", used in kiosk/ui");
+}
+
+TEST_CASE("placeholders match across languages") {
+  auto en = Words("en");
+  for (const char* lang : kLanguages) {
+    auto words = Words(lang);
+    for (const auto& [k, v] : en) {
+      for (char n = '0'; n <= '4'; ++n) {
+        std::string ph = std::string("{") + n + "}";
+        bool in_en = v.find(ph) != std::string::npos;
+        bool in_lang = words[k].find(ph) != std::string::npos;
+        CHECK_MESSAGE(in_en == in_lang, lang << ".json \"" << k << "\": placeholder " << ph << " differs from English");
+      }
+    }
+  }
+}
+
+TEST_CASE("a missing key falls back to English and is reported") {
+  auto t = I18n::Load(kAssets / "i18n", "de");
+  REQUIRE(t.ok());
+  CHECK(std::string(t->Get("action.back")) == "Zurück");
+  CHECK(std::string(t->Get("no.such_key")) == "no.such_key");
+  CHECK(t->Missing().count("no.such_key") == 1);
+  CHECK(!I18n::Load(kAssets / "i18n", "xx").ok());
+}
+
+TEST_CASE("Format fills numbered placeholders") {
+  CHECK(Format("{0} of {1}", {"3", "5"}) == "3 of 5");
+  CHECK(Format("{1}-{0}", {"a", "b"}) == "b-a");
+  CHECK(Format("{2} missing", {"a"}) == " missing");
+}
+
+TEST_CASE("every glyph of every language, keyboard and symbol is in the font atlas") {
+  ImGui::CreateContext();
+  auto fonts = LoadFonts(22.0f);
+  REQUIRE_MESSAGE(fonts.ok(), (fonts.ok() ? "" : fonts.error().message));
+  std::vector<std::pair<std::string, std::string>> texts;  // where, text
+  for (const char* lang : kLanguages) {
+    for (const auto& [k, v] : Words(lang)) texts.emplace_back(std::string(lang) + ":" + k, v);
+    for (bool shift : {false, true})
+      for (bool latin : {false, true})
+        for (const auto& row : KeyboardRows(lang, shift, latin)) texts.emplace_back(std::string(lang) + " keyboard", row);
+  }
+  texts.emplace_back("symbols", kExtraGlyphs());
+  texts.emplace_back("language names", "English Deutsch Suomi Polski Русский АБВ ABC");
+  int checked = 0;
+  for (const auto& [where, text] : texts) {
+    for (unsigned cp : CodePoints(text)) {
+      for (ImFont* f : {fonts->body, fonts->big}) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "U+%04X", cp);
+        CHECK_MESSAGE(f->FindGlyphNoFallback(static_cast<ImWchar>(cp)) != nullptr,
+                      where << ": " << hex << " is not in the font atlas");
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked > 1000);
+  ImGui::DestroyContext();
+}
+
+TEST_CASE("keyboard layouts: the language's own letters, shifted to capitals") {
+  auto join = [](const std::vector<std::string>& rows) {
+    std::string s;
+    for (auto& r : rows) s += r;
+    return s;
+  };
+  CHECK(join(KeyboardRows("de", false, false)).find("ü") != std::string::npos);
+  CHECK(join(KeyboardRows("de", true, false)).find("Ü") != std::string::npos);
+  CHECK(join(KeyboardRows("fi", false, false)).find("å") != std::string::npos);
+  CHECK(join(KeyboardRows("pl", true, false)).find("Ł") != std::string::npos);
+  CHECK(join(KeyboardRows("ru", false, false)).find("ж") != std::string::npos);
+  CHECK(join(KeyboardRows("ru", true, false)).find("Ж") != std::string::npos);
+  CHECK(join(KeyboardRows("ru", false, true)).find("q") != std::string::npos);
+  CHECK(KeyboardRows("de", false, false)[1].rfind("qwertz", 0) == 0);
+}
+
+TEST_CASE("font size: touch targets of at least 48 px at 1024x600") {
+  float em = FontSizeFor(1024, 600);
+  CHECK(em * 2.4f >= 48.0f);
+  CHECK(FontSizeFor(800, 480) >= 15.0f);
+  CHECK(FontSizeFor(1920, 1080) > em);
+}
