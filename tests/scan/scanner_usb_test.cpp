@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <deque>
 #include <mutex>
 
@@ -286,4 +289,19 @@ TEST_CASE("real libusb on a machine without USB: starts, finds nothing, stops cl
   if (!std::filesystem::exists("/dev/bus/usb")) CHECK(src.Scanners().empty());
   src.Stop();
   CHECK(q.DrainScans().empty());
+}
+
+TEST_CASE("the udev rule lets the kiosk user open every scanner vendor of scanners.json") {
+  std::ifstream in(std::filesystem::path(KIOSK_TEST_ASSETS) / "udev" / "70-kiosk-scanners.rules");
+  REQUIRE(in);
+  std::string rules((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto list = LoadScannerIds(std::filesystem::path(KIOSK_TEST_ASSETS) / "scanners.json");
+  REQUIRE(list.ok());
+  for (const UsbId& id : *list) {
+    char vid[8];
+    std::snprintf(vid, sizeof vid, "%04x", id.vid);
+    CAPTURE(vid);
+    CHECK(rules.find("SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", ATTR{idVendor}==\"" + std::string(vid) + "\"") != std::string::npos);
+    CHECK(rules.find("SUBSYSTEM==\"input\", KERNEL==\"event*\", ATTRS{idVendor}==\"" + std::string(vid) + "\"") != std::string::npos);
+  }
 }
