@@ -4,7 +4,7 @@
 # Usage: scripts/package.sh [amd64|arm64|armhf]   (default: this machine's architecture)
 # Output: out/<arch>/kiosk_<version>_<arch>.deb and kiosk-central_<version>_<arch>.deb
 # arm64/armhf are cross-built with toolchains/*.cmake; scripts/cross-test.sh --full installs the
-# target's -dev packages first (only what is missing).
+# target's -dev packages first (only what is missing); for a native package, scripts/setup.sh once.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 arch="${1:-$(dpkg --print-architecture)}"
@@ -22,7 +22,6 @@ case "$arch" in
     toolchain=(--toolchain "$here/toolchains/armhf.cmake") ;;
   *) echo "error: unknown architecture '$arch' (expected $native, arm64 or armhf)" >&2; exit 2 ;;
 esac
-[[ "$arch" == "$native" ]] && "$here/scripts/setup.sh" dev >/dev/null  # installs missing native packages
 
 build="$here/build/package-$arch"
 out="$here/out/$arch"
