@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -72,6 +73,12 @@ int main(int argc, char** argv) {
   report->add_flag("--csv", csv, "CSV output (the only format so far)");
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
+
+  // For bench/bench_sync: the store's raw batched durable insert rate of the events in batch
+  // files (no verification, no rules), one transaction per file, in this process.
+  std::vector<std::string> bench_files;
+  auto* bench_insert = app.add_subcommand("bench-insert", "")->group("");
+  bench_insert->add_option("FILE", bench_files)->required();
 
   try {
     app.parse(argc, argv);
@@ -166,6 +173,40 @@ int main(int argc, char** argv) {
       std::cout << "\n";
     });
     if (!s.ok()) return Fail(s.error());
+    return 0;
+  }
+  if (*bench_insert) {
+    std::vector<kiosk::sync::Batch> batches;
+    for (const auto& f : bench_files) {
+      std::ifstream in(f, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      auto file = kiosk::sync::SplitBatchFile(text.str());
+      if (!file.ok()) return Fail(file.error());
+      auto b = kiosk::sync::ParseBatch(file->body);
+      if (!b.ok()) return Fail(b.error());
+      batches.push_back(std::move(*b));
+    }
+    kiosk::central::CentralStore& s = **store;
+    const auto t0 = std::chrono::steady_clock::now();
+    int64_t n = 0;
+    const std::string now = kiosk::FormatUtc(std::chrono::system_clock::now());
+    for (const auto& b : batches) {
+      if (auto st = s.Begin(); !st.ok()) return Fail(st.error());
+      for (const auto& e : b.events) {
+        kiosk::central::StoredEvent se;
+        se.event = e;
+        se.received_at = now;
+        se.via = "bench";
+        se.verdict.seq = e.seq;
+        if (auto st = s.InsertEvent(se); !st.ok()) return Fail(st.error());
+        ++n;
+      }
+      if (auto st = s.Commit(); !st.ok()) return Fail(st.error());
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "raw_insert_events " << n << " batches " << batches.size() << " seconds " << secs
+              << " events_per_s " << static_cast<int64_t>(n / secs) << std::endl;
     return 0;
   }
   if (*kiosks) {

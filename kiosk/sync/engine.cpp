@@ -279,7 +279,12 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     if (res->status == 200) {
       auto r = ParseBatchResponse(res->body);
       if (!r.ok()) return r.error();
+      const auto t1 = std::chrono::steady_clock::now();
       KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted));
+      if (std::getenv("KIOSK_SYNC_TRACE"))
+        std::fprintf(stderr, "batch %zu events: http %.1f ms, store ack %.1f ms\n", b.events.size(),
+                     std::chrono::duration<double, std::milli>(took).count(),
+                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
       ++report.batches;
       if (r->acked_through <= acked && r->acked_through < b.to_seq)
         return MakeError(ErrorKind::Network, "sync.no_progress",

@@ -1,0 +1,176 @@
+// bench_sync: one kiosk pushes N journal events (default 100,000) to a real kiosk-central child
+// process over loopback HTTP; prints events/s next to the central's raw batched durable insert
+// rate of the same events (same batch files, measured by `kiosk-central bench-insert` in this
+// run), the peak RSS of both processes, and the time to pull a 100,000-device snapshot.
+//   build/<dir>/bench/bench_sync [EVENTS] [DEVICES]
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "bench_common.hpp"
+#include "kiosk/core/kiosk.hpp"
+#include "kiosk/sync/client.hpp"
+#include "platform/http_client.hpp"
+#include "storage/db.hpp"
+#include "storage/journal_store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+int64_t PeakRssKb(pid_t pid) {
+  std::ifstream in(pid ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
+  return -1;
+}
+
+fs::path CentralBinary() {
+  return fs::canonical("/proc/self/exe").parent_path().parent_path() / "central" / "kiosk-central";
+}
+
+std::string Run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::cerr << "bench_sync: " << what << "\n";
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int events = argc > 1 ? std::atoi(argv[1]) : 100000;
+  const int devices = argc > 2 ? std::atoi(argv[2]) : 100000;
+  // sellout.reported (default) runs the central's per-serial rule; device.audited has no rule.
+  const std::string event_type = argc > 3 ? argv[3] : "sellout.reported";
+  std::random_device rd;
+  const fs::path dir = fs::temp_directory_path() / ("bench-sync-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  const fs::path central_db = dir / "central.db";
+  const std::string bin = CentralBinary().string();
+  const std::string db_arg = " --db '" + central_db.string() + "' ";
+  std::printf("bench_sync: %d events, %d-device snapshot, central %s\n", events, devices, bin.c_str());
+
+  // Central: reference data with `devices` units, and an enrolment code.
+  {
+    std::ofstream(dir / "reference.json") << kiosk::bench::SyntheticReference(devices, 1000);
+    const std::string out = Run(bin + db_arg + "load-reference '" + (dir / "reference.json").string() + "'");
+    if (out.find("published") == std::string::npos) Die("load-reference failed: " + out);
+  }
+  const std::string enrol_out = Run(bin + db_arg + "enroll KIOSK-BENCH");
+  const size_t at = enrol_out.find("--code ");
+  if (at == std::string::npos) Die("enroll failed: " + enrol_out);
+  const std::string code = enrol_out.substr(at + 7, 23);
+
+  // Kiosk: an empty data folder, then N events appended in one transaction.
+  const fs::path kdir = dir / "kiosk";
+  if (auto r = kiosk::Kiosk::Init({kdir, "KIOSK-BENCH", std::nullopt}); !r.ok()) Die(r.error().message);
+  {
+    auto k = kiosk::Kiosk::Open({.data_dir = kdir});
+    if (!k.ok()) Die(k.error().message);
+    auto key = kiosk::LoadKeyFile((kdir / "kiosk.key").string()).value();
+    kiosk::storage::JournalStore js((*k)->Database(), "KIOSK-BENCH", key, kiosk::SystemClock());
+    kiosk::storage::Transaction tx((*k)->Database());
+    if (!tx.Begin().ok()) Die("begin");
+    const auto t0 = Clock::now();
+    for (int i = 0; i < events; ++i) {
+      nlohmann::json payload{{"partner_id", "P-XX-" + std::to_string(i % 10)},
+                             {"card", kiosk::bench::SyntheticCard(i % 1000)},
+                             {"units", {{{"gtin", kiosk::bench::SyntheticGtin(i % 50)}, {"serial", kiosk::bench::SyntheticSerial(i)}}}}};
+      auto e = js.Append(event_type, payload.dump(), "BDG-10017");
+      if (!e.ok()) Die(e.error().message);
+      js.Committed(*e);
+    }
+    if (!tx.Commit().ok()) Die("commit");
+    std::printf("  kiosk journal: %d events appended in %.2f s\n", events, Seconds(t0));
+  }
+
+  // Serve on a free port; the child prints the port.
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) Die("pipe");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::close(pipefd[0]);
+    ::execl(bin.c_str(), bin.c_str(), "--db", central_db.c_str(), "serve", "--listen", "127.0.0.1:0", nullptr);
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string line;
+  {
+    char c;
+    while (::read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
+  }
+  const size_t colon = line.rfind(':', line.find(" (database"));
+  if (line.find("listening") == std::string::npos || colon == std::string::npos) Die("serve failed: " + line);
+  const int port = std::atoi(line.c_str() + colon + 1);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+  auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir}).value();
+  auto http = kiosk::platform::MakeCurlHttpClient();
+  kiosk::sync::SyncEngine engine(*kiosk, *http);
+  if (auto s = engine.Enrol(url, code); !s.ok()) Die(s.error().message);
+
+  // The same events as batch files, for the raw insert rate below.
+  auto exported = engine.ExportTo(dir / "stick");
+  if (!exported.ok()) Die(exported.error().message);
+
+  auto t0 = Clock::now();
+  auto pushed = engine.Push();
+  const double push_s = Seconds(t0);
+  if (!pushed.ok()) Die(pushed.error().message);
+  const double push_rate = pushed->pushed / push_s;
+  std::printf("  push over HTTP: %lld events in %lld batches, %.2f s = %.0f events/s (last batch size %d events)\n",
+              static_cast<long long>(pushed->pushed), static_cast<long long>(pushed->batches), push_s, push_rate,
+              engine.BatchEvents());
+  const int64_t kiosk_rss_push = PeakRssKb(0);
+
+  t0 = Clock::now();
+  auto pulled = engine.Pull();
+  const double pull_s = Seconds(t0);
+  if (!pulled.ok()) Die(pulled.error().message);
+  std::printf("  pull: %d-device full snapshot downloaded and applied in %.2f s (version %lld)\n", devices, pull_s,
+              static_cast<long long>(pulled->reference_version));
+
+  const int64_t central_rss = PeakRssKb(pid);
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  const int64_t kiosk_rss = PeakRssKb(0);
+
+  // Raw: the same events, the same batch files, straight into a fresh central store.
+  std::string files;
+  for (const auto& f : exported->files) files += " '" + f.string() + "'";
+  const std::string raw = Run(bin + " --db '" + (dir / "raw.db").string() + "' bench-insert" + files);
+  double raw_rate = 0;
+  if (auto p = raw.find("events_per_s "); p != std::string::npos) raw_rate = std::atof(raw.c_str() + p + 13);
+  std::printf("  central raw batched durable insert (same %zu batch files): %.0f events/s\n", exported->files.size(),
+              raw_rate);
+  std::printf("  push / raw = %.2f (goal >= 0.5); push goal >= 40000 events/s\n", raw_rate > 0 ? push_rate / raw_rate : 0);
+  std::printf("  peak RSS: kiosk %.1f MB after push, %.1f MB after the snapshot pull; central %.1f MB (goal <= 64 MB each)\n",
+              kiosk_rss_push / 1024.0, kiosk_rss / 1024.0, central_rss / 1024.0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return 0;
+}
