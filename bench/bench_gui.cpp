@@ -146,7 +146,7 @@ int Run(const std::string& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path self_dir = fs::absolute(argv[0]).parent_path();
+  fs::path self_dir = fs::weakly_canonical(fs::absolute(argv[0])).parent_path();
   std::string kiosk = (self_dir.parent_path() / "kiosk").string();
   std::string minimal = (self_dir / "bench_gui_minimal").string();
   int devices = 100000, idle_s = 60, scans = 20;

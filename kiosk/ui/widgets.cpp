@@ -126,6 +126,7 @@ void RecordText(const std::string& text) { Ctx().record.texts.push_back(text); }
 
 bool TouchButton(const std::string& label, ImVec2 size, bool enabled, Tone tone, const char* id) {
   ImGui::PushID(id ? id : label.c_str());
+  if (!enabled) tone = Tone::Quiet;  // a disabled button must not look like an action
   ImGui::PushStyleColor(ImGuiCol_Button, ToneColour(tone, false));
   ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ToneColour(tone, false));  // touch: no hover look
   ImGui::PushStyleColor(ImGuiCol_ButtonActive, ToneColour(tone, true));
@@ -227,6 +228,8 @@ bool TextField(const char* id, const std::string& caption, std::string& value, F
     c.shift = kind == FieldKind::Text && value.empty();
     focused = true;
   }
+  if (focused && !Ctx().record.targets.back().visible)
+    ImGui::SetScrollHereY(0.3f);  // the field being typed into stays in sight above the keyboard
   if (focused) {
     c.focus_value = &value;
     c.focus_kind = kind;
@@ -374,15 +377,19 @@ void DatePicker(const char* id, std::string& date, const std::string& min_date) 
     if (TouchButton(s.label, ImVec2(w, 0), can, Tone::Quiet, sid.c_str())) date = AddDays(date, s.days);
     ImGui::SameLine();
   }
+  // The date in a box as tall as the buttons, so the row lines up.
   ImGui::PushFont(Ctx().fonts.big);
-  ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (ButtonHeight() - ImGui::GetFontSize()) * 0.5f);
-  ImGui::TextUnformatted(date.c_str());
+  ImVec2 ts = ImGui::CalcTextSize(date.c_str());
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  ImVec2 box(ts.x + Em(1.5f), ButtonHeight());
+  ImGui::Dummy(box);
+  ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + (box.x - ts.x) * 0.5f, p.y + (box.y - ts.y) * 0.5f),
+                                      IM_COL32_WHITE, date.c_str());
   ImGui::PopFont();
   RecordText(date);
   const struct { const char* label; int days; } up[] = {{"+1", 1}, {"+7", 7}};
   for (auto& s : up) {
     ImGui::SameLine();
-    ImGui::SetCursorPosY(ImGui::GetCursorPosY() - (ButtonHeight() - ImGui::GetFontSize() * 1.5f) * 0.5f);
     std::string sid = std::string(id) + s.label;
     if (TouchButton(s.label, ImVec2(w, 0), true, Tone::Quiet, sid.c_str())) date = AddDays(date, s.days);
   }
