@@ -338,6 +338,16 @@ Result<SyncReport> SyncEngine::Pull() {
   if (!res.ok()) return res.error();
   if (res->status != 200) return ErrorFrom(*res);
   report.pulled = true;
+  if (res->body.size() > kMaxBatchBytes) {
+    // A big snapshot goes straight to the kiosk: parsing it here too would hold a second copy of
+    // it in memory (nlohmann's tree is ~8x the text). Missed verdicts also come with every ack.
+    auto loaded = m_kiosk.LoadReference(res->body);
+    if (!loaded.ok()) return loaded.error();
+    report.reference_applied = true;
+    report.reference_version = loaded->version;
+    KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
+    return report;
+  }
   json j = json::parse(res->body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return MakeError(ErrorKind::Network, "reference.response", "The central's reference data is not JSON.");
