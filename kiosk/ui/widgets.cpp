@@ -68,7 +68,7 @@ void Record(const char* id, const std::string& label, bool enabled) {
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
-  bool visible = min.x >= cmin.x - 1 && min.y >= cmin.y - 1 && max.x <= cmax.x + 1 && max.y <= cmax.y + 1;
+  bool visible = min.x >= cmin.x - 2 && min.y >= cmin.y - 2 && max.x <= cmax.x + 2 && max.y <= cmax.y + 2;
   UiContext& c = Ctx();
   if (!visible && !c.scroll_to.empty() && (c.scroll_to == label || (id && c.scroll_to == id))) {
     ImGui::SetScrollHereY(0.5f);  // as a finger would drag it into view
@@ -288,6 +288,8 @@ void DrawKeyboard(const std::string& language) {
   ImGui::SetNextWindowPos(ImVec2(vp->Pos.x, vp->Pos.y + vp->Size.y - height));
   ImGui::SetNextWindowSize(ImVec2(vp->Size.x, height));
   ImGui::PushStyleColor(ImGuiCol_WindowBg, IM_COL32(28, 30, 36, 255));
+  // Keys reach the edges: the padding is the gap between keys, so no key is clipped at any size.
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, EmV(0.25f, 0.25f));
   ImGui::Begin("##keyboard", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
@@ -358,6 +360,7 @@ void DrawKeyboard(const std::string& language) {
   }
   ImGui::PopStyleVar();
   ImGui::End();
+  ImGui::PopStyleVar();
   ImGui::PopStyleColor();
 }
 
