@@ -55,7 +55,7 @@ Status Server::Start() {
   // of 5 requests would reopen the kiosk's connection every 5 batches.
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(30);
+  s.set_keep_alive_timeout(5);  // an idle kiosk connection also delays stop() this long
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
   s.set_payload_max_length(sync::kMaxRequestBytes);

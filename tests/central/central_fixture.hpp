@@ -103,6 +103,7 @@ struct CentralFixture {
     url = "http://127.0.0.1:" + std::to_string(server->Port());
   }
   ~CentralFixture() {
+    http.reset();  // close our kept-alive connection first: the server waits for open ones
     server->Stop();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
