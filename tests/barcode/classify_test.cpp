@@ -71,7 +71,7 @@ TEST_CASE("asset tag: no check digit, normalised to upper case") {
   CHECK(c.valid);
 }
 
-TEST_CASE("GS1 DataMatrix with AIM ]d2 and GS separators") {
+TEST_CASE("GS1 DataMatrix with AIM id d2 and GS separators") {
   Classified c = C().Classify("]d20100614141000012" "10LOT7\x1D" "21C45A0001234");
   CHECK(c.kind == Kind::Gs1);
   CHECK(c.valid);

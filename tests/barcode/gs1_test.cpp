@@ -45,7 +45,7 @@ TEST_CASE("raw element string: GTIN + serial, real-world DataMatrix content") {
   CHECK(p.ais[1] == std::pair<std::string, std::string>{"21", "C45A0001234"});
 }
 
-TEST_CASE("raw element string: variable fields end at GS; fixed ones need none") {
+TEST_CASE("raw element string: variable fields end at GS, fixed ones need none") {
   Gs1Parse p = ParseElementString("010950600013435217261231" "10LOT-42\x1D" "21SN123\x1D" "2401234-5");
   REQUIRE_MESSAGE(p.ok(), p.error);
   REQUIRE(p.ais.size() == 5);
@@ -109,7 +109,7 @@ TEST_CASE("unknown AIs and garbage") {
         "(21) contains byte 0x07 at position 3, which GS1 does not allow");
 }
 
-TEST_CASE("dates are checked as YYMMDD; day 00 means end of month") {
+TEST_CASE("dates are checked as YYMMDD, day 00 means end of month") {
   CHECK(ParseElementString("0100614141000012" "17261300").error == "(17) 261300 is not a valid date (YYMMDD): month 13");
   CHECK(ParseElementString("0100614141000012" "17250229").error == "(17) 250229 is not a valid date (YYMMDD): day 29");
   CHECK(ParseElementString("0100614141000012" "17240229").ok());

@@ -59,7 +59,7 @@ TEST_CASE("German layout: the key a US decoder reads as Y is Z") {
   CHECK(Decode(one, {.layout = Layout::Fr})[0].text == "&1");
 }
 
-TEST_CASE("rollover: several new keys in one report, in report order; held keys don't repeat") {
+TEST_CASE("rollover: several new keys in one report, in report order, held keys don't repeat") {
   auto out = Decode({R(0, {0x04}), R(0, {0x04, 0x05, 0x06}), R(0, {0x05, 0x06}), R(0, {0x06, 0x07}), R(0), R(0, {0x28})});
   REQUIRE(out.size() == 1);
   CHECK(out[0].text == "abcd");
@@ -75,7 +75,7 @@ TEST_CASE("ErrorRollOver reports are ignored") {
   CHECK(out[0].text == "a");
 }
 
-TEST_CASE("GS as Ctrl+] and as Alt+0029 / Alt+029 decode to 0x1D") {
+TEST_CASE("GS as Ctrl+right-bracket and as Alt+0029 / Alt+029 decode to 0x1D") {
   auto ctrl = Decode({R(0, {0x27}), R(0), R(0x01), R(0x01, {0x30}), R(0), R(0, {0x1E}), R(0), R(0, {0x28})});
   CHECK(ctrl[0].text == "0\x1D" "1");
   auto alt4 = Decode({R(0x04), R(0x04, {0x62}), R(0x04), R(0x04, {0x62}), R(0x04), R(0x04, {0x5A}), R(0x04),
@@ -87,7 +87,7 @@ TEST_CASE("GS as Ctrl+] and as Alt+0029 / Alt+029 decode to 0x1D") {
   CHECK(Decode({R(0x01, {0x30}), R(0), R(0, {0x04}), R(0, {0x28})}, {.layout = Layout::De})[0].text == "\x1D" "a");
 }
 
-TEST_CASE("Alt + a non-keypad key is a shortcut, not text; AltGr is not Alt") {
+TEST_CASE("Alt + a non-keypad key is a shortcut, not text, AltGr is not Alt") {
   CHECK(Decode({R(0x04, {0x04}), R(0), R(0, {0x05}), R(0, {0x28})})[0].text == "b");
   CHECK(Decode({R(0x40, {0x14}), R(0), R(0, {0x28})}, {.layout = Layout::De})[0].text == "@");
   CHECK(Decode({R(0x05, {0x14}), R(0), R(0, {0x28})}, {.layout = Layout::De})[0].text == "@");  // Ctrl+Alt = AltGr
@@ -148,7 +148,7 @@ TEST_CASE("a scan that never terminates is delivered after the time-out, not los
   CHECK(out[3].terminator == Terminator::Flush);
 }
 
-TEST_CASE("short reports are counted, not decoded; overlong scans are cut") {
+TEST_CASE("short reports are counted, not decoded, overlong scans are cut") {
   HidDecoder d;
   std::vector<DecodedScan> out;
   uint8_t shortr[3] = {0, 0, 4};
@@ -188,7 +188,7 @@ TEST_CASE("round trip: random printable ASCII, every layout, with rollover and r
   }
 }
 
-TEST_CASE("round trip: GS1 data with GS by Ctrl+] and by Alt+numpad, and Latin-1 letters, every layout") {
+TEST_CASE("round trip: GS1 data with GS by Ctrl+right-bracket and by Alt+numpad, and Latin-1 letters, every layout") {
   const std::string texts[] = {"]d20100614141000012" "10AB-7\x1D" "21C45A0001234", "Ääkkönen Åsa Łódź ñ é ß"};
   for (Layout layout : kAllLayouts) {
     for (ControlMode cm : {ControlMode::CtrlKey, ControlMode::AltNumpad}) {
@@ -209,7 +209,7 @@ TEST_CASE("round trip: GS1 data with GS by Ctrl+] and by Alt+numpad, and Latin-1
   }
 }
 
-TEST_CASE("Russian layout: Cyrillic keys decode to Cyrillic; Latin letters come as Alt codes") {
+TEST_CASE("Russian layout: Cyrillic keys decode to Cyrillic, Latin letters come as Alt codes") {
   auto out = Decode({R(0, {0x14}), R(0), R(0x02, {0x20}), R(0), R(0, {0x28})}, {.layout = Layout::Ru});
   CHECK(out[0].text == "й№");
   auto r = EncodeText("A", {.layout = Layout::Ru, .append_enter = false});

@@ -33,7 +33,7 @@ TEST_CASE("a full queue keeps the newest scans and counts the dropped ones") {
   CHECK(q.Dropped() == 6);
 }
 
-TEST_CASE("AIM ids are split off; Raw() puts them back") {
+TEST_CASE("AIM ids are split off, Raw() puts them back") {
   std::string t = "]d20100614141000012", s;
   SplitAim(t, s);
   CHECK(s == "]d2");

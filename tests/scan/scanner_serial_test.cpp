@@ -34,7 +34,7 @@ struct Pty {
 };
 }  // namespace
 
-TEST_CASE("serial scanner on a pty: CR, LF and CR LF end scans; AIM ids are split off") {
+TEST_CASE("serial scanner on a pty: CR, LF and CR LF end scans, AIM ids are split off") {
   Pty pty;
   ScanQueue q;
   SerialSource src({.path = pty.path, .baud = 115200});
@@ -53,7 +53,7 @@ TEST_CASE("serial scanner on a pty: CR, LF and CR LF end scans; AIM ids are spli
   src.Stop();
 }
 
-TEST_CASE("serial: a scan without terminator is delivered after the time-out; a suffix ends a scan") {
+TEST_CASE("serial: a scan without terminator is delivered after the time-out, a suffix ends a scan") {
   Pty pty;
   ScanQueue q;
   SerialSource src({.path = pty.path, .suffix = "#", .timeout_ms = 100});

@@ -171,7 +171,7 @@ TEST_CASE("USB ids and scanners.json") {
   CHECK(list->size() >= 5);
 }
 
-TEST_CASE("a listed scanner is claimed and decoded; an unlisted keyboard is never opened") {
+TEST_CASE("a listed scanner is claimed and decoded, an unlisted keyboard is never opened") {
   FakeBus bus;
   bus.devices = {Keyboard("1-1"), Keyboard("1-2", 0x046d, 0xc31c)};  // a Logitech keyboard
   ScanQueue q;

@@ -61,7 +61,7 @@ TEST_CASE("a fast burst without Enter is held back, then typed, when a terminato
   CHECK(out[0].type == WedgeEvent::Type::Scan);
 }
 
-TEST_CASE("short fast bursts are a person; the threshold is configurable") {
+TEST_CASE("short fast bursts are a person, the threshold is configurable") {
   WedgeDetector d;
   int64_t t = 0;
   auto out = Type(d, "ab", {5}, t, true);
