@@ -719,6 +719,7 @@ int RunGui(const GuiOptions& options) {
       last_layout = std::move(layout);
     }
     --frames_wanted;
+    if (frames_drawn == 1) io.Fonts->ClearTexData();  // the atlas is in the GL texture now: free the CPU copies
     if (options.trace && !first_frame_traced) {
       first_frame_traced = true;
       std::printf("trace first_frame_mono_us %lld\n", static_cast<long long>(MonoUs()));
