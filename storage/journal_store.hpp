@@ -25,10 +25,11 @@ class JournalStore {
   const std::string& KioskId() const { return m_kiosk_id; }
   Result<JournalHead> Head();
 
-  // Appends one event. Must run inside a transaction the caller commits together with the state
-  // change the event records; the head is cached only after Commit() succeeds (see Committed()).
+  // Appends one event. Must run inside a write transaction (BEGIN IMMEDIATE) that the caller
+  // commits together with the state change the event records: the head is read inside it, so
+  // several connections (UI and sync thread) can append to one journal.
   Result<Event> Append(std::string type, std::string payload_json, std::string actor);
-  // After the caller's transaction commits or rolls back, tell the store which.
+  // Kept for callers that report the outcome of their transaction; nothing is cached any more.
   void Committed(const Event& e);
   void RolledBack();
 
@@ -50,7 +51,6 @@ class JournalStore {
   std::string m_kiosk_id;
   EventHasher m_hasher;
   const Clock& m_clock;
-  std::optional<JournalHead> m_head;  // cache of the committed head
 };
 
 }  // namespace kiosk::storage

@@ -513,18 +513,7 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
   auto c = m.classifier.Classify(scanned);
   ScanResolution out;
   out.fields = json::object();
-  out.fields["kind"] = [&] {
-    switch (c.kind) {
-      case barcode::Kind::PartnerCard: return "partner_card";
-      case barcode::Kind::StaffBadge: return "staff_badge";
-      case barcode::Kind::AssetTag: return "asset_tag";
-      case barcode::Kind::Gs1: return "gs1";
-      case barcode::Kind::Retail: return "retail";
-      case barcode::Kind::DigitalLink: return "digital_link";
-      case barcode::Kind::Unknown: return "unknown";
-    }
-    return "unknown";
-  }();
+  out.fields["kind"] = std::string(barcode::ToString(c.kind));
   out.fields["valid"] = c.valid;
   if (!c.reason.empty()) out.fields["reason"] = c.reason;
   if (!c.symbology.empty()) out.fields["symbology"] = c.symbology;
@@ -553,8 +542,6 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
     auto model = m.LookupModel(d->gtin);
     out.label = d->asset_tag + " " + (model.ok() ? model->name : d->gtin);
     return out;
-  } else if (d.error().code != "device.unknown" && d.error().code != "device.no_serial") {
-    if (c.kind != barcode::Kind::Unknown) return d.error();
   }
   if (auto g = c.Gtin(); g && c.valid) {
     if (auto model = m.LookupModel(*g); model.ok()) {

@@ -27,6 +27,13 @@ std::string Trimmed(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
+// "under repair", for the middle of a sentence.
+std::string StateInSentence(DeviceState st) {
+  std::string s(DisplayName(st));
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 json DeviceJson(const Device& d) { return json{{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}}; }
 
 // Resolves the codes of one request to devices, adding kit members, without duplicates.
@@ -83,7 +90,7 @@ Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
                        g.asset_tag + " is already checked out" + who + ", due " + g.due_date +
                            ". Check it in before it can go out again.");
     return MakeError(ErrorKind::Refused, "device.not_available",
-                     g.asset_tag + " is " + std::string(DisplayName(g.state)) + " and can't be checked out.");
+                     g.asset_tag + " is " + StateInSentence(g.state) + " and can't be checked out.");
   }
   return *d;
 }
@@ -154,7 +161,7 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
     if (out) out_units.push_back(d);
     else if (scanned_tags.count(d.asset_tag))
       return MakeError(ErrorKind::Refused, "device.not_out",
-                       d.asset_tag + " is " + std::string(DisplayName(d.state)) + ", not checked out: nothing to check in.");
+                       d.asset_tag + " is " + StateInSentence(d.state) + ", not checked out: nothing to check in.");
   }
   std::string condition = Trimmed(r.condition);
   if (condition.empty()) condition = "ok";
@@ -199,7 +206,7 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
     payload["devices"].push_back(j);
     if (d.state != DeviceState::Available && d.state != DeviceState::Repair)
       warnings.push_back(d.asset_tag + " was found in the showroom but is recorded as " +
-                         std::string(DisplayName(d.state)) + (d.custodian.empty() ? "" : " (" + d.custodian + ")") + ".");
+                         StateInSentence(d.state) + (d.custodian.empty() ? "" : " (" + d.custodian + ")") + ".");
   }
   const std::string now = FormatUtc(m.clock->Now());
   auto e = m.Act("device.audited", payload, by->code, [&](int64_t seq) -> kiosk::Status {

@@ -226,3 +226,19 @@ TEST_CASE("verify catches an event signed with another key") {
   CHECK_FALSE(r.ok);
   CHECK(r.first_bad_seq == 1);
 }
+
+TEST_CASE("two connections to one data folder append in turn without clashing seqs") {
+  TempDir dir;
+  ManualClock clock(DemoDay());
+  auto ui = MakeDemoKiosk(dir.path(), clock);
+  auto sync = Kiosk::Open({.data_dir = dir.path(), .clock = &clock});
+  REQUIRE(sync.ok());
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(ui->Audit({.codes = {demo::kAvailable}, .by_badge = demo::kStaff}).ok());
+    REQUIRE((*sync)->Audit({.codes = {demo::kRepair}, .by_badge = demo::kStaff}).ok());
+  }
+  CHECK(ui->Status().last_seq == 12);
+  auto v = ui->Verify();
+  REQUIRE(v.ok());
+  CHECK(v->ok);
+}
