@@ -23,6 +23,7 @@
 
 #include "kiosk/core/app/app_controller.hpp"
 #include "kiosk/core/assets.hpp"
+#include "platform/beeper.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_wedge.hpp"
 #include "platform/window_glfw.hpp"
@@ -610,6 +611,10 @@ int RunGui(const GuiOptions& options) {
     controller->SetScannerHealth(health + ". USB, evdev and serial scanner sources are not started by the touchscreen yet.");
   }
 
+  // Every banner (the answer to every scan and action) also beeps, where there is a sound device.
+  std::unique_ptr<platform::Beeper> beeper = platform::MakeAlsaBeeper();
+  int64_t beeped_serial = 0;
+
   std::unique_ptr<ScanFifo> fifo;
   if (options.scan_fifo) {
     fifo = std::make_unique<ScanFifo>(*options.scan_fifo, [win] { win->Wake(); });
@@ -678,6 +683,13 @@ int RunGui(const GuiOptions& options) {
       }
     }
     if (controller->Pump(now)) frames_wanted = std::max(frames_wanted, 2);
+    if (const app::Banner& b = controller->Vm().banner; b.serial != beeped_serial) {
+      beeped_serial = b.serial;
+      if (b.kind != app::BannerKind::None)
+        beeper->Beep(b.kind == app::BannerKind::Error     ? platform::BeepKind::Error
+                     : b.kind == app::BannerKind::Warning ? platform::BeepKind::Warning
+                                                          : platform::BeepKind::Ok);
+    }
     if (controller->Tick(now)) frames_wanted = std::max(frames_wanted, 2);
     if (controller->Vm().language != ctx.i18n.Language()) {
       auto it = languages.find(controller->Vm().language);
@@ -743,6 +755,7 @@ int RunGui(const GuiOptions& options) {
 
   // 6. Shut down in reverse.
   fifo.reset();
+  beeper.reset();
   controller.reset();
   SetCtx(nullptr);
   window.reset();
