@@ -75,7 +75,8 @@ set(CPACK_DEBIAN_KIOSK_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "${KIOSK_DEB_KIOSK_DEPENDS}, passwd")
 # cage is the recommended session; a site may use X11 instead (docs/deployment.md). Debian's
 # libglfw3 is built for X11, so under cage the app runs through Xwayland.
-set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "cage, xwayland, libgl1-mesa-dri")
+# The beeper loads libasound with dlopen: without it the kiosk runs silently.
+set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "cage, xwayland, libgl1-mesa-dri, libasound2")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_SUGGESTS "kiosk-central")
 set(CPACK_DEBIAN_KIOSK_DESCRIPTION
     "Showroom Kiosk touchscreen app and command line\nTouchscreen kiosk for hardware resellers' showrooms: demo equipment\ncheck-out, loyalty points, sell-out reports and deal registration,\nworking offline and syncing with a central server.")
