@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "kiosk/core/config.hpp"
 #include "kiosk/core/result.hpp"
 
 namespace kiosk::cli {
@@ -12,6 +13,10 @@ namespace {
 
 std::string DefaultDataDir() {
   if (const char* env = std::getenv("KIOSK_DATA"); env && *env) return env;
+  // An installed kiosk (/etc/kiosk/kiosk.json or $KIOSK_CONFIG) keeps its data where the config
+  // says (/var/lib/kiosk), whoever runs the command.
+  if (!ConfigPathFromEnvironment().empty())
+    if (auto config = LoadConfigFromEnvironment(); config.ok()) return config->data_dir.string();
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/showroom-kiosk";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/showroom-kiosk";
   return "./data";

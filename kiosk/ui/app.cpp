@@ -26,6 +26,7 @@
 #include "platform/beeper.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_wedge.hpp"
+#include "platform/sd_notify.hpp"
 #include "platform/window_glfw.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/script.hpp"
@@ -634,7 +635,13 @@ int RunGui(const GuiOptions& options) {
   int exit_code = 0;
   std::string last_layout;
   bool layout_stable = false;
+  // Under systemd (Type=notify, WatchdogSec) the loop reports READY after the first frame and
+  // kicks the watchdog at least every half interval, so a hung UI gets restarted.
+  platform::SdWatchdog watchdog;
+  const int64_t watchdog_wake_ms =
+      watchdog.enabled() ? std::max<int64_t>(1000, watchdog.interval().count() / 2000) : -1;
   while (!window->ShouldClose()) {
+    watchdog.Kick();
     if (script && script->Done()) {  // also after the last screenshot of a failed script
       exit_code = script->ExitCode();
       break;
@@ -652,6 +659,7 @@ int RunGui(const GuiOptions& options) {
       if (script && script->WakeAtMs() >= 0 && (deadline < 0 || script->WakeAtMs() < deadline)) deadline = script->WakeAtMs();
       if (options.exit_after_ms >= 0 && (deadline < 0 || start + options.exit_after_ms < deadline))
         deadline = start + options.exit_after_ms;
+      if (watchdog_wake_ms > 0 && (deadline < 0 || now + watchdog_wake_ms < deadline)) deadline = now + watchdog_wake_ms;
       window->WaitEvents(deadline < 0 ? -1.0 : std::max<int64_t>(0, deadline - now) / 1000.0);
     }
     now = NowMs();
@@ -731,7 +739,10 @@ int RunGui(const GuiOptions& options) {
       last_layout = std::move(layout);
     }
     --frames_wanted;
-    if (frames_drawn == 1) io.Fonts->ClearTexData();  // the atlas is in the GL texture now: free the CPU copies
+    if (frames_drawn == 1) {
+      io.Fonts->ClearTexData();  // the atlas is in the GL texture now: free the CPU copies
+      platform::SdNotify("READY=1");
+    }
     if (options.trace && !first_frame_traced) {
       first_frame_traced = true;
       std::printf("trace first_frame_mono_us %lld\n", static_cast<long long>(MonoUs()));
