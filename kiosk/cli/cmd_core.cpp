@@ -10,6 +10,7 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
+#include "kiosk/core/config.hpp"
 #include "kiosk/core/kiosk.hpp"
 
 namespace kiosk::cli {
@@ -330,6 +331,24 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     }
     Emit(ctx, j, "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified");
   }, true);
+
+  auto keep_days = std::make_shared<int>(-1);
+  AddKioskCommand(app, ctx, "prune", "Remove old events the central has acknowledged (retention)",
+                  [&ctx, keep_days](Kiosk& k) {
+                    int days = *keep_days;
+                    if (days < 0) {
+                      auto config = LoadConfigFromEnvironment();
+                      if (!config.ok()) return ReportError(ctx, config.error());
+                      days = config->retention_days;
+                    }
+                    auto n = k.PruneAcknowledged(days);
+                    if (!n.ok()) return ReportError(ctx, n.error());
+                    Emit(ctx, json{{"ok", true}, {"removed", *n}, {"keep_days", days}},
+                         days <= 0 ? "Retention is off (keep_days 0): nothing removed."
+                                   : std::to_string(*n) + " acknowledged events older than " + std::to_string(days) +
+                                         " days removed.");
+                  })
+      ->add_option("--keep-days", *keep_days, "Keep this many days (default: retention_days from the config)");
 
   // For crash tests: logs stocktake events one after another and says "logged SEQ" after each
   // commit, so a test can kill the process at any moment and check every reported event is there.

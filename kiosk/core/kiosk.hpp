@@ -221,6 +221,12 @@ class Kiosk {
   Result<Device> CheckCheckoutUnit(std::string_view code);
   Result<std::pair<std::string, std::string>> CheckSelloutUnit(std::string_view code);  // gtin, serial
 
+  // ---- Retention ----
+  // Removes the oldest events the central has acknowledged and that are older than keep_days,
+  // as one contiguous prefix; the last removed event's hash is kept so verify still checks the
+  // rest of the chain from there. Logs a journal.pruned event. keep_days <= 0 keeps everything.
+  Result<int64_t> PruneAcknowledged(int keep_days);
+
   // ---- Integrity and reference data ----
   Result<VerifyReport> Verify();
   Result<LoadReport> LoadReference(std::string_view json_text);

@@ -149,3 +149,35 @@ Result<LoadReport> Kiosk::LoadReference(std::string_view json_text) {
 }
 
 }  // namespace kiosk
+
+namespace kiosk {
+
+Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
+  Impl& m = *m_impl;
+  if (keep_days <= 0) return int64_t{0};
+  KIOSK_TRY(m.RequireWritable());
+  const int64_t acked = std::strtoll(m.StateValue("acked_through", "0").c_str(), nullptr, 10);
+  const int64_t already = std::strtoll(m.StateValue("pruned_through", "0").c_str(), nullptr, 10);
+  const std::string cutoff = FormatUtc(m.clock->Now() - std::chrono::days(keep_days));
+  // A prefix: stop before the first event that is recent enough to keep.
+  auto first_kept = m.db->ScalarInt("SELECT min(seq) FROM journal WHERE wall_time >= ?", cutoff);
+  if (!first_kept.ok()) return first_kept.error();
+  int64_t through = acked;
+  if (*first_kept) through = std::min(through, **first_kept - 1);
+  if (through <= already) return int64_t{0};
+  auto head = m.db->ScalarText("SELECT hash FROM journal WHERE seq = ?", through);
+  if (!head.ok()) return head.error();
+  if (!*head) return int64_t{0};
+  const int64_t removed = through - already;
+  json payload{{"through_seq", through}, {"head_hash", **head}, {"events", removed}, {"keep_days", keep_days}};
+  auto e = m.Act("journal.pruned", payload, "", [&](int64_t) -> kiosk::Status {
+    KIOSK_TRY(m.db->Run("DELETE FROM device_events WHERE seq <= ?", through));
+    KIOSK_TRY(m.db->Run("DELETE FROM journal WHERE seq <= ?", through));
+    KIOSK_TRY(m.SetState("pruned_through", std::to_string(through)));
+    return m.SetState("pruned_head_hash", **head);
+  });
+  if (!e.ok()) return e.error();
+  return removed;
+}
+
+}  // namespace kiosk

@@ -122,6 +122,7 @@ struct SyncServiceOptions {
   std::chrono::milliseconds interval{60000};      // between successful rounds
   std::chrono::milliseconds backoff_min{1000};    // full-jitter exponential backoff after failures
   std::chrono::milliseconds backoff_max{300000};
+  int retention_days = 0;  // after a successful round, prune acknowledged events older than this (0: keep)
 };
 
 // Owned by the app; Start/Stop/SyncNow/Progress from the UI thread, the rounds on its own

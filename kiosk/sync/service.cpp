@@ -100,6 +100,8 @@ void SyncService::Run() {
       });
       if (r.ok()) {
         attempt = 0;
+        // Retention: only events the central has acknowledged are ever removed.
+        if (m_options.retention_days > 0) (void)kiosk->PruneAcknowledged(m_options.retention_days);
         const std::string last_sync = engine->State("last_sync");
         Update([&](SyncProgress& p) {
           p.phase = SyncPhase::Waiting;

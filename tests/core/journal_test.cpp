@@ -242,3 +242,30 @@ TEST_CASE("two connections to one data folder append in turn without clashing se
   REQUIRE(v.ok());
   CHECK(v->ok);
 }
+
+TEST_CASE("retention prunes only old acknowledged events, and verify still checks the rest") {
+  TempDir dir;
+  ManualClock clock(DemoDay());
+  auto k = KioskWithEvents(dir.path(), clock);  // seq 1..6 on the demo day
+  clock.Advance(std::chrono::hours(24 * 40));
+  REQUIRE(k->Audit({.codes = {demo::kAvailable}, .by_badge = demo::kStaff}).ok());  // seq 7, recent
+  // Nothing acknowledged yet: nothing may go.
+  CHECK(k->PruneAcknowledged(30).value() == 0);
+  REQUIRE(k->Database().Run("INSERT INTO sync_state (key, value) VALUES ('acked_through', '7')").ok());
+  auto removed = k->PruneAcknowledged(30);
+  REQUIRE(removed.ok());
+  CHECK(*removed == 6);  // seq 7 is younger than 30 days
+  auto events = k->Journal(1, 100);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 2);  // seq 7 and the journal.pruned event
+  CHECK(events->front().seq == 7);
+  CHECK(events->back().type == "journal.pruned");
+  auto v = k->Verify();
+  REQUIRE(v.ok());
+  CHECK(v->ok);
+  CHECK(v->events == 2);
+  CHECK(k->Status().last_seq == 8);
+  // Tampering with what is left is still caught.
+  REQUIRE(k->Database().ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET actor = 'X' WHERE seq = 7;").ok());
+  CHECK_FALSE(k->Verify()->ok);
+}
