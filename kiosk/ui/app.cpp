@@ -580,6 +580,7 @@ int RunGui(const GuiOptions& options) {
   co.data_dir = options.data_dir;
   platform::WindowGlfw* win = window.get();
   co.wake = [win] { win->Wake(); };
+  co.make_http = [] { return platform::MakeCurlHttpClient(); };  // sync with the central, if enrolled
   auto controller = std::make_unique<app::AppController>(co);
   controller->Start(start);
 

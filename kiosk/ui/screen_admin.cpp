@@ -2,32 +2,72 @@
 
 namespace kiosk::ui {
 
-void DrawAdmin(const app::AppVm& vm, AdminUi&, IntentSink& sink) {
+void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   const app::AdminVm& a = vm.admin;
   const StatusView& s = a.status;
   Heading(T("admin.title"));
   Muted(Tf("admin.kiosk", {s.kiosk_id, std::to_string(s.journal_events), std::to_string(s.reference_version)}));
 
-  // Sync: the hook for issue 5. The bar shows acknowledged / total events.
+  // Sync with the central: the SyncService's progress, or how to enrol.
   Label(T("admin.sync"));
-  float acked = s.last_seq > 0 ? static_cast<float>(s.last_seq - s.pending_events) / static_cast<float>(s.last_seq) : 1.0f;
-  ProgressBar(acked, Tf("admin.sync_progress", {std::to_string(s.last_seq - s.pending_events), std::to_string(s.last_seq)}));
-  if (s.last_sync.empty()) Muted(T("admin.never_synced"));
-  else Muted(Tf("admin.last_sync", {s.last_sync.substr(0, 16)}));
-  if (!s.last_sync_error.empty()) Muted(s.last_sync_error);
-  Muted(a.sync_hook_note);
+  const app::SyncVm& sv = a.sync;
   float w = ColumnWidth(3);
-  if (TouchButton(T("admin.sync_now"), ImVec2(w, 0), true, Tone::Primary, "sync")) sink.Emit(app::intent::SyncNow{});
-  ImGui::SameLine();
-  if (TouchButton(T("admin.export"), ImVec2(w, 0), true, Tone::Normal, "export")) sink.Emit(app::intent::ExportJournal{});
-  ImGui::SameLine();
+  if (sv.checked && !sv.enrolled) {
+    Label(T("admin.not_enrolled"));
+  } else {
+    if (sv.phase == "pushing" && sv.total > 0) {
+      float f = static_cast<float>(sv.sent) / static_cast<float>(sv.total);
+      ProgressBar(f, Tf("admin.sync_sending", {std::to_string(sv.sent), std::to_string(sv.total)}));
+    } else {
+      float acked =
+          s.last_seq > 0 ? static_cast<float>(s.last_seq - s.pending_events) / static_cast<float>(s.last_seq) : 1.0f;
+      ProgressBar(acked,
+                  Tf("admin.sync_progress", {std::to_string(s.last_seq - s.pending_events), std::to_string(s.last_seq)}));
+    }
+    if (!sv.phase.empty()) Muted(Tf("admin.sync_phase", {T(("admin.phase." + sv.phase).c_str())}));
+    const std::string& last = !sv.last_sync.empty() ? sv.last_sync : s.last_sync;
+    if (last.empty()) Muted(T("admin.never_synced"));
+    else Muted(Tf("admin.last_sync", {last.substr(0, 16)}));
+    const std::string& err = sv.running ? sv.last_error : s.last_sync_error;
+    if (!err.empty()) Muted(Tf("admin.sync_error", {err}));
+    if (TouchButton(T("admin.sync_now"), ImVec2(w, 0), sv.enrolled, Tone::Primary, "sync"))
+      sink.Emit(app::intent::SyncNow{});
+    ImGui::SameLine();
+  }
   if (TouchButton(T("admin.refresh"), ImVec2(w, 0), true, Tone::Quiet, "refresh")) sink.Emit(app::intent::Refresh{});
+  ImGui::Separator();
+
+  // Export to a USB stick: the unacknowledged journal, for `kiosk-central import`.
+  Label(T("admin.export_title"));
+  if (ui.serial != vm.screen_serial) {
+    ui.serial = vm.screen_serial;
+    ui.export_dir = a.export_dir;
+  }
+  TextField("export_dir", T("admin.export_dir"), ui.export_dir, FieldKind::Text, ColumnWidth(3) * 2);
+  ImGui::SameLine();
+  if (TouchButton(a.exporting ? T("admin.exporting") : T("admin.export"), ImVec2(w, 0), !a.exporting, Tone::Normal,
+                  "export"))
+    sink.Emit(app::intent::ExportJournal{ui.export_dir});
   ImGui::Separator();
 
   Label(Tf("admin.pending", {std::to_string(s.pending_events)}));
   for (const auto& e : a.recent)
     Muted("#" + std::to_string(e.seq) + "  " + e.wall_time.substr(0, 16) + "  " + e.type + "  " + e.actor);
-  Muted(T("admin.rejected_none"));
+  ImGui::Separator();
+
+  // The central's verdicts on events this kiosk sent (as `kiosk verdicts`).
+  if (!a.verdicts_loaded) {
+    Muted(T("admin.rejected_loading"));
+  } else if (a.verdicts.empty()) {
+    Muted(T("admin.rejected_none"));
+  } else {
+    Label(Tf("admin.rejected", {std::to_string(a.verdicts.size())}));
+    for (const auto& v : a.verdicts) {
+      Muted("#" + std::to_string(v.seq) + "  " + (v.type.empty() ? "?" : v.type) + "  " +
+            T(("admin.verdict." + v.verdict).c_str()) + " [" + v.code + "]");
+      Muted("    " + v.message);
+    }
+  }
   ImGui::Separator();
 
   Label(T("admin.scanners"));

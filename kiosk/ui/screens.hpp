@@ -37,7 +37,10 @@ struct AdminLoginUi {
   std::string pin;
   bool pad_closed = false;  // the person closed the PIN pad
 };
-struct AdminUi {};
+struct AdminUi {
+  std::string export_dir;  // the USB folder field; filled from the view-model on each visit
+  int64_t serial = -1;
+};
 
 // All widget state, reset per screen when AppVm::screen_serial changes.
 struct ScreensUi {

@@ -5,10 +5,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <thread>
 
 #include "kiosk/core/app/app_controller.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "platform/http_client.hpp"
+#include "storage/db.hpp"
 
 namespace fs = std::filesystem;
 using namespace kiosk;
@@ -253,4 +257,123 @@ TEST_CASE("language switches at run time; an unknown one is refused") {
   h.Do(intent::SetLanguage{"xx"});
   CHECK(h.Vm().language == "fi");
   CHECK(h.Vm().banner.kind == BannerKind::Error);
+}
+
+namespace {
+
+void UnlockAdmin(Harness& h) {
+  h.Do(intent::Navigate{ScreenId::AdminLogin});
+  h.Scan("BDG-90001");
+  h.Do(intent::AdminPin{"2468"});
+  REQUIRE(h.Vm().screen == ScreenId::Admin);
+}
+
+// A second connection to the harness's data folder, as `kiosk` on the command line would have.
+std::unique_ptr<Kiosk> OpenSide(const fs::path& dir) {
+  auto k = Kiosk::Open({.data_dir = dir});
+  REQUIRE_MESSAGE(k.ok(), (k.ok() ? "" : k.error().message));
+  return std::move(k).value();
+}
+
+// The central cannot be reached: every request fails like a refused connection.
+class DownHttp final : public platform::HttpClient {
+ public:
+  Result<platform::HttpResponse> Send(const platform::HttpRequest& r) override {
+    return MakeError(ErrorKind::Network, "net.refused", "Cannot connect to " + r.url + ": connection refused.");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("admin sync: a kiosk that is not enrolled says how to enrol, and Sync now does not pretend") {
+  Harness h;
+  UnlockAdmin(h);
+  const SyncVm& s = h.Vm().admin.sync;
+  CHECK(s.checked);
+  CHECK(!s.enrolled);
+  CHECK(!s.running);
+  h.Do(intent::SyncNow{});
+  CHECK(h.Vm().banner.kind == BannerKind::Warning);
+  CHECK(h.Vm().banner.text.find("not enrolled") != std::string::npos);
+  CHECK(h.Vm().banner.text.find("kiosk enroll --central URL --code CODE") != std::string::npos);
+}
+
+TEST_CASE("admin: the central's rejected and adjusted verdicts are read from the data folder") {
+  Harness h;
+  {
+    auto side = OpenSide(h.data.dir);
+    auto& db = side->Database();
+    REQUIRE(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   int64_t{1}, std::string("ev-1"), std::string("rejected"), std::string("device.unknown"),
+                   std::string("The central does not know this device."), std::string("2026-11-24T10:00:00Z"))
+                .ok());
+    REQUIRE(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   int64_t{2}, std::string("ev-2"), std::string("accepted"), std::string(""), std::string(""),
+                   std::string("2026-11-24T10:00:00Z"))
+                .ok());
+  }
+  UnlockAdmin(h);
+  const AdminVm& a = h.Vm().admin;
+  CHECK(a.verdicts_loaded);
+  REQUIRE(a.verdicts.size() == 1);  // the accepted one is not listed
+  CHECK(a.verdicts[0].seq == 1);
+  CHECK(a.verdicts[0].verdict == "rejected");
+  CHECK(a.verdicts[0].code == "device.unknown");
+  CHECK(a.verdicts[0].message == "The central does not know this device.");
+  CHECK(!a.verdicts[0].type.empty());  // joined from the journal's event #1
+}
+
+TEST_CASE("admin: export writes the unacknowledged journal to the USB folder, and a bad folder is a plain error") {
+  Harness h;
+  UnlockAdmin(h);
+  CHECK(!h.Vm().admin.export_dir.empty());  // a default is offered
+  fs::path usb = h.data.dir / "usb";
+  h.Do(intent::ExportJournal{usb.string()});
+  CHECK(!h.Vm().admin.exporting);
+  CHECK(h.Vm().banner.kind == BannerKind::Success);
+  CHECK(h.Vm().banner.text.find("Exported") != std::string::npos);
+  CHECK(h.Vm().admin.export_dir == usb.string());
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(usb)) files += e.is_regular_file() ? 1 : 0;
+  CHECK(files >= 2);  // a batch and the manifest
+
+  fs::path blocker = h.data.dir / "not-a-folder";
+  { std::ofstream(blocker) << "x"; }
+  h.Do(intent::ExportJournal{(blocker / "usb").string()});
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.text.find("Export failed") != std::string::npos);
+  CHECK(!h.Vm().admin.exporting);
+}
+
+TEST_CASE("admin sync: an enrolled kiosk runs the sync service, and its progress reaches the view-model via Pump") {
+  TempDemo data;
+  {
+    auto side = OpenSide(data.dir);
+    REQUIRE(side->Database().Run("INSERT INTO sync_state (key, value) VALUES ('central_url', 'http://127.0.0.1:9')").ok());
+    REQUIRE(side->Database().Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', 'AAAA')").ok());
+  }
+  std::atomic<int> wakes{0};
+  AppController::Options o;
+  o.data_dir = data.dir;
+  o.wake = [&] { ++wakes; };
+  o.make_http = [] { return std::make_unique<DownHttp>(); };
+  AppController c(o);
+  int64_t now = 1000;
+  c.Start(now);
+  c.WaitIdle(now);
+  CHECK(c.Vm().admin.sync.enrolled);
+  CHECK(c.Vm().admin.sync.running);
+  c.Handle(intent::SyncNow{}, now);
+  // The sync thread only flags and wakes; the round's result appears after Pump on this thread.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (c.Vm().admin.sync.rounds == 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    c.Pump(now);
+  }
+  REQUIRE(c.Vm().admin.sync.rounds > 0);
+  CHECK(!c.Vm().admin.sync.last_error.empty());
+  // Waiting for the retry, or already in the round Sync now asked for.
+  const std::string phase = c.Vm().admin.sync.phase;
+  CHECK_MESSAGE((phase == "waiting" || phase == "pushing"), phase);
+  CHECK(wakes > 0);
 }

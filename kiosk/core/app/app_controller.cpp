@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <system_error>
+
+#include "kiosk/sync/client.hpp"
+#include "storage/db.hpp"
 
 namespace kiosk::app {
 
@@ -27,6 +32,33 @@ constexpr int64_t kSuccessBannerMs = 6000;
 constexpr int64_t kWarningBannerMs = 9000;
 constexpr int64_t kErrorBannerMs = 15000;  // a refusal must be read, not glimpsed
 
+constexpr const char* kNotEnrolled =
+    "This kiosk is not enrolled: run `kiosk enroll --central URL --code CODE`.";
+
+// Where a USB stick usually appears: the first folder under /media/$USER (desktop automount),
+// else /media/usb (usbmount and most kiosk images).
+std::string DefaultExportDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (const char* user = std::getenv("USER"); user && *user) {
+    fs::path base = fs::path("/media") / user;
+    std::vector<fs::path> dirs;
+    for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_directory(ec)) dirs.push_back(it->path());
+    std::sort(dirs.begin(), dirs.end());
+    if (!dirs.empty()) return dirs.front().string();
+  }
+  return "/media/usb";
+}
+
+// USB export needs the engine's bookkeeping but never the network.
+class NoHttp final : public platform::HttpClient {
+ public:
+  Result<platform::HttpResponse> Send(const platform::HttpRequest&) override {
+    return MakeError(ErrorKind::Refused, "sync.no_network", "USB export does not use the network.");
+  }
+};
+
 bool NeedsPartner(ScreenId s) {
   return s == ScreenId::Rewards || s == ScreenId::DemoOrder || s == ScreenId::Sellout || s == ScreenId::Deal;
 }
@@ -34,14 +66,16 @@ bool NeedsPartner(ScreenId s) {
 
 AppController::AppController(Options options) : m_options(std::move(options)) {
   if (!m_options.clock) m_options.clock = &SystemClock();
-  m_vm.admin.sync_hook_note = "Sync with the central is not part of this build yet (issue 5).";
-  m_vm.admin.export_note = "USB export is not part of this build yet (issue 5).";
+  m_vm.admin.export_dir = DefaultExportDir();
   m_vm.admin.scanner_health =
       "Keyboard-wedge scanner: listening on the keyboard input. No USB/serial scanner source in this build.";
   m_worker = std::thread([this] { WorkerLoop(); });
 }
 
 AppController::~AppController() {
+  // The sync thread first: its on-change callback wakes a loop that is going away.
+  if (m_sync) m_sync->Stop();
+  m_sync.reset();
   {
     std::lock_guard lock(m_mutex);
     m_stop = true;
@@ -111,8 +145,14 @@ void AppController::Start(int64_t now_ms) {
       return [e](AppController& c) { c.m_vm.fatal = e.message; };
     }
     m_kiosk = std::move(k).value();
-    return [](AppController& c) {
+    // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
+    auto key = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_public_key");
+    const bool enrolled = key.ok() && *key && !(**key).empty();
+    return [enrolled](AppController& c) {
       c.m_vm.ready = true;
+      c.m_vm.admin.sync.checked = true;
+      c.m_vm.admin.sync.enrolled = enrolled;
+      if (enrolled) c.StartSync();
       c.RefreshHome();
     };
   });
@@ -131,7 +171,46 @@ bool AppController::Pump(int64_t now_ms) {
   }
   if (!done.empty() && m_in_flight == 0) m_vm.busy = false;
   if (m_in_flight > 0 && !done.empty()) m_busy_since_ms = now_ms;
-  return !done.empty();
+  bool synced = false;
+  if (m_sync_changed.exchange(false)) {
+    PullSyncProgress();
+    synced = true;
+  }
+  return !done.empty() || synced;
+}
+
+void AppController::StartSync() {
+  if (m_sync || !m_options.make_http) return;
+  sync::SyncServiceOptions o;
+  o.data_dir = m_options.data_dir;
+  o.clock = m_options.clock;
+  o.make_http = m_options.make_http;
+  o.interval = std::chrono::milliseconds(m_options.sync_interval_ms);
+  // Runs on the sync thread: only flag and wake; Pump() reads the progress on the main thread.
+  m_sync = std::make_unique<sync::SyncService>(o, [this] {
+    m_sync_changed = true;
+    if (m_options.wake) m_options.wake();
+  });
+  m_sync->Start();
+  m_vm.admin.sync.running = true;
+  PullSyncProgress();
+}
+
+void AppController::PullSyncProgress() {
+  if (!m_sync) return;
+  const sync::SyncProgress p = m_sync->Progress();
+  SyncVm& v = m_vm.admin.sync;
+  const bool round_done = p.rounds != v.rounds;
+  v.phase = sync::ToString(p.phase);
+  v.sent = p.sent;
+  v.total = p.total;
+  v.pending = p.pending;
+  v.last_sync = p.last_sync;
+  v.last_error = p.last_error;
+  v.rounds = p.rounds;
+  if (p.phase == sync::SyncPhase::NotEnrolled) v.enrolled = false;
+  // A finished round changes the journal's acknowledged count and maybe the verdicts.
+  if (round_done && m_vm.screen == ScreenId::Admin) LoadAdmin();
 }
 
 bool AppController::Tick(int64_t now_ms) {
@@ -282,6 +361,28 @@ void AppController::LoadAdmin() {
     return [status = std::move(status), recent = std::move(recent)](AppController& c) {
       c.m_vm.admin.status = status;
       c.m_vm.admin.recent = recent;
+    };
+  });
+  LoadVerdicts();
+}
+
+void AppController::LoadVerdicts() {
+  Run([](Kiosk& k) -> Completion {
+    std::vector<VerdictRow> rows;
+    // The same rows as `kiosk verdicts`: what the central rejected or adjusted.
+    auto s = k.Database().Each(
+        "SELECT v.seq, v.verdict, v.code, v.message, j.type FROM verdicts v LEFT JOIN journal j ON j.seq = v.seq "
+        "WHERE v.verdict <> 'accepted' ORDER BY v.seq",
+        [&](storage::Statement& r) {
+          rows.push_back(VerdictRow{r.Int(0), r.IsNull(4) ? "" : r.Text(4), r.Text(1), r.Text(2), r.Text(3)});
+        });
+    if (!s.ok()) {
+      Error e = s.error();
+      return [e](AppController& c) { c.ShowError(e); };
+    }
+    return [rows = std::move(rows)](AppController& c) {
+      c.m_vm.admin.verdicts = rows;
+      c.m_vm.admin.verdicts_loaded = true;
     };
   });
 }
@@ -746,14 +847,60 @@ bool AppController::On(const intent::AdminPin& i) {
 }
 
 bool AppController::On(const intent::SyncNow&) {
-  // Hook for issue 5: the sync client will run here on its own thread and report progress.
-  SetBanner(BannerKind::Warning, m_vm.admin.sync_hook_note + " " + std::to_string(m_vm.admin.status.pending_events) +
-                                     " events wait to be sent.");
+  if (!m_vm.admin.sync.enrolled) {
+    SetBanner(BannerKind::Warning, kNotEnrolled);
+    return true;
+  }
+  if (!m_sync) {
+    SetBanner(BannerKind::Warning, "This build has no network client for sync; use Export to USB stick.");
+    return true;
+  }
+  m_sync->SyncNow();
+  SetBanner(BannerKind::Info, "Sync started: " + std::to_string(m_vm.admin.status.pending_events) +
+                                  " events wait to be sent.");
   return true;
 }
 
-bool AppController::On(const intent::ExportJournal&) {
-  SetBanner(BannerKind::Warning, m_vm.admin.export_note);
+bool AppController::On(const intent::ExportJournal& i) {
+  std::string dir = i.dir.empty() ? m_vm.admin.export_dir : i.dir;
+  while (!dir.empty() && (dir.back() == ' ' || dir.back() == '\n')) dir.pop_back();
+  while (!dir.empty() && dir.front() == ' ') dir.erase(dir.begin());
+  if (dir.empty()) {
+    SetBanner(BannerKind::Warning, "Type the USB stick's folder first, e.g. /media/usb.");
+    return true;
+  }
+  if (m_vm.admin.exporting) {
+    SetBanner(BannerKind::Warning, "An export is already running; wait for its result.");
+    return true;
+  }
+  m_vm.admin.export_dir = dir;
+  m_vm.admin.exporting = true;
+  Run([dir](Kiosk& k) -> Completion {
+    NoHttp http;
+    sync::SyncEngine engine(k, http);
+    auto r = engine.ExportTo(dir);
+    if (!r.ok()) {
+      Error e = r.error();
+      return [e](AppController& c) {
+        c.m_vm.admin.exporting = false;
+        c.SetBanner(BannerKind::Error, "Export failed: " + e.message);
+      };
+    }
+    std::string text;
+    if (r->events == 0) {
+      text = "Nothing to export: the central has acknowledged every event. A manifest was written to " + dir + ".";
+    } else {
+      text = "Exported " + std::to_string(r->events) + " events (seq " + std::to_string(r->from_seq) + ".." +
+             std::to_string(r->to_seq) + ") in " + std::to_string(r->files.size()) + " files to " + dir + ":";
+      for (const auto& f : r->files) text += " " + f.filename().string();
+      text += ". At the central: kiosk-central import.";
+    }
+    return [text](AppController& c) {
+      c.m_vm.admin.exporting = false;
+      c.SetBanner(BannerKind::Success, text);
+      if (c.m_vm.screen == ScreenId::Admin) c.LoadAdmin();
+    };
+  });
   return true;
 }
 

@@ -4,6 +4,7 @@
 // its one worker thread (Kiosk is single-threaded and does disk I/O), and the worker hands each
 // result back through a queue that Pump() drains on the main thread, after calling `wake` so an
 // idle event loop notices. Pure C++: no imgui, unit-tested in tests/app/.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -18,6 +19,11 @@
 #include "kiosk/core/app/view_models.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "platform/http_client.hpp"
+
+namespace kiosk::sync {
+class SyncService;
+}
 
 namespace kiosk::app {
 
@@ -28,6 +34,10 @@ class AppController {
     std::function<void()> wake;    // called from the worker when a result waits; may be empty
     const Clock* clock = nullptr;  // default: SystemClock(); passed to the Kiosk too
     int64_t busy_after_ms = 150;   // a call running longer than this shows "Working..."
+    // The sync client's HTTP connection (curl in the app). Empty: an enrolled kiosk still shows
+    // its sync state, but no SyncService runs (unit tests).
+    std::function<std::unique_ptr<platform::HttpClient>()> make_http;
+    int64_t sync_interval_ms = 300000;  // config sync_interval_s default
   };
 
   explicit AppController(Options options);
@@ -76,6 +86,9 @@ class AppController {
   void LoadPartner(const std::string& card, bool navigate, bool announce);
   void LoadRewards();
   void LoadAdmin();
+  void LoadVerdicts();
+  void StartSync();
+  void PullSyncProgress();
   void ClearSessions();
   void HandleScan(const std::string& text);
   void AddUnit(std::vector<SessionUnit>& units, SessionUnit unit);
@@ -117,6 +130,10 @@ class AppController {
   std::deque<Completion> m_done;
   bool m_stop = false;
   std::unique_ptr<Kiosk> m_kiosk;  // touched only on the worker
+  // Set by the sync thread's on-change callback (which then wakes the loop); Pump() reads the
+  // progress on the main thread. The sync thread never touches m_vm.
+  std::atomic<bool> m_sync_changed{false};
+  std::unique_ptr<sync::SyncService> m_sync;  // main thread only; null when not enrolled
   std::thread m_worker;
 };
 

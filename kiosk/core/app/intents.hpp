@@ -25,7 +25,7 @@ struct RegisterDeal { std::string customer, product; double value = 0; std::stri
 struct AdminBadge { std::string badge; };
 struct AdminPin { std::string pin; };
 struct SyncNow {};
-struct ExportJournal {};
+struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
 struct SetIdleTimeout { int seconds = 90; };
 

@@ -82,14 +82,39 @@ struct DealVm {
   std::string today;  // YYYY-MM-DD
 };
 
+// One of the central's verdicts on an event this kiosk sent (table `verdicts`), as `kiosk verdicts`.
+struct VerdictRow {
+  int64_t seq = 0;
+  std::string type;     // the journal event's type, "" if the journal no longer has it
+  std::string verdict;  // "rejected" or "adjusted"
+  std::string code;
+  std::string message;
+};
+
+// The sync client's state as the admin screen shows it; copied from SyncService::Progress().
+struct SyncVm {
+  bool checked = false;   // enrolment looked up (the data folder is open)
+  bool enrolled = false;  // false: the screen explains `kiosk enroll` instead of a button
+  bool running = false;   // a SyncService is owned and started
+  std::string phase;      // "idle", "pushing", "pulling", "waiting", "not_enrolled", ...
+  int64_t sent = 0, total = 0;  // this round's progress bar
+  int64_t pending = 0;
+  std::string last_sync;
+  std::string last_error;
+  int64_t rounds = 0;
+};
+
 struct AdminVm {
   bool unlocked = false;
   std::string badge;     // admin badge scanned or typed on the login screen
   int wrong_pins = 0;    // shown as a hint; the lockout itself is the core's
   StatusView status;
   std::vector<Event> recent;   // latest journal events, newest first
-  std::string sync_hook_note;  // why "Sync now" does nothing yet
-  std::string export_note;
+  SyncVm sync;
+  std::string export_dir;       // default folder for "Export to USB stick"
+  bool exporting = false;
+  bool verdicts_loaded = false;
+  std::vector<VerdictRow> verdicts;  // rejected and adjusted, by seq
   std::string scanner_health;  // one line per scanner source, or why there is none
 };
 
