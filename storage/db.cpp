@@ -47,6 +47,12 @@ std::string Statement::Text(int col) const {
   if (!p) return {};
   return std::string(p, static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)));
 }
+std::string_view Statement::TextView(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+  if (!p) return {};
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)));
+}
+
 bool Statement::IsNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
 
 // ---- Db ------------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class Statement {
   int64_t Int(int col) const;
   double Real(int col) const;
   std::string Text(int col) const;
+  // Valid until the next Step/Reset: for hot loops that copy into reused buffers.
+  std::string_view TextView(int col) const;
   bool IsNull(int col) const;
 
  private:

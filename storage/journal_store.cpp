@@ -8,19 +8,25 @@ namespace {
 constexpr const char* kSelectColumns =
     "SELECT seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash FROM journal ";
 
+// Fills a reused Event: assigning into strings that keep their capacity saves eleven allocations
+// per row when a whole journal is walked (verify, export).
+void FillEvent(Statement& r, Event& e) {
+  e.seq = r.Int(0);
+  e.event_id.assign(r.TextView(1));
+  e.kiosk_id.assign(r.TextView(2));
+  e.type.assign(r.TextView(3));
+  e.payload.assign(r.TextView(4));
+  e.actor.assign(r.TextView(5));
+  e.wall_time.assign(r.TextView(6));
+  e.mono_ms = r.Int(7);
+  e.boot_id.assign(r.TextView(8));
+  e.prev_hash.assign(r.TextView(9));
+  e.hash.assign(r.TextView(10));
+}
+
 Event RowToEvent(Statement& r) {
   Event e;
-  e.seq = r.Int(0);
-  e.event_id = r.Text(1);
-  e.kiosk_id = r.Text(2);
-  e.type = r.Text(3);
-  e.payload = r.Text(4);
-  e.actor = r.Text(5);
-  e.wall_time = r.Text(6);
-  e.mono_ms = r.Int(7);
-  e.boot_id = r.Text(8);
-  e.prev_hash = r.Text(9);
-  e.hash = r.Text(10);
+  FillEvent(r, e);
   return e;
 }
 
@@ -89,11 +95,13 @@ Status JournalStore::ForEach(int64_t from_seq, const std::function<bool(const Ev
   if (!st.ok()) return st.error();
   Query q(**st);
   q->Bind(1, from_seq);
+  Event e;
   for (;;) {
     auto row = q->Step();
     if (!row.ok()) return row.error();
     if (!*row) return {};
-    if (!fn(RowToEvent(*q))) return {};
+    FillEvent(*q, e);
+    if (!fn(e)) return {};
   }
 }
 
@@ -113,7 +121,7 @@ Result<JournalStore::VerifyResult> JournalStore::Verify() {
     expected_seq = std::stoll(**pruned_seq) + 1;
     expected_prev = **pruned_hash;
   }
-  auto s = ForEach(expected_seq > 1 ? 0 : 0, [&](const Event& e) {
+  auto s = ForEach(0, [&](const Event& e) {
     if (e.kiosk_id != m_kiosk_id) {
       result.ok = false;
       result.first_bad_seq = e.seq;
