@@ -116,6 +116,9 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
     return MakeError(ErrorKind::Usage, "reference.syntax",
                      "line " + std::to_string(line) + ", column " + std::to_string(col) +
                          ": not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value the parser can't hold, e.g. a number like 1e999999.
+    return MakeError(ErrorKind::Usage, "reference.syntax", std::string("not valid JSON: ") + e.what());
   }
   Walker w;
   ReferenceDoc doc;

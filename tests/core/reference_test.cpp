@@ -66,6 +66,12 @@ TEST_CASE("malformed JSON reports line and column") {
   CHECK(r.error().message.find("line 3") != std::string::npos);
 }
 
+TEST_CASE("a number too large for the parser is an error, not a crash") {
+  auto r = ParseReference(R"({"format": "showroom-kiosk/reference", "version": 1e999999})");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == "reference.syntax");
+}
+
 TEST_CASE("every kind of invalid record names its exact JSON path") {
   json d = DemoJson();
   d["devices"][17]["gtin"] = "00614141000037";

@@ -290,7 +290,7 @@ Result<Classifier> Classifier::FromJsonText(std::string_view json_text, std::str
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 3e06141
     return RulesError(origin, "/", std::string("not valid JSON: ") + e.what());
   }
   if (!doc.is_object()) return RulesError(origin, "/", "must be a JSON object");
