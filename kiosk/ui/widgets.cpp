@@ -227,9 +227,14 @@ bool TextField(const char* id, const std::string& caption, std::string& value, F
     c.focus_id = id;
     c.shift = kind == FieldKind::Text && value.empty();
     focused = true;
+    c.focus_scroll_frames = 3;  // the keyboard opens over the next frames and may cover the field
   }
-  if (focused && !Ctx().record.targets.back().visible)
-    ImGui::SetScrollHereY(0.3f);  // the field being typed into stays in sight above the keyboard
+  // Only right after focusing: later the person (or the script) may scroll to another field while
+  // the keyboard is open, and yanking the view back to this one would fight their finger.
+  if (focused && c.focus_scroll_frames > 0) {
+    --c.focus_scroll_frames;
+    if (!Ctx().record.targets.back().visible) ImGui::SetScrollHereY(0.3f);  // keep it above the keyboard
+  }
   if (focused) {
     c.focus_value = &value;
     c.focus_kind = kind;

@@ -54,6 +54,7 @@ struct UiContext {
   std::string* focus_value = nullptr;
   FieldKind focus_kind = FieldKind::Text;
   bool focus_seen = false;  // the focused field was drawn this frame
+  int focus_scroll_frames = 0;  // frames left in which a just-focused field is scrolled into sight
   bool shift = false;
   bool latin = false;       // Russian layout switched to Latin letters
   bool dragging_owned = false;
