@@ -23,6 +23,7 @@
 
 #include "kiosk/core/app/app_controller.hpp"
 #include "kiosk/core/assets.hpp"
+#include "kiosk/core/config.hpp"
 #include "platform/beeper.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_wedge.hpp"
@@ -581,6 +582,14 @@ int RunGui(const GuiOptions& options) {
   platform::WindowGlfw* win = window.get();
   co.wake = [win] { win->Wake(); };
   co.make_http = [] { return platform::MakeCurlHttpClient(); };  // sync with the central, if enrolled
+  // The installed kiosk's schedule and retention (/etc/kiosk/kiosk.json); a broken config file
+  // is reported by `kiosk doctor` and at start, and the defaults apply meanwhile.
+  if (auto config = LoadConfigFromEnvironment(); config.ok()) {
+    co.sync_interval_ms = int64_t{config->sync_interval_s} * 1000;
+    co.retention_days = config->retention_days;
+  } else {
+    std::cerr << "warning: " << config.error().message << " (using the default sync interval and retention)\n";
+  }
   auto controller = std::make_unique<app::AppController>(co);
   controller->Start(start);
 

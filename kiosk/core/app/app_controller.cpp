@@ -186,6 +186,7 @@ void AppController::StartSync() {
   o.clock = m_options.clock;
   o.make_http = m_options.make_http;
   o.interval = std::chrono::milliseconds(m_options.sync_interval_ms);
+  o.retention_days = m_options.retention_days;
   // Runs on the sync thread: only flag and wake; Pump() reads the progress on the main thread.
   m_sync = std::make_unique<sync::SyncService>(o, [this] {
     m_sync_changed = true;

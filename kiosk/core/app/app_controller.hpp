@@ -38,6 +38,7 @@ class AppController {
     // its sync state, but no SyncService runs (unit tests).
     std::function<std::unique_ptr<platform::HttpClient>()> make_http;
     int64_t sync_interval_ms = 300000;  // config sync_interval_s default
+    int retention_days = 0;             // config retention_days: prune acknowledged events (0: keep)
   };
 
   explicit AppController(Options options);
