@@ -12,6 +12,7 @@
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "kiosk/core/reference.hpp"
 
 namespace kiosk::cli {
 namespace {
@@ -38,9 +39,7 @@ void EmitReceipt(Context& ctx, const Result<Receipt>& r) {
 }
 
 json PartnerJson(const PartnerView& v) {
-  json nt = json::array();
-  for (const auto& r : v.partner.next_tier)
-    nt.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+  const json nt = RequirementsToJson(v.partner.next_tier);
   return json{{"id", v.partner.id},
               {"name", v.partner.name},
               {"country", v.partner.country},

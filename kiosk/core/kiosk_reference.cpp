@@ -10,9 +10,7 @@ using nlohmann::json;
 namespace {
 
 kiosk::Status UpsertPartner(storage::Db& db, const Partner& p) {
-  json nt = json::array();
-  for (const Requirement& r : p.next_tier)
-    nt.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+  const json nt = RequirementsToJson(p.next_tier);
   return db.Run(
       "INSERT INTO partners (id, name, country, region, tier, type, authorization, status, certified_sales, "
       "certified_technical, next_tier) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "

@@ -339,6 +339,13 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
   return doc;
 }
 
+json RequirementsToJson(const std::vector<Requirement>& requirements) {
+  json out = json::array();
+  for (const Requirement& r : requirements)
+    out.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+  return out;
+}
+
 json SettingsToJson(const Settings& s) {
   return json{{"offline_soft_points", s.offline_soft_points},
               {"offline_hard_points", s.offline_hard_points},
@@ -359,9 +366,7 @@ json ReferenceToJson(const ReferenceDoc& doc) {
   if (doc.settings) j["settings"] = SettingsToJson(*doc.settings);
   json& partners = j["partners"] = json::array();
   for (const Partner& p : doc.partners) {
-    json nt = json::array();
-    for (const Requirement& r : p.next_tier)
-      nt.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
+    const json nt = RequirementsToJson(p.next_tier);
     partners.push_back({{"id", p.id}, {"name", p.name}, {"country", p.country}, {"region", p.region},
                         {"tier", ToString(p.tier)}, {"type", ToString(p.type)},
                         {"authorization", ToString(p.authorization)}, {"status", ToString(p.status)},

@@ -39,6 +39,8 @@ struct ReferenceDoc {
 Result<ReferenceDoc> ParseReference(std::string_view json_text);
 
 nlohmann::json SettingsToJson(const Settings& s);
+// A partner's next-tier requirements as published ([{key, label, have, need, unit}]).
+nlohmann::json RequirementsToJson(const std::vector<Requirement>& requirements);
 nlohmann::json ReferenceToJson(const ReferenceDoc& doc);
 
 // Check digits shared by the reference validation and the services.
