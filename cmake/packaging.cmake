@@ -67,7 +67,7 @@ set(KIOSK_DEB_BASE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3
 set(KIOSK_DEB_KIOSK_DEPENDS
     "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcurl4 (>= 7.88), libusb-1.0-0 (>= 2:1.0.26)")
 if(KIOSK_BUILD_GUI)
-  string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libglfw3 (>= 3.3), libgl1, libstb0, fonts-dejavu-core")
+  string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libglfw3 (>= 3.3), libgl1, libopengl0, libstb0, fonts-dejavu-core")
 endif()
 
 set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME kiosk)

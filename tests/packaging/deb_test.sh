@@ -64,7 +64,8 @@ echo "Depends: $depends"
 needed_in_depends() {  # BINARY "DEPENDS"
   local bin="$1" deps="$2" soname path real pkg p
   for soname in $(objdump -p "$bin" | awk '/NEEDED/ { print $2 }'); do
-    path="$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')"
+    # awk reads to the end: an early exit would SIGPIPE ldconfig and, with pipefail, end the test.
+    path="$(ldconfig -p | awk -v s="$soname" '$1 == s && !found { print $NF; found = 1 }')"
     [[ -n "$path" ]] || fail "cannot find $soname on this machine"
     # dpkg knows each file under one spelling: /lib or /usr/lib (merged /usr), link or target.
     pkg=""
