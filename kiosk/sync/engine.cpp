@@ -258,15 +258,7 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     auto events = ReadPending(acked, m_batch_events, kMaxBatchBytes);
     if (!events.ok()) return events.error();
     if (events->empty()) break;
-    Batch b;
-    b.kiosk_id = m_kiosk.KioskId();
-    b.from_seq = events->front().seq;
-    b.to_seq = events->back().seq;
-    b.prev_hash = events->front().prev_hash;
-    b.sent_at = FormatUtc(clock.Now());
-    b.mono_ms = clock.MonotonicMs();
-    b.boot_id = clock.BootId();
-    b.events = std::move(*events);
+    Batch b = MakeBatch(m_kiosk.KioskId(), std::move(*events), clock);
     const std::string body = SerializeBatch(b);
     const auto t0 = std::chrono::steady_clock::now();
     auto res = Signed("POST", "/v1/batches", body);

@@ -130,6 +130,19 @@ size_t SerializedEventSize(const Event& e) {
          e.payload.size() + quotes + e.prev_hash.size() + e.type.size() + e.wall_time.size() + 40;
 }
 
+Batch MakeBatch(std::string kiosk_id, std::vector<Event> events, const Clock& clock) {
+  Batch b;
+  b.kiosk_id = std::move(kiosk_id);
+  b.from_seq = events.front().seq;
+  b.to_seq = events.back().seq;
+  b.prev_hash = events.front().prev_hash;
+  b.sent_at = FormatUtc(clock.Now());
+  b.mono_ms = clock.MonotonicMs();
+  b.boot_id = clock.BootId();
+  b.events = std::move(events);
+  return b;
+}
+
 std::string SerializeBatch(const Batch& b) {
   std::string out;
   size_t reserve = 400;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/clock.hpp"
 #include "kiosk/core/journal.hpp"
 #include "kiosk/core/result.hpp"
 
@@ -59,6 +60,10 @@ struct Batch {
   // quarantines them (rejected verdict) instead of refusing the whole batch.
   std::vector<std::pair<size_t, std::string>> malformed;
 };
+
+// A batch of consecutive events (non-empty, in seq order) stamped with the kiosk's clocks now:
+// the one way the HTTP push and the USB export make batches.
+Batch MakeBatch(std::string kiosk_id, std::vector<Event> events, const Clock& clock);
 
 // Serialises; events appear in order. Fast path: hand-written JSON, same output as nlohmann.
 std::string SerializeBatch(const Batch& b);

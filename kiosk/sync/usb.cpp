@@ -73,15 +73,7 @@ Result<SyncEngine::ExportReport> SyncEngine::ExportTo(const std::filesystem::pat
     auto events = ReadPending(after, 5000, kMaxBatchBytes);
     if (!events.ok()) return events.error();
     if (events->empty()) break;
-    Batch b;
-    b.kiosk_id = kiosk_id;
-    b.from_seq = events->front().seq;
-    b.to_seq = events->back().seq;
-    b.prev_hash = events->front().prev_hash;
-    b.sent_at = FormatUtc(clock.Now());
-    b.mono_ms = clock.MonotonicMs();
-    b.boot_id = clock.BootId();
-    b.events = std::move(*events);
+    Batch b = MakeBatch(kiosk_id, std::move(*events), clock);
     const std::string body = SerializeBatch(b);
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
