@@ -2,7 +2,8 @@
 //  1. durable append of one event vs a raw 512-byte write + fdatasync on the same file system;
 //  2. barcode-to-entity lookup with 100,000 devices and 100,000 partner cards;
 //  3. appending 100,000 events, then verifying the whole chain.
-// Usage: bench_core [DIR] (default: a new folder under /tmp, removed afterwards).
+// Usage: bench_core [DIR] [--only append|lookup|verify]
+// (DIR defaults to a new folder under /tmp, removed afterwards).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -41,15 +42,23 @@ Percentiles RawWriteFsync(const std::filesystem::path& file, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool own_dir = argc < 2;
+  std::string dir_arg, only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--only" && i + 1 < argc) only = argv[++i];
+    else dir_arg = a;
+  }
+  auto wanted = [&](const char* part) { return only.empty() || only == part; };
+  const bool own_dir = dir_arg.empty();
   const std::filesystem::path root =
-      own_dir ? std::filesystem::temp_directory_path() / ("kiosk-bench-" + std::to_string(::getpid())) : argv[1];
+      own_dir ? std::filesystem::temp_directory_path() / ("kiosk-bench-" + std::to_string(::getpid()))
+              : std::filesystem::path(dir_arg);
   std::filesystem::create_directories(root);
   std::printf("bench_core: data in %s\n", root.c_str());
 
   // ---- 1. Durable append vs raw write + fdatasync, interleaved in rounds so that both see the
   // same disk weather.
-  {
+  if (wanted("append")) {
     const auto dir = root / "append";
     auto id = Kiosk::Init({.data_dir = dir, .kiosk_id = "KIOSK-BENCH"});
     if (!id.ok()) return std::fprintf(stderr, "%s\n", id.error().message.c_str()), 1;
@@ -109,7 +118,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- 2. Lookups with 100,000 devices and 100,000 cards.
-  {
+  if (wanted("lookup")) {
     const auto dir = root / "lookup";
     auto t0 = Clock_::now();
     auto id = Kiosk::Init({.data_dir = dir, .kiosk_id = "KIOSK-BENCH"});
@@ -142,7 +151,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- 3. 100,000 appends, then verify.
-  {
+  if (wanted("verify")) {
     const auto dir = root / "verify";
     auto id = Kiosk::Init({.data_dir = dir, .kiosk_id = "KIOSK-BENCH"});
     auto k = Kiosk::Open({.data_dir = dir});

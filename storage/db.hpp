@@ -185,4 +185,19 @@ class Transaction {
   bool m_committed = false;
 };
 
+// Several reads as one snapshot: a deferred BEGIN takes SQLite's read locks once instead of once
+// per statement (each costs fcntl calls on the database and -shm files). Does nothing inside a
+// transaction that is already open, so it nests under a write Transaction.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db) : m_db(db), m_own(!db.InTransaction() && db.Run("BEGIN").ok()) {}
+  ~ReadSnapshot() { if (m_own) (void)m_db.Run("COMMIT"); }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Db& m_db;
+  bool m_own;
+};
+
 }  // namespace kiosk::storage

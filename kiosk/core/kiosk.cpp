@@ -510,6 +510,7 @@ StatusView Kiosk::Status() {
 
 Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
   Impl& m = *m_impl;
+  storage::ReadSnapshot snapshot(*m.db);
   auto c = m.classifier.Classify(scanned);
   ScanResolution out;
   out.fields = json::object();

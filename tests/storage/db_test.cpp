@@ -117,3 +117,35 @@ TEST_CASE("statements are prepared once and come back reset") {
   REQUIRE((*db)->Each("SELECT x FROM a WHERE x >= ?", [&](storage::Statement&) { ++rows; }, 0).ok());
   CHECK(rows == 5);
 }
+
+TEST_CASE("a read snapshot sees one state of the database and ends with its scope") {
+  TempDir dir;
+  auto reader = Db::Open(Opts(dir / "t.db"));
+  auto writer = Db::Open(Opts(dir / "t.db"));
+  REQUIRE(reader.ok());
+  REQUIRE(writer.ok());
+  REQUIRE((*writer)->Run("INSERT INTO a (x) VALUES (1)").ok());
+  {
+    storage::ReadSnapshot snapshot(**reader);
+    CHECK((*reader)->InTransaction());
+    CHECK((*reader)->ScalarInt("SELECT count(*) FROM a")->value() == 1);
+    REQUIRE((*writer)->Run("INSERT INTO a (x) VALUES (2)").ok());  // WAL: the writer isn't blocked
+    CHECK((*reader)->ScalarInt("SELECT count(*) FROM a")->value() == 1);
+  }
+  CHECK_FALSE((*reader)->InTransaction());
+  CHECK((*reader)->ScalarInt("SELECT count(*) FROM a")->value() == 2);
+}
+
+TEST_CASE("a read snapshot inside a write transaction leaves that transaction alone") {
+  TempDir dir;
+  auto db = Db::Open(Opts(dir / "t.db"));
+  REQUIRE(db.ok());
+  {
+    storage::Transaction tx(**db);
+    REQUIRE(tx.Begin().ok());
+    REQUIRE((*db)->Run("INSERT INTO a (x) VALUES (1)").ok());
+    { storage::ReadSnapshot snapshot(**db); }
+    CHECK((*db)->InTransaction());  // the snapshot didn't commit it
+  }                                 // no Commit(): rolled back
+  CHECK((*db)->ScalarInt("SELECT count(*) FROM a")->value() == 0);
+}

@@ -239,6 +239,8 @@ nlohmann::json ToJson(const Classified& c) {
 
 std::string NormaliseGs(std::string_view text) {
   static constexpr std::string_view kTokens[] = {"<gs>", "{gs}", "[gs]", "\\x1d", "\\u001d", "^]", "\xE2\x90\x9D"};
+  // Almost every scan holds no token at all: skip the per-character token matching then.
+  if (text.find_first_of("<{[\\^\xE2") == std::string_view::npos) return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
