@@ -40,6 +40,11 @@ std::string_view DisplayName(Tier v);
 std::string_view DisplayName(PartnerType v);
 std::string_view DisplayName(DeviceState v);
 std::optional<Tier> NextTier(Tier v);
+// Translation keys of the names, for the named values of reasons and banners: "tier.gold",
+// "state.checked_out", "role.admin" (assets/i18n has them).
+inline std::string TierKey(Tier v) { return "tier." + std::string(ToString(v)); }
+inline std::string StateKey(DeviceState v) { return "state." + std::string(ToString(v)); }
+inline std::string RoleKey(Role v) { return "role." + std::string(ToString(v)); }
 
 // One requirement on the way to the next tier: how much the partner has and how much it needs.
 struct Requirement {

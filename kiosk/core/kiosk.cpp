@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -33,11 +34,13 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
   if (std::filesystem::exists(paths.Db(), ec))
     return MakeError(ErrorKind::Refused, "init.exists",
                      "A kiosk database already exists in " + paths.dir.string() +
-                         "; refusing to overwrite it. Use another --data folder, or move it aside first.");
+                         "; refusing to overwrite it. Use another --data folder, or move it aside first.",
+                     {{"dir", paths.dir.string()}});
   std::filesystem::create_directories(paths.dir, ec);
   if (ec)
     return MakeError(ErrorKind::Storage, "init.mkdir", "Can't create the data folder " + paths.dir.string() + ": " +
-                                                           ec.message());
+                                                           ec.message(),
+                     {{"dir", paths.dir.string()}, {"detail", ec.message()}});
   ::chmod(paths.dir.c_str(), 0700);
 
   std::string kiosk_id = options.kiosk_id;
@@ -49,7 +52,8 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
   for (char c : kiosk_id)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') || kiosk_id.size() > 64)
       return MakeError(ErrorKind::Usage, "init.kiosk_id",
-                       "A kiosk id is 1 to 64 letters, digits, '-', '_' or '.'; '" + kiosk_id + "' is not.");
+                       "A kiosk id is 1 to 64 letters, digits, '-', '_' or '.'; '" + kiosk_id + "' is not.",
+                       {{"id", kiosk_id}});
 
   JournalKey key;
   bool created_key = false;
@@ -100,7 +104,8 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     if (!in) {
       cleanup();
       return MakeError(ErrorKind::NotFound, "reference.missing",
-                       "Can't read the reference data file " + options.reference_file->string());
+                       "Can't read the reference data file " + options.reference_file->string(),
+                       {{"file", options.reference_file->string()}});
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -128,7 +133,8 @@ Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
     return MakeError(ErrorKind::NotFound, "kiosk.not_initialised",
                      "No kiosk data in " + impl->paths.dir.string() +
                          ". Create it with `kiosk init --demo` (demo showroom) or `kiosk init` (empty), or point "
-                         "--data / KIOSK_DATA at the right folder.");
+                         "--data / KIOSK_DATA at the right folder.",
+                     {{"dir", impl->paths.dir.string()}});
   auto key = LoadKeyFile(impl->paths.Key().string());
   if (!key.ok()) return key.error();
   impl->key = *key;
@@ -161,7 +167,8 @@ Status Kiosk::Impl::RequireWritable() const {
     return MakeError(ErrorKind::Integrity, "db.damaged",
                      "The kiosk database failed its integrity check (" + db->Health() +
                          "), so nothing more is written to it. Read out what you can with `kiosk journal --json > "
-                         "rescue.json`, then restore the data folder from a backup (see README: Recovering).");
+                         "rescue.json`, then restore the data folder from a backup (see README: Recovering).",
+                     {{"detail", db->Health()}});
   if (db->ReadOnly())
     return MakeError(ErrorKind::Storage, "db.read_only", "The kiosk database is open read-only; nothing can be logged.");
   return {};
@@ -177,6 +184,19 @@ Status Kiosk::Impl::SetState(const std::string& key, const std::string& value) {
   return db->Run("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                  key, value);
 }
+namespace {
+// Keys of the admin's local settings in local_state.
+constexpr const char* kLocalLanguage = "ui.language";
+constexpr const char* kLocalIdleTimeout = "ui.idle_timeout_s";
+
+// "order demo units" -> "do.order_demo_units": the translation key of an action named in a reason.
+std::string ActionKey(std::string_view action) {
+  std::string key = "do.";
+  for (char ch : action) key += ch == ' ' || ch == '-' ? '_' : ch;
+  return key;
+}
+}  // namespace
+
 std::string Kiosk::Impl::LocalValue(const std::string& key, const std::string& def) {
   auto v = db->ScalarText("SELECT value FROM local_state WHERE key = ?", key);
   return v.ok() && *v ? **v : def;
@@ -224,12 +244,14 @@ Status Kiosk::Impl::StaleGuard(const char* action) {
   if (!hours)
     return MakeError(ErrorKind::Refused, "data.stale",
                      std::string("This kiosk has never received data from the central, so ") + action +
-                         " can't be checked. Ask an admin to sync the kiosk.");
+                         " can't be checked. Ask an admin to sync the kiosk.",
+                     {{"action", ActionKey(action)}}, "never");
   if (*hours > limit)
     return MakeError(ErrorKind::Refused, "data.stale",
                      "This kiosk last synced " + std::to_string(*hours) + " hours ago (the limit is " +
                          std::to_string(limit) + " hours), so " + action +
-                         " are paused until it has fresh data. Ask an admin to sync (network or USB stick).");
+                         " are paused until it has fresh data. Ask an admin to sync (network or USB stick).",
+                     {{"hours", std::to_string(*hours)}, {"limit", std::to_string(limit)}, {"action", ActionKey(action)}});
   return {};
 }
 
@@ -260,7 +282,8 @@ Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code, const barcode::Cla
   }
   if (!out)
     return MakeError(ErrorKind::NotFound, "badge.unknown",
-                     "Badge " + key + " is not known to this kiosk. Scan it again, or ask an admin to sync if it is new.");
+                     "Badge " + key + " is not known to this kiosk. Scan it again, or ask an admin to sync if it is new.",
+                     {{"badge", key}});
   return *out;
 }
 
@@ -269,14 +292,16 @@ Result<Badge> Kiosk::Impl::RequireBadge(std::string_view code, std::initializer_
   if (!b.ok()) return b.error();
   if (!b->active)
     return MakeError(ErrorKind::Refused, "badge.inactive",
-                     "Badge " + b->code + " (" + b->name + ") is no longer active. Ask an admin.");
+                     "Badge " + b->code + " (" + b->name + ") is no longer active. Ask an admin.",
+                     {{"badge", b->code}, {"name", b->name}});
   for (Role r : roles)
     if (b->role == r) return b;
   std::string allowed;
   for (Role r : roles) allowed += (allowed.empty() ? "" : " or ") + std::string(ToString(r));
   return MakeError(ErrorKind::Refused, "badge.wrong_role",
                    std::string("Only ") + allowed + " badges can " + action + "; " + b->code + " belongs to " + b->name +
-                       " (" + std::string(ToString(b->role)) + ").");
+                       " (" + std::string(ToString(b->role)) + ").",
+                   {{"action", ActionKey(action)}, {"badge", b->code}, {"name", b->name}, {"role", RoleKey(b->role)}});
 }
 
 namespace {
@@ -356,10 +381,12 @@ Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const
                      partner_id));
   if (!found) {
     if (c && c->kind == barcode::Kind::PartnerCard && !c->valid)
-      return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c->reason + ".");
+      return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c->reason + ".",
+                       {{"reason", c->reason}});
     return MakeError(ErrorKind::NotFound, "partner.unknown",
                      "No partner card or partner " + key +
-                         " is known to this kiosk. Check the card, or ask an admin to sync if it is new.");
+                         " is known to this kiosk. Check the card, or ask an admin to sync if it is new.",
+                     {{"card", key}});
   }
   return ctx;
 }
@@ -370,11 +397,13 @@ Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, bool
   if (p->card_status == CardStatus::Blocked)
     return MakeError(ErrorKind::Refused, "card.blocked",
                      "Card " + p->card_number + " is blocked by the vendor. Keep the card and ask the partner to "
-                                                "contact their channel manager.");
+                                                "contact their channel manager.",
+                     {{"card", p->card_number}});
   if (must_be_active && p->partner.status == PartnerStatus::Suspended)
     return MakeError(ErrorKind::Refused, "partner.suspended",
                      p->partner.name + " is suspended from the partner program, so it can't " + action +
-                         ". Its channel manager can reinstate it.");
+                         ". Its channel manager can reinstate it.",
+                     {{"partner", p->partner.name}, {"action", ActionKey(action)}});
   return p;
 }
 
@@ -397,15 +426,18 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::C
     } else {
       return MakeError(ErrorKind::NotFound, "device.no_serial",
                        "That barcode names a product (GTIN " + *gtin +
-                           ") but not a unit: scan the barcode that carries the serial number, or the asset tag.");
+                           ") but not a unit: scan the barcode that carries the serial number, or the asset tag.",
+                       {{"gtin", *gtin}});
     }
   } else if (!c.valid && c.kind != barcode::Kind::Unknown) {
-    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode can't be read as a demo unit: " + c.reason + ".");
+    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode can't be read as a demo unit: " + c.reason + ".",
+                     {{"reason", c.reason}}, "unit");
   }
   if (out) return *out;
   return MakeError(ErrorKind::NotFound, "device.unknown",
                    "No demo unit " + std::string(code) +
-                       " is known to this kiosk. Scan its asset tag instead, or ask an admin to sync if it is new.");
+                       " is known to this kiosk. Scan its asset tag instead, or ask an admin to sync if it is new.",
+                   {{"code", std::string(code)}});
 }
 
 Result<DemoModel> Kiosk::Impl::LookupModel(std::string_view gtin_text) {
@@ -428,7 +460,8 @@ Result<DemoModel> Kiosk::Impl::LookupModel(std::string_view gtin_text) {
                      },
                      gtin));
   if (!out)
-    return MakeError(ErrorKind::NotFound, "model.unknown", "No model with GTIN " + gtin + " is in the demo catalogue.");
+    return MakeError(ErrorKind::NotFound, "model.unknown", "No model with GTIN " + gtin + " is in the demo catalogue.",
+                     {{"gtin", gtin}});
   return *out;
 }
 
@@ -439,7 +472,8 @@ Result<Reward> Kiosk::Impl::LookupReward(std::string_view id) {
                        out = Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0};
                      },
                      std::string(id)));
-  if (!out) return MakeError(ErrorKind::NotFound, "reward.unknown", "No reward " + std::string(id) + " in the catalogue.");
+  if (!out) return MakeError(ErrorKind::NotFound, "reward.unknown", "No reward " + std::string(id) + " in the catalogue.",
+                                    {{"reward", std::string(id)}});
   return *out;
 }
 
@@ -464,7 +498,29 @@ std::vector<Device> Kiosk::Impl::KitMembers(const std::string& kit) {
 
 // ---- Queries -------------------------------------------------------------------------------
 
-Settings Kiosk::CurrentSettings() { return m_impl->LoadSettings(); }
+// The central's settings, with what an admin changed on this kiosk's own screen on top.
+Settings Kiosk::CurrentSettings() {
+  Settings s = m_impl->LoadSettings();
+  if (std::string l = m_impl->LocalValue(kLocalLanguage); !l.empty()) s.language = l;
+  if (std::string t = m_impl->LocalValue(kLocalIdleTimeout); !t.empty())
+    s.idle_timeout_s = static_cast<int>(std::strtol(t.c_str(), nullptr, 10));
+  return s;
+}
+
+kiosk::Status Kiosk::SaveLocalSettings(const LocalSettings& s) {
+  static constexpr std::string_view kLanguages[] = {"en", "de", "fi", "pl", "ru"};
+  if (s.language && std::find(std::begin(kLanguages), std::end(kLanguages), *s.language) == std::end(kLanguages))
+    return MakeError(ErrorKind::Usage, "settings.language", "The language \"" + *s.language + "\" is not one of en, de, fi, pl, ru.",
+                     {{"language", *s.language}});
+  if (s.idle_timeout_s && (*s.idle_timeout_s < 15 || *s.idle_timeout_s > 3600))
+    return MakeError(ErrorKind::Usage, "settings.idle_timeout",
+                     "The idle time-out must be 15 to 3600 s, not " + std::to_string(*s.idle_timeout_s) + ".",
+                     {{"seconds", std::to_string(*s.idle_timeout_s)}});
+  KIOSK_TRY(m_impl->RequireWritable());
+  if (s.language) KIOSK_TRY(m_impl->SetLocal(kLocalLanguage, *s.language));
+  if (s.idle_timeout_s) KIOSK_TRY(m_impl->SetLocal(kLocalIdleTimeout, std::to_string(*s.idle_timeout_s)));
+  return {};
+}
 
 StatusView Kiosk::Status() {
   Impl& m = *m_impl;
@@ -526,6 +582,7 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
       out.kind = EntityKind::PartnerCard;
       out.key = p->card_number;
       out.label = p->partner.name + " (" + std::string(DisplayName(p->partner.tier)) + ")";
+      out.label_args = {{"name", p->partner.name}, {"tier", TierKey(p->partner.tier)}};
       return out;
     }
   }
@@ -534,6 +591,7 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
       out.kind = EntityKind::Badge;
       out.key = b->code;
       out.label = b->name + " (" + std::string(ToString(b->role)) + ")";
+      out.label_args = {{"name", b->name}, {"role", RoleKey(b->role)}};
       return out;
     }
   }
@@ -553,10 +611,12 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
     }
   }
   if (!c.valid && c.kind != barcode::Kind::Unknown)
-    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode is not valid: " + c.reason + ".");
+    return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode is not valid: " + c.reason + ".",
+                     {{"reason", c.reason}});
   return MakeError(ErrorKind::NotFound, "barcode.unknown",
                    "Unknown barcode \"" + std::string(scanned.substr(0, 64)) +
-                       "\": it is not a partner card, staff badge or demo unit known to this kiosk.");
+                       "\": it is not a partner card, staff badge or demo unit known to this kiosk.",
+                   {{"code", std::string(scanned.substr(0, 64))}});
 }
 
 Result<Badge> Kiosk::FindBadge(std::string_view code) { return m_impl->LookupBadge(code); }

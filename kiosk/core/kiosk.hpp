@@ -50,6 +50,7 @@ struct ScanResolution {
   EntityKind kind = EntityKind::Unknown;
   std::string key;        // card number, badge code, asset tag or GTIN
   std::string label;      // a short line for the banner: "Tulostin Oy (Gold)", "DEMO-00017 C4500"
+  ReasonArgs label_args;  // its parts for translations: {"name", "Tulostin Oy"}, {"tier", "tier.gold"}
   nlohmann::json fields;  // parsed barcode fields (symbology, gtin, serial, ...)
 };
 
@@ -115,7 +116,14 @@ struct Receipt {
   std::string type;
   std::string message;                // "2 units checked out to Jan Kowalski, due 2026-12-08"
   std::vector<std::string> warnings;  // soft limits crossed etc.
+  ReasonArgs args;                    // the message's values by name, for "receipt.<type>" translations
+  std::string variant;                // "" or which wording: "receipt.<type>.<variant>"
   nlohmann::json payload;
+};
+
+struct LocalSettings {
+  std::optional<std::string> language;  // "en", "de", "fi", "pl", "ru"
+  std::optional<int> idle_timeout_s;     // seconds, 15..3600
 };
 
 struct CheckoutRequest {
@@ -192,7 +200,7 @@ class Kiosk {
 
   // ---- Queries ----
   StatusView Status();
-  Settings CurrentSettings();
+  Settings CurrentSettings();  // the central's settings with the kiosk's local settings on top
   Result<ScanResolution> Resolve(std::string_view scanned);
   Result<Badge> FindBadge(std::string_view code);
   Result<PartnerView> GetPartner(std::string_view card_or_id);
@@ -201,6 +209,12 @@ class Kiosk {
   std::vector<RewardView> Rewards(std::string_view partner_card);  // empty card: no affordability
   std::vector<DemoModel> Models();
   Result<std::vector<Event>> Journal(int64_t since_seq, int64_t limit);
+
+  // ---- Local settings ----
+  // What an admin changes on this kiosk's screen (language, idle time-out): kept in the kiosk's
+  // database, so it applies from the next start on too, and wins over the central's defaults.
+  // Unset fields are left as they are.
+  kiosk::Status SaveLocalSettings(const LocalSettings& s);
 
   // ---- People ----
   Result<Badge> SignIn(std::string_view badge_code);

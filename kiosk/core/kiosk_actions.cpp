@@ -59,13 +59,14 @@ kiosk::Status RecordDeviceEvents(storage::Db& db, const std::vector<Device>& dev
   return {};
 }
 
-Receipt MakeReceipt(const Event& e, std::string message, std::vector<std::string> warnings = {}) {
+Receipt MakeReceipt(const Event& e, std::string message, std::vector<std::string> warnings = {}, ReasonArgs args = {}) {
   Receipt r;
   r.seq = e.seq;
   r.event_id = e.event_id;
   r.type = e.type;
   r.message = std::move(message);
   r.warnings = std::move(warnings);
+  r.args = std::move(args);
   r.payload = json::parse(e.payload);
   return r;
 }
@@ -82,15 +83,17 @@ Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
   if (!d->kit.empty()) group = m.KitMembers(d->kit);
   for (const Device& g : group) {
     if (g.state == DeviceState::Available) continue;
-    std::string who;
+    std::string who, name;
     if (!g.custodian.empty())
-      if (auto b = m.LookupBadge(g.custodian); b.ok()) who = " to " + b->name;
+      if (auto b = m.LookupBadge(g.custodian); b.ok()) name = b->name, who = " to " + b->name;
     if (g.state == DeviceState::CheckedOut)
       return MakeError(ErrorKind::Refused, "device.already_out",
                        g.asset_tag + " is already checked out" + who + ", due " + g.due_date +
-                           ". Check it in before it can go out again.");
+                           ". Check it in before it can go out again.",
+                       {{"tag", g.asset_tag}, {"custodian", name}, {"due", g.due_date}}, name.empty() ? "" : "to");
     return MakeError(ErrorKind::Refused, "device.not_available",
-                     g.asset_tag + " is " + StateInSentence(g.state) + " and can't be checked out.");
+                     g.asset_tag + " is " + StateInSentence(g.state) + " and can't be checked out.",
+                     {{"tag", g.asset_tag}, {"state", StateKey(g.state)}});
   }
   return *d;
 }
@@ -115,12 +118,14 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
   } else {
     std::chrono::sys_days parsed;
     if (!ParseDate(due, parsed))
-      return MakeError(ErrorKind::Usage, "checkout.due_date", "The due date '" + due + "' is not a date (YYYY-MM-DD).");
+      return MakeError(ErrorKind::Usage, "checkout.due_date", "The due date '" + due + "' is not a date (YYYY-MM-DD).",
+                       {{"date", due}});
     if (parsed < today)
-      return MakeError(ErrorKind::Usage, "checkout.due_past", "The due date " + due + " is in the past.");
+      return MakeError(ErrorKind::Usage, "checkout.due_past", "The due date " + due + " is in the past.", {{"date", due}});
     if (parsed > today + std::chrono::days(180))
       return MakeError(ErrorKind::Usage, "checkout.due_far",
-                       "The due date " + due + " is more than 180 days away; demo loans are shorter.");
+                       "The due date " + due + " is more than 180 days away; demo loans are shorter.",
+                       {{"date", due}});
   }
   std::string purpose = Trimmed(r.purpose);
   if (purpose.empty()) purpose = "Customer demo";
@@ -139,8 +144,10 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
   });
   if (!e.ok()) return e.error();
   const size_t n = units->size();
-  return MakeReceipt(*e, std::to_string(n) + (n == 1 ? " unit" : " units") + " checked out to " + rep->name +
-                             ", due back " + due + ".");
+  return MakeReceipt(*e,
+                     std::to_string(n) + (n == 1 ? " unit" : " units") + " checked out to " + rep->name +
+                         ", due back " + due + ".",
+                     {}, {{"count", std::to_string(n)}, {"rep", rep->name}, {"due", due}});
 }
 
 Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
@@ -161,7 +168,8 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
     if (out) out_units.push_back(d);
     else if (scanned_tags.count(d.asset_tag))
       return MakeError(ErrorKind::Refused, "device.not_out",
-                       d.asset_tag + " is " + StateInSentence(d.state) + ", not checked out: nothing to check in.");
+                       d.asset_tag + " is " + StateInSentence(d.state) + ", not checked out: nothing to check in.",
+                       {{"tag", d.asset_tag}, {"state", StateKey(d.state)}});
   }
   std::string condition = Trimmed(r.condition);
   if (condition.empty()) condition = "ok";
@@ -188,7 +196,9 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   const size_t n = out_units.size();
   std::string msg = std::to_string(n) + (n == 1 ? " unit" : " units") + " checked in";
   msg += damaged ? " and sent to repair (" + condition + ")." : ", condition " + condition + ".";
-  return MakeReceipt(*e, msg);
+  Receipt receipt = MakeReceipt(*e, msg, {}, {{"count", std::to_string(n)}, {"condition", condition}});
+  if (damaged) receipt.variant = "repair";
+  return receipt;
 }
 
 Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
@@ -215,7 +225,8 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
     return RecordDeviceEvents(*m.db, *units, seq);
   });
   if (!e.ok()) return e.error();
-  return MakeReceipt(*e, std::to_string(units->size()) + " units recorded in the stocktake.", warnings);
+  return MakeReceipt(*e, std::to_string(units->size()) + " units recorded in the stocktake.", warnings,
+                     {{"count", std::to_string(units->size())}});
 }
 
 // ---- Partner actions -----------------------------------------------------------------------
@@ -230,7 +241,8 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   auto model = m.LookupModel(r.model_gtin);
   if (!model.ok()) return model.error();
   if (!model->active)
-    return MakeError(ErrorKind::Refused, "model.inactive", model->name + " is no longer in the demo catalogue.");
+    return MakeError(ErrorKind::Refused, "model.inactive", model->name + " is no longer in the demo catalogue.",
+                     {{"model", model->name}});
   if (r.qty < 1 || r.qty > 20)
     return MakeError(ErrorKind::Usage, "order.qty", "Order between 1 and 20 units.");
   KIOSK_TRY(m.StaleGuard("demo orders"));
@@ -246,7 +258,14 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
                          " open demo units of " + model->name + " on order; " + p->partner.name + " has " +
                          std::to_string(open_units) + ". " +
                          (quota > open_units ? "Order at most " + std::to_string(quota - open_units) + "."
-                                             : "Wait until an open order is delivered."));
+                                             : "Wait until an open order is delivered."),
+                     {{"tier", TierKey(p->partner.tier)},
+                      {"quota", std::to_string(quota)},
+                      {"model", model->name},
+                      {"partner", p->partner.name},
+                      {"open", std::to_string(open_units)},
+                      {"left", std::to_string(quota - open_units)}},
+                     quota > open_units ? "" : "full");
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"gtin", model->gtin},
                {"model", model->name},        {"qty", r.qty},           {"tier", ToString(p->partner.tier)}};
   const std::string now = FormatUtc(m.clock->Now());
@@ -255,17 +274,25 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
                      p->partner.id, model->gtin, r.qty, now);
   });
   if (!e.ok()) return e.error();
-  return MakeReceipt(*e, "Demo order logged: " + std::to_string(r.qty) + " × " + model->name + " for " +
-                             p->partner.name + " (" + std::to_string(open_units + r.qty) + " of " +
-                             std::to_string(quota) + " open).");
+  return MakeReceipt(*e,
+                     "Demo order logged: " + std::to_string(r.qty) + " × " + model->name + " for " + p->partner.name +
+                         " (" + std::to_string(open_units + r.qty) + " of " + std::to_string(quota) + " open).",
+                     {},
+                     {{"qty", std::to_string(r.qty)},
+                      {"model", model->name},
+                      {"partner", p->partner.name},
+                      {"open", std::to_string(open_units + r.qty)},
+                      {"quota", std::to_string(quota)}});
 }
 
 Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward& reward, int qty) {
-  if (!reward.active) return MakeError(ErrorKind::Refused, "reward.inactive", reward.name + " is no longer offered.");
+  if (!reward.active) return MakeError(ErrorKind::Refused, "reward.inactive", reward.name + " is no longer offered.",
+                                             {{"reward", reward.name}});
   if (reward.stock < qty)
     return MakeError(ErrorKind::Refused, "reward.out_of_stock",
                      reward.stock <= 0 ? reward.name + " is out of stock at this kiosk."
-                                       : "Only " + std::to_string(reward.stock) + " of " + reward.name + " left.");
+                                       : "Only " + std::to_string(reward.stock) + " of " + reward.name + " left.",
+                     {{"reward", reward.name}, {"stock", std::to_string(reward.stock)}}, reward.stock <= 0 ? "" : "few");
   KIOSK_TRY(StaleGuard("redemptions"));
   const Settings s = LoadSettings();
   auto balance = LookupBalance(p.partner.id);
@@ -289,20 +316,29 @@ Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward
                          (plan.held_partner > 0 ? " (" + Points(balance->available) + " synced, " +
                                                       Points(plan.held_partner) + " held by redemptions not yet synced)"
                                                 : "") +
-                         "; " + reward.name + " costs " + Points(plan.cost) + ".");
+                         "; " + reward.name + " costs " + Points(plan.cost) + ".",
+                     {{"partner", p.partner.name},
+                      {"available", Points(std::max<int64_t>(0, plan.available))},
+                      {"reward", reward.name},
+                      {"cost", Points(plan.cost)}});
   if (plan.held_partner + plan.cost > s.offline_hard_points)
     return MakeError(ErrorKind::Refused, "offline.partner_points",
                      "Offline limit reached: " + p.partner.name + " may redeem up to " + Points(s.offline_hard_points) +
                          " points between syncs (" + Points(plan.held_partner) +
-                         " already). Ask an admin to sync, then try again.");
+                         " already). Ask an admin to sync, then try again.",
+                     {{"partner", p.partner.name},
+                      {"limit", Points(s.offline_hard_points)},
+                      {"held", Points(plan.held_partner)}});
   if (count_partner + 1 > s.offline_hard_count)
     return MakeError(ErrorKind::Refused, "offline.partner_count",
                      "Offline limit reached: " + p.partner.name + " may make " + std::to_string(s.offline_hard_count) +
-                         " redemptions between syncs. Ask an admin to sync, then try again.");
+                         " redemptions between syncs. Ask an admin to sync, then try again.",
+                     {{"partner", p.partner.name}, {"limit", std::to_string(s.offline_hard_count)}});
   if (held_kiosk->value_or(0) + plan.cost > s.offline_kiosk_points_cap)
     return MakeError(ErrorKind::Refused, "offline.kiosk_points",
                      "This kiosk has reached its offline limit of " + Points(s.offline_kiosk_points_cap) +
-                         " points in redemptions not yet synced. Ask an admin to sync.");
+                         " points in redemptions not yet synced. Ask an admin to sync.",
+                     {{"limit", Points(s.offline_kiosk_points_cap)}});
   if (plan.held_partner + plan.cost > s.offline_soft_points || count_partner + 1 > s.offline_soft_count)
     plan.warnings.push_back("Many points redeemed since the last sync: syncing soon is recommended.");
   return plan;
@@ -334,7 +370,12 @@ Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
                      reward->name + (r.qty > 1 ? " × " + std::to_string(r.qty) : "") + " redeemed for " +
                          p->partner.name + ": " + Points(plan->cost) + " points. " +
                          Points(plan->available - plan->cost) + " points left (to be confirmed at the next sync).",
-                     plan->warnings);
+                     plan->warnings,
+                     {{"reward", reward->name},
+                      {"qty", std::to_string(r.qty)},
+                      {"partner", p->partner.name},
+                      {"cost", Points(plan->cost)},
+                      {"left", Points(plan->available - plan->cost)}});
 }
 
 Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_view code) {
@@ -343,22 +384,26 @@ Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_
   auto gtin = c.Gtin();
   auto serial = c.Serial();
   if (!c.valid && c.kind != barcode::Kind::Unknown)
-    return MakeError(ErrorKind::Usage, "barcode.invalid", "That barcode is not valid: " + c.reason + ".");
+    return MakeError(ErrorKind::Usage, "barcode.invalid", "That barcode is not valid: " + c.reason + ".",
+                     {{"reason", c.reason}});
   if (!gtin || !serial)
     return MakeError(ErrorKind::Usage, "sellout.no_serial",
                      "A sell-out needs the unit's GS1 barcode with GTIN (01) and serial number (21); \"" +
-                         std::string(code.substr(0, 40)) + "\" is not one.");
+                         std::string(code.substr(0, 40)) + "\" is not one.",
+                     {{"code", std::string(code.substr(0, 40))}});
   auto demo = m.db->ScalarText("SELECT asset_tag FROM devices WHERE gtin = ? AND serial = ?", *gtin, *serial);
   if (!demo.ok()) return demo.error();
   if (*demo)
     return MakeError(ErrorKind::Refused, "sellout.demo_unit",
-                     "Serial " + *serial + " is demo unit " + **demo + ", which is not for resale.");
+                     "Serial " + *serial + " is demo unit " + **demo + ", which is not for resale.",
+                     {{"serial", *serial}, {"tag", **demo}});
   auto dup = m.db->ScalarInt("SELECT seq FROM sellouts WHERE gtin = ? AND serial = ?", *gtin, *serial);
   if (!dup.ok()) return dup.error();
   if (*dup)
     return MakeError(ErrorKind::Refused, "sellout.duplicate",
                      "Serial " + *serial + " (GTIN " + *gtin + ") was already reported as sold (journal seq " +
-                         std::to_string(**dup) + ").");
+                         std::to_string(**dup) + ").",
+                     {{"serial", *serial}, {"gtin", *gtin}, {"seq", std::to_string(**dup)}});
   return std::make_pair(*gtin, *serial);
 }
 
@@ -369,14 +414,15 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   if (!by.ok()) return by.error();
   auto p = m.RequirePartner(r.partner_card, false, "file sell-out reports");
   if (!p.ok()) return p.error();
-  if (r.codes.empty()) return MakeError(ErrorKind::Usage, "request.no_units", "Scan at least one sold unit.");
+  if (r.codes.empty()) return MakeError(ErrorKind::Usage, "request.no_units", "Scan at least one sold unit.", {}, "sold");
   std::vector<std::pair<std::string, std::string>> units;
   std::set<std::pair<std::string, std::string>> seen;
   for (const std::string& code : r.codes) {
     auto u = CheckSelloutUnit(code);
     if (!u.ok()) return u.error();
     if (!seen.insert(*u).second)
-      return MakeError(ErrorKind::Usage, "sellout.scanned_twice", "Serial " + u->second + " was scanned twice.");
+      return MakeError(ErrorKind::Usage, "sellout.scanned_twice", "Serial " + u->second + " was scanned twice.",
+                       {{"serial", u->second}});
     units.push_back(*u);
   }
   std::vector<std::string> warnings;
@@ -395,7 +441,7 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   return MakeReceipt(*e,
                      "Sell-out of " + std::to_string(units.size()) + (units.size() == 1 ? " unit" : " units") +
                          " logged for " + p->partner.name + ". Points follow after the central confirms.",
-                     warnings);
+                     warnings, {{"count", std::to_string(units.size())}, {"partner", p->partner.name}});
 }
 
 Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
@@ -415,9 +461,11 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
   std::chrono::sys_days close;
   if (!ParseDate(r.close_date, close))
     return MakeError(ErrorKind::Usage, "deal.close_date",
-                     "The expected close date '" + r.close_date + "' is not a date (YYYY-MM-DD).");
+                     "The expected close date '" + r.close_date + "' is not a date (YYYY-MM-DD).",
+                     {{"date", r.close_date}});
   if (close < std::chrono::floor<std::chrono::days>(m.clock->Now()))
-    return MakeError(ErrorKind::Usage, "deal.close_past", "The expected close date " + r.close_date + " is in the past.");
+    return MakeError(ErrorKind::Usage, "deal.close_past", "The expected close date " + r.close_date + " is in the past.",
+                     {{"date", r.close_date}});
   const double value = std::round(r.value * 100) / 100;
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"customer", customer},
                {"product", product},          {"value_eur_cents", static_cast<int64_t>(value * 100)},
@@ -427,8 +475,10 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
                      seq, p->partner.id, customer, product, value, r.close_date);
   });
   if (!e.ok()) return e.error();
-  return MakeReceipt(*e, "Deal registered for " + p->partner.name + ": " + customer + ", " + product +
-                             ". The vendor decides within 2 business days.");
+  return MakeReceipt(*e,
+                     "Deal registered for " + p->partner.name + ": " + customer + ", " + product +
+                         ". The vendor decides within 2 business days.",
+                     {}, {{"partner", p->partner.name}, {"customer", customer}, {"product", product}});
 }
 
 // ---- Admin ---------------------------------------------------------------------------------
@@ -446,7 +496,8 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
     const int64_t secs = (locked_until - now_ms + 999) / 1000;
     return MakeError(ErrorKind::Refused, "admin.locked",
                      "Too many wrong PINs: the admin screen is locked for " + std::to_string(secs / 60) + " min " +
-                         std::to_string(secs % 60) + " s.");
+                         std::to_string(secs % 60) + " s.",
+                     {{"min", std::to_string(secs / 60)}, {"s", std::to_string(secs % 60)}});
   }
   if (crypto::VerifyPin(pin, admin->pin_hash)) {
     if (m.db->ReadOnly()) return admin;  // a damaged database can still be inspected
@@ -454,7 +505,7 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
     return admin;
   }
   if (m.db->ReadOnly())
-    return MakeError(ErrorKind::Refused, "admin.wrong_pin", "Wrong PIN.");
+    return MakeError(ErrorKind::Refused, "admin.wrong_pin", "Wrong PIN.", {}, "unsaved");
   const int failures = static_cast<int>(std::strtol(m.LocalValue("pin_failures", "0").c_str(), nullptr, 10)) + 1;
   const bool lock = failures >= kMaxTries;
   // Wrong PINs are security events: journaled, with the lockout, in one transaction.
@@ -468,10 +519,12 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
   if (lock)
     return MakeError(ErrorKind::Refused, "admin.locked",
                      "Wrong PIN. That was the " + std::to_string(kMaxTries) +
-                         "th wrong PIN: the admin screen is locked for 5 minutes.");
+                         "th wrong PIN: the admin screen is locked for 5 minutes.",
+                     {{"tries", std::to_string(kMaxTries)}}, "now");
   const int left = kMaxTries - failures;
   return MakeError(ErrorKind::Refused, "admin.wrong_pin",
-                   "Wrong PIN. " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left before a 5-minute lock.");
+                   "Wrong PIN. " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left before a 5-minute lock.",
+                   {{"left", std::to_string(left)}}, left == 1 ? "last" : "");
 }
 
 }  // namespace kiosk

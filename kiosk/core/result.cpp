@@ -14,6 +14,10 @@ int ExitCodeFor(ErrorKind kind) {
   return 3;
 }
 
+std::string ReasonKey(const Error& e) {
+  return "reason." + e.code + (e.variant.empty() ? "" : "." + e.variant);
+}
+
 const char* ToString(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::Refused: return "refused";

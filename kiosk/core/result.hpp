@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace kiosk {
 
@@ -18,15 +19,26 @@ enum class ErrorKind {
   Network,    // central unreachable, timed out (exit 3 in the CLI; retried by sync)
 };
 
+// The values a reason's message was made of, by name ({"tag", "DEMO-00007"}): a touchscreen
+// shows the reason in its own language from the translation of "reason.<code>" with {tag} filled
+// in, and falls back to `message` where it has no such translation.
+using ReasonArgs = std::vector<std::pair<std::string, std::string>>;
+
 struct Error {
   ErrorKind kind = ErrorKind::Refused;
   std::string code;     // stable machine reason code, e.g. "device.already_out"
-  std::string message;  // one or two sentences a person can act on
+  std::string message;  // English, one or two sentences a person can act on (CLI, logs, fallback)
+  ReasonArgs args;      // named values for the translations of `code`
+  std::string variant;  // "" or which wording of `code`: translated as "reason.<code>.<variant>"
 };
 
-inline Error MakeError(ErrorKind kind, std::string code, std::string message) {
-  return Error{kind, std::move(code), std::move(message)};
+inline Error MakeError(ErrorKind kind, std::string code, std::string message, ReasonArgs args = {},
+                       std::string variant = {}) {
+  return Error{kind, std::move(code), std::move(message), std::move(args), std::move(variant)};
 }
+
+// "reason.device.already_out" or "reason.admin.wrong_pin.tries_left": the translation key.
+std::string ReasonKey(const Error& e);
 
 int ExitCodeFor(ErrorKind kind);
 const char* ToString(ErrorKind kind);

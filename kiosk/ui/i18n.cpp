@@ -1,5 +1,6 @@
 #include "kiosk/ui/i18n.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +49,51 @@ const char* I18n::Get(const char* key) const {
   m_missing.insert(key);
   if (auto it = m_english.find(key); it != m_english.end()) return it->second.c_str();
   return key;
+}
+
+std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std::string& fallback) const {
+  auto it = m_words.find(key);
+  if (key.empty() || it == m_words.end()) {
+    if (!key.empty()) m_missing.insert(key);
+    return fallback;
+  }
+  auto out = FormatNamed(it->second, args, [&](const std::string& v) {
+    auto w = m_words.find(v);
+    return w != m_words.end() && v.find('.') != std::string::npos ? w->second : v;
+  });
+  if (!out) {
+    m_missing.insert(key + " (placeholder without a value)");
+    return fallback;
+  }
+  return *out;
+}
+
+std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
+                                       const std::function<std::string(const std::string&)>& value) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    size_t close = pattern[i] == '{' ? pattern.find('}', i) : std::string::npos;
+    if (close == std::string::npos) {
+      out += pattern[i];
+      continue;
+    }
+    const std::string name = pattern.substr(i + 1, close - i - 1);
+    auto a = std::find_if(args.begin(), args.end(), [&](const auto& kv) { return kv.first == name; });
+    if (a == args.end()) return std::nullopt;
+    out += value(a->second);
+    i = close;
+  }
+  return out;
+}
+
+std::vector<std::string> Placeholders(const std::string& pattern) {
+  std::vector<std::string> out;
+  for (size_t i = pattern.find('{'); i != std::string::npos; i = pattern.find('{', i + 1)) {
+    size_t close = pattern.find('}', i);
+    if (close == std::string::npos) break;
+    out.push_back(pattern.substr(i + 1, close - i - 1));
+  }
+  return out;
 }
 
 std::string Format(const std::string& pattern, const std::vector<std::string>& args) {

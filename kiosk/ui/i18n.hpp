@@ -3,6 +3,8 @@
 // key -> text). A missing key falls back to English and is remembered, so tests and the log can
 // name it; the UI never shows an empty button. Main thread only.
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <map>
 #include <set>
 #include <string>
@@ -21,6 +23,12 @@ class I18n {
   static Result<std::map<std::string, std::string>> LoadFile(const std::filesystem::path& file);
 
   const char* Get(const char* key) const;
+  // A message from the core or the controller in this language: the translation of `key` with
+  // its {name} placeholders filled from `args` (a value that is itself a key, like "tier.gold",
+  // is translated too). Where this language has no such key, or the translation names a value
+  // that `args` lacks, it is `fallback` (the English text), and the key is noted as missing.
+  std::string Say(const std::string& key, const ReasonArgs& args, const std::string& fallback) const;
+  bool Has(const std::string& key) const { return m_words.count(key) > 0; }
   const std::string& Language() const { return m_language; }
   const std::set<std::string>& Missing() const { return m_missing; }
 
@@ -33,5 +41,10 @@ class I18n {
 
 // "{0} of {1}" with the arguments in order.
 std::string Format(const std::string& pattern, const std::vector<std::string>& args);
+// "{tag} is due {due}" with named arguments; nullopt if a placeholder has no argument.
+std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
+                                       const std::function<std::string(const std::string&)>& value);
+// The {name} placeholders of a pattern, in order.
+std::vector<std::string> Placeholders(const std::string& pattern);
 
 }  // namespace kiosk::ui

@@ -94,7 +94,7 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
     if (i++) ImGui::SameLine();
     std::string id = std::string("lang:") + l.code;
     if (TouchButton(l.name, ImVec2(lw, 0), true, vm.language == l.code ? Tone::Primary : Tone::Quiet, id.c_str()))
-      sink.Emit(app::intent::SetLanguage{l.code});
+      sink.Emit(app::intent::SetLanguage{l.code, true});
   }
 }
 

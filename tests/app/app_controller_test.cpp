@@ -377,3 +377,54 @@ TEST_CASE("admin sync: an enrolled kiosk runs the sync service, and its progress
   CHECK_MESSAGE((phase == "waiting" || phase == "pushing"), phase);
   CHECK(wakes > 0);
 }
+
+TEST_CASE("the admin's language and idle time-out are kept for the next start; the home screen's switch is not") {
+  Harness h;
+  h.Do(intent::SetLanguage{"de"});  // a visitor on the home screen: this session only
+  UnlockAdmin(h);
+  h.Do(intent::SetIdleTimeout{120});
+  h.Do(intent::SetLanguage{"fi", true});
+  CHECK(h.Vm().language == "fi");
+  CHECK(h.Vm().idle_timeout_s == 120);
+  h.c.reset();  // the app closes...
+  AppController::Options o;
+  o.data_dir = h.data.dir;
+  o.clock = &h.clock;
+  AppController again(o);  // ...and starts again on the same data folder
+  again.Start(h.now);
+  again.WaitIdle(h.now);
+  CHECK(again.Vm().language == "fi");
+  CHECK(again.Vm().idle_timeout_s == 120);
+}
+
+TEST_CASE("a visitor's language switch on the home screen is not kept") {
+  Harness h;
+  h.Do(intent::SetLanguage{"ru"});
+  h.c.reset();
+  AppController::Options o;
+  o.data_dir = h.data.dir;
+  o.clock = &h.clock;
+  AppController again(o);
+  again.Start(h.now);
+  again.WaitIdle(h.now);
+  CHECK(again.Vm().language == "en");
+}
+
+TEST_CASE("banners carry the translation key and named values of what the core said") {
+  Harness h;
+  h.Scan("BDG-10017");
+  CHECK(h.Vm().banner.key == "banner.signed_in");
+  CHECK(h.Vm().banner.args == ReasonArgs{{"name", "Anna Virtanen"}, {"role", "role.staff"}});
+  h.Do(intent::Navigate{ScreenId::Checkout});
+  h.Scan("DEMO-00008");  // out since the demo data, overdue: the core refuses it
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.key == "reason.device.already_out.to");
+  CHECK(h.Vm().banner.text.find("DEMO-00008 is already checked out") == 0);  // English stays for logs
+  bool has_tag = false;
+  for (const auto& [k, v] : h.Vm().banner.args) has_tag |= k == "tag" && v == "DEMO-00008";
+  CHECK(has_tag);
+  h.Do(intent::Navigate{ScreenId::Home});
+  h.Scan("6299826000100029");  // Northgate, gold
+  CHECK(h.Vm().banner.key == "banner.partner");
+  CHECK(h.Vm().banner.args == ReasonArgs{{"name", "Northgate Office Solutions Ltd"}, {"tier", "tier.gold"}});
+}

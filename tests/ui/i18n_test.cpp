@@ -60,7 +60,109 @@ std::set<std::string> KeysUsedInSources() {
   return keys;
 }
 
+std::string Source(const fs::path& relative) {
+  std::ifstream in(kAssets.parent_path() / relative);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << relative.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::set<std::string> Matches(const std::string& text, const std::regex& re, const std::string& prefix) {
+  std::set<std::string> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.insert(prefix + (*it)[1].str());
+  return out;
+}
+
+// Keys of everything the core and the controller can put in a banner: the reason of every
+// MakeError in the services the touchscreen calls (and the storage errors under them), each
+// wording ("variant") of a reason, every receipt, every action named in a reason, and the
+// controller's own banners. Read from the sources, so a new reason without words fails here.
+std::set<std::string> CoreMessageKeys() {
+  std::set<std::string> keys;
+  const std::regex reason(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_]+\.[a-z_.]+)")re");
+  for (const char* f : {"kiosk/core/kiosk.cpp", "kiosk/core/kiosk_actions.cpp", "storage/db.cpp",
+                        "kiosk/core/app/app_controller.cpp"})
+    for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
+  // A variant is the last argument of a MakeError: `..., {{...}}, "to");` or `cond ? "a" : "b");`
+  const std::string actions = Source("kiosk/core/kiosk_actions.cpp") + Source("kiosk/core/kiosk.cpp");
+  std::regex call(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_.]+)"([^;]*)\);)re");
+  std::regex variant(R"re([,?:]\s*"([a-z]+)"\s*(?=[:)]|$))re");
+  for (std::sregex_iterator it(actions.begin(), actions.end(), call), end; it != end; ++it) {
+    std::string rest = (*it)[2].str();
+    size_t args = rest.rfind("}}");
+    if (args == std::string::npos) continue;
+    std::string tail = rest.substr(args);
+    for (const auto& v : Matches(tail, variant, "")) keys.insert("reason." + (*it)[1].str() + "." + v);
+  }
+  for (const auto& k : Matches(actions, std::regex(R"re(m\.Act\("([a-z_]+\.[a-z_]+)")re"), "receipt.")) keys.insert(k);
+  keys.insert("receipt.device.checked_in.repair");
+  std::regex action(R"re((?:RequireBadge|RequirePartner|StaleGuard)\([^;]*?"([a-z -]+)"\))re");
+  for (const auto& a : Matches(actions, action, "")) {
+    std::string key = "do.";
+    for (char c : a) key += c == ' ' || c == '-' ? '_' : c;
+    keys.insert(key);
+  }
+  for (const auto& k : Matches(Source("kiosk/core/app/app_controller.cpp"), std::regex(R"re("(banner\.[a-z_]+)")re"), ""))
+    keys.insert(k);
+  return keys;
+}
+
+std::set<std::string> Named(const std::string& pattern) {
+  auto p = Placeholders(pattern);
+  return {p.begin(), p.end()};
+}
+
 }  // namespace
+
+TEST_CASE("every reason, receipt and banner the core can produce has words in all five languages") {
+  auto keys = CoreMessageKeys();
+  // The sources really were read: the reasons of the flows, their wordings and the banners.
+  for (const char* k : {"reason.device.already_out", "reason.device.already_out.to", "reason.admin.wrong_pin.last",
+                        "reason.points.insufficient", "reason.disk.full", "receipt.loyalty.redeemed",
+                        "do.redeem_rewards", "banner.signed_in", "reason.settings.language"})
+    CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
+  REQUIRE(keys.size() > 120);
+  for (const char* lang : kLanguages) {
+    auto words = Words(lang);
+    for (const auto& k : keys) CHECK_MESSAGE(words.count(k) == 1, std::string(lang) << ".json lacks \"" << k << "\"");
+  }
+}
+
+TEST_CASE("named placeholders: no language asks for a value English does not have") {
+  auto en = Words("en");
+  for (const char* lang : kLanguages) {
+    auto words = Words(lang);
+    for (const auto& [k, v] : words) {
+      if (!en.count(k)) continue;
+      auto mine = Named(v), theirs = Named(en[k]);
+      for (const auto& p : mine)
+        CHECK_MESSAGE(theirs.count(p) == 1, std::string(lang) << ".json \"" << k << "\" uses {" << p << "}, English does not");
+    }
+  }
+}
+
+TEST_CASE("a core refusal is said in the kiosk's language, with its values and translated names") {
+  auto de = I18n::Load(kAssets / "i18n", "de");
+  auto ru = I18n::Load(kAssets / "i18n", "ru");
+  REQUIRE(de.ok());
+  REQUIRE(ru.ok());
+  kiosk::Error e = kiosk::MakeError(kiosk::ErrorKind::Refused, "device.already_out", "DEMO-00008 is already checked out",
+                                    {{"tag", "DEMO-00008"}, {"custodian", "Tomasz"}, {"due", "2026-11-20"}}, "to");
+  CHECK(kiosk::ReasonKey(e) == "reason.device.already_out.to");
+  std::string text = de->Say(kiosk::ReasonKey(e), e.args, e.message);
+  CHECK(text == "DEMO-00008 ist bereits an Tomasz ausgegeben, Rückgabe bis 2026-11-20. Erst zurücknehmen, dann erneut "
+                "ausgeben.");
+  // A value that is itself a key (a tier, a state, a role) is said in the language too.
+  CHECK(ru->Say("banner.partner", {{"name", "ПринтСервис"}, {"tier", "tier.gold"}}, "x") == "ПринтСервис (Золото)");
+  CHECK(de->Say("banner.not_checked_out", {{"tag", "DEMO-1"}, {"state", "state.available"}}, "x") ==
+        "DEMO-1 ist nicht ausgegeben (Verfügbar): nichts zurückzunehmen.");
+  // No words for the key, or a value the words need is missing: the English message, noted.
+  CHECK(de->Say("reason.no.such", {}, "English text") == "English text");
+  CHECK(de->Missing().count("reason.no.such") == 1);
+  CHECK(de->Say("reason.device.already_out.to", {{"tag", "X"}}, "English text") == "English text");
+  CHECK(de->Say("", {}, "plain") == "plain");
+}
 
 TEST_CASE("every language has every key English has, and no other") {
   auto en = Words("en");

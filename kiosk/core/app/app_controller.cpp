@@ -101,7 +101,7 @@ void AppController::WorkerLoop() {
     } catch (const std::exception& e) {
       // A bug or an exhausted resource in the core must not kill the touchscreen: say it plainly.
       std::string what = e.what();
-      done = [what](AppController& c) { c.SetBanner(BannerKind::Error, "Internal error: " + what); };
+      done = [what](AppController& c) { c.SetBanner(BannerKind::Error, "banner.internal_error", {{"what", what}}, "Internal error: " + what); };
     }
     {
       std::lock_guard lock(m_mutex);
@@ -125,7 +125,7 @@ void AppController::Run(Job job) {
   Enqueue([this, job = std::move(job)]() -> Completion {
     if (!m_kiosk) {
       return [](AppController& c) {
-        if (c.m_vm.fatal.empty()) c.SetBanner(BannerKind::Error, "The data folder is not open.");
+        if (c.m_vm.fatal.empty()) c.SetBanner(BannerKind::Error, "banner.not_open", {}, "The data folder is not open.");
       };
     }
     return job(*m_kiosk);
@@ -145,6 +145,8 @@ void AppController::Start(int64_t now_ms) {
       return [e](AppController& c) { c.m_vm.fatal = e.message; };
     }
     m_kiosk = std::move(k).value();
+    (void)m_kiosk->Database().ExecScript("PRAGMA mmap_size=" + std::to_string(m_options.db_mmap_bytes) +
+                                         "; PRAGMA cache_size=-" + std::to_string(m_options.db_cache_kib) + ";");
     // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
     auto key = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_public_key");
     const bool enrolled = key.ok() && *key && !(**key).empty();
@@ -231,8 +233,8 @@ bool AppController::Tick(int64_t now_ms) {
       now_ms - m_last_activity_ms >= int64_t{m_vm.idle_timeout_s} * 1000) {
     std::string name = m_vm.op.badge.name;
     On(intent::SignOut{});
-    SetBanner(BannerKind::Info, name + " was signed out after " + std::to_string(m_vm.idle_timeout_s) +
-                                    " s without activity.");
+    SetBanner(BannerKind::Info, "banner.idle_signed_out", {{"name", name}, {"seconds", std::to_string(m_vm.idle_timeout_s)}},
+              name + " was signed out after " + std::to_string(m_vm.idle_timeout_s) + " s without activity.");
     changed = true;
   }
   return changed;
@@ -263,16 +265,55 @@ void AppController::WaitIdle(int64_t now_ms) {
 
 // ---- helpers ------------------------------------------------------------------------------
 
-void AppController::SetBanner(BannerKind kind, std::string text) {
+void AppController::SetBanner(BannerKind kind, std::string key, ReasonArgs args, std::string english) {
   m_vm.banner.kind = kind;
-  m_vm.banner.text = std::move(text);
+  m_vm.banner.text = std::move(english);
+  m_vm.banner.key = std::move(key);
+  m_vm.banner.args = std::move(args);
   int64_t life = kind == BannerKind::Error ? kErrorBannerMs : kind == BannerKind::Warning ? kWarningBannerMs : kSuccessBannerMs;
   m_vm.banner.until_ms = m_now_ms + life;
   ++m_vm.banner.serial;
 }
 
 void AppController::ShowError(const Error& e) {
-  SetBanner(e.kind == ErrorKind::Usage ? BannerKind::Warning : BannerKind::Error, e.message);
+  SetBanner(e.kind == ErrorKind::Usage ? BannerKind::Warning : BannerKind::Error, ReasonKey(e), e.args, e.message);
+}
+
+AppController::Completion AppController::Fail(Error e) {
+  return [e = std::move(e)](AppController& c) { c.ShowError(e); };
+}
+
+// A receipt's warnings (soft limits) make the banner amber: done, but someone should know.
+void AppController::ShowReceipt(const Receipt& r) {
+  std::string warnings;
+  for (const auto& w : r.warnings) warnings += " " + w;
+  ReasonArgs args = r.args;
+  args.emplace_back("warnings", warnings);  // English for now: soft-limit notes
+  SetBanner(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, "receipt." + r.type + (r.variant.empty() ? "" : "." + r.variant), std::move(args),
+            r.message + warnings);
+}
+
+void AppController::RunAction(std::function<Result<Receipt>(Kiosk&)> call, std::function<void(AppController&)> then) {
+  Run([call = std::move(call), then = std::move(then)](Kiosk& k) -> Completion {
+    auto r = call(k);
+    if (!r.ok()) return Fail(r.error());
+    return [receipt = std::move(r).value(), then](AppController& c) {
+      if (then) then(c);
+      c.ShowReceipt(receipt);
+    };
+  });
+}
+
+void AppController::AnnouncePartner(const Partner& p, bool scanned) {
+  ReasonArgs args{{"name", p.name}, {"tier", TierKey(p.tier)}};
+  std::string text = p.name + " (" + std::string(DisplayName(p.tier)) + ")";
+  if (p.status != PartnerStatus::Suspended)
+    SetBanner(BannerKind::Success, "banner.partner", std::move(args), std::move(text));
+  else if (scanned)
+    SetBanner(BannerKind::Warning, "banner.partner_suspended_scan", std::move(args),
+              text + ": this partner is suspended; orders and redemptions are refused.");
+  else
+    SetBanner(BannerKind::Warning, "banner.partner_suspended", std::move(args), text + ": this partner is suspended.");
 }
 
 void AppController::Go(ScreenId screen) {
@@ -319,10 +360,7 @@ void AppController::RefreshHome() {
 void AppController::LoadPartner(const std::string& card, bool navigate, bool announce) {
   Run([card, navigate, announce](Kiosk& k) -> Completion {
     auto p = k.GetPartner(card);
-    if (!p.ok()) {
-      Error e = p.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
+    if (!p.ok()) return Fail(p.error());
     PartnerView v = std::move(p).value();
     return [v = std::move(v), navigate, announce](AppController& c) {
       bool other = c.m_vm.partner.view.partner.id != v.partner.id;
@@ -331,11 +369,7 @@ void AppController::LoadPartner(const std::string& card, bool navigate, bool ann
       if (other) c.m_vm.sellout.units.clear();
       if (navigate) c.Go(ScreenId::Partner);
       if (announce) {
-        std::string text = v.partner.name + " (" + std::string(DisplayName(v.partner.tier)) + ")";
-        if (v.partner.status == PartnerStatus::Suspended)
-          c.SetBanner(BannerKind::Warning, text + ": this partner is suspended.");
-        else
-          c.SetBanner(BannerKind::Success, text);
+        c.AnnouncePartner(v.partner, false);
       }
     };
   });
@@ -377,10 +411,7 @@ void AppController::LoadVerdicts() {
         [&](storage::Statement& r) {
           rows.push_back(VerdictRow{r.Int(0), r.IsNull(4) ? "" : r.Text(4), r.Text(1), r.Text(2), r.Text(3)});
         });
-    if (!s.ok()) {
-      Error e = s.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
+    if (!s.ok()) return Fail(s.error());
     return [rows = std::move(rows)](AppController& c) {
       c.m_vm.admin.verdicts = rows;
       c.m_vm.admin.verdicts_loaded = true;
@@ -391,13 +422,15 @@ void AppController::LoadVerdicts() {
 void AppController::AddUnit(std::vector<SessionUnit>& units, SessionUnit unit) {
   for (const auto& u : units) {
     if (u.code == unit.code || (!u.label.empty() && u.label == unit.label)) {
-      SetBanner(BannerKind::Warning, unit.label + " is already in the list.");
+      SetBanner(BannerKind::Warning, "banner.unit_twice", {{"unit", unit.label}}, unit.label + " is already in the list.");
       return;
     }
   }
   std::string text = unit.label + (unit.note.empty() ? "" : " (" + unit.note + ")");
+  ReasonArgs args{{"unit", text}, {"count", std::to_string(units.size() + 1)}};
   units.push_back(std::move(unit));
-  SetBanner(BannerKind::Success, "Added " + text + ". " + std::to_string(units.size()) + " in the list.");
+  SetBanner(BannerKind::Success, "banner.unit_added", std::move(args),
+            "Added " + text + ". " + std::to_string(units.size()) + " in the list.");
 }
 
 // ---- intents ------------------------------------------------------------------------------
@@ -415,11 +448,11 @@ bool AppController::Handle(const Intent& intent, int64_t now_ms) {
 
 bool AppController::On(const intent::Navigate& i) {
   if (i.to != ScreenId::Home && i.to != ScreenId::AdminLogin && !m_vm.op.signed_in) {
-    SetBanner(BannerKind::Warning, "Sign in first: scan your staff badge.");
+    SetBanner(BannerKind::Warning, "banner.sign_in_first", {}, "Sign in first: scan your staff badge.");
     return true;
   }
   if (NeedsPartner(i.to) && !m_vm.partner.loaded) {
-    SetBanner(BannerKind::Warning, "Scan the partner's card first.");
+    SetBanner(BannerKind::Warning, "banner.partner_first", {}, "Scan the partner's card first.");
     return true;
   }
   switch (i.to) {
@@ -493,11 +526,12 @@ bool AppController::On(const intent::SetLanguage& i) {
   static constexpr const char* kLanguages[] = {"en", "de", "fi", "pl", "ru"};
   if (std::find_if(std::begin(kLanguages), std::end(kLanguages), [&](const char* l) { return i.language == l; }) ==
       std::end(kLanguages)) {
-    SetBanner(BannerKind::Error, "Unknown language \"" + i.language + "\".");
+    SetBanner(BannerKind::Error, "banner.unknown_language", {{"language", i.language}}, "Unknown language \"" + i.language + "\".");
     return true;
   }
   m_language_from_settings = false;
   m_vm.language = i.language;
+  if (i.persist) SaveSettings(LocalSettings{i.language, std::nullopt});
   return true;
 }
 
@@ -517,24 +551,18 @@ void AppController::HandleScan(const std::string& raw) {
     // A sold unit is usually a customer's, not a demo unit: only the sell-out check can judge it.
     if (screen == ScreenId::Sellout && (!r.ok() || r->kind == EntityKind::Model || r->kind == EntityKind::Device)) {
       auto u = k.CheckSelloutUnit(text);
-      if (!u.ok()) {
-        Error e = u.error();
-        return [e](AppController& c) { c.ShowError(e); };
-      }
+      if (!u.ok()) return Fail(u.error());
       std::string label = "GTIN " + u->first + ", serial " + u->second;
       if (r.ok() && !r->label.empty()) label = r->label + " (" + u->second + ")";
       return [text, label](AppController& c) { c.AddUnit(c.m_vm.sellout.units, SessionUnit{text, label, ""}); };
     }
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
+    if (!r.ok()) return Fail(r.error());
     ScanResolution res = std::move(r).value();
     if (res.kind == EntityKind::Badge) {
       if (screen == ScreenId::AdminLogin) {
         return [res](AppController& c) {
           c.m_vm.admin.badge = res.key;
-          c.SetBanner(BannerKind::Info, res.label + ": now enter the PIN.");
+          c.SetBanner(BannerKind::Info, "banner.enter_pin", res.label_args, res.label + ": now enter the PIN.");
         };
       }
       if (screen == ScreenId::Checkout && signed_in) {
@@ -544,15 +572,12 @@ void AppController::HandleScan(const std::string& raw) {
           return [badge](AppController& c) {
             c.m_vm.checkout.rep_badge = badge.code;
             c.m_vm.checkout.rep_name = badge.name;
-            c.SetBanner(BannerKind::Success, "Field rep: " + badge.name);
+            c.SetBanner(BannerKind::Success, "banner.field_rep", {{"name", badge.name}}, "Field rep: " + badge.name);
           };
         }
       }
       auto s = k.SignIn(res.key);
-      if (!s.ok()) {
-        Error e = s.error();
-        return [e](AppController& c) { c.ShowError(e); };
-      }
+      if (!s.ok()) return Fail(s.error());
       Badge badge = std::move(s).value();
       return [badge](AppController& c) {
         c.m_vm.op.signed_in = true;
@@ -561,26 +586,30 @@ void AppController::HandleScan(const std::string& raw) {
         c.ClearSessions();
         c.RefreshHome();
         c.Go(ScreenId::Home);
-        c.SetBanner(BannerKind::Success, "Signed in: " + badge.name + " (" + std::string(ToString(badge.role)) + ")");
+        c.SetBanner(BannerKind::Success, "banner.signed_in", {{"name", badge.name}, {"role", RoleKey(badge.role)}},
+                    "Signed in: " + badge.name + " (" + std::string(ToString(badge.role)) + ")");
       };
     }
     if (!signed_in) {
       return [res](AppController& c) {
-        c.SetBanner(BannerKind::Warning, res.label + ": sign in first by scanning your staff badge.");
+        if (res.kind == EntityKind::PartnerCard)
+          c.SetBanner(BannerKind::Warning, "banner.partner_sign_in_first", res.label_args,
+                      res.label + ": sign in first by scanning your staff badge.");
+        else
+          c.SetBanner(BannerKind::Warning, "banner.label_sign_in_first", {{"label", res.label}},
+                      res.label + ": sign in first by scanning your staff badge.");
       };
     }
     if (res.kind == EntityKind::PartnerCard) {
       auto p = k.GetPartner(res.key);
-      if (!p.ok()) {
-        Error e = p.error();
-        return [e](AppController& c) { c.ShowError(e); };
-      }
+      if (!p.ok()) return Fail(p.error());
       PartnerView v = std::move(p).value();
       if (v.card_status == CardStatus::Blocked) {
         std::string msg = "Card " + v.card_number + " of " + v.partner.name +
                           " is blocked (reported lost or withdrawn): it cannot be used. Use another of the partner's "
                           "cards, or ask its channel manager.";
-        return [msg](AppController& c) { c.SetBanner(BannerKind::Error, msg); };
+        ReasonArgs args{{"card", v.card_number}, {"partner", v.partner.name}};
+        return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.card_blocked", args, msg); };
       }
       return [v](AppController& c) {
         bool other = c.m_vm.partner.view.partner.id != v.partner.id;
@@ -588,20 +617,13 @@ void AppController::HandleScan(const std::string& raw) {
         c.m_vm.partner.view = v;
         if (other) c.m_vm.sellout.units.clear();
         c.Go(ScreenId::Partner);
-        std::string text = v.partner.name + " (" + std::string(DisplayName(v.partner.tier)) + ")";
-        if (v.partner.status == PartnerStatus::Suspended)
-          c.SetBanner(BannerKind::Warning, text + ": this partner is suspended; orders and redemptions are refused.");
-        else
-          c.SetBanner(BannerKind::Success, text);
+        c.AnnouncePartner(v.partner, true);
       };
     }
     if (res.kind == EntityKind::Device) {
       if (screen == ScreenId::Checkout) {
         auto d = k.CheckCheckoutUnit(text);
-        if (!d.ok()) {
-          Error e = d.error();
-          return [e](AppController& c) { c.ShowError(e); };
-        }
+        if (!d.ok()) return Fail(d.error());
         std::string note;
         if (!d->kit.empty()) {
           auto view = k.GetDevice(d->asset_tag);
@@ -611,16 +633,14 @@ void AppController::HandleScan(const std::string& raw) {
         return [res, note](AppController& c) { c.AddUnit(c.m_vm.checkout.units, SessionUnit{res.key, res.label, note}); };
       }
       auto d = k.GetDevice(res.key);
-      if (!d.ok()) {
-        Error e = d.error();
-        return [e](AppController& c) { c.ShowError(e); };
-      }
+      if (!d.ok()) return Fail(d.error());
       DeviceView v = std::move(d).value();
       if (screen == ScreenId::Checkin) {
         if (v.device.state != DeviceState::CheckedOut) {
           std::string msg = v.device.asset_tag + " is not checked out (" + std::string(DisplayName(v.device.state)) +
                             "): there is nothing to check in.";
-          return [msg](AppController& c) { c.SetBanner(BannerKind::Error, msg); };
+          ReasonArgs args{{"tag", v.device.asset_tag}, {"state", StateKey(v.device.state)}};
+          return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.not_checked_out", args, msg); };
         }
         std::string note = v.overdue ? "overdue since " + v.device.due_date : "due " + v.device.due_date;
         if (!v.custodian_name.empty()) note = v.custodian_name + ", " + note;
@@ -631,11 +651,14 @@ void AppController::HandleScan(const std::string& raw) {
         c.m_vm.device.view = v;
         c.Go(ScreenId::Device);
         c.SetBanner(v.overdue ? BannerKind::Warning : BannerKind::Success,
+                    v.overdue ? "banner.device_overdue" : "banner.device",
+                    {{"label", res.label}, {"state", StateKey(v.device.state)}},
                     res.label + ": " + std::string(DisplayName(v.device.state)) + (v.overdue ? " (overdue)" : ""));
       };
     }
     return [res](AppController& c) {
-      c.SetBanner(BannerKind::Warning, res.label + " is a model, not a unit: scan the unit's asset tag or its own GS1 label.");
+      c.SetBanner(BannerKind::Warning, "banner.model_not_unit", {{"label", res.label}},
+                  res.label + " is a model, not a unit: scan the unit's asset tag or its own GS1 label.");
     };
   });
 }
@@ -656,14 +679,6 @@ bool AppController::On(const intent::RemoveUnit& i) {
   return true;
 }
 
-namespace {
-// A receipt's warnings (soft limits) make the banner amber: done, but someone should know.
-void ShowReceipt(AppController& c, const Receipt& r, void (AppController::*set)(BannerKind, std::string)) {
-  std::string text = r.message;
-  for (const auto& w : r.warnings) text += " " + w;
-  (c.*set)(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, text);
-}
-}  // namespace
 
 bool AppController::On(const intent::ConfirmCheckout& i) {
   CheckoutRequest req;
@@ -673,31 +688,23 @@ bool AppController::On(const intent::ConfirmCheckout& i) {
   req.purpose = i.purpose;
   req.signature_svg = i.signature_svg;
   if (req.codes.empty()) {
-    SetBanner(BannerKind::Warning, "Scan at least one unit first.");
+    SetBanner(BannerKind::Warning, "banner.no_units", {}, "Scan at least one unit first.");
     return true;
   }
   if (req.rep_badge.empty()) {
-    SetBanner(BannerKind::Warning, "Scan the field rep's badge first.");
+    SetBanner(BannerKind::Warning, "banner.no_rep", {}, "Scan the field rep's badge first.");
     return true;
   }
   if (req.signature_svg.empty()) {
-    SetBanner(BannerKind::Warning, "The field rep must sign to accept the terms.");
+    SetBanner(BannerKind::Warning, "banner.no_signature", {}, "The field rep must sign to accept the terms.");
     return true;
   }
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.Checkout(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      c.m_vm.checkout.units.clear();
-      c.RefreshHome();
-      c.Go(ScreenId::Home);
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.Checkout(req); },
+            [](AppController& c) {
+              c.m_vm.checkout.units.clear();
+              c.RefreshHome();
+              c.Go(ScreenId::Home);
+            });
   return false;
 }
 
@@ -707,59 +714,35 @@ bool AppController::On(const intent::ConfirmCheckin& i) {
   req.by_badge = m_vm.op.badge.code;
   req.condition = i.condition.empty() ? "ok" : i.condition;
   if (req.codes.empty()) {
-    SetBanner(BannerKind::Warning, "Scan at least one unit first.");
+    SetBanner(BannerKind::Warning, "banner.no_units", {}, "Scan at least one unit first.");
     return true;
   }
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.Checkin(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      c.m_vm.checkin.units.clear();
-      c.RefreshHome();
-      c.Go(ScreenId::Home);
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.Checkin(req); },
+            [](AppController& c) {
+              c.m_vm.checkin.units.clear();
+              c.RefreshHome();
+              c.Go(ScreenId::Home);
+            });
   return false;
 }
 
 bool AppController::On(const intent::Redeem& i) {
   RedeemRequest req{PartnerKey(), i.reward_id, i.qty, m_vm.op.badge.code};
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.Redeem(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-      c.LoadPartner(c.PartnerKey(), false, false);
-      c.LoadRewards();
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.Redeem(req); },
+            [](AppController& c) {
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.LoadRewards();
+            });
   return false;
 }
 
 bool AppController::On(const intent::OrderDemo& i) {
   DemoOrderRequest req{PartnerKey(), i.model_gtin, i.qty, m_vm.op.badge.code};
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.OrderDemo(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-      c.LoadPartner(c.PartnerKey(), false, false);
-      c.Go(ScreenId::Partner);
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.OrderDemo(req); },
+            [](AppController& c) {
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.Go(ScreenId::Partner);
+            });
   return false;
 }
 
@@ -769,44 +752,28 @@ bool AppController::On(const intent::ConfirmSellout&) {
   req.by_badge = m_vm.op.badge.code;
   for (const auto& u : m_vm.sellout.units) req.codes.push_back(u.code);
   if (req.codes.empty()) {
-    SetBanner(BannerKind::Warning, "Scan at least one sold unit first.");
+    SetBanner(BannerKind::Warning, "banner.no_sold_units", {}, "Scan at least one sold unit first.");
     return true;
   }
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.ReportSellout(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      c.m_vm.sellout.units.clear();
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-      c.LoadPartner(c.PartnerKey(), false, false);
-      c.Go(ScreenId::Partner);
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.ReportSellout(req); },
+            [](AppController& c) {
+              c.m_vm.sellout.units.clear();
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.Go(ScreenId::Partner);
+            });
   return false;
 }
 
 bool AppController::On(const intent::RegisterDeal& i) {
   DealRequest req{PartnerKey(), i.customer, i.product, i.value, i.close_date, m_vm.op.badge.code};
   if (req.customer.empty() || req.product.empty() || req.value <= 0 || req.close_date.empty()) {
-    SetBanner(BannerKind::Warning, "Fill in the customer, the product, the value and the close date.");
+    SetBanner(BannerKind::Warning, "banner.deal_missing", {}, "Fill in the customer, the product, the value and the close date.");
     return true;
   }
-  Run([req](Kiosk& k) -> Completion {
-    auto r = k.RegisterDeal(req);
-    if (!r.ok()) {
-      Error e = r.error();
-      return [e](AppController& c) { c.ShowError(e); };
-    }
-    Receipt receipt = std::move(r).value();
-    return [receipt](AppController& c) {
-      ShowReceipt(c, receipt, &AppController::SetBanner);
-      c.Go(ScreenId::Partner);
-    };
-  });
+  RunAction([req](Kiosk& k) { return k.RegisterDeal(req); },
+            [](AppController& c) {
+              c.Go(ScreenId::Partner);
+            });
   return false;
 }
 
@@ -817,7 +784,7 @@ bool AppController::On(const intent::AdminBadge& i) {
 
 bool AppController::On(const intent::AdminPin& i) {
   if (m_vm.admin.badge.empty()) {
-    SetBanner(BannerKind::Warning, "Scan the admin badge first, then enter the PIN.");
+    SetBanner(BannerKind::Warning, "banner.admin_badge_first", {}, "Scan the admin badge first, then enter the PIN.");
     return true;
   }
   std::string badge = m_vm.admin.badge;
@@ -841,7 +808,7 @@ bool AppController::On(const intent::AdminPin& i) {
       }
       c.LoadAdmin();
       c.Go(ScreenId::Admin);
-      c.SetBanner(BannerKind::Success, "Admin screen unlocked: " + b.name);
+      c.SetBanner(BannerKind::Success, "banner.admin_unlocked", {{"name", b.name}}, "Admin screen unlocked: " + b.name);
     };
   });
   return false;
@@ -849,16 +816,17 @@ bool AppController::On(const intent::AdminPin& i) {
 
 bool AppController::On(const intent::SyncNow&) {
   if (!m_vm.admin.sync.enrolled) {
-    SetBanner(BannerKind::Warning, kNotEnrolled);
+    SetBanner(BannerKind::Warning, "banner.not_enrolled", {}, kNotEnrolled);
     return true;
   }
   if (!m_sync) {
-    SetBanner(BannerKind::Warning, "This build has no network client for sync; use Export to USB stick.");
+    SetBanner(BannerKind::Warning, "banner.no_network_client", {}, "This build has no network client for sync; use Export to USB stick.");
     return true;
   }
   m_sync->SyncNow();
-  SetBanner(BannerKind::Info, "Sync started: " + std::to_string(m_vm.admin.status.pending_events) +
-                                  " events wait to be sent.");
+  const std::string pending = std::to_string(m_vm.admin.status.pending_events);
+  SetBanner(BannerKind::Info, "banner.sync_started", {{"count", pending}},
+            "Sync started: " + pending + " events wait to be sent.");
   return true;
 }
 
@@ -867,11 +835,11 @@ bool AppController::On(const intent::ExportJournal& i) {
   while (!dir.empty() && (dir.back() == ' ' || dir.back() == '\n')) dir.pop_back();
   while (!dir.empty() && dir.front() == ' ') dir.erase(dir.begin());
   if (dir.empty()) {
-    SetBanner(BannerKind::Warning, "Type the USB stick's folder first, e.g. /media/usb.");
+    SetBanner(BannerKind::Warning, "banner.export_no_dir", {}, "Type the USB stick's folder first, e.g. /media/usb.");
     return true;
   }
   if (m_vm.admin.exporting) {
-    SetBanner(BannerKind::Warning, "An export is already running; wait for its result.");
+    SetBanner(BannerKind::Warning, "banner.export_running", {}, "An export is already running; wait for its result.");
     return true;
   }
   m_vm.admin.export_dir = dir;
@@ -884,21 +852,24 @@ bool AppController::On(const intent::ExportJournal& i) {
       Error e = r.error();
       return [e](AppController& c) {
         c.m_vm.admin.exporting = false;
-        c.SetBanner(BannerKind::Error, "Export failed: " + e.message);
+        c.SetBanner(BannerKind::Error, "banner.export_failed", {{"reason", e.message}}, "Export failed: " + e.message);
       };
     }
-    std::string text;
+    std::string text, key = "banner.export_nothing", files;
     if (r->events == 0) {
       text = "Nothing to export: the central has acknowledged every event. A manifest was written to " + dir + ".";
     } else {
+      key = "banner.export_done";
+      for (const auto& f : r->files) files += " " + f.filename().string();
       text = "Exported " + std::to_string(r->events) + " events (seq " + std::to_string(r->from_seq) + ".." +
-             std::to_string(r->to_seq) + ") in " + std::to_string(r->files.size()) + " files to " + dir + ":";
-      for (const auto& f : r->files) text += " " + f.filename().string();
-      text += ". At the central: kiosk-central import.";
+             std::to_string(r->to_seq) + ") in " + std::to_string(r->files.size()) + " files to " + dir + ":" + files +
+             ". At the central: kiosk-central import.";
     }
-    return [text](AppController& c) {
+    ReasonArgs args{{"dir", dir}, {"events", std::to_string(r->events)}, {"from", std::to_string(r->from_seq)},
+                    {"to", std::to_string(r->to_seq)}, {"count", std::to_string(r->files.size())}, {"files", files}};
+    return [text, key, args](AppController& c) {
       c.m_vm.admin.exporting = false;
-      c.SetBanner(BannerKind::Success, text);
+      c.SetBanner(BannerKind::Success, key, args, text);
       if (c.m_vm.screen == ScreenId::Admin) c.LoadAdmin();
     };
   });
@@ -913,7 +884,16 @@ bool AppController::On(const intent::Refresh&) {
 
 bool AppController::On(const intent::SetIdleTimeout& i) {
   m_vm.idle_timeout_s = std::clamp(i.seconds, 15, 3600);
+  SaveSettings(LocalSettings{std::nullopt, m_vm.idle_timeout_s});
   return true;
+}
+
+void AppController::SaveSettings(LocalSettings s) {
+  Run([s = std::move(s)](Kiosk& k) -> Completion {
+    auto r = k.SaveLocalSettings(s);
+    if (!r.ok()) return Fail(r.error());
+    return nullptr;
+  });
 }
 
 }  // namespace kiosk::app

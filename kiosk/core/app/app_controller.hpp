@@ -39,6 +39,11 @@ class AppController {
     std::function<std::unique_ptr<platform::HttpClient>()> make_http;
     int64_t sync_interval_ms = 300000;  // config sync_interval_s default
     int retention_days = 0;             // config retention_days: prune acknowledged events (0: keep)
+    // The touchscreen's SQLite memory: the CLI's defaults (64 MiB mmap, 8 MiB page cache) make
+    // lookups on 100k devices a few µs faster, but every page they touch stays in the process's
+    // memory. A person cannot tell 7 µs from 100 µs; a board with 1 GiB can tell 20 MB.
+    int64_t db_mmap_bytes = 0;     // PRAGMA mmap_size
+    int64_t db_cache_kib = 1024;   // PRAGMA cache_size=-N
   };
 
   explicit AppController(Options options);
@@ -80,8 +85,17 @@ class AppController {
   void WorkerLoop();
 
   // Main-thread helpers used by completions.
-  void SetBanner(BannerKind kind, std::string text);
+  // `key` and `args` are for the touchscreen's translations; `english` is the banner's text in
+  // English (tests, logs, and what is shown where a translation is missing).
+  void SetBanner(BannerKind kind, std::string key, ReasonArgs args, std::string english);
   void ShowError(const Error& e);
+  void ShowReceipt(const Receipt& r);
+  void AnnouncePartner(const Partner& p, bool scanned);
+  // The completion that shows `e` as the banner.
+  static Completion Fail(Error e);
+  // One Kiosk action that logs an event, on the worker: a refusal becomes the banner; a receipt
+  // runs `then` on the main thread (clear the session, navigate, reload) and becomes the banner.
+  void RunAction(std::function<Result<Receipt>(Kiosk&)> call, std::function<void(AppController&)> then);
   void Go(ScreenId screen);
   void RefreshHome();
   void LoadPartner(const std::string& card, bool navigate, bool announce);
@@ -91,6 +105,7 @@ class AppController {
   void StartSync();
   void PullSyncProgress();
   void ClearSessions();
+  void SaveSettings(LocalSettings s);  // the admin's settings, on the worker
   void HandleScan(const std::string& text);
   void AddUnit(std::vector<SessionUnit>& units, SessionUnit unit);
   std::string PartnerKey() const;

@@ -12,7 +12,9 @@ namespace kiosk::app::intent {
 struct Navigate { ScreenId to; };
 struct Back {};                 // to the partner screen inside a partner flow, else home
 struct SignOut {};
-struct SetLanguage { std::string language; };  // "en", "de", "fi", "pl", "ru"
+// "en", "de", "fi", "pl", "ru". `persist`: the admin's choice, kept for the next start too; the
+// home screen's switch is for the person at the kiosk and lasts until the settings load again.
+struct SetLanguage { std::string language; bool persist = false; };
 struct Scan { std::string text; };             // a barcode, or a code typed on the keyboard
 struct DismissBanner {};
 struct RemoveUnit { ScreenId session; int index = 0; };
@@ -27,7 +29,7 @@ struct AdminPin { std::string pin; };
 struct SyncNow {};
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
-struct SetIdleTimeout { int seconds = 90; };
+struct SetIdleTimeout { int seconds = 90; };  // the admin's choice, kept for the next start too
 
 }  // namespace kiosk::app::intent
 

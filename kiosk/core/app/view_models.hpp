@@ -19,7 +19,9 @@ enum class BannerKind { None, Success, Warning, Error, Info };
 // The full-width strip that answers every scan and every action.
 struct Banner {
   BannerKind kind = BannerKind::None;
-  std::string text;
+  std::string text;       // English: tests, logs, and the fallback of a missing translation
+  std::string key;        // translation key: "reason.device.already_out", "banner.signed_in", ...
+  ReasonArgs args;        // named values for the translation's {placeholders}
   int64_t until_ms = 0;  // app time when it goes away; 0 = stays until replaced
   int64_t serial = 0;    // changes with every new banner (tests and benchmarks wait on it)
 };
