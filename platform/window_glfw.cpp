@@ -1,8 +1,7 @@
 #include "platform/window_glfw.hpp"
 
-#ifdef KIOSK_GLES
-#define GLFW_INCLUDE_ES3
-#endif
+// The few GL calls made here (viewport, clear, read pixels) exist alike in OpenGL 3 and GLES 3,
+// so the desktop header serves both contexts; ImGui's backend loads its own GL functions.
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -44,16 +43,10 @@ Result<std::unique_ptr<WindowGlfw>> WindowGlfw::Create(const WindowOptions& opti
     return MakeError(ErrorKind::Usage, "gui.no_display",
                      "Cannot open a window: no display found (is $DISPLAY set? Under no display, run it with xvfb-run).");
   std::unique_ptr<WindowGlfw> self(new WindowGlfw());
-#ifdef KIOSK_GLES
-  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CLIENT_API, options.gles ? GLFW_OPENGL_ES_API : GLFW_OPENGL_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  const char* glsl = "#version 300 es";
-#else
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  const char* glsl = "#version 130";
-#endif
+  const char* glsl = options.gles ? "#version 300 es" : "#version 130";
   int w = options.width, h = options.height;
   GLFWmonitor* monitor = glfwGetPrimaryMonitor();
   const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
@@ -75,7 +68,9 @@ Result<std::unique_ptr<WindowGlfw>> WindowGlfw::Create(const WindowOptions& opti
   if (!self->m_window) {
     glfwTerminate();
     return MakeError(ErrorKind::Usage, "gui.no_gl",
-                     "Cannot create an OpenGL 3 window: the graphics driver offers no OpenGL 3.0 context.");
+                     options.gles ? "Cannot create a window: the graphics driver offers no OpenGL ES 3.0 context."
+                                  : "Cannot create an OpenGL 3 window: the graphics driver offers no OpenGL 3.0 "
+                                    "context (on a GLES-only board, build with -DKIOSK_GLES=ON or set KIOSK_GLES=1).");
   }
   if (options.fullscreen) glfwSetWindowPos(self->m_window, 0, 0);
   glfwSetWindowUserPointer(self->m_window, self.get());
@@ -101,6 +96,11 @@ WindowGlfw::~WindowGlfw() {
   if (m_imgui_glfw) ImGui_ImplGlfw_Shutdown();
   if (m_window) glfwDestroyWindow(m_window);
   glfwTerminate();
+}
+
+std::string WindowGlfw::GlVersion() const {
+  const auto* v = reinterpret_cast<const char*>(glGetString(GL_VERSION));
+  return v ? v : "";
 }
 
 bool WindowGlfw::ShouldClose() const { return glfwWindowShouldClose(m_window); }
@@ -134,6 +134,10 @@ bool WindowGlfw::ReadPixels(std::vector<uint8_t>& rgba, int& width, int& height)
   glfwGetFramebufferSize(m_window, &width, &height);
   if (width <= 0 || height <= 0) return false;
   std::vector<uint8_t> raw(static_cast<size_t>(width) * height * 4);
+  // Forget errors of earlier calls: ImGui's desktop-GL backend makes a call or two that a GLES
+  // context refuses harmlessly (glPolygonMode), and only this read's own error matters here.
+  while (glGetError() != GL_NO_ERROR) {
+  }
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, raw.data());
   rgba.resize(raw.size());

@@ -1,5 +1,5 @@
 #pragma once
-// WindowGlfw: the kiosk's one window (GLFW + OpenGL 3, or GLES 3 with KIOSK_GLES) with the Dear
+// WindowGlfw: the kiosk's one window (GLFW + OpenGL 3, or OpenGL ES 3) with the Dear
 // ImGui platform and renderer backends. Owned by the app loop, main thread only, except Wake(),
 // which any thread may call to end a WaitEvents().
 //  [X] Undecorated full-screen window on the primary monitor, or a window of a given size.
@@ -25,6 +25,13 @@ struct WindowOptions {
   int height = 0;
   bool fullscreen = true;   // undecorated, covering the primary monitor
   std::string title = "Showroom Kiosk";
+  // An OpenGL ES 3.0 context and "#version 300 es" shaders instead of desktop OpenGL 3.0, for
+  // boards whose driver offers only GLES. The KIOSK_GLES build option makes it the default.
+#ifdef KIOSK_GLES
+  bool gles = true;
+#else
+  bool gles = false;
+#endif
 };
 
 class WindowGlfw {
@@ -36,6 +43,7 @@ class WindowGlfw {
   WindowGlfw& operator=(const WindowGlfw&) = delete;
 
   bool ShouldClose() const;
+  std::string GlVersion() const;  // "4.5 (Compatibility Profile) Mesa 22.3.6", "OpenGL ES 3.2 Mesa ..."
   void WaitEvents(double timeout_s);  // timeout_s < 0: until an event or Wake()
   void PollEvents();
   void Wake();  // thread-safe

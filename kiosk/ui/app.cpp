@@ -567,6 +567,9 @@ int RunGui(const GuiOptions& options) {
   wo.fullscreen = options.width <= 0;
   wo.width = options.width;
   wo.height = options.height;
+  // KIOSK_GLES=1 / 0 picks OpenGL ES 3 or desktop OpenGL 3 at run time (the build option sets
+  // the default): one binary can be checked on both, and a board's service file can choose.
+  if (const char* gles = std::getenv("KIOSK_GLES"); gles && *gles) wo.gles = std::string(gles) != "0";
   auto window_r = platform::WindowGlfw::Create(wo);
   if (!window_r.ok()) {
     std::cerr << "error: " << window_r.error().message << "\n";
@@ -574,6 +577,7 @@ int RunGui(const GuiOptions& options) {
     return 3;
   }
   std::unique_ptr<platform::WindowGlfw> window = std::move(window_r).value();
+  if (script) std::printf("gl: %s\n", window->GlVersion().c_str());  // scripted runs are tests: say what rendered
 
   // 4. The controller opens the data folder on its worker while the fonts are built here.
   int64_t start = NowMs();

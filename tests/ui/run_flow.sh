@@ -2,16 +2,93 @@
 # Runs one GUI flow script against the real window under Xvfb, on a fresh demo data folder, then
 # checks the journal. Usage: run_flow.sh KIOSK SCRIPT [TYPE=COUNT ...]
 #   TYPE=COUNT: the journal must hold exactly COUNT events of TYPE after the run.
+# If SCRIPT.restart.txt exists beside SCRIPT (flows/settings.txt -> flows/settings.restart.txt),
+# the app is closed after SCRIPT and started again on the same data folder to run it: what a
+# flow changed must still be there after a restart.
 # $KIOSK_SCREENSHOTS, if set, keeps the screenshots there (docs/screenshots is made this way).
+# $KIOSK_FLOW_TIMEOUT (seconds, default 45) ends a hung app well before ctest's own timeout.
+# $KIOSK_FLOW_GL, if set: the app's GL version must contain it (e.g. "OpenGL ES" with KIOSK_GLES=1).
+# $KIOSK_FLOW_BEEP=1: ALSA's default device is a file PCM (ALSA_CONFIG_PATH); afterwards it must
+#   hold $KIOSK_FLOW_MIN_BEEPS beeps (default 3) with an error and an ok one among them (S16 mono
+#   at 22,050 Hz: 350 ms and 90 ms).
+# $KIOSK_FLOW_PIDS, if set, gets "xvfb PID" and "kiosk PID" lines (the orphan test reads them).
 set -euo pipefail
 kiosk="$1"; script="$2"; shift 2
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+xvfb_pid=""; app_pid=""
+cleanup() {
+  # Whatever ended the run (success, failure, ctest's SIGTERM), nothing of it may stay behind.
+  [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && wait "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
 "$kiosk" --data "$tmp/data" init --demo --kiosk-id KIOSK-UITEST >/dev/null
 shots="${KIOSK_SCREENSHOTS:-$tmp/shots}"
 size="${KIOSK_SCREEN:-1024x600}"
-# -a picks a free display, so parallel ctest runs do not collide.
-xvfb-run -a -s "-screen 0 ${size}x24" "$kiosk" --data "$tmp/data" gui --script "$script" --screenshots "$shots"
+limit="${KIOSK_FLOW_TIMEOUT:-45}"
+if [ "${KIOSK_FLOW_BEEP:-}" = 1 ]; then
+  printf 'pcm.null { type null }\npcm.!default { type file slave { pcm "null" } file "%s" format "raw" truncate false }\n' \
+    "$tmp/beep.raw" >"$tmp/asound.conf"
+  export ALSA_CONFIG_PATH="$tmp/asound.conf"
+fi
+
+# One Xvfb per app run, started here rather than by xvfb-run so that this script owns its pid.
+# -displayfd: Xvfb picks a free display itself (parallel ctest runs do not collide) and writes its
+# number. -terminate: it exits when its last client, the app, goes away, so even if this script is
+# killed with SIGKILL (its traps never run), Xvfb does not outlive the app; and the app itself runs
+# under `timeout`, which outlives a killed script and ends a hung app after $limit s.
+run_app() {
+  local run_script="$1"
+  rm -f "$tmp/display"
+  Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 "${size}x24" 3>"$tmp/display" 2>"$tmp/xvfb.log" &
+  xvfb_pid=$!
+  for _ in $(seq 200); do
+    [ -s "$tmp/display" ] && break
+    kill -0 "$xvfb_pid" 2>/dev/null || { cat "$tmp/xvfb.log" >&2; echo "Xvfb did not start" >&2; return 3; }
+    sleep 0.05
+  done
+  [ -s "$tmp/display" ] || { echo "Xvfb gave no display number" >&2; return 3; }
+  local display=":$(tr -d '\n' <"$tmp/display")"
+  DISPLAY="$display" timeout -k 5 "$limit" "$kiosk" --data "$tmp/data" gui \
+    --script "$run_script" --screenshots "$shots" > >(tee -a "$tmp/app.out") &
+  app_pid=$!
+  if [ -n "${KIOSK_FLOW_PIDS:-}" ]; then
+    printf 'xvfb %s\nkiosk %s\n' "$xvfb_pid" "$app_pid" >>"$KIOSK_FLOW_PIDS"
+  fi
+  local rc=0
+  wait "$app_pid" || rc=$?
+  app_pid=""
+  wait "$xvfb_pid" 2>/dev/null || true  # -terminate: gone with its last client
+  xvfb_pid=""
+  [ "$rc" -eq 124 ] && echo "the app did not finish $run_script within $limit s" >&2
+  return "$rc"
+}
+
+run_app "$script"
+if [ -n "${KIOSK_FLOW_GL:-}" ] && ! grep -q "^gl: .*${KIOSK_FLOW_GL}" "$tmp/app.out"; then
+  echo "the app did not render with ${KIOSK_FLOW_GL}: $(grep '^gl:' "$tmp/app.out")" >&2
+  exit 1
+fi
+restart="${script%.txt}.restart.txt"
+if [ -f "$restart" ]; then
+  echo "restarting the app for $restart"
+  run_app "$restart"
+fi
+if [ "${KIOSK_FLOW_BEEP:-}" = 1 ]; then
+  # ALSA's file PCM with `truncate false` writes each opening (each beep) to a file of its own:
+  # beep.raw, beep.raw.0001, ...
+  beeps=$(find "$tmp" -maxdepth 1 -name 'beep.raw*' | wc -l)
+  bytes=$(cat "$tmp"/beep.raw* 2>/dev/null | wc -c)
+  min_beeps="${KIOSK_FLOW_MIN_BEEPS:-3}"
+  if [ "$beeps" -lt "$min_beeps" ] || [ "$bytes" -lt $(( (7717 + 1984) * 2 )) ]; then
+    echo "beeps: expected at least $min_beeps beeps with an error and an ok one, got $beeps ($bytes bytes)" >&2
+    exit 1
+  fi
+  echo "beeps ok: $beeps beeps, $bytes bytes of sound"
+fi
 "$kiosk" --data "$tmp/data" journal --json >"$tmp/journal.json"
 python3 - "$tmp/journal.json" "$@" <<'PY'
 import json, sys
