@@ -88,7 +88,7 @@ TEST_CASE("a folder that is not initialised is a plain fatal message, not a cras
   CHECK(!c.Vm().fatal.empty());
 }
 
-TEST_CASE("a badge signs in; an inactive badge is refused with a red banner") {
+TEST_CASE("a badge signs in — an inactive badge is refused with a red banner") {
   Harness h;
   h.Scan("BDG-10058");
   CHECK(!h.Vm().op.signed_in);
@@ -100,7 +100,7 @@ TEST_CASE("a badge signs in; an inactive badge is refused with a red banner") {
   CHECK(h.Vm().banner.kind == BannerKind::Success);
 }
 
-TEST_CASE("a scan before sign-in asks for the badge; an unknown code says so") {
+TEST_CASE("a scan before sign-in asks for the badge — an unknown code says so") {
   Harness h;
   h.Scan("6299246000100012");
   CHECK(h.Vm().screen == ScreenId::Home);
@@ -113,7 +113,7 @@ TEST_CASE("a scan before sign-in asks for the badge; an unknown code says so") {
   CHECK(h.Vm().banner.text.find("Unknown barcode") != std::string::npos);
 }
 
-TEST_CASE("a scan returns no redraw by itself; its result does") {
+TEST_CASE("a scan returns no redraw by itself — its result does") {
   Harness h;
   CHECK_FALSE(h.c->OnScan("BDG-10017", h.now));
   CHECK_FALSE(h.c->Idle());
@@ -164,7 +164,7 @@ TEST_CASE("checkout session: rep, units one by one, refusal per scan, confirm") 
   CHECK(h.Vm().checkout.units.empty());
 }
 
-TEST_CASE("staff at checkout scans the rep's badge; a staff badge is not a rep") {
+TEST_CASE("staff at checkout scans the rep's badge — a staff badge is not a rep") {
   Harness h;
   h.Scan("BDG-10017");
   h.Do(intent::Navigate{ScreenId::Checkout});
@@ -191,7 +191,7 @@ TEST_CASE("sell-out: a customer's unit by its GS1 code, duplicates caught, repor
   CHECK(h.Vm().banner.kind == BannerKind::Error);
 }
 
-TEST_CASE("partner flows need a partner; everything but home needs a sign-in") {
+TEST_CASE("partner flows need a partner — everything but home needs a sign-in") {
   Harness h;
   h.Do(intent::Navigate{ScreenId::Checkout});
   CHECK(h.Vm().screen == ScreenId::Home);
@@ -224,7 +224,7 @@ TEST_CASE("admin: the right PIN opens the admin screen with status") {
   CHECK(!h.Vm().admin.recent.empty());
 }
 
-TEST_CASE("idle timeout signs the operator out; activity keeps them in") {
+TEST_CASE("idle timeout signs the operator out — activity keeps them in") {
   Harness h;
   h.Scan("BDG-10017");
   REQUIRE(h.Vm().op.signed_in);
@@ -238,7 +238,7 @@ TEST_CASE("idle timeout signs the operator out; activity keeps them in") {
   CHECK(h.Vm().banner.kind == BannerKind::Info);
 }
 
-TEST_CASE("banners expire; nothing scheduled means no wake-up") {
+TEST_CASE("banners expire — nothing scheduled means no wake-up") {
   Harness h;
   h.Scan("BDG-10017");
   int64_t until = h.Vm().banner.until_ms;
@@ -250,7 +250,7 @@ TEST_CASE("banners expire; nothing scheduled means no wake-up") {
   CHECK(h.c->NextDeadlineMs() == -1);
 }
 
-TEST_CASE("language switches at run time; an unknown one is refused") {
+TEST_CASE("language switches at run time — an unknown one is refused") {
   Harness h;
   h.Do(intent::SetLanguage{"fi"});
   CHECK(h.Vm().language == "fi");
@@ -378,7 +378,7 @@ TEST_CASE("admin sync: an enrolled kiosk runs the sync service, and its progress
   CHECK(wakes > 0);
 }
 
-TEST_CASE("the admin's language and idle time-out are kept for the next start; the home screen's switch is not") {
+TEST_CASE("the admin's language and idle time-out are kept for the next start — the home screen's switch is not") {
   Harness h;
   h.Do(intent::SetLanguage{"de"});  // a visitor on the home screen: this session only
   UnlockAdmin(h);

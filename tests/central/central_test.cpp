@@ -56,7 +56,7 @@ TEST_CASE("an unenrolled kiosk can't push, and a code for another kiosk id does 
   CHECK(f.central->CountEvents("").value() == 0);
 }
 
-TEST_CASE("push: acked_through, per-event verdicts and a signed anchor; resending changes nothing") {
+TEST_CASE("push: acked_through, per-event verdicts and a signed anchor — resending changes nothing") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-P1");
   REQUIRE(f.Enrol(k).status == 200);
@@ -194,7 +194,7 @@ TEST_CASE("rules: redemptions against the authoritative balance are adjusted or 
   CHECK(found);
 }
 
-TEST_CASE("rules: one demo unit out at two kiosks is flagged; a serial sold twice is rejected; deals decided") {
+TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold twice is rejected — deals decided") {
   CentralFixture f;
   f.LoadDemoReference();
   ScriptedKiosk a("KIOSK-C1"), b("KIOSK-C2");

@@ -269,7 +269,7 @@ TEST_CASE("the display check connects to the compositor's socket") {
   CHECK(rc2 == 1);
 }
 
-TEST_CASE("scanners: a configured serial scanner must be there; no scanner at all fails") {
+TEST_CASE("scanners: a configured serial scanner must be there — no scanner at all fails") {
   {
     Fixture k(R"({"scanner": {"sources": ["serial"], "serial_port": "/dev/ttyKIOSK-NOT-THERE"}})");
     const Run r = Doctor(k.data);

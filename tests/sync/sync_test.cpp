@@ -31,7 +31,7 @@ void EveryAction(kiosk::Kiosk& k) {
 
 }  // namespace
 
-TEST_CASE("happy path: every event type reaches the central once; verdicts, reference and deal decision return") {
+TEST_CASE("happy path: every event type reaches the central once — verdicts, reference and deal decision return") {
   CentralFixture c;
   c.LoadDemoReference();
   TestKiosk k(c.dir, "KIOSK-H1");
@@ -185,7 +185,7 @@ TEST_CASE("two kiosks overdraw one partner offline: the central adjusts, both ki
   CheckLevel(c, b);
 }
 
-TEST_CASE("USB: export, import, re-import, receipt; a tampered file is refused naming the event") {
+TEST_CASE("USB: export, import, re-import, receipt — a tampered file is refused naming the event") {
   CentralFixture c;
   TestKiosk k(c.dir, "KIOSK-U1");
   k.Enrol(c);
