@@ -5,11 +5,18 @@
 namespace kiosk::storage {
 namespace {
 
-constexpr const char* kSelectColumns =
-    "SELECT seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash FROM journal ";
+const std::string kSelectColumns = std::string("SELECT ") + kJournalEventColumns + " FROM journal ";
 
-// Fills a reused Event: assigning into strings that keep their capacity saves eleven allocations
-// per row when a whole journal is walked (verify, export).
+Event RowToEvent(Statement& r) {
+  Event e;
+  FillEvent(r, e);
+  return e;
+}
+
+}  // namespace
+
+// Assigning into strings that keep their capacity saves eleven allocations per row when a whole
+// journal is walked (verify, export).
 void FillEvent(Statement& r, Event& e) {
   e.seq = r.Int(0);
   e.event_id.assign(r.TextView(1));
@@ -23,14 +30,6 @@ void FillEvent(Statement& r, Event& e) {
   e.prev_hash.assign(r.TextView(9));
   e.hash.assign(r.TextView(10));
 }
-
-Event RowToEvent(Statement& r) {
-  Event e;
-  FillEvent(r, e);
-  return e;
-}
-
-}  // namespace
 
 JournalStore::JournalStore(Db& db, std::string kiosk_id, const JournalKey& key, const Clock& clock)
     : m_db(db), m_kiosk_id(std::move(kiosk_id)), m_hasher(key), m_clock(clock) {}
@@ -84,14 +83,14 @@ void JournalStore::RolledBack() {}
 
 Result<std::vector<Event>> JournalStore::Read(int64_t from_seq, int64_t limit) {
   std::vector<Event> out;
-  auto s = m_db.Each(std::string(kSelectColumns) + "WHERE seq >= ? ORDER BY seq LIMIT ?",
+  auto s = m_db.Each(kSelectColumns + "WHERE seq >= ? ORDER BY seq LIMIT ?",
                      [&](Statement& r) { out.push_back(RowToEvent(r)); }, from_seq, limit);
   if (!s.ok()) return s.error();
   return out;
 }
 
 Status JournalStore::ForEach(int64_t from_seq, const std::function<bool(const Event&)>& fn) {
-  auto st = m_db.Prepare(std::string(kSelectColumns) + "WHERE seq >= ? ORDER BY seq");
+  auto st = m_db.Prepare(kSelectColumns + "WHERE seq >= ? ORDER BY seq");
   if (!st.ok()) return st.error();
   Query q(**st);
   q->Bind(1, from_seq);

@@ -13,6 +13,15 @@
 
 namespace kiosk::storage {
 
+// The journal's columns in the order FillEvent reads them; a query may add more after these.
+inline constexpr const char* kJournalEventColumns =
+    "seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash";
+
+// Fills a reused Event from a row whose first eleven columns are kJournalEventColumns. Shared by
+// the kiosk's journal, its sync client and kiosk-central's event store, so the row mapping lives
+// in one place.
+void FillEvent(Statement& row, Event& e);
+
 struct JournalHead {
   int64_t seq = 0;       // 0 when empty
   std::string hash;      // genesis hash when empty
