@@ -2,7 +2,9 @@
 // process over loopback HTTP; prints events/s next to the central's raw batched durable insert
 // rate of the same events (same batch files, measured by `kiosk-central bench-insert` in this
 // run), the peak RSS of both processes, and the time to pull a 100,000-device snapshot.
-//   build/<dir>/bench/bench_sync [EVENTS] [DEVICES]
+// The kiosk's push and pull each run in a fresh child process (this program, re-executed), so
+// that its peak RSS is the sync's own, not this program's journal and reference generation.
+//   build/<dir>/bench/bench_sync [EVENTS] [DEVICES] [EVENT_TYPE]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,9 +60,41 @@ std::string Run(const std::string& cmd) {
   std::exit(1);
 }
 
+
+// Child mode: `bench_sync --kiosk push|pull KIOSK_DIR`: one push or pull with the enrolled kiosk,
+// then one line "events N batches B seconds S version V rss_kb R" on stdout.
+int KioskChild(const std::string& mode, const fs::path& kdir) {
+  auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir});
+  if (!kiosk.ok()) Die(kiosk.error().message);
+  auto http = kiosk::platform::MakeCurlHttpClient();
+  kiosk::sync::SyncEngine engine(**kiosk, *http);
+  const auto t0 = Clock::now();
+  long long events = 0, batches = 0, version = 0;
+  if (mode == "push") {
+    auto pushed = engine.Push();
+    if (!pushed.ok()) Die(pushed.error().message);
+    events = pushed->pushed;
+    batches = pushed->batches;
+  } else {
+    auto pulled = engine.Pull();
+    if (!pulled.ok()) Die(pulled.error().message);
+    version = pulled->reference_version;
+  }
+  const double secs = Seconds(t0);
+  std::printf("events %lld batches %lld seconds %.4f version %lld rss_kb %lld last_batch %d\n", events, batches, secs,
+              version, static_cast<long long>(PeakRssKb(0)), engine.BatchEvents());
+  return 0;
+}
+
+double Field(const std::string& text, const std::string& name) {
+  const size_t p = text.find(name + " ");
+  return p == std::string::npos ? -1 : std::atof(text.c_str() + p + name.size() + 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--kiosk") return KioskChild(argv[2], argv[3]);
   const int events = argc > 1 ? std::atoi(argv[1]) : 100000;
   const int devices = argc > 2 ? std::atoi(argv[2]) : 100000;
   // sellout.reported (default) runs the central's per-serial rule; device.audited has no rule.
@@ -128,49 +162,58 @@ int main(int argc, char** argv) {
   const int port = std::atoi(line.c_str() + colon + 1);
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
 
-  auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir}).value();
-  auto http = kiosk::platform::MakeCurlHttpClient();
-  kiosk::sync::SyncEngine engine(*kiosk, *http);
-  if (auto s = engine.Enrol(url, code); !s.ok()) Die(s.error().message);
-
+  {
+    auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir}).value();
+    auto http = kiosk::platform::MakeCurlHttpClient();
+    kiosk::sync::SyncEngine engine(*kiosk, *http);
+    if (auto s = engine.Enrol(url, code); !s.ok()) Die(s.error().message);
+  }
   // The same events as batch files, for the raw insert rate below.
-  auto exported = engine.ExportTo(dir / "stick");
-  if (!exported.ok()) Die(exported.error().message);
+  std::vector<fs::path> batch_files;
+  {
+    auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir}).value();
+    auto http = kiosk::platform::MakeCurlHttpClient();
+    kiosk::sync::SyncEngine engine(*kiosk, *http);
+    auto exported = engine.ExportTo(dir / "stick");
+    if (!exported.ok()) Die(exported.error().message);
+    batch_files = exported->files;
+  }
 
-  auto t0 = Clock::now();
-  auto pushed = engine.Push();
-  const double push_s = Seconds(t0);
-  if (!pushed.ok()) Die(pushed.error().message);
-  const double push_rate = pushed->pushed / push_s;
-  std::printf("  push over HTTP: %lld events in %lld batches, %.2f s = %.0f events/s (last batch size %d events)\n",
-              static_cast<long long>(pushed->pushed), static_cast<long long>(pushed->batches), push_s, push_rate,
-              engine.BatchEvents());
-  const int64_t kiosk_rss_push = PeakRssKb(0);
+  const std::string self = fs::canonical("/proc/self/exe").string();
+  const std::string push_out = Run("'" + self + "' --kiosk push '" + kdir.string() + "'");
+  const double push_s = Field(push_out, "seconds");
+  const double pushed = Field(push_out, "events");
+  if (push_s <= 0 || pushed <= 0) Die("push failed: " + push_out);
+  const double push_rate = pushed / push_s;
+  std::printf("  push over HTTP: %.0f events in %.0f batches, %.2f s = %.0f events/s (last batch size %.0f events)\n",
+              pushed, Field(push_out, "batches"), push_s, push_rate, Field(push_out, "last_batch"));
+  const int64_t central_rss_push = PeakRssKb(pid);
 
-  t0 = Clock::now();
-  auto pulled = engine.Pull();
-  const double pull_s = Seconds(t0);
-  if (!pulled.ok()) Die(pulled.error().message);
-  std::printf("  pull: %d-device full snapshot downloaded and applied in %.2f s (version %lld)\n", devices, pull_s,
-              static_cast<long long>(pulled->reference_version));
+  const std::string pull_out = Run("'" + self + "' --kiosk pull '" + kdir.string() + "'");
+  const double pull_s = Field(pull_out, "seconds");
+  if (pull_s <= 0) Die("pull failed: " + pull_out);
+  std::printf("  pull: %d-device full snapshot downloaded and applied in %.2f s (version %.0f)\n", devices, pull_s,
+              Field(pull_out, "version"));
 
   const int64_t central_rss = PeakRssKb(pid);
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
-  const int64_t kiosk_rss = PeakRssKb(0);
 
   // Raw: the same events, the same batch files, straight into a fresh central store.
   std::string files;
-  for (const auto& f : exported->files) files += " '" + f.string() + "'";
+  for (const auto& f : batch_files) files += " '" + f.string() + "'";
   const std::string raw = Run(bin + " --db '" + (dir / "raw.db").string() + "' bench-insert" + files);
   double raw_rate = 0;
   if (auto p = raw.find("events_per_s "); p != std::string::npos) raw_rate = std::atof(raw.c_str() + p + 13);
-  std::printf("  central raw batched durable insert (same %zu batch files): %.0f events/s\n", exported->files.size(),
+  std::printf("  central raw batched durable insert (same %zu batch files): %.0f events/s\n", batch_files.size(),
               raw_rate);
   std::printf("  push / raw = %.2f (goal >= 0.5); push goal >= 40000 events/s\n", raw_rate > 0 ? push_rate / raw_rate : 0);
-  std::printf("  peak RSS: kiosk %.1f MB after push, %.1f MB after the snapshot pull; central %.1f MB (goal <= 64 MB each)\n",
-              kiosk_rss_push / 1024.0, kiosk_rss / 1024.0, central_rss / 1024.0);
+  std::printf("  peak RSS: kiosk %.1f MB in the push, %.1f MB in the snapshot pull; central %.1f MB after the push, "
+              "%.1f MB after the pull (goal <= 64 MB each)\n",
+              Field(push_out, "rss_kb") / 1024.0, Field(pull_out, "rss_kb") / 1024.0, central_rss_push / 1024.0,
+              central_rss / 1024.0);
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  if (std::getenv("KIOSK_BENCH_KEEP")) std::printf("  kept %s\n", dir.c_str());
+  else fs::remove_all(dir, ec);
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "central/rules.hpp"
@@ -231,7 +233,9 @@ sync::Anchor Central::MakeAnchor(const std::string& kiosk_id, int64_t seq, const
 HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string& body) {
   if (body.size() > sync::kMaxRequestBytes)
     return Answer(MakeError(ErrorKind::Usage, "batch.too_large", "The batch is larger than 2 MiB; send smaller ones."));
+  const auto t0 = std::chrono::steady_clock::now();
   auto batch = sync::ParseBatch(body);
+  const auto t1 = std::chrono::steady_clock::now();
   std::lock_guard lock(m_mu);
   const int64_t now = NowMs();
   auto kiosk = AuthenticateLocked("POST", "/v1/batches", h, body, now);
@@ -250,7 +254,14 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
     return Answer(r.error(), extra);
   }
   r->server_time_ms = now;
-  return HttpAnswer{200, sync::SerializeBatchResponse(*r), 0};
+  const auto t2 = std::chrono::steady_clock::now();
+  HttpAnswer answer{200, sync::SerializeBatchResponse(*r), 0};
+  if (std::getenv("KIOSK_CENTRAL_TRACE")) {
+    auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    std::fprintf(stderr, "central batch %zu events: parse %.1f ms, ingest %.1f ms, answer %.1f ms\n",
+                 batch->events.size(), ms(t1 - t0), ms(t2 - t1), ms(std::chrono::steady_clock::now() - t2));
+  }
+  return answer;
 }
 
 Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std::string& via) {
@@ -442,7 +453,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
     KIOSK_TRY(m_store.InsertEvent(s));
     kiosk.acked_through = e.seq;
     kiosk.head_hash = e.hash;
-    response.verdicts.push_back(s.verdict);
+    response.verdicts.push_back(std::move(s.verdict));
   }
   kiosk.last_seen = now_utc;
   KIOSK_TRY(m_store.PutKiosk(kiosk));
@@ -501,6 +512,15 @@ Result<LoadSummary> Central::LoadReference(std::string_view text) {
 }
 
 Result<std::string> Central::ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after) {
+  std::string out;
+  KIOSK_TRY(WriteReferenceDocument(kiosk_id, since, verdicts_after, [&](std::string_view part) { out += part; }));
+  return out;
+}
+
+Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after,
+                                       const std::function<void(std::string_view)>& write) {
+  // Streamed record by record as the store yields them: a 100,000-device snapshot never exists as
+  // one string or json tree in the central.
   std::lock_guard lock(m_mu);
   auto current_t = m_store.GetMeta("reference_version");
   if (!current_t.ok()) return current_t.error();
@@ -511,50 +531,69 @@ Result<std::string> Central::ReferenceDocument(const std::string& kiosk_id, int6
   const bool full = since <= 0 || since < floor || since > current;
   auto kiosk = m_store.GetKiosk(kiosk_id);
   if (!kiosk.ok()) return kiosk.error();
+  auto settings = m_store.GetRef("settings", "settings");
+  if (!settings.ok()) return settings.error();
 
-  std::map<std::string, std::string> lists;
-  std::string settings;
-  KIOSK_TRY(m_store.ForEachRef(full ? 0 : since, [&](const RefRecord& r) {
-    if (r.list == "settings") {
-      if (!r.deleted) settings = r.body;
-      return;
-    }
-    std::string& out = lists[r.list];
-    if (!out.empty()) out += ',';
-    if (r.deleted) out += json{{KeyField(r.list), r.key}, {"deleted", true}}.dump();
-    else out += r.body;
-  }));
-  json deals = json::array();
-  KIOSK_TRY(m_store.ForEachDeal(kiosk_id, full ? 0 : since, [&](const DealRecord& d) {
-    deals.push_back(json{{"seq", d.seq}, {"status", d.status}, {"message", d.message}});
-  }));
-  json verdicts = json::array();
-  if (*kiosk && verdicts_after >= 0) {
-    KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {
-      verdicts.push_back(sync::ToJson(s.verdict));
-    }));
-  }
   json head{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", current}, {"full", full},
             {"generated_at", FormatUtc(m_clock.Now())}};
   if (!full) head["base_version"] = since;
   if (*kiosk) head["covers_kiosk_seq"] = (*kiosk)->acked_through;
-  if (!deals.empty()) head["deal_decisions"] = deals;
-  if (!verdicts.empty()) head["verdicts"] = verdicts;
-  if (!settings.empty()) head["settings"] = json::parse(settings, nullptr, false);
-  std::string out = head.dump();
-  out.pop_back();  // reopen the object to append the lists without re-parsing every record
-  for (const auto& [list, keyname] : RefLists()) {
-    auto it = lists.find(list);
-    if (it == lists.end()) {
-      if (full) out += ",\"" + list + "\":[]";
-      continue;
+  if (*settings && !(*settings)->deleted && (full || (*settings)->version > since))
+    head["settings"] = json::parse((*settings)->body, nullptr, false);
+  std::string text = head.dump();
+  text.pop_back();  // reopen the object: the arrays follow without a tree of their own
+  write(text);
+
+  // An array member written element by element; opened on its first element, or empty when
+  // `always` (a full snapshot names every list).
+  struct Array {
+    const std::function<void(std::string_view)>& write;
+    std::string name;
+    bool open = false;
+    void Add(std::string_view element) {
+      if (open) write(",");
+      else write(",\"" + name + "\":[");
+      open = true;
+      write(element);
     }
-    out += ",\"" + list + "\":[";
-    out += it->second;
-    out += ']';
+    void Close(bool always) {
+      if (open) write("]");
+      else if (always) write(",\"" + name + "\":[]");
+      open = false;
+    }
+  };
+  {
+    Array deals{write, "deal_decisions"};
+    KIOSK_TRY(m_store.ForEachDeal(kiosk_id, full ? 0 : since, [&](const DealRecord& d) {
+      deals.Add(json{{"seq", d.seq}, {"status", d.status}, {"message", d.message}}.dump());
+    }));
+    deals.Close(false);
   }
-  out += '}';
-  return out;
+  if (*kiosk && verdicts_after >= 0) {
+    Array verdicts{write, "verdicts"};
+    KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {
+      verdicts.Add(sync::ToJson(s.verdict).dump());
+    }));
+    verdicts.Close(false);
+  }
+  std::vector<std::string> written;
+  std::optional<Array> list;
+  KIOSK_TRY(m_store.ForEachRef(full ? 0 : since, [&](const RefRecord& r) {
+    if (r.list == "settings") return;
+    if (!list || list->name != r.list) {
+      if (list) list->Close(true);
+      list.emplace(Array{write, r.list});
+      written.push_back(r.list);
+    }
+    if (r.deleted) list->Add(json{{KeyField(r.list), r.key}, {"deleted", true}}.dump());
+    else list->Add(r.body);
+  }));
+  if (list) list->Close(true);
+  if (full)
+    for (const auto& [name, keyname] : RefLists())
+      if (std::find(written.begin(), written.end(), name) == written.end()) write(",\"" + name + "\":[]");
+  write("}");
+  return {};
 }
 
 HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
@@ -575,9 +614,22 @@ HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::str
     }
     if (!s.ok()) return Answer(s.error());
   }
-  auto doc = ReferenceDocument(h.kiosk_id, since, verdicts_after);
-  if (!doc.ok()) return Answer(doc.error());
-  return HttpAnswer{200, std::move(*doc), 0};
+  // The document goes to an unnamed temporary file that the server sends in pieces: memory stays
+  // bounded whatever the size of the reference data.
+  std::shared_ptr<FILE> file(std::tmpfile(), [](FILE* f) { if (f) std::fclose(f); });
+  if (!file)
+    return Answer(MakeError(ErrorKind::Storage, "central.tmpfile",
+                            "The central can't create a temporary file for the reference data; retry later."));
+  Status s = WriteReferenceDocument(h.kiosk_id, since, verdicts_after, [&](std::string_view part) {
+    std::fwrite(part.data(), 1, part.size(), file.get());
+  });
+  if (!s.ok()) return Answer(s.error());
+  if (std::fflush(file.get()) != 0 || std::ferror(file.get()))
+    return Answer(MakeError(ErrorKind::Storage, "central.tmpfile",
+                            "The central could not write the reference data to a temporary file (disk full?)."));
+  HttpAnswer a;
+  a.body_file = std::move(file);
+  return a;
 }
 
 // ---- USB import -------------------------------------------------------------------------------
@@ -621,7 +673,8 @@ Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::pa
   }
   for (auto& [kiosk_id, items] : by_kiosk) {
     std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.batch.from_seq < b.batch.from_seq; });
-    json verdicts = json::array();
+    // Files may overlap (two exports taken before a receipt came back): one verdict per seq.
+    std::map<int64_t, json> verdicts_by_seq;
     sync::BatchResponse last;
     bool any = false;
     for (Item& it : items) {
@@ -681,12 +734,14 @@ Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::pa
       }
       r.duplicates = std::max<int64_t>(0, std::min(before, it.batch.to_seq) - it.batch.from_seq + 1);
       r.new_events = static_cast<int64_t>(it.batch.events.size()) - r.duplicates;
-      for (const auto& v : resp->verdicts) verdicts.push_back(sync::ToJson(v));
+      for (const auto& v : resp->verdicts) verdicts_by_seq[v.seq] = sync::ToJson(v);
       last = *resp;
       any = true;
       summary.files.push_back(r);
     }
     if (!any) continue;
+    json verdicts = json::array();
+    for (auto& [seq, v] : verdicts_by_seq) verdicts.push_back(std::move(v));
     json body{{"format", "showroom-kiosk/receipt-body"},
               {"kiosk_id", kiosk_id},
               {"acked_through", last.acked_through},
@@ -696,6 +751,8 @@ Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::pa
               {"imported_at", FormatUtc(m_clock.Now())}};
     std::filesystem::path dir = receipt_dir.empty() ? items.front().path.parent_path() : receipt_dir;
     if (dir.empty()) dir = ".";
+    std::error_code dir_error;
+    std::filesystem::create_directories(dir, dir_error);  // --receipts DIR may name a new folder
     const auto path = dir / ("receipt-" + kiosk_id + "-" + std::to_string(last.acked_through) + ".skr");
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << sync::MakeReceipt(m_key, body);

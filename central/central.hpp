@@ -4,8 +4,10 @@
 // Thread-safe: every public call takes one mutex (the store is single-writer anyway). Used by the
 // HTTP server's worker threads and by the command line.
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@ struct HttpAnswer {
   int status = 200;
   std::string body;          // JSON
   int retry_after_s = 0;     // > 0: send Retry-After
+  std::shared_ptr<FILE> body_file;  // set: the body is this whole file instead (big documents)
 };
 
 struct ImportResult {
@@ -74,6 +77,9 @@ class Central {
   Result<LoadSummary> LoadReference(std::string_view json_text);
   // The reference document for a kiosk (full when since is 0 or too old).
   Result<std::string> ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after);
+  // The same document, written piece by piece (memory stays bounded for any snapshot size).
+  Status WriteReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after,
+                                const std::function<void(std::string_view)>& write);
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
   Result<std::vector<KioskRecord>> Kiosks();

@@ -150,14 +150,11 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
     for (const json& u : p["units"]) {
       const std::string gtin = u.value("gtin", ""), serial = u.value("serial", "");
       ++total;
-      auto s = ctx.store.GetSellout(gtin, serial);
+      auto s = ctx.store.ClaimSellout({gtin, serial, partner, ctx.kiosk_id, e.seq});
       if (!s.ok()) return s.error();
-      if (*s) {
+      if (*s)
         dups.push_back(serial + " (GTIN " + gtin + ", reported by " + (*s)->kiosk_id + " seq " +
                        std::to_string((*s)->seq) + ")");
-        continue;
-      }
-      KIOSK_TRY(ctx.store.PutSellout({gtin, serial, partner, ctx.kiosk_id, e.seq}));
     }
   }
   if (!dups.empty()) {

@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace kiosk::central {
 
@@ -11,7 +13,23 @@ namespace {
 void Reply(httplib::Response& res, const HttpAnswer& a) {
   res.status = a.status;
   if (a.retry_after_s > 0) res.set_header("Retry-After", std::to_string(a.retry_after_s));
-  res.set_content(a.body, "application/json");
+  if (!a.body_file) {
+    res.set_content(a.body, "application/json");
+    return;
+  }
+  // A big document: sent from its file in 64 KiB pieces, the file closed when the send ends.
+  std::shared_ptr<FILE> file = a.body_file;
+  std::fseek(file.get(), 0, SEEK_END);
+  const long size = std::ftell(file.get());
+  res.set_content_provider(
+      static_cast<size_t>(size < 0 ? 0 : size), "application/json",
+      [file](size_t offset, size_t length, httplib::DataSink& sink) {
+        char buf[65536];
+        if (std::fseek(file.get(), static_cast<long>(offset), SEEK_SET) != 0) return false;
+        const size_t n = std::fread(buf, 1, std::min(length, sizeof buf), file.get());
+        return n > 0 && sink.write(buf, n);
+      },
+      [file](bool) {});
 }
 
 sync::SignedHeaders HeadersOf(const httplib::Request& req) {

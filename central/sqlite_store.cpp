@@ -4,6 +4,7 @@
 #include <map>
 
 #include "storage/db.hpp"
+#include "storage/journal_store.hpp"
 
 namespace kiosk::central {
 namespace {
@@ -69,24 +70,14 @@ CREATE TABLE boots (
   return kMigrations;
 }
 
-constexpr const char* kEventColumns =
-    "SELECT kiosk_id, seq, event_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash, "
-    "received_at, via, est_time, skew_ms, verdict, code, message, detail FROM events ";
+// The journal's own columns first (FillEvent), then the central's.
+const std::string kEventColumns = std::string("SELECT ") + storage::kJournalEventColumns +
+                                  ", received_at, via, est_time, skew_ms, verdict, code, message, detail FROM events ";
 
 StoredEvent EventFromRow(Statement& r) {
   StoredEvent s;
   Event& e = s.event;
-  e.kiosk_id = r.Text(0);
-  e.seq = r.Int(1);
-  e.event_id = r.Text(2);
-  e.type = r.Text(3);
-  e.payload = r.Text(4);
-  e.actor = r.Text(5);
-  e.wall_time = r.Text(6);
-  e.mono_ms = r.Int(7);
-  e.boot_id = r.Text(8);
-  e.prev_hash = r.Text(9);
-  e.hash = r.Text(10);
+  storage::FillEvent(r, e);
   s.received_at = r.Text(11);
   s.via = r.Text(12);
   s.est_time = r.Text(13);
@@ -167,7 +158,7 @@ class SqliteStore final : public CentralStore {
 
   Result<std::optional<StoredEvent>> GetEvent(const std::string& kiosk_id, int64_t seq) override {
     std::optional<StoredEvent> out;
-    KIOSK_TRY(m_db->Each(std::string(kEventColumns) + "WHERE kiosk_id = ? AND seq = ?",
+    KIOSK_TRY(m_db->Each(kEventColumns + "WHERE kiosk_id = ? AND seq = ?",
                          [&](Statement& r) { out = EventFromRow(r); }, kiosk_id, seq));
     return out;
   }
@@ -184,7 +175,7 @@ class SqliteStore final : public CentralStore {
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         e.kiosk_id, e.seq, e.event_id, e.type, e.payload, e.actor, e.wall_time, e.mono_ms, e.boot_id, e.prev_hash,
         e.hash, s.received_at, s.via, s.est_time, s.skew_ms, std::string(sync::ToString(s.verdict.verdict)),
-        s.verdict.code, s.verdict.message, s.verdict.detail.dump());
+        s.verdict.code, s.verdict.message, s.verdict.detail.empty() ? std::string("{}") : s.verdict.detail.dump());
   }
   Result<int64_t> CountEvents(const std::string& kiosk_id) override {
     auto n = kiosk_id.empty() ? m_db->ScalarInt("SELECT count(*) FROM events")
@@ -194,7 +185,7 @@ class SqliteStore final : public CentralStore {
   }
   Status ForEachEvent(const std::string& kiosk_id, int64_t from_seq,
                       const std::function<void(const StoredEvent&)>& fn) override {
-    return m_db->Each(std::string(kEventColumns) + "WHERE kiosk_id = ? AND seq >= ? ORDER BY seq",
+    return m_db->Each(kEventColumns + "WHERE kiosk_id = ? AND seq >= ? ORDER BY seq",
                       [&](Statement& r) { fn(EventFromRow(r)); }, kiosk_id, from_seq);
   }
 
@@ -243,9 +234,11 @@ class SqliteStore final : public CentralStore {
                          gtin, serial));
     return out;
   }
-  Status PutSellout(const SelloutRecord& s) override {
-    return m_db->Run("INSERT INTO sellouts (gtin, serial, partner_id, kiosk_id, seq) VALUES (?,?,?,?,?)", s.gtin,
-                     s.serial, s.partner_id, s.kiosk_id, s.seq);
+  Result<std::optional<SelloutRecord>> ClaimSellout(const SelloutRecord& s) override {
+    KIOSK_TRY(m_db->Run("INSERT OR IGNORE INTO sellouts (gtin, serial, partner_id, kiosk_id, seq) VALUES (?,?,?,?,?)",
+                        s.gtin, s.serial, s.partner_id, s.kiosk_id, s.seq));
+    if (m_db->Changes() == 1) return std::optional<SelloutRecord>();
+    return GetSellout(s.gtin, s.serial);
   }
   Status PutRedemption(const std::string& kiosk_id, int64_t seq, const std::string& partner_id,
                        const std::string& reward_id, int64_t requested, int64_t honoured,

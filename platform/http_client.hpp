@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string content_type = "application/json";
   int timeout_ms = 30000;      // whole request
   int connect_timeout_ms = 5000;
+  std::string ca_file;         // PEM CA(s) to verify an https server with; empty: the client's own
 };
 
 struct HttpResponse {

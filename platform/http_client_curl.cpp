@@ -57,7 +57,10 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
-    if (!m_options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_file.c_str());
+    const std::string& ca_file = r.ca_file.empty() ? m_options.ca_file : r.ca_file;
+    if (!ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file.c_str());
+    char curl_error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
     if (!m_options.verify_peer) {
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -83,9 +86,19 @@ class CurlHttpClient final : public HttpClient {
       else if (rc == CURLE_OPERATION_TIMEDOUT) code = "net.timeout";
       else if (rc == CURLE_COULDNT_RESOLVE_HOST) code = "net.dns";
       else if (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING) code = "net.reset";
-      else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION) code = "net.tls";
-      return MakeError(ErrorKind::Network, code,
-                       "Can't reach the central at " + r.url + ": " + curl_easy_strerror(rc) + ".");
+      const std::string detail = curl_error[0] ? curl_error : curl_easy_strerror(rc);
+      if (rc == CURLE_PEER_FAILED_VERIFICATION)
+        return MakeError(ErrorKind::Network, "net.tls_untrusted",
+                         "The central at " + r.url + " did not prove its identity: its certificate is not signed by " +
+                             (ca_file.empty() ? std::string("a CA this system trusts") : "the CA in " + ca_file) +
+                             " or does not name this address (" + detail +
+                             "). Nothing was sent. Give the central's CA certificate with --ca FILE.");
+      if (rc == CURLE_SSL_CACERT_BADFILE)
+        return MakeError(ErrorKind::Usage, "net.tls_ca_file",
+                         "Can't use " + ca_file + " as the CA certificate (missing, unreadable or not PEM: " + detail +
+                             "). Nothing was sent.");
+      if (rc == CURLE_SSL_CONNECT_ERROR) code = "net.tls";
+      return MakeError(ErrorKind::Network, code, "Can't reach the central at " + r.url + ": " + detail + ".");
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

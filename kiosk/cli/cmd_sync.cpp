@@ -54,6 +54,7 @@ int RunForeground(Context& ctx, const SyncArgs& a) {
   sync::SyncServiceOptions o;
   o.data_dir = ctx.data_dir;
   o.engine.central_url = a.central;
+  o.engine.ca_file = a.ca_file;
   o.interval = std::chrono::seconds(a.interval_s);
   const platform::CurlOptions curl = CurlFor(a);
   o.make_http = [curl] { return platform::MakeCurlHttpClient(curl); };
@@ -90,12 +91,14 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   CLI::App* enroll = app.add_subcommand("enroll", "Enrol this kiosk with a central, using the code it printed");
   enroll->add_option("--central", a->central, "The central's address, e.g. https://central.example:8443")->required();
   enroll->add_option("--code", a->code, "The one-time code from `kiosk-central enroll KIOSK_ID`")->required();
-  enroll->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
+  enroll->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate; kept for later syncs");
   enroll->callback([&ctx, a] {
     auto kiosk = OpenKiosk(ctx);
     if (!kiosk) return;
     auto http = platform::MakeCurlHttpClient(CurlFor(*a));
-    sync::SyncEngine engine(*kiosk, *http);
+    sync::EngineOptions eo;
+    eo.ca_file = a->ca_file;
+    sync::SyncEngine engine(*kiosk, *http, eo);
     if (Status s = engine.Enrol(a->central, a->code); !s.ok()) return ReportError(ctx, s.error());
     Emit(ctx, json{{"ok", true}, {"kiosk_id", kiosk->KioskId()}, {"central", a->central}},
          "Kiosk " + kiosk->KioskId() + " is enrolled with " + a->central +
@@ -118,6 +121,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     auto http = platform::MakeCurlHttpClient(CurlFor(*a));
     sync::EngineOptions eo;
     eo.central_url = a->central;
+    eo.ca_file = a->ca_file;
     sync::SyncEngine engine(*kiosk, *http, eo);
     auto r = engine.RunOnce([&](int64_t sent, int64_t total) {
       if (!ctx.json && total > 2000) std::cerr << "\r  sent " << sent << " / " << total << std::flush;

@@ -49,6 +49,7 @@ struct SyncReport {
 
 struct EngineOptions {
   std::string central_url;        // "" = the one stored at enrolment
+  std::string ca_file;            // PEM CA of an https central; "" = the one given at enrolment, if any
   int initial_batch_events = 512;
   int max_batch_events = 8192;    // also capped at kMaxBatchBytes
   int request_timeout_ms = 30000;
@@ -99,6 +100,8 @@ class SyncEngine {
  private:
   Result<JournalKey> Key();
   std::string Url();
+  std::string CaFile();
+  Result<platform::HttpRequest> SignedRequest(const std::string& method, const std::string& path, std::string body);
   Result<platform::HttpResponse> Signed(const std::string& method, const std::string& path, const std::string& body);
   Result<std::vector<Event>> ReadPending(int64_t after_seq, int max_events, size_t max_bytes);
   Status StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted);

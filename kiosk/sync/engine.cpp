@@ -1,11 +1,14 @@
 // SyncEngine: one exchange with the central. The kiosk's bookkeeping lives in sync_state
 // (acked_through, anchor, central_url, central_public_key, last_sync, last_error) and in
 // verdicts, always written in one transaction with what it describes.
+#include <future>
+#include <optional>
 #include <random>
 
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/client.hpp"
 #include "storage/db.hpp"
+#include "storage/journal_store.hpp"
 
 namespace kiosk::sync {
 
@@ -22,8 +25,6 @@ std::string TrimSlash(std::string url) {
   return url;
 }
 
-constexpr const char* kEventColumns =
-    "SELECT seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, hash FROM journal ";
 
 }  // namespace
 
@@ -41,7 +42,12 @@ const char* ToString(SyncPhase p) {
 }
 
 SyncEngine::SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions options)
-    : m_kiosk(kiosk), m_http(http), m_options(std::move(options)), m_batch_events(m_options.initial_batch_events) {}
+    : m_kiosk(kiosk), m_http(http), m_options(std::move(options)), m_batch_events(m_options.initial_batch_events) {
+  // The sync connection (SyncService and the CLI open their own Kiosk for it) reads the journal
+  // once, front to back: memory-mapping it would only keep up to 64 MB of file pages resident in
+  // the kiosk process. The UI's connection keeps its mapping for lookups.
+  (void)m_kiosk.Database().ExecScript("PRAGMA mmap_size=0;");
+}
 
 std::string SyncEngine::State(const std::string& key, const std::string& def) {
   auto v = m_kiosk.Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
@@ -76,6 +82,8 @@ std::string SyncEngine::Url() {
   return TrimSlash(m_options.central_url.empty() ? State("central_url") : m_options.central_url);
 }
 
+std::string SyncEngine::CaFile() { return m_options.ca_file.empty() ? State("central_ca_file") : m_options.ca_file; }
+
 Error SyncEngine::ErrorFrom(const platform::HttpResponse& r, json* extra) {
   json j = json::parse(r.body, nullptr, false);
   std::string code = "central.http_" + std::to_string(r.status);
@@ -95,22 +103,30 @@ Error SyncEngine::ErrorFrom(const platform::HttpResponse& r, json* extra) {
   return MakeError(kind, code, message);
 }
 
-Result<platform::HttpResponse> SyncEngine::Signed(const std::string& method, const std::string& path,
-                                                  const std::string& body) {
+Result<platform::HttpRequest> SyncEngine::SignedRequest(const std::string& method, const std::string& path,
+                                                        std::string body) {
   auto key = Key();
   if (!key.ok()) return key.error();
   platform::HttpRequest req;
   req.method = method;
   req.url = Url() + path;
-  req.body = body;
+  req.ca_file = CaFile();
   req.timeout_ms = m_options.request_timeout_ms;
   const Clock& clock = m_kiosk.GetClock();
   SignedHeaders h = SignRequest(*key, method, path, m_kiosk.KioskId(), NowMs(clock) + m_time_offset_ms, body);
+  req.body = std::move(body);
   req.headers = {{kHeaderKioskId, h.kiosk_id},
                  {kHeaderTime, std::to_string(h.time_ms)},
                  {kHeaderNonce, h.nonce},
                  {kHeaderSignature, h.signature}};
-  return m_http.Send(req);
+  return req;
+}
+
+Result<platform::HttpResponse> SyncEngine::Signed(const std::string& method, const std::string& path,
+                                                  const std::string& body) {
+  auto req = SignedRequest(method, path, body);
+  if (!req.ok()) return req.error();
+  return m_http.Send(*req);
 }
 
 // ---- Enrolment --------------------------------------------------------------------------------
@@ -133,6 +149,7 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
   platform::HttpRequest req;
   req.method = "POST";
   req.url = TrimSlash(central_url) + "/v1/enroll";
+  req.ca_file = m_options.ca_file;
   req.body = body.dump();
   req.timeout_ms = m_options.request_timeout_ms;
   auto res = m_http.Send(req);
@@ -150,6 +167,12 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
   storage::Transaction tx(db);
   KIOSK_TRY(tx.Begin());
   KIOSK_TRY(SetState("central_url", TrimSlash(central_url)));
+  // Later rounds (the touchscreen's sync thread, `kiosk sync`) verify the central with the same CA.
+  if (!m_options.ca_file.empty()) {
+    std::error_code ec;
+    const auto ca = std::filesystem::absolute(m_options.ca_file, ec);
+    KIOSK_TRY(SetState("central_ca_file", ec ? m_options.ca_file : ca.string()));
+  }
   KIOSK_TRY(SetState("central_public_key", pub));
   KIOSK_TRY(SetState("enrolled_at", FormatUtc(m_kiosk.GetClock().Now())));
   KIOSK_TRY(SetState("acked_through", std::to_string(j.value("acked_through", int64_t{0}))));
@@ -164,7 +187,8 @@ Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_ev
   std::vector<Event> out;
   size_t bytes = 400;
   storage::Db& db = m_kiosk.Database();
-  auto st = db.Prepare(std::string(kEventColumns) + "WHERE seq > ? ORDER BY seq LIMIT ?");
+  auto st = db.Prepare(std::string("SELECT ") + storage::kJournalEventColumns +
+                       " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?");
   if (!st.ok()) return st.error();
   storage::Query q(**st);
   q->Bind(1, after_seq).Bind(2, int64_t{max_events});
@@ -173,17 +197,7 @@ Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_ev
     if (!row.ok()) return row.error();
     if (!*row) break;
     Event e;
-    e.seq = q->Int(0);
-    e.event_id = q->Text(1);
-    e.kiosk_id = q->Text(2);
-    e.type = q->Text(3);
-    e.payload = q->Text(4);
-    e.actor = q->Text(5);
-    e.wall_time = q->Text(6);
-    e.mono_ms = q->Int(7);
-    e.boot_id = q->Text(8);
-    e.prev_hash = q->Text(9);
-    e.hash = q->Text(10);
+    storage::FillEvent(*q, e);
     const size_t size = SerializedEventSize(e);
     if (!out.empty() && bytes + size > max_bytes) break;
     bytes += size;
@@ -254,15 +268,45 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   const int64_t total = std::max<int64_t>(0, head->value_or(0) - acked);
   const int64_t start_acked = acked;
   int clock_retries = 0;
-  for (;;) {
-    auto events = ReadPending(acked, m_batch_events, kMaxBatchBytes);
+  // One request in flight at a time (the central needs batch N before N+1), but the kiosk's own
+  // work overlaps the central's: the next batch is read, serialised and signed while the central
+  // ingests this one, and this one's acknowledgement is stored while it ingests the next.
+  struct Outgoing {
+    int64_t from_seq = 0, to_seq = 0;
+    size_t events = 0;
+    platform::HttpRequest request;
+  };
+  auto prepare = [&](int64_t after) -> Result<std::optional<Outgoing>> {
+    auto events = ReadPending(after, m_batch_events, kMaxBatchBytes);
     if (!events.ok()) return events.error();
-    if (events->empty()) break;
+    if (events->empty()) return std::optional<Outgoing>();
     Batch b = MakeBatch(m_kiosk.KioskId(), std::move(*events), clock);
-    const std::string body = SerializeBatch(b);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto res = Signed("POST", "/v1/batches", body);
-    const auto took = std::chrono::steady_clock::now() - t0;
+    Outgoing out{b.from_seq, b.to_seq, b.events.size(), {}};
+    auto req = SignedRequest("POST", "/v1/batches", SerializeBatch(b));
+    if (!req.ok()) return req.error();
+    out.request = std::move(*req);
+    return std::optional<Outgoing>(std::move(out));
+  };
+  auto send = [&](const Outgoing& o) {
+    return std::async(std::launch::async, [this, &o] { return m_http.Send(o.request); });
+  };
+  std::optional<Outgoing> current;
+  std::future<Result<platform::HttpResponse>> in_flight;
+  std::chrono::steady_clock::time_point sent_at;
+  for (;;) {
+    if (!current) {
+      auto first = prepare(acked);
+      if (!first.ok()) return first.error();
+      if (!*first) break;
+      current = std::move(*first);
+      sent_at = std::chrono::steady_clock::now();
+      in_flight = send(*current);
+    }
+    // While the central works on `current`: the next batch, assuming `current` is acknowledged.
+    auto next = prepare(current->to_seq);
+    auto res = in_flight.get();
+    const auto took = std::chrono::steady_clock::now() - sent_at;
+    if (!next.ok()) return next.error();
     if (!res.ok()) {
       // A timeout on a big batch may be the batch's size: try smaller next time.
       if (res.error().code == "net.timeout") m_batch_events = std::max(1, m_batch_events / 2);
@@ -271,23 +315,32 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     if (res->status == 200) {
       auto r = ParseBatchResponse(res->body);
       if (!r.ok()) return r.error();
+      Outgoing done = std::move(*current);
+      current.reset();
+      if (r->acked_through == done.to_seq && *next) {
+        current = std::move(**next);
+        sent_at = std::chrono::steady_clock::now();
+        in_flight = send(*current);
+      }
       const auto t1 = std::chrono::steady_clock::now();
       KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted));
       if (std::getenv("KIOSK_SYNC_TRACE"))
-        std::fprintf(stderr, "batch %zu events: http %.1f ms, store ack %.1f ms\n", b.events.size(),
+        std::fprintf(stderr, "batch %zu events: http %.1f ms, store ack %.1f ms\n", done.events,
                      std::chrono::duration<double, std::milli>(took).count(),
                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
       ++report.batches;
-      if (r->acked_through <= acked && r->acked_through < b.to_seq)
+      if (r->acked_through <= acked && r->acked_through < done.to_seq)
         return MakeError(ErrorKind::Network, "sync.no_progress",
                          "The central accepted the batch but acknowledged nothing new; will retry.");
       acked = std::max(acked, r->acked_through);
       // Grow while answers come back quickly and the batch was limited by count, not bytes.
-      if (took < std::chrono::milliseconds(1500) && static_cast<int>(b.events.size()) >= m_batch_events)
+      if (took < std::chrono::milliseconds(1500) && static_cast<int>(done.events) >= m_batch_events)
         m_batch_events = std::min(m_options.max_batch_events, m_batch_events * 2);
       if (progress) progress(acked - start_acked, total);
       continue;
     }
+    // Any refusal: the prepared next batch is dropped, and the next round starts from `acked`.
+    current.reset();
     json extra;
     Error e = ErrorFrom(*res, &extra);
     if (e.code == "batch.gap" && extra.contains("acked_through") && extra["acked_through"].is_number_integer()) {

@@ -80,6 +80,165 @@ std::vector<unsigned char> Bytes(std::string_view hex) {
   return out;
 }
 
+
+// A strict reader for the exact JSON this code writes (SerializeBatch, SerializeBatchResponse):
+// members in their fixed order, no whitespace, no \u escapes. It decodes straight into the
+// structs, without nlohmann's tree (~100 allocations per event). Anything else it does not
+// judge: it answers "not mine" and the caller falls back to the full nlohmann parser, which then
+// accepts the text or names the problem. So the fast path never accepts what nlohmann refuses.
+class LeanReader {
+ public:
+  explicit LeanReader(std::string_view s) : m_s(s) {}
+
+  bool Done() const { return m_i == m_s.size(); }
+  bool Peek(char c) const { return m_i < m_s.size() && m_s[m_i] == c; }
+  bool Lit(std::string_view t) {
+    if (m_s.substr(m_i, t.size()) != t) return false;
+    m_i += t.size();
+    return true;
+  }
+
+  bool Str(std::string& out) {
+    if (!Lit("\"")) return false;
+    out.clear();
+    size_t start = m_i;
+    while (m_i < m_s.size()) {
+      const auto c = static_cast<unsigned char>(m_s[m_i]);
+      if (c == '"') {
+        out.append(m_s.data() + start, m_i - start);
+        ++m_i;
+        return true;
+      }
+      if (c == '\\') {
+        out.append(m_s.data() + start, m_i - start);
+        if (++m_i >= m_s.size()) return false;
+        switch (m_s[m_i++]) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          default: return false;  // \u: left to nlohmann
+        }
+        start = m_i;
+        continue;
+      }
+      if (c < 0x20) return false;
+      if (c < 0x80) {
+        ++m_i;
+        continue;
+      }
+      if (!Utf8()) return false;
+    }
+    return false;
+  }
+
+  bool Int(int64_t& out) {
+    const size_t start = m_i;
+    if (Peek('-')) ++m_i;
+    const size_t digits = m_i;
+    while (m_i < m_s.size() && m_s[m_i] >= '0' && m_s[m_i] <= '9') ++m_i;
+    const size_t n = m_i - digits;
+    if (n == 0 || n > 18 || (n > 1 && m_s[digits] == '0')) return false;
+    if (m_i < m_s.size() && (m_s[m_i] == '.' || m_s[m_i] == 'e' || m_s[m_i] == 'E')) return false;
+    int64_t v = 0;
+    for (size_t k = digits; k < m_i; ++k) v = v * 10 + (m_s[k] - '0');
+    out = m_s[start] == '-' ? -v : v;
+    return true;
+  }
+
+  // Skips one JSON value of any kind and returns its text (for nested objects such as a verdict's
+  // detail, which nlohmann then parses on its own).
+  bool Raw(std::string_view& out) {
+    const size_t start = m_i;
+    int depth = 0;
+    std::string scratch;
+    do {
+      if (m_i >= m_s.size()) return false;
+      const char c = m_s[m_i];
+      if (c == '"') {
+        if (!Str(scratch)) return false;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+        ++m_i;
+      } else if (c == '}' || c == ']') {
+        if (--depth < 0) return false;
+        ++m_i;
+      } else if (c == ',' || c == ':') {
+        if (depth == 0) return false;
+        ++m_i;
+      } else if ((c >= '0' && c <= '9') || c == '-') {
+        int64_t ignored;
+        if (!Int(ignored)) return false;
+      } else if (!(Lit("true") || Lit("false") || Lit("null"))) {
+        return false;
+      }
+    } while (depth > 0);
+    out = m_s.substr(start, m_i - start);
+    return true;
+  }
+
+ private:
+  // One UTF-8 sequence, validated like nlohmann does (RFC 3629: no overlongs, no surrogates).
+  bool Utf8() {
+    auto at = [&](size_t k) -> unsigned { return m_i + k < m_s.size() ? static_cast<unsigned char>(m_s[m_i + k]) : 0; };
+    auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+    const unsigned c = at(0);
+    size_t len = 0;
+    if (c >= 0xC2 && c <= 0xDF) len = cont(1) ? 2 : 0;
+    else if (c == 0xE0) len = cont(1, 0xA0) && cont(2) ? 3 : 0;
+    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) len = cont(1) && cont(2) ? 3 : 0;
+    else if (c == 0xED) len = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    else if (c == 0xF0) len = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    else if (c >= 0xF1 && c <= 0xF3) len = cont(1) && cont(2) && cont(3) ? 4 : 0;
+    else if (c == 0xF4) len = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    m_i += len;
+    return len > 0;
+  }
+
+  std::string_view m_s;
+  size_t m_i = 0;
+};
+
+// The event as AppendEvent writes it.
+bool LeanEvent(LeanReader& r, Event& e) {
+  return r.Lit("{\"actor\":") && r.Str(e.actor) && r.Lit(",\"boot_id\":") && r.Str(e.boot_id) &&
+         r.Lit(",\"event_id\":") && r.Str(e.event_id) && r.Lit(",\"hash\":") && r.Str(e.hash) &&
+         r.Lit(",\"kiosk_id\":") && r.Str(e.kiosk_id) && r.Lit(",\"mono_ms\":") && r.Int(e.mono_ms) &&
+         r.Lit(",\"payload\":") && r.Str(e.payload) && r.Lit(",\"prev_hash\":") && r.Str(e.prev_hash) &&
+         r.Lit(",\"seq\":") && r.Int(e.seq) && r.Lit(",\"type\":") && r.Str(e.type) && r.Lit(",\"wall_time\":") &&
+         r.Str(e.wall_time) && r.Lit("}");
+}
+
+// A batch as SerializeBatch writes it, with every check ParseBatch makes; nullopt: "use nlohmann".
+std::optional<Batch> LeanBatch(std::string_view body) {
+  LeanReader r(body);
+  Batch b;
+  if (!(r.Lit("{\"boot_id\":") && r.Str(b.boot_id) && r.Lit(",\"events\":["))) return std::nullopt;
+  // ~250 bytes per event at the least: reserve once instead of growing 1 MiB batches by doubling.
+  b.events.reserve(body.size() / 250 + 1);
+  if (!r.Peek(']')) {
+    do {
+      Event& e = b.events.emplace_back();
+      if (!LeanEvent(r, e)) return std::nullopt;
+    } while (r.Lit(","));
+  }
+  int64_t version = 0;
+  if (!(r.Lit("],\"format\":\"showroom-kiosk/batch\",\"format_version\":") && r.Int(version) && version == 1 &&
+        r.Lit(",\"from_seq\":") && r.Int(b.from_seq) && r.Lit(",\"kiosk_id\":") && r.Str(b.kiosk_id) &&
+        r.Lit(",\"mono_ms\":") && r.Int(b.mono_ms) && r.Lit(",\"prev_hash\":") && r.Str(b.prev_hash) &&
+        r.Lit(",\"sent_at\":") && r.Str(b.sent_at) && r.Lit(",\"to_seq\":") && r.Int(b.to_seq) && r.Lit("}") &&
+        r.Done()))
+    return std::nullopt;
+  if (b.from_seq < 1 || b.to_seq < b.from_seq || static_cast<int64_t>(b.events.size()) != b.to_seq - b.from_seq + 1)
+    return std::nullopt;
+  for (size_t i = 0; i < b.events.size(); ++i)
+    if (b.events[i].seq != b.from_seq + static_cast<int64_t>(i)) return std::nullopt;
+  return b;
+}
 }  // namespace
 
 // ---- Request signing ----------------------------------------------------------------------
@@ -172,6 +331,7 @@ std::string SerializeBatch(const Batch& b) {
 }
 
 Result<Batch> ParseBatch(std::string_view body) {
+  if (auto lean = LeanBatch(body)) return std::move(*lean);
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Malformed("the batch is not a JSON object");
   if (j.value("format", "") != "showroom-kiosk/batch") return Malformed("/format: expected \"showroom-kiosk/batch\"");
@@ -294,15 +454,103 @@ Result<Anchor> AnchorFromJson(const json& j) {
 }
 
 std::string SerializeBatchResponse(const BatchResponse& r) {
-  json j{{"acked_through", r.acked_through}, {"head_hash", r.head_hash}, {"anchor", ToJson(r.anchor)},
-         {"server_time_ms", r.server_time_ms}};
-  json v = json::array();
-  for (const Verdict& x : r.verdicts) v.push_back(ToJson(x));
-  j["verdicts"] = std::move(v);
-  return j.dump();
+  // By hand, members in nlohmann's (sorted) order: one answer carries up to 8192 verdicts, and a
+  // json tree of them costs more than the central's whole ingest of a plain event.
+  std::string out;
+  out.reserve(400 + r.verdicts.size() * 80);
+  out += "{\"acked_through\":";
+  out += std::to_string(r.acked_through);
+  out += ",\"anchor\":{\"hash\":";
+  AppendJsonString(out, r.anchor.hash);
+  out += ",\"kiosk_id\":";
+  AppendJsonString(out, r.anchor.kiosk_id);
+  out += ",\"seq\":";
+  out += std::to_string(r.anchor.seq);
+  out += ",\"signature\":";
+  AppendJsonString(out, r.anchor.signature);
+  out += ",\"signed_at\":";
+  AppendJsonString(out, r.anchor.signed_at);
+  out += "},\"head_hash\":";
+  AppendJsonString(out, r.head_hash);
+  out += ",\"server_time_ms\":";
+  out += std::to_string(r.server_time_ms);
+  out += ",\"verdicts\":[";
+  for (size_t i = 0; i < r.verdicts.size(); ++i) {
+    const Verdict& v = r.verdicts[i];
+    if (i) out += ',';
+    out += '{';
+    if (!v.code.empty()) {
+      out += "\"code\":";
+      AppendJsonString(out, v.code);
+      out += ',';
+    }
+    if (v.detail.is_object() && !v.detail.empty()) {
+      out += "\"detail\":";
+      out += v.detail.dump();
+      out += ',';
+    }
+    if (!v.event_id.empty()) {
+      out += "\"event_id\":";
+      AppendJsonString(out, v.event_id);
+      out += ',';
+    }
+    if (!v.message.empty()) {
+      out += "\"message\":";
+      AppendJsonString(out, v.message);
+      out += ',';
+    }
+    out += "\"seq\":";
+    out += std::to_string(v.seq);
+    out += ",\"verdict\":\"";
+    out += ToString(v.verdict);
+    out += "\"}";
+  }
+  out += "]}";
+  return out;
 }
 
+namespace {
+
+// The answer as SerializeBatchResponse writes it; nullopt: "use nlohmann".
+std::optional<BatchResponse> LeanBatchResponse(std::string_view body) {
+  LeanReader rd(body);
+  BatchResponse r;
+  Anchor& a = r.anchor;
+  if (!(rd.Lit("{\"acked_through\":") && rd.Int(r.acked_through) && rd.Lit(",\"anchor\":{\"hash\":") &&
+        rd.Str(a.hash) && rd.Lit(",\"kiosk_id\":") && rd.Str(a.kiosk_id) && rd.Lit(",\"seq\":") && rd.Int(a.seq) &&
+        rd.Lit(",\"signature\":") && rd.Str(a.signature) && rd.Lit(",\"signed_at\":") && rd.Str(a.signed_at) &&
+        rd.Lit("},\"head_hash\":") && rd.Str(r.head_hash) && rd.Lit(",\"server_time_ms\":") &&
+        rd.Int(r.server_time_ms) && rd.Lit(",\"verdicts\":[")))
+    return std::nullopt;
+  std::string kind;
+  if (!rd.Peek(']')) {
+    do {
+      Verdict& v = r.verdicts.emplace_back();
+      if (!rd.Lit("{")) return std::nullopt;
+      if (rd.Lit("\"code\":") && !(rd.Str(v.code) && rd.Lit(","))) return std::nullopt;
+      if (rd.Lit("\"detail\":")) {
+        std::string_view raw;
+        if (!(rd.Raw(raw) && rd.Lit(","))) return std::nullopt;
+        v.detail = json::parse(raw, nullptr, false);
+        if (!v.detail.is_object()) return std::nullopt;
+      }
+      if (rd.Lit("\"event_id\":") && !(rd.Str(v.event_id) && rd.Lit(","))) return std::nullopt;
+      if (rd.Lit("\"message\":") && !(rd.Str(v.message) && rd.Lit(","))) return std::nullopt;
+      if (!(rd.Lit("\"seq\":") && rd.Int(v.seq) && rd.Lit(",\"verdict\":") && rd.Str(kind) && rd.Lit("}")))
+        return std::nullopt;
+      auto k = ParseVerdictKind(kind);
+      if (!k) return std::nullopt;
+      v.verdict = *k;
+    } while (rd.Lit(","));
+  }
+  if (!(rd.Lit("]}") && rd.Done())) return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
 Result<BatchResponse> ParseBatchResponse(std::string_view body) {
+  if (auto lean = LeanBatchResponse(body)) return std::move(*lean);
   json j = json::parse(body, nullptr, false);
   auto bad = [](std::string m) { return MakeError(ErrorKind::Network, "response.malformed", "The central's answer is malformed: " + m); };
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");

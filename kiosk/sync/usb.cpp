@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "kiosk/core/crypto.hpp"
@@ -141,9 +142,13 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
     if (!a.ok()) return a.error();
     r.anchor = *a;
   }
-  if (j.contains("verdicts") && j["verdicts"].is_array())
+  if (j.contains("verdicts") && j["verdicts"].is_array()) {
+    // A receipt of an older central may list a seq twice (overlapping files): count it once.
+    std::map<int64_t, Verdict> by_seq;
     for (const json& v : j["verdicts"])
-      if (auto parsed = VerdictFromJson(v); parsed.ok()) r.verdicts.push_back(*parsed);
+      if (auto parsed = VerdictFromJson(v); parsed.ok()) by_seq[parsed->seq] = std::move(*parsed);
+    for (auto& [seq, v] : by_seq) r.verdicts.push_back(std::move(v));
+  }
   ReceiptReport report;
   report.acked_before = AckedThrough();
   auto head = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM journal");

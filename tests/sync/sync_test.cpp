@@ -2,6 +2,9 @@
 // each event exactly once at the central and both sides level (CheckLevel).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <set>
+
 #include "sync/fault_proxy.hpp"
 #include "sync/sync_fixture.hpp"
 
@@ -29,6 +32,16 @@ void EveryAction(kiosk::Kiosk& k) {
   REQUIRE(k.RegisterDeal({kCard, "Acme Oy", "C4500 fleet", 25000, "2027-06-30", kStaff}).ok());
 }
 
+// Every action, then one round: everything reaches the central and the reference comes back.
+void SyncEveryAction(CentralFixture& c, TestKiosk& k) {
+  EveryAction(*k.kiosk);
+  auto r = k.engine->RunOnce();
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->pushed >= 8);
+  CHECK(r->reference_applied);
+  CheckLevel(c, k);
+}
+
 }  // namespace
 
 TEST_CASE("happy path: every event type reaches the central once — verdicts, reference and deal decision return") {
@@ -36,12 +49,7 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   c.LoadDemoReference();
   TestKiosk k(c.dir, "KIOSK-H1");
   k.Enrol(c);
-  EveryAction(*k.kiosk);
-  auto r = k.engine->RunOnce();
-  REQUIRE_MESSAGE(r.ok(), r.error().message);
-  CHECK(r->pushed >= 8);
-  CHECK(r->reference_applied);
-  CheckLevel(c, k);
+  SyncEveryAction(c, k);
   for (int64_t s = 1; s <= k.HeadSeq(); ++s) CHECK(!k.Verdict(s).empty());
   // The deal decision arrived with the reference data.
   auto status = k.kiosk->Database().ScalarText("SELECT status FROM deals ORDER BY seq DESC LIMIT 1");
@@ -234,6 +242,120 @@ TEST_CASE("USB: export, import, re-import, receipt — a tampered file is refuse
   { std::ofstream(c.dir / "forged.skr", std::ios::binary) << r; }
   auto forged = k.engine->ApplyReceipt(c.dir / "forged.skr");
   CHECK(!forged.ok());
+}
+
+TEST_CASE("USB: overlapping exports import once and the receipt holds one verdict per event") {
+  CentralFixture c;
+  TestKiosk k(c.dir, "KIOSK-U2");
+  k.Enrol(c);
+  k.AppendRaw(1000);
+  auto first = k.engine->ExportTo(c.dir / "stick1");
+  REQUIRE_MESSAGE(first.ok(), first.error().message);
+  k.AppendRaw(500);
+  // No receipt came back in between: the second export starts from seq 1 again.
+  auto second = k.engine->ExportTo(c.dir / "stick2");
+  REQUIRE_MESSAGE(second.ok(), second.error().message);
+  const int64_t n = k.HeadSeq();  // 1,500 and what Kiosk::Init logged
+  CHECK(second->from_seq == 1);
+  CHECK(second->to_seq == n);
+  CHECK(first->to_seq < n);
+
+  std::vector<std::filesystem::path> files = first->files;
+  files.insert(files.end(), second->files.begin(), second->files.end());
+  auto imp = c.central->ImportFiles(files, c.dir / "receipts");
+  REQUIRE_MESSAGE(imp.ok(), imp.error().message);
+  for (const auto& f : imp->files) CHECK_MESSAGE(f.ok, f.problem);
+  REQUIRE(imp->receipts.size() == 1);
+  CHECK(c.central->CountEvents(k.Id()).value() == n);
+
+  auto body = ksync::OpenReceipt(kiosk::test::ReadFile(imp->receipts[0]), c.central->SigningKey().public_hex);
+  REQUIRE(body.ok());
+  const json& verdicts = (*body)["verdicts"];
+  REQUIRE(verdicts.size() == static_cast<size_t>(n));
+  std::set<int64_t> seqs;
+  for (const json& v : verdicts) seqs.insert(v["seq"].get<int64_t>());
+  CHECK(seqs.size() == static_cast<size_t>(n));
+  CHECK(*seqs.begin() == 1);
+  CHECK(*seqs.rbegin() == n);
+
+  auto rec = k.engine->ApplyReceipt(imp->receipts[0]);
+  REQUIRE_MESSAGE(rec.ok(), rec.error().message);
+  CHECK(rec->verdicts == n);
+  CHECK(rec->acked_through == n);
+  CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(0) == n);
+  CheckLevel(c, k);
+}
+
+namespace {
+
+// A self-signed certificate for 127.0.0.1 (NAME.pem) and its key (NAME.key), made with the openssl
+// command at test time.
+bool MakeSelfSigned(const std::filesystem::path& dir, const std::string& name) {
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                          "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+                          (dir / (name + ".key")).string() + "' -out '" + (dir / (name + ".pem")).string() +
+                          "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("HTTPS: enrol and push over TLS trusting the central's CA, and a wrong CA is refused with a clear message") {
+  CentralFixture c;
+  c.LoadDemoReference();
+  REQUIRE(MakeSelfSigned(c.dir, "central"));
+  REQUIRE(MakeSelfSigned(c.dir, "other"));
+  kiosk::central::Server tls(*c.central, {"127.0.0.1", 0, (c.dir / "central.pem").string(),
+                                          (c.dir / "central.key").string()});
+  REQUIRE(tls.Start().ok());
+  const std::string url = "https://127.0.0.1:" + std::to_string(tls.Port());
+  {
+    // A CA that did not sign the central's certificate: refused before anything is sent.
+    ksync::EngineOptions wrong;
+    wrong.ca_file = (c.dir / "other.pem").string();
+    TestKiosk w(c.dir, "KIOSK-T2", wrong);
+    auto code = c.central->CreateEnrolment(w.Id());
+    REQUIRE(code.ok());
+    auto s = w.engine->Enrol(url, *code);
+    REQUIRE(!s.ok());
+    CHECK(s.error().code == "net.tls_untrusted");
+    CHECK(s.error().message.find("other.pem") != std::string::npos);
+    CHECK(s.error().message.find("--ca FILE") != std::string::npos);
+    CHECK(!w.engine->Enrolled());
+    CHECK(!c.store->GetKiosk(w.Id()).value().has_value());
+    // No CA at all: the system's CAs don't know a self-signed central either.
+    TestKiosk n(c.dir, "KIOSK-T3");
+    auto code3 = c.central->CreateEnrolment(n.Id());
+    auto s3 = n.engine->Enrol(url, *code3);
+    REQUIRE(!s3.ok());
+    CHECK(s3.error().code == "net.tls_untrusted");
+    // A CA file that is not there is named.
+    ksync::EngineOptions missing;
+    missing.ca_file = (c.dir / "nowhere.pem").string();
+    TestKiosk m(c.dir, "KIOSK-T4", missing);
+    auto code4 = c.central->CreateEnrolment(m.Id());
+    auto s4 = m.engine->Enrol(url, *code4);
+    REQUIRE(!s4.ok());
+    CHECK(s4.error().message.find("nowhere.pem") != std::string::npos);
+
+    ksync::EngineOptions right;
+    right.ca_file = (c.dir / "central.pem").string();
+    TestKiosk k(c.dir, "KIOSK-T1", right);
+    auto code1 = c.central->CreateEnrolment(k.Id());
+    auto enrolled = k.engine->Enrol(url, *code1);
+    REQUIRE_MESSAGE(enrolled.ok(), enrolled.error().message);
+    SyncEveryAction(c, k);
+    // The CA given at enrolment is kept: a later engine without --ca (the touchscreen's sync
+    // thread) still verifies the central with it.
+    CHECK(k.engine->State("central_ca_file") == (c.dir / "central.pem").string());
+    REQUIRE(k.kiosk->Audit({{"DEMO-00009"}, kStaff}).ok());
+    ksync::SyncEngine later(*k.kiosk, *k.http);
+    auto pushed = later.Push();
+    REQUIRE_MESSAGE(pushed.ok(), pushed.error().message);
+    CHECK(pushed->pushed == 1);
+    CheckLevel(c, k);
+  }
+  tls.Stop();
 }
 
 TEST_CASE("SyncService: background rounds, progress for the UI, SyncNow and Stop") {
