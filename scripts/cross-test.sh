@@ -5,7 +5,7 @@
 # Usage: scripts/cross-test.sh [aarch64|armhf] [--full]
 #   default       lean: kiosk_core, the `kiosk` CLI and the core test suites (no GUI, no central)
 #   --full        also cross-builds the touchscreen app and kiosk-central (links the target's GLFW,
-#                 imgui, GL and cpp-httplib) in build/cross-<arch>-full; runs no tests
+#                 imgui, GL and cpp-httplib) in build/cross-<arch>/full; runs no tests
 # Env: KIOSK_CROSS_SUITES  test suites to build and run (default: the core suites that exist)
 #      KIOSK_SKIP_CROSS=1  skip (scripts/test.sh honours it too)
 #      KIOSK_CROSS_EXCLUDE  ctest -E regex of tests not run under qemu (default: the fork+unshare/setuid ones)
@@ -40,50 +40,91 @@ t_start=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ---- Packages -------------------------------------------------------------------------------
-packages=("g++-$triplet" qemu-user "pkgconf:$deb_arch" "libsqlite3-dev:$deb_arch" "libssl-dev:$deb_arch"
-          "libcurl4-openssl-dev:$deb_arch" "libusb-1.0-0-dev:$deb_arch")
-if ((full)); then
-  packages+=("libglfw3-dev:$deb_arch" "libimgui-dev:$deb_arch" "libstb-dev:$deb_arch" "libgl-dev:$deb_arch"
-             "libcpp-httplib-dev:$deb_arch" "libasound2-dev:$deb_arch")
+# Host side: the cross compiler and qemu. Target side: the -dev packages, as multiarch :<arch>
+# packages when apt can co-install them with the build machine's, else extracted into a sysroot.
+host_packages=("g++-$triplet" qemu-user)
+core_packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev libusb-1.0-0-dev)
+gui_packages=(libglfw3-dev libimgui-dev libstb-dev libgl-dev libcpp-httplib-dev libasound2-dev)
+target_packages=("${core_packages[@]}")
+((full)) && target_packages+=("${gui_packages[@]}")
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+not_installed() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+apt_install() {
+  [[ $(id -u) -eq 0 || ${#sudo_cmd[@]} -gt 0 ]] ||
+    { echo "error: run as root (or install sudo) so that apt-get can install: $*" >&2; exit 1; }
+  echo "==> Installing: $*"
+  # The package lists may predate the architecture or be stale: update once and retry. An update
+  # that fails for one index (a mirror mid-sync) still refreshes the others: carry on.
+  if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" apt-get update -qq || echo "warning: apt-get update reported errors (see above); trying anyway" >&2
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  fi
+}
+mapfile -t missing < <(not_installed "${host_packages[@]}")
+((${#missing[@]})) && apt_install "${missing[@]}"
+
+sysroot="$here/build/cross-$arch/sysroot"
+stamp="$sysroot/.kiosk-packages"
+all_target=("${core_packages[@]}" "${gui_packages[@]}")
+if [[ -f "$stamp" && "$(cat "$stamp")" == "${all_target[*]}" ]]; then
+  export KIOSK_CROSS_SYSROOT="$sysroot"   # made by an earlier run: keep using it
+else
+  mapfile -t missing < <(not_installed "pkgconf:$deb_arch" "${target_packages[@]/%/:$deb_arch}")
+  if ((${#missing[@]})); then
+    if ! dpkg --print-foreign-architectures | grep -qx "$deb_arch"; then
+      echo "==> Adding the $deb_arch dpkg architecture"
+      "${sudo_cmd[@]}" dpkg --add-architecture "$deb_arch"
+      "${sudo_cmd[@]}" apt-get update -qq || echo "warning: apt-get update reported errors; trying anyway" >&2
+    fi
+    if apt-get install -s -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+      apt_install "${missing[@]}"
+    else
+      # Multi-Arch: same libraries must have one version on every architecture. When the mirror
+      # offers the host a newer libssl3/linux-libc-dev than the target (seen here: Debian's
+      # security index for armhf would not download), apt cannot co-install them: extract the
+      # target's packages into a sysroot of their own instead; nothing is installed for the target.
+      echo "==> apt cannot co-install the :$deb_arch -dev packages with this machine's; making a sysroot:"
+      apt-get install -s --no-install-recommends "${missing[@]}" 2>&1 | grep -A3 'unmet dependencies' | sed 's/^/    /' || true
+      mapfile -t need < <(not_installed mmdebstrap)
+      ((${#need[@]})) && apt_install "${need[@]}"
+      rm -rf "$sysroot"
+      mkdir -p "$(dirname "$sysroot")"
+      # Every package the full build needs, so that --full and the presets use the same sysroot.
+      # Header-only packages (doctest, nlohmann_json, CLI11) too: the compiler sees only the sysroot.
+      includes="libc6-dev,libstdc++-12-dev,$(IFS=,; echo "${all_target[*]}"),nlohmann-json3-dev,doctest-dev,libcli11-dev"
+      mirror="${KIOSK_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+      nice mmdebstrap --quiet --variant=extract --architectures="$deb_arch" --skip=check/qemu \
+        --include="$includes" bookworm "$sysroot" \
+        "deb $mirror bookworm main" \
+        "deb $mirror bookworm-updates main"
+      echo "${all_target[*]}" >"$stamp"
+      export KIOSK_CROSS_SYSROOT="$sysroot"
+    fi
+  fi
 fi
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  sudo_cmd=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "error: run as root (or install sudo) so that apt-get can install: ${missing[*]}" >&2; exit 1; }
-    sudo_cmd=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  if ! dpkg --print-foreign-architectures | grep -qx "$deb_arch"; then
-    echo "==> Adding the $deb_arch dpkg architecture"
-    "${sudo_cmd[@]}" dpkg --add-architecture "$deb_arch"
-    "${sudo_cmd[@]}" apt-get update -qq
-  fi
-  echo "==> Installing missing cross packages: ${missing[*]}"
-  # The package lists may predate the architecture or be stale: update once and retry.
-  if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
+[[ -n "${KIOSK_CROSS_SYSROOT:-}" ]] && echo "==> Target libraries from the sysroot $KIOSK_CROSS_SYSROOT"
 t_install=$(elapsed "$t_start")
 [[ "${KIOSK_CROSS_INSTALL_ONLY:-}" == 1 ]] && exit 0  # scripts/package.sh only needs the packages
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-jobs="$(nproc)"
+jobs="${KIOSK_JOBS:-2}"  # a shared 2-core machine: leave room for the others
 
 if ((full)); then
-  build="$here/build/cross-$arch-full"
+  build="$here/build/cross-$arch/full"
   t0=$(date +%s.%N)
   cmake -S "$here" -B "$build" -G Ninja --toolchain "$here/toolchains/$arch.cmake" "${launcher[@]}" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIOSK_BUILD_TESTS=OFF -DKIOSK_BUILD_BENCH=OFF >/dev/null
   targets=(kiosk)
   grep -q '^build kiosk-central:' "$build/build.ninja" && targets+=(kiosk-central)
-  cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+  nice cmake --build "$build" -j "$jobs" --target "${targets[@]}"
   echo "==> Full $arch cross-build (${targets[*]}) took $(elapsed "$t0") s; $(file -b "$build/kiosk" | cut -d, -f1-2)"
   exit 0
 fi
@@ -103,7 +144,7 @@ if ((${#suites[@]} == 0)); then
   exit 1
 fi
 echo "==> Cross-building for $arch: kiosk ${suites[*]}"
-cmake --build "$build" -j "$jobs" --target kiosk "${suites[@]}"
+nice cmake --build "$build" -j "$jobs" --target kiosk "${suites[@]}"
 t_build=$(elapsed "$t0")
 
 # ---- Run under qemu (CMAKE_CROSSCOMPILING_EMULATOR in the toolchain file) --------------------

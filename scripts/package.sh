@@ -24,6 +24,8 @@ case "$arch" in
 esac
 
 build="$here/build/package-$arch"
+# armhf: next to its sysroot, in the one folder the armhf builds use.
+[[ "$arch" == armhf ]] && build="$here/build/cross-armhf/package"
 out="$here/out/$arch"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -32,7 +34,7 @@ cmake -S "$here" -B "$build" -G Ninja "${toolchain[@]}" "${launcher[@]}" -DCMAKE
   -DKIOSK_BUILD_TESTS=OFF -DKIOSK_BUILD_BENCH=OFF >/dev/null
 targets=(kiosk)
 grep -q '^build kiosk-central:' "$build/build.ninja" && targets+=(kiosk-central)
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
+nice cmake --build "$build" -j "${KIOSK_JOBS:-2}" --target "${targets[@]}"
 rm -rf "$out"
 (cd "$build" && cpack -G DEB -B "$out" >/dev/null)
 rm -rf "$out/_CPack_Packages"

@@ -6,6 +6,7 @@
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(KIOSK_CROSS_TRIPLET aarch64-linux-gnu)
-set(KIOSK_DEB_ARCH arm64)  # Debian's name for it: the package architecture CPack writes
+set(KIOSK_DEB_ARCH arm64)
+set(KIOSK_CROSS_NAME aarch64)  # scripts/cross-test.sh aarch64, build/cross-aarch64  # Debian's name for it: the package architecture CPack writes
 
 include(${CMAKE_CURRENT_LIST_DIR}/debian-multiarch.cmake)
