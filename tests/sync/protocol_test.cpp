@@ -1,0 +1,169 @@
+// The wire formats' fast paths: the hand-written batch and answer codecs must read exactly what
+// nlohmann reads, and hand everything else (whitespace, \u escapes, bad UTF-8, missing fields) to
+// the nlohmann path, which accepts it or names the problem.
+#include <doctest/doctest.h>
+
+#include "kiosk/core/crypto.hpp"
+#include "kiosk/sync/protocol.hpp"
+
+using nlohmann::json;
+namespace ksync = kiosk::sync;
+
+namespace {
+
+ksync::Batch TrickyBatch() {
+  kiosk::JournalKey key;
+  kiosk::crypto::RandomBytes(key.bytes);
+  kiosk::EventHasher hasher(key);
+  std::vector<kiosk::Event> events;
+  const char* payloads[] = {
+      R"({"note":"quote \" backslash \\ slash / tab \t newline \n"})",
+      "{\"city\":\"\xC3\x84\xC3\xA4nekoski \xE2\x9C\x93 \xF0\x9F\x98\x80\"}",  // Ä, ä, check mark, emoji
+      "{\"raw\":\"control \x01 char\"}",                                      // written as \u0001
+      R"({})",
+  };
+  std::string prev = kiosk::GenesisHash("KIOSK-P");
+  int64_t seq = 41;
+  for (const char* p : payloads) {
+    kiosk::Event e;
+    e.seq = seq++;
+    e.event_id = "0190c0de-0000-7000-8000-00000000000" + std::to_string(seq % 10);
+    e.kiosk_id = "KIOSK-P";
+    e.type = "device.audited";
+    e.payload = p;
+    e.actor = "BDG-10017";
+    e.wall_time = "2026-11-24T13:45:01.123Z";
+    e.mono_ms = -5 + seq;  // a negative and small numbers too
+    e.boot_id = "boot-\xC3\xA4";
+    e.prev_hash = prev;
+    e.hash = hasher.Hash(e);
+    prev = e.hash;
+    events.push_back(e);
+  }
+  ksync::Batch b;
+  b.kiosk_id = "KIOSK-P";
+  b.from_seq = events.front().seq;
+  b.to_seq = events.back().seq;
+  b.prev_hash = events.front().prev_hash;
+  b.sent_at = "2026-11-24T13:45:02.000Z";
+  b.mono_ms = 123456789012;
+  b.boot_id = "boot-\xC3\xA4";
+  b.events = events;
+  return b;
+}
+
+void CheckSame(const ksync::Batch& a, const ksync::Batch& b) {
+  CHECK(a.kiosk_id == b.kiosk_id);
+  CHECK(a.from_seq == b.from_seq);
+  CHECK(a.to_seq == b.to_seq);
+  CHECK(a.prev_hash == b.prev_hash);
+  CHECK(a.sent_at == b.sent_at);
+  CHECK(a.mono_ms == b.mono_ms);
+  CHECK(a.boot_id == b.boot_id);
+  CHECK(a.malformed.empty());
+  CHECK(b.malformed.empty());
+  REQUIRE(a.events.size() == b.events.size());
+  for (size_t i = 0; i < a.events.size(); ++i) {
+    INFO("event " << i);
+    CHECK(kiosk::ToJson(a.events[i]) == kiosk::ToJson(b.events[i]));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("batch codec: the fast reader and nlohmann read the same events, escapes and UTF-8 included") {
+  const ksync::Batch b = TrickyBatch();
+  const std::string body = ksync::SerializeBatch(b);
+  // The hand-written writer is byte for byte nlohmann's own output.
+  CHECK(json::parse(body).dump() == body);
+  auto fast = ksync::ParseBatch(body);
+  REQUIRE_MESSAGE(fast.ok(), fast.error().message);
+  CheckSame(b, *fast);
+  // Pretty-printed (whitespace: not the fast reader's) reads the same through nlohmann.
+  auto pretty = ksync::ParseBatch(json::parse(body).dump(2));
+  REQUIRE_MESSAGE(pretty.ok(), pretty.error().message);
+  CheckSame(b, *pretty);
+}
+
+TEST_CASE("batch codec: what nlohmann refuses is refused, and a broken event is still quarantined") {
+  const std::string body = ksync::SerializeBatch(TrickyBatch());
+  SUBCASE("invalid UTF-8 (an overlong '/', a lone continuation byte, a surrogate)") {
+    for (const std::string bad : {std::string("\xC0\xAF"), std::string("\x80"), std::string("\xED\xA0\x80")}) {
+      std::string text = body;
+      text.replace(text.find("Kiosk") == std::string::npos ? text.find("nekoski") : text.find("Kiosk"), 1, bad);
+      auto r = ksync::ParseBatch(text);
+      REQUIRE(!r.ok());
+      CHECK(r.error().code == "batch.malformed");
+    }
+  }
+  SUBCASE("trailing garbage") {
+    auto r = ksync::ParseBatch(body + "x");
+    REQUIRE(!r.ok());
+    CHECK(r.error().code == "batch.malformed");
+  }
+  SUBCASE("a number where nlohmann would refuse it (leading zero)") {
+    std::string text = body;
+    const size_t at = text.find("\"mono_ms\":123456789012");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 22, "\"mono_ms\":0123456789012");
+    CHECK(!ksync::ParseBatch(text).ok());
+  }
+  SUBCASE("an event without its actor is quarantined, the others are read") {
+    std::string text = body;
+    const size_t at = text.find("{\"actor\":\"BDG-10017\",", text.find("\"events\":[") + 11);
+    REQUIRE(at != std::string::npos);
+    text.erase(at + 1, std::string("\"actor\":\"BDG-10017\",").size());
+    auto r = ksync::ParseBatch(text);
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    REQUIRE(r->malformed.size() == 1);
+    CHECK(r->malformed[0].first == 1);
+    CHECK(r->events.size() == 4);
+  }
+  SUBCASE("seqs that are not consecutive") {
+    std::string text = body;
+    const size_t at = text.find("\"seq\":43");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 8, "\"seq\":47");
+    auto r = ksync::ParseBatch(text);
+    REQUIRE(!r.ok());
+    CHECK(r.error().message.find("consecutive") != std::string::npos);
+  }
+}
+
+TEST_CASE("answer codec: written by hand as nlohmann would, read back whole, details included") {
+  ksync::BatchResponse r;
+  r.acked_through = 250;
+  r.head_hash = std::string(64, 'a');
+  r.server_time_ms = 1795000000000;
+  r.anchor = {"KIOSK-P", 250, std::string(64, 'a'), "2026-11-24T13:45:01.123Z", std::string(128, 'b')};
+  ksync::Verdict plain;
+  plain.seq = 249;
+  plain.event_id = "e-249";
+  ksync::Verdict adjusted;
+  adjusted.seq = 250;
+  adjusted.event_id = "e-250";
+  adjusted.verdict = ksync::VerdictKind::Adjusted;
+  adjusted.code = "loyalty.partly_honoured";
+  adjusted.message = "\xC3\x84nne had only 1,000 points \"left\"";
+  adjusted.detail = json{{"requested_points", 1500}, {"honoured_points", 1000}, {"list", {"a", "b"}}};
+  r.verdicts = {plain, adjusted};
+  const std::string text = ksync::SerializeBatchResponse(r);
+
+  json old{{"acked_through", r.acked_through}, {"head_hash", r.head_hash}, {"anchor", ksync::ToJson(r.anchor)},
+           {"server_time_ms", r.server_time_ms}, {"verdicts", {ksync::ToJson(plain), ksync::ToJson(adjusted)}}};
+  CHECK(text == old.dump());
+
+  for (const std::string& variant : {text, old.dump(2)}) {
+    auto back = ksync::ParseBatchResponse(variant);
+    REQUIRE_MESSAGE(back.ok(), back.error().message);
+    CHECK(back->acked_through == 250);
+    CHECK(back->head_hash == r.head_hash);
+    CHECK(back->server_time_ms == r.server_time_ms);
+    CHECK(ksync::AnchorSigningString(back->anchor) == ksync::AnchorSigningString(r.anchor));
+    CHECK(back->anchor.signature == r.anchor.signature);
+    REQUIRE(back->verdicts.size() == 2);
+    CHECK(ksync::ToJson(back->verdicts[0]) == ksync::ToJson(plain));
+    CHECK(ksync::ToJson(back->verdicts[1]) == ksync::ToJson(adjusted));
+  }
+  CHECK(!ksync::ParseBatchResponse(text.substr(0, text.size() - 1)).ok());
+}
