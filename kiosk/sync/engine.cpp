@@ -303,7 +303,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       in_flight = send(*current);
     }
     // While the central works on `current`: the next batch, assuming `current` is acknowledged.
+    const auto p0 = std::chrono::steady_clock::now();
     auto next = prepare(current->to_seq);
+    const auto prepared_in = std::chrono::steady_clock::now() - p0;
     auto res = in_flight.get();
     const auto took = std::chrono::steady_clock::now() - sent_at;
     if (!next.ok()) return next.error();
@@ -325,8 +327,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       const auto t1 = std::chrono::steady_clock::now();
       KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted));
       if (std::getenv("KIOSK_SYNC_TRACE"))
-        std::fprintf(stderr, "batch %zu events: http %.1f ms, store ack %.1f ms\n", done.events,
-                     std::chrono::duration<double, std::milli>(took).count(),
+        std::fprintf(stderr, "batch %zu events: http %.1f ms, next prepared in %.1f ms, store ack %.1f ms\n",
+                     done.events, std::chrono::duration<double, std::milli>(took).count(),
+                     std::chrono::duration<double, std::milli>(prepared_in).count(),
                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
       ++report.batches;
       if (r->acked_through <= acked && r->acked_through < done.to_seq)
