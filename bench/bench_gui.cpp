@@ -2,10 +2,10 @@
 // under one Xvfb, with 100,000 devices in the kiosk's data folder. Prints:
 //   - cold start: process start to the first frame on screen (median of 5 runs each);
 //   - idle CPU over 60 s, as % of one core (both processes idle at the same time);
-//   - PSS memory after the idle period;
+//   - PSS memory after the idle period, and by mapping where the kiosk uses more than the window;
 //   - scan delivered (written to the replay scanner FIFO) to the frame showing its result: time
 //     and how many frames were drawn in between (1 = the next frame).
-// Usage: bench_gui [--kiosk PATH] [--minimal PATH] [--devices N] [--idle-seconds S] [--scans N]
+// Usage: bench_gui [--kiosk PATH] [--minimal PATH] [--devices N] [--idle-seconds S] [--scans N] [--pss-rows N]
 // Needs Xvfb (package xvfb). Leaves nothing running; removes its temporary folder.
 #include <fcntl.h>
 #include <poll.h>
@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -132,6 +134,45 @@ long long PssKb(pid_t pid) {
   return -1;
 }
 
+// PSS by mapping from /proc/PID/smaps: shared libraries and files by name, anonymous memory as
+// "[anon]", plus "[heap]" and "[stack]": where a process's memory goes.
+std::map<std::string, long long> PssByMapping(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::map<std::string, long long> out;
+  std::string line, name = "[anon]";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 17) {
+      std::istringstream ss(line);
+      std::string range, perms, offset, dev, inode, path;
+      ss >> range >> perms >> offset >> dev >> inode;
+      std::getline(ss, path);
+      path.erase(0, path.find_first_not_of(' '));
+      name = path.empty() ? "[anon]" : fs::path(path).filename().string();
+      if (path.rfind("/memfd:", 0) == 0 || path.rfind("/dev/", 0) == 0) name = path;
+    } else if (line.rfind("Pss:", 0) == 0) {
+      out[name] += std::atoll(line.c_str() + 4);
+    }
+  }
+  return out;
+}
+
+// The mappings where the kiosk uses most more than the minimal window, largest first.
+void PrintPssBreakdown(pid_t kiosk, pid_t minimal, int rows) {
+  auto k = PssByMapping(kiosk), m = PssByMapping(minimal);
+  std::vector<std::pair<long long, std::string>> diff;
+  for (const auto& [name, kb] : k) diff.emplace_back(kb - (m.count(name) ? m[name] : 0), name);
+  for (const auto& [name, kb] : m)
+    if (!k.count(name)) diff.emplace_back(-kb, name);
+  std::sort(diff.begin(), diff.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::printf("PSS by mapping, kiosk vs minimal (largest differences):\n");
+  for (int i = 0; i < rows && i < static_cast<int>(diff.size()); ++i) {
+    const auto& [d, name] = diff[i];
+    std::printf("  %-34s kiosk %7.1f MB  minimal %7.1f MB  %+7.1f MB\n", name.c_str(), (k.count(name) ? k[name] : 0) / 1024.0,
+                (m.count(name) ? m[name] : 0) / 1024.0, d / 1024.0);
+  }
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
@@ -149,16 +190,17 @@ int main(int argc, char** argv) {
   fs::path self_dir = fs::weakly_canonical(fs::absolute(argv[0])).parent_path();
   std::string kiosk = (self_dir.parent_path() / "kiosk").string();
   std::string minimal = (self_dir / "bench_gui_minimal").string();
-  int devices = 100000, idle_s = 60, scans = 20;
+  int devices = 100000, idle_s = 60, scans = 20, pss_rows = 12;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--kiosk") kiosk = argv[i + 1];
     else if (a == "--minimal") minimal = argv[i + 1];
     else if (a == "--devices") devices = std::atoi(argv[i + 1]);
+    else if (a == "--pss-rows") pss_rows = std::atoi(argv[i + 1]);
     else if (a == "--idle-seconds") idle_s = std::atoi(argv[i + 1]);
     else if (a == "--scans") scans = std::atoi(argv[i + 1]);
     else {
-      std::cerr << "usage: bench_gui [--kiosk PATH] [--minimal PATH] [--devices N] [--idle-seconds S] [--scans N]\n";
+      std::cerr << "usage: bench_gui [--kiosk PATH] [--minimal PATH] [--devices N] [--idle-seconds S] [--scans N] [--pss-rows N]\n";
       return 2;
     }
   }
@@ -273,6 +315,7 @@ int main(int argc, char** argv) {
   long long pk = PssKb(k.pid), pm = PssKb(m.pid);
   std::printf("PSS: kiosk %.1f MB, minimal ImGui window %.1f MB, ratio %.2f\n", pk / 1024.0, pm / 1024.0,
               pm > 0 ? static_cast<double>(pk) / pm : 0.0);
+  PrintPssBreakdown(k.pid, m.pid, pss_rows);
   Stop(k);
   Stop(m);
 

@@ -1,6 +1,7 @@
 #include "kiosk/ui/app.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -649,6 +650,7 @@ int RunGui(const GuiOptions& options) {
   int exit_code = 0;
   std::string last_layout;
   bool layout_stable = false;
+  bool trim_pending = true;
   // Under systemd (Type=notify, WatchdogSec) the loop reports READY after the first frame and
   // kicks the watchdog at least every half interval, so a hung UI gets restarted.
   platform::SdWatchdog watchdog;
@@ -665,6 +667,12 @@ int RunGui(const GuiOptions& options) {
     if (frames_wanted > 0 || (script && script->WantsFrame())) {
       window->PollEvents();
     } else {
+      // Going idle after work: hand the pages malloc keeps free (the worker's query results, a
+      // screen's old view-model) back to the system, so an idle kiosk holds only what it uses.
+      if (trim_pending && controller->Idle()) {
+        malloc_trim(0);
+        trim_pending = false;
+      }
       int64_t deadline = controller->NextDeadlineMs();
       if (auto w = wedge.Deadline()) {  // the wedge decides a pending burst after a pause
         int64_t at = now + std::max<int64_t>(0, *w - window->TimeMs());
@@ -704,7 +712,10 @@ int RunGui(const GuiOptions& options) {
         }
       }
     }
-    if (controller->Pump(now)) frames_wanted = std::max(frames_wanted, 2);
+    if (controller->Pump(now)) {
+      frames_wanted = std::max(frames_wanted, 2);
+      trim_pending = true;
+    }
     if (const app::Banner& b = controller->Vm().banner; b.serial != beeped_serial) {
       beeped_serial = b.serial;
       if (b.kind != app::BannerKind::None)
@@ -760,6 +771,7 @@ int RunGui(const GuiOptions& options) {
     if (options.trace && !first_frame_traced) {
       first_frame_traced = true;
       std::printf("trace first_frame_mono_us %lld\n", static_cast<long long>(MonoUs()));
+      std::printf("trace font_atlas %dx%d\n", io.Fonts->TexWidth, io.Fonts->TexHeight);
       std::fflush(stdout);
     }
     if (options.trace && trace_scan_serial >= 0 && controller->Vm().banner.serial != trace_scan_serial) {

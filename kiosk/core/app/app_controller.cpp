@@ -289,7 +289,8 @@ void AppController::ShowReceipt(const Receipt& r) {
   for (const auto& w : r.warnings) warnings += " " + w;
   ReasonArgs args = r.args;
   args.emplace_back("warnings", warnings);  // English for now: soft-limit notes
-  SetBanner(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, "receipt." + r.type + (r.variant.empty() ? "" : "." + r.variant), std::move(args),
+  std::string key = "receipt." + r.type + (r.variant.empty() ? "" : "." + r.variant);
+  SetBanner(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, std::move(key), std::move(args),
             r.message + warnings);
 }
 

@@ -43,7 +43,7 @@ class AppController {
     // lookups on 100k devices a few µs faster, but every page they touch stays in the process's
     // memory. A person cannot tell 7 µs from 100 µs; a board with 1 GiB can tell 20 MB.
     int64_t db_mmap_bytes = 0;     // PRAGMA mmap_size
-    int64_t db_cache_kib = 1024;   // PRAGMA cache_size=-N
+    int64_t db_cache_kib = 256;    // PRAGMA cache_size=-N
   };
 
   explicit AppController(Options options);
