@@ -216,7 +216,8 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
                      "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = excluded.code, "
                      "message = excluded.message, detail = excluded.detail",
-                     v.seq, v.event_id, std::string(ToString(v.verdict)), v.code, v.message, v.detail.dump(), now));
+                     v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
+                     v.detail.empty() ? std::string("{}") : v.detail.dump(), now));
   }
   return {};
 }
