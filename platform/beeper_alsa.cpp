@@ -13,6 +13,10 @@
 namespace kiosk::platform {
 namespace {
 
+// ALSA prints its configuration errors to stderr ("cannot find card '0'", "Unknown PCM
+// default"): on a machine without sound that is not news, and the kiosk must stay quiet.
+void QuietAlsa(const char*, int, const char*, int, const char*, ...) {}
+
 // The few ALSA calls a beep needs, resolved at run time: libasound is optional on a kiosk.
 struct Alsa {
   void* lib = nullptr;
@@ -25,6 +29,8 @@ struct Alsa {
   bool Load() {
     lib = dlopen("libasound.so.2", RTLD_NOW | RTLD_LOCAL);
     if (!lib) return false;
+    using SetHandler = int (*)(snd_lib_error_handler_t);
+    if (auto set = reinterpret_cast<SetHandler>(dlsym(lib, "snd_lib_error_set_handler"))) set(QuietAlsa);
     open = reinterpret_cast<decltype(open)>(dlsym(lib, "snd_pcm_open"));
     set_params = reinterpret_cast<decltype(set_params)>(dlsym(lib, "snd_pcm_set_params"));
     writei = reinterpret_cast<decltype(writei)>(dlsym(lib, "snd_pcm_writei"));

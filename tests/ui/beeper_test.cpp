@@ -4,9 +4,13 @@
 // all. Each doctest case runs in its own process under ctest, so each reads its own config.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -88,7 +92,19 @@ TEST_CASE("an error beep is written too, all 350 ms of it") {
 
 TEST_CASE("without a sound device, beeping is a quiet no-op") {
   AlsaConfig alsa(false);  // no "default" PCM at all, like a server or a board without sound
+  // Quiet means quiet: ALSA's own complaints must not reach stderr either.
+  fs::path err = alsa.dir / "stderr.txt";
+  std::fflush(stderr);
+  int saved = dup(2);
+  int fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  dup2(fd, 2);
   auto beeper = kiosk::platform::MakeAlsaBeeper();
+  std::fflush(stderr);
+  dup2(saved, 2);
+  close(fd);
+  close(saved);
+  CHECK_MESSAGE(fs::file_size(err) == 0, "stderr got: " << std::ifstream(err).rdbuf());
   CHECK_FALSE(beeper->Available());
   beeper->Beep(BeepKind::Ok);
   beeper->Beep(BeepKind::Error);
