@@ -205,7 +205,7 @@ void DrawRoot(const app::AppVm& vm, ScreensUi& ui, IntentSink& sink) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar);
   if (!vm.fatal.empty()) {
     Heading(T("app.cannot_open"));
-    Label(vm.fatal);
+    Label(c.i18n.Say(vm.fatal_key, vm.fatal_args, vm.fatal));
     ImGui::End();
     return;
   }

@@ -86,6 +86,7 @@ TEST_CASE("a folder that is not initialised is a plain fatal message, not a cras
   c.WaitIdle(0);
   CHECK(!c.Vm().ready);
   CHECK(!c.Vm().fatal.empty());
+  CHECK(c.Vm().fatal_key == "reason.kiosk.not_initialised");  // the screen says it in its language
 }
 
 TEST_CASE("a badge signs in — an inactive badge is refused with a red banner") {

@@ -142,7 +142,11 @@ void AppController::Start(int64_t now_ms) {
     auto k = Kiosk::Open(o);
     if (!k.ok()) {
       Error e = k.error();
-      return [e](AppController& c) { c.m_vm.fatal = e.message; };
+      return [e](AppController& c) {
+        c.m_vm.fatal = e.message;
+        c.m_vm.fatal_key = ReasonKey(e);
+        c.m_vm.fatal_args = e.args;
+      };
     }
     m_kiosk = std::move(k).value();
     (void)m_kiosk->Database().ExecScript("PRAGMA mmap_size=" + std::to_string(m_options.db_mmap_bytes) +

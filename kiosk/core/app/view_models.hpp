@@ -125,7 +125,9 @@ struct AppVm {
   ScreenId screen = ScreenId::Home;
   int64_t screen_serial = 0;  // changes on every navigation: screens reset their widget state
   bool ready = false;         // the data folder is open
-  std::string fatal;          // set when the data folder cannot be opened
+  std::string fatal;          // set when the data folder cannot be opened (English)
+  std::string fatal_key;      // ...and its translation key and values, as a banner's
+  ReasonArgs fatal_args;
   bool busy = false;          // a worker call is running
   std::string language = "en";
   int idle_timeout_s = 90;
