@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "kiosk/core/crypto.hpp"
 
@@ -15,6 +17,22 @@ namespace {
 
 Error Malformed(std::string message) { return MakeError(ErrorKind::Usage, "batch.malformed", std::move(message)); }
 
+// JSON's two-character escapes, as (character, letter after the backslash); '/' is only read.
+constexpr std::pair<char, char> kEscapes[] = {{'"', '"'}, {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
+                                              {'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}, {'/', '/'}};
+
+char EscapeLetter(char c) {  // 0: no short escape
+  for (const auto& [plain, letter] : kEscapes)
+    if (plain == c && c != '/') return letter;
+  return 0;
+}
+
+std::optional<char> Unescape(char letter) {
+  for (const auto& [plain, l] : kEscapes)
+    if (l == letter) return plain;
+  return std::nullopt;
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
   out += '"';
@@ -25,18 +43,13 @@ void AppendJsonString(std::string& out, std::string_view s) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+    if (const char letter = EscapeLetter(static_cast<char>(c))) {
+      out += '\\';
+      out += letter;
+    } else {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
   }
   out.append(s.data() + run, s.size() - run);
@@ -115,17 +128,9 @@ class LeanReader {
       if (c == '\\') {
         out.append(m_s.data() + start, m_i - start);
         if (++m_i >= m_s.size()) return false;
-        switch (m_s[m_i++]) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          default: return false;  // \u: left to nlohmann
-        }
+        const auto plain = Unescape(m_s[m_i++]);
+        if (!plain) return false;  // \u: left to nlohmann
+        out += *plain;
         start = m_i;
         continue;
       }
