@@ -303,8 +303,8 @@ bool MakeSelfSigned(const std::filesystem::path& dir, const std::string& name) {
 TEST_CASE("HTTPS: enrol and push over TLS trusting the central's CA, and a wrong CA is refused with a clear message") {
   CentralFixture c;
   c.LoadDemoReference();
-  REQUIRE(MakeSelfSigned(c.dir, "central"));
-  REQUIRE(MakeSelfSigned(c.dir, "other"));
+  REQUIRE_MESSAGE(MakeSelfSigned(c.dir, "central"), "the openssl command is needed (package openssl)");
+  REQUIRE_MESSAGE(MakeSelfSigned(c.dir, "other"), "the openssl command is needed (package openssl)");
   kiosk::central::Server tls(*c.central, {"127.0.0.1", 0, (c.dir / "central.pem").string(),
                                           (c.dir / "central.key").string()});
   REQUIRE(tls.Start().ok());
