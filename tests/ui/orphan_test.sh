@@ -25,7 +25,8 @@ done
 
 # 2. The driver is SIGKILLed while the app runs (its traps never run): the app's own limit still
 #    ends it, and Xvfb (-terminate) goes with its last client.
-KIOSK_FLOW_TIMEOUT=6 KIOSK_FLOW_PIDS="$tmp/pids2" "$run_flow" "$kiosk" "$hang" >"$tmp/out2" 2>&1 &
+# TMPDIR: the killed driver cannot remove its own temporary folder; ours goes, with it inside.
+TMPDIR="$tmp" KIOSK_FLOW_TIMEOUT=6 KIOSK_FLOW_PIDS="$tmp/pids2" "$run_flow" "$kiosk" "$hang" >"$tmp/out2" 2>&1 &
 driver=$!
 for _ in $(seq 100); do grep -q '^kiosk' "$tmp/pids2" 2>/dev/null && break; sleep 0.1; done
 sleep 1
