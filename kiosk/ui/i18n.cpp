@@ -77,10 +77,16 @@ std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonA
       out += pattern[i];
       continue;
     }
-    const std::string name = pattern.substr(i + 1, close - i - 1);
+    std::string name = pattern.substr(i + 1, close - i - 1);
+    // "{state|lower}": the value with a lower-case first letter, for a name inside an English
+    // sentence ("DEMO-1 is under repair"); other letters and scripts are left as they are.
+    const bool lower = name.size() > 6 && name.compare(name.size() - 6, 6, "|lower") == 0;
+    if (lower) name.resize(name.size() - 6);
     auto a = std::find_if(args.begin(), args.end(), [&](const auto& kv) { return kv.first == name; });
     if (a == args.end()) return std::nullopt;
-    out += value(a->second);
+    std::string v = value(a->second);
+    if (lower && !v.empty() && v[0] >= 'A' && v[0] <= 'Z') v[0] = static_cast<char>(v[0] - 'A' + 'a');
+    out += v;
     i = close;
   }
   return out;
@@ -91,7 +97,9 @@ std::vector<std::string> Placeholders(const std::string& pattern) {
   for (size_t i = pattern.find('{'); i != std::string::npos; i = pattern.find('{', i + 1)) {
     size_t close = pattern.find('}', i);
     if (close == std::string::npos) break;
-    out.push_back(pattern.substr(i + 1, close - i - 1));
+    std::string name = pattern.substr(i + 1, close - i - 1);
+    if (size_t bar = name.find('|'); bar != std::string::npos) name.resize(bar);
+    out.push_back(name);
   }
   return out;
 }

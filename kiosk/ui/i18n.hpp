@@ -42,6 +42,7 @@ class I18n {
 // "{0} of {1}" with the arguments in order.
 std::string Format(const std::string& pattern, const std::vector<std::string>& args);
 // "{tag} is due {due}" with named arguments; nullopt if a placeholder has no argument.
+// "{state|lower}" lower-cases the value's first ASCII letter.
 std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
                                        const std::function<std::string(const std::string&)>& value);
 // The {name} placeholders of a pattern, in order.

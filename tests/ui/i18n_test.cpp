@@ -162,6 +162,13 @@ TEST_CASE("a core refusal is said in the kiosk's language, with its values and t
   CHECK(de->Missing().count("reason.no.such") == 1);
   CHECK(de->Say("reason.device.already_out.to", {{"tag", "X"}}, "English text") == "English text");
   CHECK(de->Say("", {}, "plain") == "plain");
+  // English puts a state inside a sentence in lower case; German keeps its capital.
+  auto en = I18n::Load(kAssets / "i18n", "en");
+  REQUIRE(en.ok());
+  CHECK(en->Say("reason.device.not_available", {{"tag", "DEMO-00040"}, {"state", "state.repair"}}, "x") ==
+        "DEMO-00040 is under repair and can't be checked out.");
+  CHECK(de->Say("reason.device.not_available", {{"tag", "DEMO-00040"}, {"state", "state.repair"}}, "x") ==
+        "DEMO-00040 ist im Zustand „In Reparatur“ und kann nicht ausgegeben werden.");
 }
 
 TEST_CASE("every language has every key English has, and no other") {
