@@ -209,15 +209,39 @@ Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_ev
 Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted) {
   storage::Db& db = m_kiosk.Database();
   const std::string now = FormatUtc(m_kiosk.GetClock().Now());
-  for (const Verdict& v : verdicts) {
+  auto plain = [](const Verdict& v) {
+    return v.verdict == VerdictKind::Accepted && v.code.empty() && v.message.empty() && v.detail.empty();
+  };
+  auto store_one = [&](const Verdict& v) -> Status {
     if (v.verdict == VerdictKind::Rejected) ++rejected;
     if (v.verdict == VerdictKind::Adjusted) ++adjusted;
     // A verdict seen again (a resend) keeps its `shown` flag.
-    KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
-                     "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = excluded.code, "
-                     "message = excluded.message, detail = excluded.detail",
-                     v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
-                     v.detail.empty() ? std::string("{}") : v.detail.dump(), now));
+    return db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
+                  "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = excluded.code, "
+                  "message = excluded.message, detail = excluded.detail",
+                  v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
+                  v.detail.empty() ? std::string("{}") : v.detail.dump(), now);
+  };
+  for (size_t i = 0; i < verdicts.size();) {
+    // Most of an acknowledgement is a run of plain accepts of consecutive seqs: one statement
+    // stores the run, taking the event ids from the journal (the anchor already tied the
+    // central's history to ours). Anything else, or a run the journal no longer holds whole
+    // (pruned), is stored row by row.
+    size_t end = i + 1;
+    if (plain(verdicts[i]))
+      while (end < verdicts.size() && plain(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1) ++end;
+    if (end - i >= 8) {
+      KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) "
+                       "SELECT seq, event_id, 'accepted', '', '', '{}', ? FROM journal WHERE seq BETWEEN ? AND ? "
+                       "ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = '', message = '', "
+                       "detail = '{}'",
+                       now, verdicts[i].seq, verdicts[end - 1].seq));
+      if (db.Changes() != static_cast<int64_t>(end - i))
+        for (size_t k = i; k < end; ++k) KIOSK_TRY(store_one(verdicts[k]));
+    } else {
+      for (size_t k = i; k < end; ++k) KIOSK_TRY(store_one(verdicts[k]));
+    }
+    i = end;
   }
   return {};
 }

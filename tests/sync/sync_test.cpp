@@ -283,6 +283,12 @@ TEST_CASE("USB: overlapping exports import once and the receipt holds one verdic
   CHECK(rec->verdicts == n);
   CHECK(rec->acked_through == n);
   CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(0) == n);
+  // Runs of plain accepts are stored in one statement: each row still names its own event.
+  CHECK(k.kiosk->Database()
+            .ScalarInt("SELECT count(*) FROM verdicts v JOIN journal j ON j.seq = v.seq AND j.event_id = v.event_id "
+                       "WHERE v.verdict = 'accepted'")
+            .value()
+            .value_or(0) == n);
   CheckLevel(c, k);
 }
 
