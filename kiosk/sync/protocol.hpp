@@ -84,7 +84,7 @@ struct Verdict {
   VerdictKind verdict = VerdictKind::Accepted;
   std::string code;     // stable reason code ("" for a plain accept)
   std::string message;  // for a person
-  nlohmann::json detail = nlohmann::json::object();
+  nlohmann::json detail;  // an object with details, or null: none (no allocation per plain verdict)
 };
 nlohmann::json ToJson(const Verdict& v);
 Result<Verdict> VerdictFromJson(const nlohmann::json& j);
