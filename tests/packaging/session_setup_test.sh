@@ -14,6 +14,11 @@ KIOSK_SETUP_ROOT="$root" sh "$script" --rotate 90 >/dev/null
 grep -q '^CAGE_OPTS="-d -r"$' "$root/etc/default/kiosk" || fail "cage rotation: $(cat "$root/etc/default/kiosk")"
 grep -q 'LIBINPUT_CALIBRATION_MATRIX}="0 -1 1 1 0 0"' "$root/etc/udev/rules.d/90-kiosk-touch.rules" ||
   fail "touch does not follow the 90 degree rotation"
+# X11 turns the same way as cage's -r (counter-clockwise, seen on cage_session_test's screenshot).
+KIOSK_SETUP_ROOT="$root" sh "$script" --x11 --rotate 90 >/dev/null
+grep -q 'Option "Rotate" "left"' "$root/etc/X11/xorg.conf.d/90-kiosk.conf" || fail "X11 --rotate 90 must be xrandr left, like cage -r"
+grep -q 'CalibrationMatrix" "0 -1 1 1 0 0 0 0 1"' "$root/etc/X11/xorg.conf.d/90-kiosk.conf" || fail "X11 touch matrix for 90"
+KIOSK_SETUP_ROOT="$root" sh "$script" --rotate 90 >/dev/null
 grep -q 'consoleblank=0' "$root/boot/firmware/cmdline.txt" || fail "console blanking not turned off"
 [[ $(wc -l <"$root/boot/firmware/cmdline.txt") == 1 ]] || fail "cmdline.txt must stay one line"
 grep -q 'kernel.panic = 10' "$root/etc/sysctl.d/90-kiosk.conf" || fail "no reboot on kernel panic"
