@@ -6,7 +6,8 @@
 #
 # Usage: kiosk-session-setup [options]
 #   --x11                 X11 without a window manager (xinit) instead of cage (Wayland)
-#   --rotate DEG          0, 90, 180 or 270: screen rotation, clockwise (touch follows it)
+#   --rotate DEG          0, 90, 180 or 270: how far the panel is mounted turned clockwise
+#                         (the picture and the touch input are turned back; 90: cage -r)
 #   --touch-matrix "M"    libinput calibration matrix, 6 numbers "a b c d e f", replacing the one
 #                         derived from --rotate (e.g. "-1 0 1 0 1 0" for a mirrored touch panel)
 #   --output NAME         X11 only: output to rotate (xrandr name, default HDMI-1)
@@ -32,17 +33,21 @@ while [ $# -gt 0 ]; do
     --output) [ $# -ge 2 ] || die "--output needs an xrandr output name such as HDMI-1"; output="$2"; shift ;;
     --no-enable) enable=0 ;;
     --dry-run) dry=1 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -eu/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
   shift
 done
 
 case "$rotate" in
+  # DEG is how far the panel is mounted turned clockwise; the picture is turned DEG
+  # counter-clockwise to stand upright. cage's -r is Wayland's transform 90, which is
+  # counter-clockwise (checked on a screenshot by tests/packaging/cage_session_test.sh); X11 must
+  # match it: xrandr's "left" is counter-clockwise too. The touch matrix follows the picture.
   0) cage_rot="" xrandr_rot=normal matrix="1 0 0 0 1 0" ;;
-  90) cage_rot="-r" xrandr_rot=right matrix="0 -1 1 1 0 0" ;;
+  90) cage_rot="-r" xrandr_rot=left matrix="0 -1 1 1 0 0" ;;
   180) cage_rot="-r -r" xrandr_rot=inverted matrix="-1 0 1 0 -1 1" ;;
-  270) cage_rot="-r -r -r" xrandr_rot=left matrix="0 1 0 -1 0 1" ;;
+  270) cage_rot="-r -r -r" xrandr_rot=right matrix="0 1 0 -1 0 1" ;;
   *) die "--rotate must be 0, 90, 180 or 270 (degrees clockwise), got '$rotate'" ;;
 esac
 if [ -n "$touch_matrix" ]; then
