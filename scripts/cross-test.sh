@@ -78,7 +78,9 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "${all_target[*]}" ]]; then
 else
   mapfile -t missing < <(not_installed "pkgconf:$deb_arch" "${target_packages[@]/%/:$deb_arch}")
   if ((${#missing[@]})); then
+    added_arch=0
     if ! dpkg --print-foreign-architectures | grep -qx "$deb_arch"; then
+      added_arch=1
       echo "==> Adding the $deb_arch dpkg architecture"
       "${sudo_cmd[@]}" dpkg --add-architecture "$deb_arch"
       "${sudo_cmd[@]}" apt-get update -qq || echo "warning: apt-get update reported errors; trying anyway" >&2
@@ -92,6 +94,11 @@ else
       # target's packages into a sysroot of their own instead; nothing is installed for the target.
       echo "==> apt cannot co-install the :$deb_arch -dev packages with this machine's; making a sysroot:"
       apt-get install -s --no-install-recommends "${missing[@]}" 2>&1 | grep -A3 'unmet dependencies' | sed 's/^/    /' || true
+      # The architecture added for nothing would make every later `apt-get update` on this
+      # machine fail on the same broken index (scripts/setup.sh stops on that): take it away again.
+      if ((added_arch)) && ! dpkg-query -W -f='${Architecture}\n' 2>/dev/null | grep -qx "$deb_arch"; then
+        "${sudo_cmd[@]}" dpkg --remove-architecture "$deb_arch" && echo "==> Removed the unused $deb_arch dpkg architecture again"
+      fi
       mapfile -t need < <(not_installed mmdebstrap)
       ((${#need[@]})) && apt_install "${need[@]}"
       rm -rf "$sysroot"
