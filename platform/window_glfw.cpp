@@ -37,6 +37,14 @@ void ErrorCb(int code, const char* text) { std::fprintf(stderr, "glfw error %d: 
 
 }  // namespace
 
+bool GlesByDefault() {
+#ifdef KIOSK_GLES
+  return true;
+#else
+  return false;
+#endif
+}
+
 Result<std::unique_ptr<WindowGlfw>> WindowGlfw::Create(const WindowOptions& options) {
   glfwSetErrorCallback(ErrorCb);
   if (!glfwInit())

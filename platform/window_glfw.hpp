@@ -20,6 +20,10 @@ struct GLFWwindow;
 
 namespace kiosk::platform {
 
+// True in a KIOSK_GLES build. A function, not a macro in this header: only the window's own
+// file is compiled with KIOSK_GLES, and every file must see the same WindowOptions.
+bool GlesByDefault();
+
 struct WindowOptions {
   int width = 0;            // 0: the monitor's size (full screen)
   int height = 0;
@@ -27,11 +31,7 @@ struct WindowOptions {
   std::string title = "Showroom Kiosk";
   // An OpenGL ES 3.0 context and "#version 300 es" shaders instead of desktop OpenGL 3.0, for
   // boards whose driver offers only GLES. The KIOSK_GLES build option makes it the default.
-#ifdef KIOSK_GLES
-  bool gles = true;
-#else
-  bool gles = false;
-#endif
+  bool gles = GlesByDefault();
 };
 
 class WindowGlfw {
