@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <unordered_set>
 
 #include "central/rules.hpp"
 #include "kiosk/core/crypto.hpp"
@@ -271,18 +272,32 @@ Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std:
 
 namespace {
 
-// "2026-11-24T13:45:01.123Z" -> Unix ms.
-std::optional<int64_t> ParseUtcMs(const std::string& s) {
+// "2026-11-24T13:45:01.123Z" -> Unix ms (the milliseconds may be missing). Read by hand, not with
+// sscanf: it runs once per ingested event.
+std::optional<int64_t> ParseUtcMs(std::string_view s) {
+  auto num = [&](size_t at, size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
   int y, mo, d, h, mi, sec, ms = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) < 6) return std::nullopt;
-  tm t{};
-  t.tm_year = y - 1900;
-  t.tm_mon = mo - 1;
-  t.tm_mday = d;
-  t.tm_hour = h;
-  t.tm_min = mi;
-  t.tm_sec = sec;
-  return static_cast<int64_t>(timegm(&t)) * 1000 + ms;
+  if (!num(0, 4, y) || s.size() < 5 || s[4] != '-' || !num(5, 2, mo) || s.size() < 8 || s[7] != '-' ||
+      !num(8, 2, d) || s.size() < 11 || s[10] != 'T' || !num(11, 2, h) || s.size() < 14 || s[13] != ':' ||
+      !num(14, 2, mi) || s.size() < 17 || s[16] != ':' || !num(17, 2, sec))
+    return std::nullopt;
+  if (s.size() >= 21 && s[19] == '.' && !num(20, 3, ms)) ms = 0;
+  // Days from the civil date (H. Hinnant's algorithm): timegm without the C library's locking.
+  const int yy = y - (mo <= 2);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(yy - era * 400);
+  const unsigned doy = static_cast<unsigned>((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = int64_t{era} * 146097 + static_cast<int64_t>(doe) - 719468;
+  return ((days * 24 + h) * 60 + mi) * 60'000 + int64_t{sec} * 1000 + ms;
 }
 
 std::string FormatMs(int64_t ms) {
@@ -351,6 +366,20 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
   rules.next_version = (*current_version ? std::stoll(**current_version) : 0) + 1;
   bool clock_flagged = false;
 
+  // Event ids are unique across all kiosks. The ids the central already holds are looked up once
+  // for the whole batch; each id stored below joins the set, so a reuse within the batch is
+  // caught just as one across batches.
+  std::unordered_set<std::string> taken_ids;
+  {
+    std::vector<std::string> ids;
+    ids.reserve(batch.events.size());
+    for (const Event& e : batch.events)
+      if (e.seq > kiosk.acked_through) ids.push_back(e.event_id);
+    auto present = m_store.EventIdsPresent(ids);
+    if (!present.ok()) return present.error();
+    taken_ids = std::move(*present);
+  }
+
   size_t malformed_i = 0;
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const Event& e = batch.events[i];
@@ -413,9 +442,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
                            seq_text + " (" + e.type + ") does not match its signature: it was altered after it was "
                                                       "logged. It is kept in quarantine and changed nothing."));
     } else {
-      auto dup = m_store.EventIdExists(e.event_id);
-      if (!dup.ok()) return dup.error();
-      if (*dup) {
+      if (taken_ids.count(e.event_id)) {
         KIOSK_TRY(quarantine("event.duplicate_id", seq_text + " reuses event id " + e.event_id +
                                                        " of another event; it is kept in quarantine."));
         s.event.event_id = e.event_id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
@@ -451,6 +478,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
       }
     }
     KIOSK_TRY(m_store.InsertEvent(s));
+    taken_ids.insert(s.event.event_id);
     kiosk.acked_through = e.seq;
     kiosk.head_hash = e.hash;
     response.verdicts.push_back(std::move(s.verdict));

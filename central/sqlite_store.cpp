@@ -162,10 +162,32 @@ class SqliteStore final : public CentralStore {
                          [&](Statement& r) { out = EventFromRow(r); }, kiosk_id, seq));
     return out;
   }
-  Result<bool> EventIdExists(const std::string& event_id) override {
-    auto n = m_db->ScalarInt("SELECT 1 FROM events WHERE event_id = ?", event_id);
-    if (!n.ok()) return n.error();
-    return n->has_value();
+  Result<std::unordered_set<std::string>> EventIdsPresent(const std::vector<std::string>& event_ids) override {
+    // One cached statement with a fixed number of placeholders (the unused ones bound to NULL,
+    // which matches nothing): a few statements per batch instead of one per event.
+    constexpr size_t kChunk = 256;
+    static const std::string kSql = [] {
+      std::string sql = "SELECT event_id FROM events WHERE event_id IN (?";
+      for (size_t i = 1; i < kChunk; ++i) sql += ",?";
+      return sql + ")";
+    }();
+    std::unordered_set<std::string> out;
+    for (size_t at = 0; at < event_ids.size(); at += kChunk) {
+      auto st = m_db->Prepare(kSql);
+      if (!st.ok()) return st.error();
+      storage::Query q(**st);
+      for (size_t i = 0; i < kChunk; ++i) {
+        if (at + i < event_ids.size()) (*st)->Bind(static_cast<int>(i + 1), event_ids[at + i]);
+        else (*st)->BindNull(static_cast<int>(i + 1));
+      }
+      for (;;) {
+        auto row = (*st)->Step();
+        if (!row.ok()) return row.error();
+        if (!*row) break;
+        out.insert((*st)->Text(0));
+      }
+    }
+    return out;
   }
   Status InsertEvent(const StoredEvent& s) override {
     const Event& e = s.event;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "kiosk/core/journal.hpp"
@@ -106,7 +107,8 @@ class CentralStore {
   virtual Status ForgetNoncesBefore(int64_t ms) = 0;
 
   virtual Result<std::optional<StoredEvent>> GetEvent(const std::string& kiosk_id, int64_t seq) = 0;
-  virtual Result<bool> EventIdExists(const std::string& event_id) = 0;
+  // Which of these event ids the central already holds (of any kiosk): one query for a batch.
+  virtual Result<std::unordered_set<std::string>> EventIdsPresent(const std::vector<std::string>& event_ids) = 0;
   virtual Status InsertEvent(const StoredEvent& e) = 0;
   virtual Result<int64_t> CountEvents(const std::string& kiosk_id) = 0;  // "" = all kiosks
   // Verdicts other than a plain accept, newer than `after_seq`, for a kiosk's pull.

@@ -145,6 +145,61 @@ TEST_CASE("an event altered in the kiosk's journal is quarantined as rejected an
   CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
 }
 
+TEST_CASE("a reused event id is quarantined within a batch, across batches and kiosks — resending changes nothing") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-D1"), other("KIOSK-D2");
+  REQUIRE(f.Enrol(k).status == 200);
+  REQUIRE(f.Enrol(other).status == 200);
+  // The central looks the ids of a batch up in chunks of 256: a batch of 600 crosses two chunk
+  // boundaries.
+  auto add_reusing = [](ScriptedKiosk& kiosk, const std::string& event_id) {
+    kiosk.Add("device.audited", json{{"devices", json::array()}});
+    kiosk.events.back().event_id = event_id;
+    kiosk.events.back().hash = kiosk::ComputeEventHash(kiosk.key, kiosk.events.back());
+  };
+  Fill(k, 10);
+  Ok(f.Push(k, 1, 10));
+  Fill(k, 290);                        // seqs 11..300
+  add_reusing(k, k.events[0].event_id);  // 301: reuses seq 1's id (an earlier batch)
+  Fill(k, 200);                        // 302..501
+  add_reusing(k, k.events[19].event_id);  // 502: reuses seq 20's id (this batch, another chunk)
+  add_reusing(k, k.events[500].event_id);  // 503: reuses seq 501's id (this batch, same place)
+  Fill(k, 97);                         // 504..600
+  auto r = Ok(f.Push(k, 11, 600));
+  REQUIRE(r.verdicts.size() == 590);
+  auto verdict = [&](const ksync::BatchResponse& resp, int64_t seq) {
+    for (const auto& v : resp.verdicts)
+      if (v.seq == seq) return v;
+    FAIL("no verdict for seq " << seq);
+    return ksync::Verdict{};
+  };
+  int rejected = 0;
+  for (const auto& v : r.verdicts) rejected += v.verdict == ksync::VerdictKind::Rejected;
+  CHECK(rejected == 3);
+  for (int64_t seq : {301, 502, 503}) {
+    CAPTURE(seq);
+    CHECK(verdict(r, seq).code == "event.duplicate_id");
+  }
+  CHECK(verdict(r, 20).verdict == ksync::VerdictKind::Accepted);
+  CHECK(verdict(r, 501).verdict == ksync::VerdictKind::Accepted);
+
+  // Another kiosk reusing an id of the first: quarantined too.
+  add_reusing(other, k.events[42].event_id);
+  Fill(other, 2);
+  auto o = Ok(f.Push(other, 1, 3));
+  CHECK(o.verdicts[0].code == "event.duplicate_id");
+  CHECK(o.verdicts[1].verdict == ksync::VerdictKind::Accepted);
+
+  // The whole history again (a lost answer): duplicates, each with its stored verdict, nothing new.
+  auto again = Ok(f.Push(k, 1, 600));
+  CHECK(again.acked_through == 600);
+  REQUIRE(again.verdicts.size() == 600);
+  for (int64_t seq : {301, 502, 503}) CHECK(verdict(again, seq).code == "event.duplicate_id");
+  CHECK(verdict(again, 20).verdict == ksync::VerdictKind::Accepted);
+  CHECK(f.central->CountEvents("KIOSK-D1").value() == 600);
+  CHECK(f.central->CountEvents("").value() == 603);
+}
+
 TEST_CASE("the same seq with another hash is a fork, reported as tampering") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-F1");
