@@ -5,6 +5,9 @@
 // The kiosk's push and pull each run in a fresh child process (this program, re-executed), so
 // that its peak RSS is the sync's own, not this program's journal and reference generation.
 //   build/<dir>/bench/bench_sync [EVENTS] [DEVICES] [EVENT_TYPE]
+// For instruction counts, KIOSK_BENCH_CENTRAL_WRAP and KIOSK_BENCH_PUSH_WRAP put a command in
+// front of the serving central and of the push child, e.g. "valgrind --tool=callgrind
+// --callgrind-out-file=/tmp/central.%p": wall-clock figures are then meaningless, the counts are not.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,6 +151,11 @@ int main(int argc, char** argv) {
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
     ::close(pipefd[0]);
+    if (const char* wrap = std::getenv("KIOSK_BENCH_CENTRAL_WRAP")) {
+      const std::string cmd = std::string("exec ") + wrap + " '" + bin + "' --db '" + central_db.string() +
+                              "' serve --listen 127.0.0.1:0";
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+    }
     ::execl(bin.c_str(), bin.c_str(), "--db", central_db.c_str(), "serve", "--listen", "127.0.0.1:0", nullptr);
     ::_exit(127);
   }
@@ -180,7 +188,9 @@ int main(int argc, char** argv) {
   }
 
   const std::string self = fs::canonical("/proc/self/exe").string();
-  const std::string push_out = Run("'" + self + "' --kiosk push '" + kdir.string() + "'");
+  const char* push_wrap = std::getenv("KIOSK_BENCH_PUSH_WRAP");
+  const std::string push_out =
+      Run(std::string(push_wrap ? push_wrap : "") + " '" + self + "' --kiosk push '" + kdir.string() + "'");
   const double push_s = Field(push_out, "seconds");
   const double pushed = Field(push_out, "events");
   if (push_s <= 0 || pushed <= 0) Die("push failed: " + push_out);
