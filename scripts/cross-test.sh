@@ -111,6 +111,9 @@ else
         --include="$includes" bookworm "$sysroot" \
         "deb $mirror bookworm main" \
         "deb $mirror bookworm-updates main"
+      # qemu -L looks every path up in the sysroot first: its own device nodes (a ptmx outside
+      # devpts, a null) would shadow the machine's /dev, and posix_openpt fails under qemu.
+      rm -rf "${sysroot:?}/dev"
       echo "${all_target[*]}" >"$stamp"
       export KIOSK_CROSS_SYSROOT="$sysroot"
     fi
