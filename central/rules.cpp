@@ -1,6 +1,7 @@
 #include "central/rules.hpp"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace kiosk::central {
 
@@ -141,21 +142,22 @@ Result<Verdict> CheckedIn(RuleContext& ctx, const Event& e, const json& p) {
   return Verdict{};
 }
 
-Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
+struct SoldUnit {
+  std::string gtin, serial;
+};
+
+Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& partner,
+                        const std::vector<SoldUnit>& units) {
   Verdict v;
-  const std::string partner = p.value("partner_id", "");
   std::vector<std::string> dups;
   size_t total = 0;
-  if (p.contains("units") && p["units"].is_array()) {
-    for (const json& u : p["units"]) {
-      const std::string gtin = u.value("gtin", ""), serial = u.value("serial", "");
-      ++total;
-      auto s = ctx.store.ClaimSellout({gtin, serial, partner, ctx.kiosk_id, e.seq});
-      if (!s.ok()) return s.error();
-      if (*s)
-        dups.push_back(serial + " (GTIN " + gtin + ", reported by " + (*s)->kiosk_id + " seq " +
-                       std::to_string((*s)->seq) + ")");
-    }
+  for (const SoldUnit& u : units) {
+    ++total;
+    auto s = ctx.store.ClaimSellout({u.gtin, u.serial, partner, ctx.kiosk_id, e.seq});
+    if (!s.ok()) return s.error();
+    if (*s)
+      dups.push_back(u.serial + " (GTIN " + u.gtin + ", reported by " + (*s)->kiosk_id + " seq " +
+                     std::to_string((*s)->seq) + ")");
   }
   if (!dups.empty()) {
     std::string list;
@@ -167,6 +169,114 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
   }
   return v;
 }
+
+Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
+  std::vector<SoldUnit> units;
+  if (p.contains("units") && p["units"].is_array())
+    for (const json& u : p["units"]) units.push_back({u.value("gtin", ""), u.value("serial", "")});
+  return Sellout(ctx, e, p.value("partner_id", ""), units);
+}
+
+// Reads what the sell-out rule needs (partner_id, units[].gtin/serial), or for an event without
+// a rule only whether the payload is a JSON object, through nlohmann's SAX interface: the same
+// lexer as a full parse, without building a tree for every event. Anything where the tree's
+// reading could differ (a member of the wrong type, a unit that is not an object, a repeated
+// member) sets `unusual` and stops, and the caller parses the tree as before.
+class PayloadScan {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  bool root_object = false;
+  bool unusual = false;
+  std::string partner_id;
+  std::vector<SoldUnit> units;
+
+  bool null() { return Scalar(); }
+  bool boolean(bool) { return Scalar(); }
+  bool number_integer(number_integer_t) { return Scalar(); }
+  bool number_unsigned(number_unsigned_t) { return Scalar(); }
+  bool number_float(number_float_t, const string_t&) { return Scalar(); }
+  bool binary(binary_t&) { return Scalar(); }
+  bool string(string_t& v) {
+    if (InUnitsElement()) return Unusual();
+    switch (std::exchange(m_pending, Pending::None)) {
+      case Pending::PartnerId: partner_id = std::move(v); break;
+      case Pending::Gtin: units.back().gtin = std::move(v); break;
+      case Pending::Serial: units.back().serial = std::move(v); break;
+      default: break;
+    }
+    return true;
+  }
+  bool start_object(std::size_t) {
+    if (m_depth == 0) root_object = true;
+    if (WantsString()) return Unusual();
+    if (InUnitsElement()) {
+      units.emplace_back();
+      m_seen_gtin = m_seen_serial = false;
+    }
+    m_pending = Pending::None;
+    ++m_depth;
+    return true;
+  }
+  bool key(string_t& k) {
+    if (m_depth == 1) {
+      if (k == "partner_id") return Member(m_seen_partner, Pending::PartnerId);
+      if (k == "units") return Member(m_seen_units, Pending::Units);
+    } else if (m_depth == 3 && m_in_units) {
+      if (k == "gtin") return Member(m_seen_gtin, Pending::Gtin);
+      if (k == "serial") return Member(m_seen_serial, Pending::Serial);
+    }
+    m_pending = Pending::None;
+    return true;
+  }
+  bool end_object() {
+    --m_depth;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (WantsString() || InUnitsElement()) return Unusual();
+    if (m_pending == Pending::Units) m_in_units = true;
+    m_pending = Pending::None;
+    ++m_depth;
+    return true;
+  }
+  bool end_array() {
+    if (--m_depth == 1) m_in_units = false;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  enum class Pending { None, PartnerId, Units, Gtin, Serial };
+  bool Unusual() {
+    unusual = true;
+    return false;
+  }
+  bool WantsString() const {
+    return m_pending == Pending::PartnerId || m_pending == Pending::Gtin || m_pending == Pending::Serial;
+  }
+  bool InUnitsElement() const { return m_in_units && m_depth == 2; }
+  bool Member(bool& seen, Pending next) {
+    if (seen) return Unusual();
+    seen = true;
+    m_pending = next;
+    return true;
+  }
+  bool Scalar() {
+    if (WantsString() || InUnitsElement()) return Unusual();
+    m_pending = Pending::None;
+    return true;
+  }
+
+  int m_depth = 0;  // containers open
+  Pending m_pending = Pending::None;
+  bool m_in_units = false;  // inside the root's "units" array
+  bool m_seen_partner = false, m_seen_units = false, m_seen_gtin = false, m_seen_serial = false;
+};
 
 Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
   DealRecord d;
@@ -208,14 +318,26 @@ Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
 }  // namespace
 
 Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e) {
-  json p = json::parse(e.payload, nullptr, false);
-  if (!p.is_object()) {
+  auto not_object = [&] {
     Verdict v;
     v.verdict = VerdictKind::Rejected;
     v.code = "event.payload";
     v.message = "Seq " + std::to_string(e.seq) + "'s payload is not a JSON object; it changed nothing.";
     return v;
+  };
+  const bool sellout = e.type == "sellout.reported";
+  if (sellout || (e.type != "loyalty.redeemed" && e.type != "device.checked_out" && e.type != "device.checked_in" &&
+                  e.type != "deal.registered")) {
+    PayloadScan scan;
+    const bool valid = json::sax_parse(e.payload, &scan);
+    if (!scan.unusual) {
+      if (!valid || !scan.root_object) return not_object();
+      if (sellout) return Sellout(ctx, e, scan.partner_id, scan.units);
+      return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
+    }
   }
+  json p = json::parse(e.payload, nullptr, false);
+  if (!p.is_object()) return not_object();
   if (e.type == "loyalty.redeemed") return Redeemed(ctx, e, p);
   if (e.type == "device.checked_out") return CheckedOut(ctx, e, p);
   if (e.type == "device.checked_in") return CheckedIn(ctx, e, p);

@@ -291,6 +291,38 @@ TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold t
   CHECK(custody_rows == 2);  // header + DEMO-00007
 }
 
+TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object, odd members, escapes") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-R9");
+  REQUIRE(f.Enrol(k).status == 200);
+  auto add_raw = [&](const std::string& type, const std::string& payload) {
+    k.Add(type, json::object());
+    k.events.back().payload = payload;
+    k.events.back().hash = kiosk::ComputeEventHash(k.key, k.events.back());
+  };
+  add_raw("sellout.reported", R"({"partner_id":"P-1","units":[{"gtin":"0001","serial":"S1","note":{"gtin":5}}]})");
+  add_raw("sellout.reported", R"({"units":[{"serial":"S1","gtin":"0001"},{"gtin":"0001","serial":"S2"}],"x":[1]})");
+  add_raw("sellout.reported", R"([{"partner_id":"P-1"}])");
+  add_raw("device.audited", R"("just a string")");
+  add_raw("device.audited", R"({"devices":[{"asset_tag":"DEMO-1"}], "partner_id": 7})");
+  add_raw("sellout.reported", R"({"units":{"gtin":"0001","serial":"S1"}})");  // not a list: no units
+  add_raw("sellout.reported", R"({"units":[{"gtin":"0001","serial":"S2"}],"units":[{"gtin":"0001","serial":"S3"}]})");
+  add_raw("sellout.reported", R"({"units":[{"gtin":"0001","serial":"S3"}]} trailing)");
+  auto r = Ok(f.Push(k, 1, 8));
+  REQUIRE(r.verdicts.size() == 8);
+  CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Adjusted);  // S1 again (escaped), S2 new
+  CHECK(r.verdicts[1].code == "sellout.duplicate_serial");
+  CHECK(r.verdicts[1].message.find("S1 (GTIN 0001, reported by KIOSK-R9 seq 1)") != std::string::npos);
+  CHECK(r.verdicts[2].code == "event.payload");
+  CHECK(r.verdicts[3].code == "event.payload");
+  CHECK(r.verdicts[4].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[5].verdict == ksync::VerdictKind::Accepted);
+  // A repeated member: the last one counts, as in the tree (S3 is new).
+  CHECK(r.verdicts[6].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[7].code == "event.payload");
+}
+
 TEST_CASE("clock: events whose device time is more than 10 minutes off are flagged with the central's estimate") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-K1");
