@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <set>
+#include <vector>
 
 #include "kiosk/core/barcode/check_digit.hpp"
 
@@ -18,6 +20,9 @@ class Walker {
   const std::string& error() const { return m_error; }
   void Fail(const std::string& path, const std::string& what) {
     if (m_error.empty()) m_error = (path.empty() ? "/" : path) + ": " + what;
+  }
+  void Fail(const std::string& error) {  // an error already made by a walker ("/path: what")
+    if (m_error.empty()) m_error = error;
   }
 
   const json* Field(const json& obj, const std::string& path, const char* name, bool required) {
@@ -99,100 +104,21 @@ bool LuhnOk(std::string_view d) {
 }
 
 Result<ReferenceDoc> ParseReference(std::string_view json_text) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte offset; turn it into line and column for a person.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < e.byte && i < json_text.size(); ++i) {
-      if (json_text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    return MakeError(ErrorKind::Usage, "reference.syntax",
-                     "line " + std::to_string(line) + ", column " + std::to_string(col) +
-                         ": not valid JSON (" + e.what() + ")");
-  } catch (const json::exception& e) {
-    // Not a syntax error but a value the parser can't hold, e.g. a number like 1e999999.
-    return MakeError(ErrorKind::Usage, "reference.syntax", std::string("not valid JSON: ") + e.what());
-  }
   Walker w;
   ReferenceDoc doc;
-  if (!root.is_object()) return MakeError(ErrorKind::Usage, "reference.invalid", "/: expected a JSON object");
-  if (w.Text(root, "", "format") != "showroom-kiosk/reference" && !w.failed())
-    w.Fail("/format", "expected \"showroom-kiosk/reference\"");
-  if (!w.failed() && w.Int(root, "", "format_version") != 1 && !w.failed())
-    w.Fail("/format_version", "this kiosk reads format version 1");
-  doc.version = w.Int(root, "", "version", true, 0, 1);
-  doc.full = w.Bool(root, "", "full", true);
-  if (!doc.full) doc.base_version = w.Int(root, "", "base_version", true, 0, 0);
-  doc.generated_at = w.Text(root, "", "generated_at", false);
-  if (root.contains("covers_kiosk_seq")) doc.covers_kiosk_seq = w.Int(root, "", "covers_kiosk_seq", true, 0, 0);
 
-  if (const json* s = w.Field(root, "", "settings", false); s && !w.failed()) {
-    if (!s->is_object()) {
-      w.Fail("/settings", "expected an object");
-    } else {
-      Settings st;
-      const std::string p = "/settings";
-      st.offline_soft_points = w.Int(*s, p, "offline_soft_points", false, st.offline_soft_points, 0);
-      st.offline_hard_points = w.Int(*s, p, "offline_hard_points", false, st.offline_hard_points, 0);
-      st.offline_soft_count = static_cast<int>(w.Int(*s, p, "offline_soft_count", false, st.offline_soft_count, 0, 1000));
-      st.offline_hard_count = static_cast<int>(w.Int(*s, p, "offline_hard_count", false, st.offline_hard_count, 0, 1000));
-      st.offline_kiosk_points_cap = w.Int(*s, p, "offline_kiosk_points_cap", false, st.offline_kiosk_points_cap, 0);
-      st.stale_hours = static_cast<int>(w.Int(*s, p, "stale_hours", false, st.stale_hours, 1, 24 * 365));
-      st.default_loan_days = static_cast<int>(w.Int(*s, p, "default_loan_days", false, st.default_loan_days, 1, 365));
-      st.idle_timeout_s = static_cast<int>(w.Int(*s, p, "idle_timeout_s", false, st.idle_timeout_s, 10, 3600));
-      st.language = w.Text(*s, p, "language", false, st.language);
-      if (!w.failed() && st.offline_soft_points > st.offline_hard_points)
-        w.Fail(p + "/offline_soft_points", "the soft limit is above the hard limit");
-      if (!w.failed() && st.offline_soft_count > st.offline_hard_count)
-        w.Fail(p + "/offline_soft_count", "the soft limit is above the hard limit");
-      doc.settings = st;
-    }
-  }
-
-  // Walks one list; fn parses one record into the document. Deleted records keep only their key.
-  auto list = [&](const char* name, const char* key, auto fn) {
-    if (w.failed()) return;
-    const json* arr = w.Field(root, "", name, false);
-    if (!arr) return;
-    const std::string base = std::string("/") + name;
-    if (!arr->is_array()) {
-      w.Fail(base, "expected a list");
-      return;
-    }
-    std::set<std::string> seen;
-    for (size_t i = 0; i < arr->size() && !w.failed(); ++i) {
-      const json& rec = (*arr)[i];
-      const std::string p = base + "/" + std::to_string(i);
-      if (!rec.is_object()) {
-        w.Fail(p, "expected an object");
-        return;
-      }
-      std::string k = w.Text(rec, p, key);
-      if (w.failed()) return;
-      if (!seen.insert(k).second) {
-        w.Fail(p + "/" + key, "duplicate key '" + k + "'");
-        return;
-      }
-      if (w.Bool(rec, p, "deleted", false)) {
-        if (doc.full) {
-          w.Fail(p + "/deleted", "a full snapshot can't delete records");
-          return;
-        }
-        doc.deleted.emplace_back(name, k);
-        continue;
-      }
-      fn(rec, p, k);
-    }
+  // The record lists. A 100,000-device snapshot as one JSON tree takes over 100 MB, so each record
+  // is validated into the document as soon as the parser has read it and then dropped from the
+  // tree (on_event below); the tree keeps only the small top-level fields.
+  struct RecordList {
+    const char* name;
+    const char* key;
+    std::function<void(const json&, const std::string&, const std::string&)> parse;
+    std::set<std::string> seen{};
+    size_t count = 0;
   };
-
-  list("partners", "id", [&](const json& r, const std::string& p, const std::string& k) {
+  std::vector<RecordList> lists;
+  lists.push_back({"partners", "id", [&](const json& r, const std::string& p, const std::string& k) {
     Partner x;
     x.id = k;
     x.name = w.Text(r, p, "name");
@@ -229,16 +155,16 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
       }
     }
     doc.partners.push_back(std::move(x));
-  });
-  list("cards", "number", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"cards", "number", [&](const json& r, const std::string& p, const std::string& k) {
     PartnerCard x;
     x.number = k;
     if (k.empty()) w.Fail(p + "/number", "must not be empty");
     x.partner_id = w.Text(r, p, "partner_id");
     x.status = w.Enum<CardStatus>(r, p, "status", ParseCardStatus, "active, blocked", CardStatus::Active);
     doc.cards.push_back(std::move(x));
-  });
-  list("badges", "code", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"badges", "code", [&](const json& r, const std::string& p, const std::string& k) {
     Badge x;
     x.code = k;
     x.name = w.Text(r, p, "name");
@@ -248,8 +174,8 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
     if (!w.failed() && x.role == Role::Admin && x.pin_hash.rfind("pbkdf2-sha256$", 0) != 0)
       w.Fail(p + "/pin_hash", "an admin badge needs a PIN hash \"pbkdf2-sha256$ITER$SALT$HASH\"");
     doc.badges.push_back(std::move(x));
-  });
-  list("models", "gtin", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"models", "gtin", [&](const json& r, const std::string& p, const std::string& k) {
     DemoModel x;
     x.gtin = k;
     if (k.size() != 14 || !Gs1CheckDigitOk(k)) w.Fail(p + "/gtin", "'" + k + "' is not a GTIN-14 with a valid check digit");
@@ -265,8 +191,8 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
     }
     x.active = w.Bool(r, p, "active", true);
     doc.models.push_back(std::move(x));
-  });
-  list("devices", "asset_tag", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"devices", "asset_tag", [&](const json& r, const std::string& p, const std::string& k) {
     Device x;
     x.asset_tag = k;
     x.gtin = w.Text(r, p, "gtin");
@@ -285,8 +211,8 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
     if (!w.failed() && x.state == DeviceState::CheckedOut && (x.custodian.empty() || x.due_date.empty()))
       w.Fail(p, "a checked-out device needs a custodian and a due_date");
     doc.devices.push_back(std::move(x));
-  });
-  list("rewards", "id", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"rewards", "id", [&](const json& r, const std::string& p, const std::string& k) {
     Reward x;
     x.id = k;
     x.name = w.Text(r, p, "name");
@@ -295,14 +221,115 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
     x.stock = static_cast<int>(w.Int(r, p, "stock", true, 0, 0, 1000000));
     x.active = w.Bool(r, p, "active", true);
     doc.rewards.push_back(std::move(x));
-  });
-  list("balances", "partner_id", [&](const json& r, const std::string& p, const std::string& k) {
+  }});
+  lists.push_back({"balances", "partner_id", [&](const json& r, const std::string& p, const std::string& k) {
     Balance x;
     x.partner_id = k;
     x.available = w.Int(r, p, "available", true, 0, 0);
     x.pending = w.Int(r, p, "pending", false, 0, 0);
     doc.balances.push_back(std::move(x));
-  });
+  }});
+
+  std::string first_deletion;  // a full snapshot can't delete: checked once "full" is known
+  auto record = [&](RecordList& l, const json& rec) {
+    const std::string p = std::string("/") + l.name + "/" + std::to_string(l.count++);
+    if (w.failed()) return;
+    if (!rec.is_object()) return w.Fail(p, "expected an object");
+    std::string k = w.Text(rec, p, l.key);
+    if (w.failed()) return;
+    if (!l.seen.insert(k).second) return w.Fail(p + "/" + l.key, "duplicate key '" + k + "'");
+    if (w.Bool(rec, p, "deleted", false)) {
+      if (first_deletion.empty()) first_deletion = p + "/deleted";
+      doc.deleted.emplace_back(l.name, k);
+      return;
+    }
+    l.parse(rec, p, k);
+  };
+  RecordList* list = nullptr;  // the list whose top-level key was read last, if any
+  bool in_list = false;
+  const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    if (depth == 1) {
+      if (event == E::key) {
+        list = nullptr;
+        for (RecordList& l : lists)
+          if (parsed == l.name) list = &l;
+      } else if (event == E::array_start) {
+        in_list = list != nullptr;
+      } else if (event == E::array_end) {
+        in_list = false;
+      }
+      return true;
+    }
+    if (depth == 2 && in_list && (event == E::object_end || event == E::value || event == E::array_end)) {
+      record(*list, parsed);
+      return false;  // not kept in the tree
+    }
+    return true;
+  };
+
+  json root;
+  try {
+    root = json::parse(json_text, on_event);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte offset; turn it into line and column for a person.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < e.byte && i < json_text.size(); ++i) {
+      if (json_text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return MakeError(ErrorKind::Usage, "reference.syntax",
+                     "line " + std::to_string(line) + ", column " + std::to_string(col) +
+                         ": not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value the parser can't hold, e.g. a number like 1e999999.
+    return MakeError(ErrorKind::Usage, "reference.syntax", std::string("not valid JSON: ") + e.what());
+  }
+  // The header decides first: a record's error means little in a file of another format.
+  const std::string record_error = w.error();
+  w = Walker();
+  if (!root.is_object()) return MakeError(ErrorKind::Usage, "reference.invalid", "/: expected a JSON object");
+  if (w.Text(root, "", "format") != "showroom-kiosk/reference" && !w.failed())
+    w.Fail("/format", "expected \"showroom-kiosk/reference\"");
+  if (!w.failed() && w.Int(root, "", "format_version") != 1 && !w.failed())
+    w.Fail("/format_version", "this kiosk reads format version 1");
+  doc.version = w.Int(root, "", "version", true, 0, 1);
+  doc.full = w.Bool(root, "", "full", true);
+  if (!doc.full) doc.base_version = w.Int(root, "", "base_version", true, 0, 0);
+  doc.generated_at = w.Text(root, "", "generated_at", false);
+  if (root.contains("covers_kiosk_seq")) doc.covers_kiosk_seq = w.Int(root, "", "covers_kiosk_seq", true, 0, 0);
+
+  if (const json* s = w.Field(root, "", "settings", false); s && !w.failed()) {
+    if (!s->is_object()) {
+      w.Fail("/settings", "expected an object");
+    } else {
+      Settings st;
+      const std::string p = "/settings";
+      st.offline_soft_points = w.Int(*s, p, "offline_soft_points", false, st.offline_soft_points, 0);
+      st.offline_hard_points = w.Int(*s, p, "offline_hard_points", false, st.offline_hard_points, 0);
+      st.offline_soft_count = static_cast<int>(w.Int(*s, p, "offline_soft_count", false, st.offline_soft_count, 0, 1000));
+      st.offline_hard_count = static_cast<int>(w.Int(*s, p, "offline_hard_count", false, st.offline_hard_count, 0, 1000));
+      st.offline_kiosk_points_cap = w.Int(*s, p, "offline_kiosk_points_cap", false, st.offline_kiosk_points_cap, 0);
+      st.stale_hours = static_cast<int>(w.Int(*s, p, "stale_hours", false, st.stale_hours, 1, 24 * 365));
+      st.default_loan_days = static_cast<int>(w.Int(*s, p, "default_loan_days", false, st.default_loan_days, 1, 365));
+      st.idle_timeout_s = static_cast<int>(w.Int(*s, p, "idle_timeout_s", false, st.idle_timeout_s, 10, 3600));
+      st.language = w.Text(*s, p, "language", false, st.language);
+      if (!w.failed() && st.offline_soft_points > st.offline_hard_points)
+        w.Fail(p + "/offline_soft_points", "the soft limit is above the hard limit");
+      if (!w.failed() && st.offline_soft_count > st.offline_hard_count)
+        w.Fail(p + "/offline_soft_count", "the soft limit is above the hard limit");
+      doc.settings = st;
+    }
+  }
+
+  for (const RecordList& l : lists)
+    if (const json* v = w.Field(root, "", l.name, false); v && !v->is_array()) w.Fail(std::string("/") + l.name, "expected a list");
+  if (!record_error.empty()) w.Fail(record_error);
+  if (doc.full && !first_deletion.empty()) w.Fail(first_deletion, "a full snapshot can't delete records");
   if (!w.failed()) {
     if (const json* dd = w.Field(root, "", "deal_decisions", false)) {
       if (!dd->is_array()) w.Fail("/deal_decisions", "expected a list");

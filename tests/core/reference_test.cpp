@@ -102,6 +102,44 @@ TEST_CASE("every kind of invalid record names its exact JSON path") {
   CHECK(ErrorOf(d).rfind("/format_version", 0) == 0);
 }
 
+TEST_CASE("records are checked as they stream past, with the header's errors first") {
+  // ParseReference drops each record from the JSON tree once read: the record's own shape,
+  // a list that isn't one, and the order of reported problems must survive that.
+  json d = DemoJson();
+  d["devices"][1] = 5;
+  CHECK(ErrorOf(d) == "/devices/1: expected an object");
+
+  d = DemoJson();
+  d["devices"][2] = json::array({1, 2});
+  CHECK(ErrorOf(d) == "/devices/2: expected an object");
+
+  d = DemoJson();
+  d["rewards"] = json{{"id", "R-1"}};
+  CHECK(ErrorOf(d) == "/rewards: expected a list");
+
+  d = DemoJson();
+  d["devices"][4]["gtin"] = "1";  // a record error in a file that isn't a reference at all
+  d["format"] = "something-else";
+  CHECK(ErrorOf(d).rfind("/format:", 0) == 0);
+
+  d = DemoJson();
+  d["cards"][1]["deleted"] = true;  // the header ("full") is read after the lists (keys sort)
+  CHECK(ErrorOf(d) == "/cards/1/deleted: a full snapshot can't delete records");
+
+  // Nested lists inside a record are the record's own, not records.
+  d = DemoJson();
+  auto parsed = ParseReference(d.dump(2));
+  REQUIRE(parsed.ok());
+  CHECK(parsed->devices.size() == d["devices"].size());
+  CHECK(parsed->partners.size() == d["partners"].size());
+  size_t requirements = 0;
+  for (const json& p : d["partners"]) requirements += p.value("next_tier", json::array()).size();
+  size_t parsed_requirements = 0;
+  for (const Partner& p : parsed->partners) parsed_requirements += p.next_tier.size();
+  CHECK(parsed_requirements == requirements);
+  CHECK(requirements > 0);
+}
+
 TEST_CASE("a malformed file changes nothing in the kiosk") {
   TempDir dir;
   ManualClock clock(DemoDay());
