@@ -66,6 +66,19 @@ CREATE TABLE boots (
   kiosk_id TEXT NOT NULL, boot_id TEXT NOT NULL, offset_ms INTEGER NOT NULL, PRIMARY KEY (kiosk_id, boot_id)
 ) WITHOUT ROWID;
 )sql"},
+      // Sell-outs keyed by (gtin, serial) only: without a rowid, claiming a serial writes one
+      // b-tree instead of a table and its primary-key index (one claim per unit sold, in every
+      // push).
+      {2, R"sql(
+CREATE TABLE sellouts_v2 (
+  gtin TEXT NOT NULL, serial TEXT NOT NULL, partner_id TEXT NOT NULL, kiosk_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, PRIMARY KEY (gtin, serial)
+) WITHOUT ROWID;
+INSERT INTO sellouts_v2 (gtin, serial, partner_id, kiosk_id, seq)
+  SELECT gtin, serial, partner_id, kiosk_id, seq FROM sellouts;
+DROP TABLE sellouts;
+ALTER TABLE sellouts_v2 RENAME TO sellouts;
+)sql"},
   };
   return kMigrations;
 }

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "central/central_fixture.hpp"
+#include "central/sqlite_store.hpp"
+#include "storage/db.hpp"
 #include "kiosk/core/reference.hpp"
 
 using nlohmann::json;
@@ -321,6 +323,50 @@ TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object
   // A repeated member: the last one counts, as in the tree (S3 is new).
   CHECK(r.verdicts[6].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[7].code == "event.payload");
+}
+
+TEST_CASE("a central database of schema 1 keeps its sell-outs when they move to a table without rowid") {
+  const auto dir = kiosk::test::TempDir("central-migrate");
+  const auto path = dir / "central.db";
+  {
+    auto store = kiosk::central::OpenSqliteStore(path).value();
+    REQUIRE(store->Begin().ok());
+    REQUIRE(store->ClaimSellout({"0001", "S1", "P-1", "KIOSK-M1", 7}).ok());
+    REQUIRE(store->Commit().ok());
+  }
+  {
+    // Back to schema 1's sellouts table, as a central of the previous version left it.
+    auto db = kiosk::storage::Db::Open({.path = path}).value();
+    REQUIRE(db->ExecScript(R"sql(
+ALTER TABLE sellouts RENAME TO sellouts_new;
+CREATE TABLE sellouts (
+  gtin TEXT NOT NULL, serial TEXT NOT NULL, partner_id TEXT NOT NULL, kiosk_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, PRIMARY KEY (gtin, serial)
+);
+INSERT INTO sellouts SELECT * FROM sellouts_new;
+DROP TABLE sellouts_new;
+PRAGMA user_version = 1;
+)sql").ok());
+  }
+  auto store = kiosk::central::OpenSqliteStore(path).value();
+  auto first = store->GetSellout("0001", "S1");
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  CHECK((*first)->seq == 7);
+  REQUIRE(store->Begin().ok());
+  auto again = store->ClaimSellout({"0001", "S1", "P-2", "KIOSK-M2", 3});
+  REQUIRE(again.ok());
+  REQUIRE(again->has_value());  // already reported: the first report is returned
+  CHECK((*again)->kiosk_id == "KIOSK-M1");
+  auto fresh = store->ClaimSellout({"0001", "S2", "P-2", "KIOSK-M2", 4});
+  REQUIRE(fresh.ok());
+  CHECK(!fresh->has_value());
+  REQUIRE(store->Commit().ok());
+  auto db = kiosk::storage::Db::Open({.path = path}).value();
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 2);
+  CHECK(!db->ScalarInt("SELECT rowid FROM sellouts").ok());  // the table has no rowid now
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 TEST_CASE("clock: events whose device time is more than 10 minutes off are flagged with the central's estimate") {
