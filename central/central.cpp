@@ -300,8 +300,29 @@ std::optional<int64_t> ParseUtcMs(std::string_view s) {
   return ((days * 24 + h) * 60 + mi) * 60'000 + int64_t{sec} * 1000 + ms;
 }
 
+// Unix ms -> "2026-11-24T13:45:01.123Z", as FormatUtc writes it, without gmtime and snprintf:
+// every ingested event gets one (est_time).
 std::string FormatMs(int64_t ms) {
-  return FormatUtc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(ms)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return FormatUtc(system_clock::time_point(milliseconds(ms)));
+  int64_t in_day = (t - day).count();  // ms since midnight
+  char buf[24] = "0000-00-00T00:00:00.000";
+  auto put = [&](int at, int64_t v, int width) {
+    for (int i = at + width - 1; i >= at; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, in_day / 3'600'000, 2);
+  put(14, in_day / 60'000 % 60, 2);
+  put(17, in_day / 1000 % 60, 2);
+  put(20, in_day % 1000, 3);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 }  // namespace
