@@ -373,13 +373,7 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
   auto ref_file = std::make_shared<std::string>();
   AddKioskCommand(app, ctx, "load-reference", "Load reference data (JSON from the central); all or nothing",
                   [&ctx, ref_file](Kiosk& k) {
-                    std::ifstream in(*ref_file, std::ios::binary);
-                    if (!in)
-                      return ReportError(ctx, MakeError(ErrorKind::Usage, "reference.missing",
-                                                        "Can't read " + *ref_file));
-                    std::stringstream text;
-                    text << in.rdbuf();
-                    auto r = k.LoadReference(text.str());
+                    auto r = k.LoadReferenceFile(*ref_file);  // read as parsed, never whole in memory
                     if (!r.ok()) {
                       Error e = r.error();
                       if (e.code == "reference.invalid" || e.code == "reference.syntax")

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/barcode/check_digit.hpp"
@@ -107,14 +106,12 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
                        "Can't read the reference data file " + options.reference_file->string(),
                        {{"file", options.reference_file->string()}});
     }
-    std::stringstream text;
-    text << in.rdbuf();
     auto kiosk = Open({.data_dir = paths.dir, .clock = options.clock});
     if (!kiosk.ok()) {
       cleanup();
       return kiosk.error();
     }
-    auto loaded = (*kiosk)->LoadReference(text.str());
+    auto loaded = (*kiosk)->LoadReferenceFile(*options.reference_file);
     if (!loaded.ok()) {
       kiosk->reset();
       cleanup();

@@ -244,6 +244,8 @@ class Kiosk {
   // ---- Integrity and reference data ----
   Result<VerifyReport> Verify();
   Result<LoadReport> LoadReference(std::string_view json_text);
+  // The same from a file, read as it is parsed: what a 100,000-device snapshot should come by.
+  Result<LoadReport> LoadReferenceFile(const std::filesystem::path& file);
 
   struct Impl;  // kiosk_impl.hpp: private to the implementation files
 

@@ -22,14 +22,27 @@ kiosk::Status UpsertPartner(storage::Db& db, const Partner& p) {
       p.certified_technical, nt.dump());
 }
 
+Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc);
+
 }  // namespace
 
 Result<LoadReport> Kiosk::LoadReference(std::string_view json_text) {
-  Impl& m = *m_impl;
-  KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m_impl->RequireWritable());
   auto parsed = ParseReference(json_text);
   if (!parsed.ok()) return parsed.error();
-  const ReferenceDoc& doc = *parsed;
+  return ApplyReference(*m_impl, *parsed);
+}
+
+Result<LoadReport> Kiosk::LoadReferenceFile(const std::filesystem::path& file) {
+  KIOSK_TRY(m_impl->RequireWritable());
+  auto parsed = ParseReferenceFile(file);
+  if (!parsed.ok()) return parsed.error();
+  return ApplyReference(*m_impl, *parsed);
+}
+
+namespace {
+
+Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
   const int64_t current = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
   if (!doc.full && doc.base_version != current)
     return MakeError(ErrorKind::Refused, "reference.version_gap",
@@ -145,6 +158,8 @@ Result<LoadReport> Kiosk::LoadReference(std::string_view json_text) {
   report.balances = static_cast<int>(doc.balances.size());
   return report;
 }
+
+}  // namespace
 
 }  // namespace kiosk
 

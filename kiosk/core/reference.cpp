@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <vector>
@@ -103,7 +106,26 @@ bool LuhnOk(std::string_view d) {
   return d.size() >= 2 && barcode::AllDigits(d) && barcode::LuhnCheckDigit(d.substr(0, d.size() - 1)) == d.back() - '0';
 }
 
-Result<ReferenceDoc> ParseReference(std::string_view json_text) {
+namespace {
+
+// Where a byte offset falls, as a person reads a file: 1-based line and column.
+struct TextPosition {
+  size_t line = 1, column = 1;
+  void Advance(char ch) {
+    if (ch == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+};
+
+// The parse itself, over any input: `parse` runs nlohmann's parser with the given callback and
+// `locate` turns the byte count of a syntax error (the bad character is the last one read) into
+// that character's line and column.
+Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::parser_callback_t&)>& parse,
+                                        const std::function<TextPosition(size_t)>& locate) {
   Walker w;
   ReferenceDoc doc;
 
@@ -270,20 +292,12 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
 
   json root;
   try {
-    root = json::parse(json_text, on_event);
+    root = parse(on_event);
   } catch (const json::parse_error& e) {
     // nlohmann reports the byte offset; turn it into line and column for a person.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < e.byte && i < json_text.size(); ++i) {
-      if (json_text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    const TextPosition at = locate(e.byte);
     return MakeError(ErrorKind::Usage, "reference.syntax",
-                     "line " + std::to_string(line) + ", column " + std::to_string(col) +
+                     "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) +
                          ": not valid JSON (" + e.what() + ")");
   } catch (const json::exception& e) {
     // Not a syntax error but a value the parser can't hold, e.g. a number like 1e999999.
@@ -364,6 +378,33 @@ Result<ReferenceDoc> ParseReference(std::string_view json_text) {
   }
   if (w.failed()) return MakeError(ErrorKind::Usage, "reference.invalid", w.error());
   return doc;
+}
+
+}  // namespace
+
+Result<ReferenceDoc> ParseReference(std::string_view json_text) {
+  return ParseReferenceWith([&](const json::parser_callback_t& cb) { return json::parse(json_text, cb); },
+                            [&](size_t byte) {
+                              TextPosition at;
+                              for (size_t i = 0; i + 1 < byte && i < json_text.size(); ++i) at.Advance(json_text[i]);
+                              return at;
+                            });
+}
+
+Result<ReferenceDoc> ParseReferenceFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return MakeError(ErrorKind::NotFound, "reference.missing",
+                     "Can't read the reference data file " + file.string() + " (" + std::strerror(errno) + ")",
+                     {{"file", file.string()}});
+  return ParseReferenceWith([&](const json::parser_callback_t& cb) { return json::parse(in, cb); },
+                            [&](size_t byte) {
+                              TextPosition at;
+                              std::ifstream again(file, std::ios::binary);
+                              char ch;
+                              for (size_t i = 0; i + 1 < byte && again.get(ch); ++i) at.Advance(ch);
+                              return at;
+                            });
 }
 
 json RequirementsToJson(const std::vector<Requirement>& requirements) {

@@ -2,6 +2,7 @@
 // Reference data documents (docs/reference-format.md): parsed and validated whole before anything
 // is applied, so a malformed file changes nothing. Shared by the kiosk and kiosk-central.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct ReferenceDoc {
 // Parses and validates. Errors are Usage errors whose message starts with the JSON path of the
 // first problem, e.g. "/devices/17/gtin: expected 14 digits".
 Result<ReferenceDoc> ParseReference(std::string_view json_text);
+// The same, read from a file as it is parsed: a 100,000-device snapshot never sits in memory
+// as text (a file that can't be read is "reference.missing", naming it).
+Result<ReferenceDoc> ParseReferenceFile(const std::filesystem::path& file);
 
 nlohmann::json SettingsToJson(const Settings& s);
 // A partner's next-tier requirements as published ([{key, label, have, need, unit}]).

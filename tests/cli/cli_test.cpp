@@ -105,7 +105,12 @@ TEST_CASE_FIXTURE(Cli, "a malformed reference file: exit 2, the JSON path, nothi
   CHECK(r.err.find("Nothing was applied") != std::string::npos);
   CHECK(Json({"partner", "P-FI-0001"})["name"] == "Tulostin Oy");
   std::ofstream(dir / "trunc.json") << doc.dump().substr(0, 500);
-  CHECK(Run({"load-reference", (dir / "trunc.json").string()}).exit_code == 2);
+  auto trunc = Run({"load-reference", (dir / "trunc.json").string()});
+  CHECK(trunc.exit_code == 2);
+  CHECK(trunc.err.find("line 1, column 501") != std::string::npos);  // read from the file as parsed
+  auto missing = Run({"load-reference", (dir / "nope.json").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("nope.json") != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(Cli, "verify exits 1 naming the first bad seq, and key failures exit 3") {

@@ -140,6 +140,31 @@ TEST_CASE("records are checked as they stream past, with the header's errors fir
   CHECK(requirements > 0);
 }
 
+TEST_CASE("a reference file is parsed as it is read, with the same results and positions") {
+  TempDir dir;
+  const auto from_file = ParseReferenceFile(DemoReference());
+  std::ifstream in(DemoReference());
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto from_text = ParseReference(text.str());
+  REQUIRE(from_file.ok());
+  REQUIRE(from_text.ok());
+  CHECK(ReferenceToJson(*from_file) == ReferenceToJson(*from_text));
+
+  const auto bad = dir / "bad.json";
+  std::ofstream(bad) << "{\n  \"format\": \"showroom-kiosk/reference\",\n  \"version\": 1x\n}";
+  auto r = ParseReferenceFile(bad);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == "reference.syntax");
+  INFO(r.error().message);
+  CHECK(r.error().message.rfind("line 3, column 15", 0) == 0);
+
+  auto missing = ParseReferenceFile(dir / "missing.json");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == "reference.missing");
+  CHECK(missing.error().message.find("missing.json") != std::string::npos);
+}
+
 TEST_CASE("a malformed file changes nothing in the kiosk") {
   TempDir dir;
   ManualClock clock(DemoDay());
