@@ -20,6 +20,10 @@ struct HttpRequest {
   int timeout_ms = 30000;      // whole request
   int connect_timeout_ms = 5000;
   std::string ca_file;         // PEM CA(s) to verify an https server with; empty: the client's own
+  // If set, a 2xx response's body is written to this file (created or truncated) instead of
+  // HttpResponse::body, so a big download never sits in memory; other statuses' bodies still
+  // come in `body`. A client that can't do this may fill `body` instead: callers accept both.
+  std::string body_file;
 };
 
 struct HttpResponse {

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <mutex>
 
 #include "platform/http_client.hpp"
@@ -11,8 +15,26 @@
 namespace kiosk::platform {
 namespace {
 
+// Where a response body goes: memory, or a file for a 2xx answer when the request names one.
+struct BodySink {
+  CURL* curl = nullptr;
+  std::string* body = nullptr;
+  std::FILE* file = nullptr;
+  bool file_failed = false;
+};
+
 size_t WriteBody(char* ptr, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(ptr, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  long status = 0;
+  if (sink->file) curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (sink->file && status >= 200 && status < 300) {
+    if (std::fwrite(ptr, 1, size * n, sink->file) != size * n) {
+      sink->file_failed = true;
+      return 0;  // curl stops with CURLE_WRITE_ERROR
+    }
+    return size * n;
+  }
+  sink->body->append(ptr, size * n);
   return size * n;
 }
 
@@ -53,8 +75,18 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_ms));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout_ms));
+    BodySink sink{c, &out.body, nullptr, false};
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+    if (!r.body_file.empty()) {
+      file.reset(std::fopen(r.body_file.c_str(), "wbe"));
+      if (!file)
+        return MakeError(ErrorKind::Storage, "net.download_file",
+                         "Can't write the download to " + r.body_file + ": " + std::strerror(errno) +
+                             ". Check that the data folder is writable and has space.");
+      sink.file = file.get();
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
     const std::string& ca_file = r.ca_file.empty() ? m_options.ca_file : r.ca_file;
@@ -80,6 +112,9 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
+    if (file && (std::fflush(file.get()) != 0 || sink.file_failed))
+      return MakeError(ErrorKind::Storage, "net.download_file",
+                       "Can't write the download to " + r.body_file + " (the disk may be full). Nothing was applied.");
     if (rc != CURLE_OK) {
       std::string code = "net.error";
       if (rc == CURLE_COULDNT_CONNECT) code = "net.refused";

@@ -1,6 +1,8 @@
 // SyncEngine: one exchange with the central. The kiosk's bookkeeping lives in sync_state
 // (acked_through, anchor, central_url, central_public_key, last_sync, last_error) and in
 // verdicts, always written in one transaction with what it describes.
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <optional>
 #include <random>
@@ -407,19 +409,39 @@ Result<SyncReport> SyncEngine::Pull() {
   if (!max_verdict.ok()) return max_verdict.error();
   const std::string path = "/v1/reference?since=" + std::to_string(version) +
                            "&verdicts_after=" + std::to_string(max_verdict->value_or(0));
-  auto res = Signed("GET", path, "");
+  auto req = SignedRequest("GET", path, "");
+  if (!req.ok()) return req.error();
+  // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text
+  // that need never be in memory (the kiosk parses it from the file).
+  const std::filesystem::path download = m_kiosk.Paths().dir / "reference.download";
+  req->body_file = download.string();
+  struct RemoveAfter {
+    std::filesystem::path file;
+    ~RemoveAfter() {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+    }
+  } remove_after{download};
+  auto res = m_http.Send(*req);
   if (!res.ok()) return res.error();
   if (res->status != 200) return ErrorFrom(*res);
   report.pulled = true;
-  if (res->body.size() > kMaxBatchBytes) {
+  std::error_code ec;
+  const bool in_file = res->body.empty() && std::filesystem::exists(download, ec);
+  const uintmax_t size = in_file ? std::filesystem::file_size(download, ec) : res->body.size();
+  if (size > kMaxBatchBytes) {
     // A big snapshot goes straight to the kiosk: parsing it here too would hold a second copy of
     // it in memory (nlohmann's tree is ~8x the text). Missed verdicts also come with every ack.
-    auto loaded = m_kiosk.LoadReference(res->body);
+    auto loaded = in_file ? m_kiosk.LoadReferenceFile(download) : m_kiosk.LoadReference(res->body);
     if (!loaded.ok()) return loaded.error();
     report.reference_applied = true;
     report.reference_version = loaded->version;
     KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
     return report;
+  }
+  if (in_file) {
+    std::ifstream in(download, std::ios::binary);
+    res->body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   json j = json::parse(res->body, nullptr, false);
   if (j.is_discarded() || !j.is_object())

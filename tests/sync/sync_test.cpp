@@ -65,6 +65,43 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   CheckLevel(c, k);
 }
 
+TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, which is gone afterwards") {
+  CentralFixture c;
+  json doc = json::parse(kiosk::test::ReadFile(std::string(KIOSK_TEST_ASSETS) + "/demo/showroom.json"));
+  const std::string gtin = doc["models"][0]["gtin"];
+  for (int i = 0; i < 8000; ++i) {
+    char tag[32], serial[32];
+    std::snprintf(tag, sizeof tag, "BULK-%05d", i);
+    std::snprintf(serial, sizeof serial, "BULK%07d", i);
+    doc["devices"].push_back({{"asset_tag", tag}, {"gtin", gtin}, {"serial", serial}, {"state", "available"},
+                              {"location", "Back room, shelf " + std::to_string(i % 30)}});
+  }
+  c.LoadDemoReference();  // version 1, as the kiosk's own demo data
+  REQUIRE(c.central->LoadReference(doc.dump()).ok());  // version 2: a delta of 8,000 devices
+  TestKiosk k(c.dir, "KIOSK-BIG");
+  k.Enrol(c);
+  const auto download = k.dir / "reference.download";
+
+  // The download can't be written (a folder is in the way): a clear error, nothing applied.
+  std::filesystem::create_directory(download);
+  std::filesystem::create_directory(download / "keep");  // not empty, so it outlives the attempt
+  auto refused = k.engine->Pull();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "net.download_file");
+  CHECK(refused.error().message.find("reference.download") != std::string::npos);
+  CHECK(k.kiosk->GetDevice("BULK-00001").ok() == false);
+  std::filesystem::remove_all(download);
+
+  auto pulled = k.engine->Pull();
+  REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
+  CHECK(pulled->reference_applied);
+  CHECK(pulled->reference_version == 2);
+  CHECK(k.kiosk->GetDevice("BULK-07999").ok());
+  CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM devices")->value() ==
+        static_cast<int64_t>(doc["devices"].size()));
+  CHECK_FALSE(std::filesystem::exists(download));
+}
+
 TEST_CASE("an unenrolled kiosk can't push and says how to enrol") {
   CentralFixture c;
   TestKiosk k(c.dir, "KIOSK-N1", {.central_url = c.url});
