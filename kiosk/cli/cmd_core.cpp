@@ -27,14 +27,16 @@ std::string Num(double v) {
 }
 
 json ReceiptJson(const Receipt& r) {
+  json warnings = json::array();
+  for (const auto& w : r.warnings) warnings.push_back(w.message);
   return json{{"ok", true},       {"seq", r.seq},           {"event_id", r.event_id}, {"type", r.type},
-              {"message", r.message}, {"warnings", r.warnings}, {"payload", r.payload}};
+              {"message", r.message}, {"warnings", warnings}, {"payload", r.payload}};
 }
 
 void EmitReceipt(Context& ctx, const Result<Receipt>& r) {
   if (!r.ok()) return ReportError(ctx, r.error());
   std::string human = r->message + "\n  logged as journal seq " + std::to_string(r->seq);
-  for (const auto& w : r->warnings) human += "\n  warning: " + w;
+  for (const auto& w : r->warnings) human += "\n  warning: " + w.message;
   Emit(ctx, ReceiptJson(*r), human);
 }
 

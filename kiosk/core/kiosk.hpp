@@ -115,7 +115,7 @@ struct Receipt {
   std::string event_id;
   std::string type;
   std::string message;                // "2 units checked out to Jan Kowalski, due 2026-12-08"
-  std::vector<std::string> warnings;  // soft limits crossed etc.
+  std::vector<Warning> warnings;      // soft limits crossed etc.
   ReasonArgs args;                    // the message's values by name, for "receipt.<type>" translations
   std::string variant;                // "" or which wording: "receipt.<type>.<variant>"
   nlohmann::json payload;

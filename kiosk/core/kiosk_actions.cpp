@@ -59,7 +59,7 @@ kiosk::Status RecordDeviceEvents(storage::Db& db, const std::vector<Device>& dev
   return {};
 }
 
-Receipt MakeReceipt(const Event& e, std::string message, std::vector<std::string> warnings = {}, ReasonArgs args = {}) {
+Receipt MakeReceipt(const Event& e, std::string message, std::vector<Warning> warnings = {}, ReasonArgs args = {}) {
   Receipt r;
   r.seq = e.seq;
   r.event_id = e.event_id;
@@ -208,15 +208,17 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
   if (!by.ok()) return by.error();
   auto units = ResolveUnits(m, r.codes, false);
   if (!units.ok()) return units.error();
-  std::vector<std::string> warnings;
+  std::vector<Warning> warnings;
   json payload{{"by", by->code}, {"devices", json::array()}};
   for (const Device& d : *units) {
     json j = DeviceJson(d);
     j["recorded_state"] = ToString(d.state);
     payload["devices"].push_back(j);
     if (d.state != DeviceState::Available && d.state != DeviceState::Repair)
-      warnings.push_back(d.asset_tag + " was found in the showroom but is recorded as " +
-                         StateInSentence(d.state) + (d.custodian.empty() ? "" : " (" + d.custodian + ")") + ".");
+      warnings.push_back({d.custodian.empty() ? "audit.recorded_as" : "audit.recorded_as_with",
+                          d.asset_tag + " was found in the showroom but is recorded as " + StateInSentence(d.state) +
+                              (d.custodian.empty() ? "" : " (" + d.custodian + ")") + ".",
+                          {{"tag", d.asset_tag}, {"state", StateKey(d.state)}, {"custodian", d.custodian}}});
   }
   const std::string now = FormatUtc(m.clock->Now());
   auto e = m.Act("device.audited", payload, by->code, [&](int64_t seq) -> kiosk::Status {
@@ -340,7 +342,7 @@ Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward
                          " points in redemptions not yet synced. Ask an admin to sync.",
                      {{"limit", Points(s.offline_kiosk_points_cap)}});
   if (plan.held_partner + plan.cost > s.offline_soft_points || count_partner + 1 > s.offline_soft_count)
-    plan.warnings.push_back("Many points redeemed since the last sync: syncing soon is recommended.");
+    plan.warnings.push_back({"redeem.soft_limit", "Many points redeemed since the last sync: syncing soon is recommended.", {}});
   return plan;
 }
 
@@ -425,10 +427,12 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
                        {{"serial", u->second}});
     units.push_back(*u);
   }
-  std::vector<std::string> warnings;
+  std::vector<Warning> warnings;
   if (p->partner.status == PartnerStatus::Suspended)
-    warnings.push_back(p->partner.name + " is suspended: the sale is recorded, but no points are credited until it is "
-                                         "reinstated.");
+    warnings.push_back({"sellout.partner_suspended",
+                        p->partner.name + " is suspended: the sale is recorded, but no points are credited until it is "
+                                          "reinstated.",
+                        {{"partner", p->partner.name}}});
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"units", json::array()}};
   for (const auto& [g, s] : units) payload["units"].push_back({{"gtin", g}, {"serial", s}});
   auto e = m.Act("sellout.reported", payload, by->code, [&](int64_t seq) -> kiosk::Status {

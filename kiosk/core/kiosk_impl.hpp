@@ -22,7 +22,7 @@ struct RedeemPlan {
   int64_t cost = 0;
   int64_t available = 0;       // before this redemption
   int64_t held_partner = 0;    // unsynced points held for this partner
-  std::vector<std::string> warnings;
+  std::vector<Warning> warnings;
 };
 
 struct Kiosk::Impl {

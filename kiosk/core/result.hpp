@@ -37,6 +37,14 @@ inline Error MakeError(ErrorKind kind, std::string code, std::string message, Re
   return Error{kind, std::move(code), std::move(message), std::move(args), std::move(variant)};
 }
 
+// A soft limit an action crossed but still went through (shown amber): said as
+// "warning.<code>" with `args` filled in, like a reason.
+struct Warning {
+  std::string code;     // stable, e.g. "redeem.soft_limit"
+  std::string message;  // English (CLI, logs, fallback)
+  ReasonArgs args;      // named values for the translations of `code`
+};
+
 // "reason.device.already_out" or "reason.admin.wrong_pin.tries_left": the translation key.
 std::string ReasonKey(const Error& e);
 

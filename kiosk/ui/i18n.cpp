@@ -68,6 +68,18 @@ std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std:
   return *out;
 }
 
+std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std::vector<Warning>& warnings,
+                      const std::string& fallback) const {
+  if (warnings.empty()) return Say(key, args, fallback);
+  std::string said;
+  for (const Warning& w : warnings) said += " " + Say("warning." + w.code, w.args, w.message);
+  ReasonArgs with = args;
+  auto it = std::find_if(with.begin(), with.end(), [](const auto& a) { return a.first == "warnings"; });
+  if (it != with.end()) it->second = said;
+  else with.emplace_back("warnings", said);
+  return Say(key, with, fallback);
+}
+
 std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
                                        const std::function<std::string(const std::string&)>& value) {
   std::string out;

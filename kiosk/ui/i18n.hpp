@@ -28,6 +28,10 @@ class I18n {
   // is translated too). Where this language has no such key, or the translation names a value
   // that `args` lacks, it is `fallback` (the English text), and the key is noted as missing.
   std::string Say(const std::string& key, const ReasonArgs& args, const std::string& fallback) const;
+  // A receipt with the soft limits it crossed: each warning said as "warning.<code>" (or its
+  // English) and put into the receipt's {warnings}, one sentence after another.
+  std::string Say(const std::string& key, const ReasonArgs& args, const std::vector<Warning>& warnings,
+                  const std::string& fallback) const;
   bool Has(const std::string& key) const { return m_words.count(key) > 0; }
   const std::string& Language() const { return m_language; }
   const std::set<std::string>& Missing() const { return m_missing; }

@@ -449,7 +449,7 @@ std::string SignaturePad::Svg() const {
 void DrawBanner(const app::Banner& banner, bool busy) {
   ImU32 bg = IM_COL32(45, 48, 56, 255);
   const char* icon = "";
-  std::string text = Ctx().i18n.Say(banner.key, banner.args, banner.text);
+  std::string text = Ctx().i18n.Say(banner.key, banner.args, banner.warnings, banner.text);
   switch (banner.kind) {
     case app::BannerKind::Success: bg = IM_COL32(30, 130, 60, 255); icon = "\xE2\x9C\x93"; break;   // check mark
     case app::BannerKind::Warning: bg = IM_COL32(200, 130, 0, 255); icon = "\xE2\x9A\xA0"; break;   // warning sign

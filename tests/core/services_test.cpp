@@ -126,7 +126,7 @@ TEST_CASE_FIXTURE(Fixture, "a stocktake records units and flags those recorded e
   REQUIRE(r.ok());
   CHECK(r->type == "device.audited");
   REQUIRE(r->warnings.size() == 1);
-  CHECK(r->warnings[0].find(demo::kOverdue) != std::string::npos);
+  CHECK(r->warnings[0].message.find(demo::kOverdue) != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(Fixture, "demo orders stay within the tier's quota, suspended partners can't order") {

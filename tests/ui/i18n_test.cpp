@@ -95,6 +95,11 @@ std::set<std::string> CoreMessageKeys() {
     std::string tail = rest.substr(args);
     for (const auto& v : Matches(tail, variant, "")) keys.insert("reason." + (*it)[1].str() + "." + v);
   }
+  // A receipt's soft-limit warnings: `warnings.push_back({"code", ...` or `{cond ? "a" : "b", ...`.
+  std::regex warning(R"re(warnings\.push_back\(\{\s*(?:[^";]*\?\s*)?"([a-z_]+\.[a-z_]+)"(?:\s*:\s*"([a-z_]+\.[a-z_]+)")?)re");
+  for (std::sregex_iterator it(actions.begin(), actions.end(), warning), end; it != end; ++it)
+    for (int g : {1, 2})
+      if ((*it)[g].matched) keys.insert("warning." + (*it)[g].str());
   for (const auto& k : Matches(actions, std::regex(R"re(m\.Act\("([a-z_]+\.[a-z_]+)")re"), "receipt.")) keys.insert(k);
   keys.insert("receipt.device.checked_in.repair");
   std::regex action(R"re((?:RequireBadge|RequirePartner|StaleGuard)\([^;]*?"([a-z -]+)"\))re");
@@ -120,7 +125,8 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
   // The sources really were read: the reasons of the flows, their wordings and the banners.
   for (const char* k : {"reason.device.already_out", "reason.device.already_out.to", "reason.admin.wrong_pin.last",
                         "reason.points.insufficient", "reason.disk.full", "receipt.loyalty.redeemed",
-                        "do.redeem_rewards", "banner.signed_in", "reason.settings.language"})
+                        "do.redeem_rewards", "banner.signed_in", "reason.settings.language",
+                        "warning.redeem.soft_limit", "warning.audit.recorded_as_with", "warning.sellout.partner_suspended"})
     CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
   REQUIRE(keys.size() > 120);
   for (const char* lang : kLanguages) {
@@ -169,6 +175,32 @@ TEST_CASE("a core refusal is said in the kiosk's language, with its values and t
         "DEMO-00040 is under repair and can't be checked out.");
   CHECK(de->Say("reason.device.not_available", {{"tag", "DEMO-00040"}, {"state", "state.repair"}}, "x") ==
         "DEMO-00040 ist im Zustand „In Reparatur“ und kann nicht ausgegeben werden.");
+}
+
+TEST_CASE("a receipt's soft-limit warnings are said in the kiosk's language, after the receipt") {
+  auto de = I18n::Load(kAssets / "i18n", "de");
+  auto en = I18n::Load(kAssets / "i18n", "en");
+  REQUIRE(de.ok());
+  REQUIRE(en.ok());
+  std::vector<kiosk::Warning> warnings{
+      {"sellout.partner_suspended", "OOO is suspended: the sale is recorded, but no points are credited until it is reinstated.",
+       {{"partner", "OOO"}}},
+      {"audit.recorded_as_with", "DEMO-7 was found in the showroom but is recorded as checked out (Jan).",
+       {{"tag", "DEMO-7"}, {"state", "state.checked_out"}, {"custodian", "Jan"}}}};
+  // The controller's English {warnings} is replaced by the translated ones.
+  kiosk::ReasonArgs args{{"count", "1"}, {"partner", "OOO"}, {"warnings", " English warning"}};
+  std::string text = de->Say("receipt.sellout.reported", args, warnings, "fallback");
+  CHECK(text.find("OOO ist gesperrt: Der Verkauf ist erfasst") != std::string::npos);
+  CHECK(text.find("DEMO-7 wurde im Showroom gefunden, ist aber als „Ausgegeben“ erfasst (Jan).") != std::string::npos);
+  CHECK(text.find("English") == std::string::npos);
+  CHECK(text.find("is suspended") == std::string::npos);
+  // English says the same sentences the core wrote.
+  std::string english = en->Say("receipt.sellout.reported", args, warnings, "fallback");
+  CHECK(english.find(" " + warnings[0].message + " " + warnings[1].message) != std::string::npos);
+  // A warning without words in the language is said in its English.
+  std::vector<kiosk::Warning> unknown{{"no.such", "Plain English.", {}}};
+  CHECK(de->Say("receipt.sellout.reported", args, unknown, "x").find(" Plain English.") != std::string::npos);
+  CHECK(de->Missing().count("warning.no.such") == 1);
 }
 
 TEST_CASE("every language has every key English has, and no other") {

@@ -274,6 +274,7 @@ void AppController::SetBanner(BannerKind kind, std::string key, ReasonArgs args,
   m_vm.banner.text = std::move(english);
   m_vm.banner.key = std::move(key);
   m_vm.banner.args = std::move(args);
+  m_vm.banner.warnings.clear();
   int64_t life = kind == BannerKind::Error ? kErrorBannerMs : kind == BannerKind::Warning ? kWarningBannerMs : kSuccessBannerMs;
   m_vm.banner.until_ms = m_now_ms + life;
   ++m_vm.banner.serial;
@@ -290,12 +291,13 @@ AppController::Completion AppController::Fail(Error e) {
 // A receipt's warnings (soft limits) make the banner amber: done, but someone should know.
 void AppController::ShowReceipt(const Receipt& r) {
   std::string warnings;
-  for (const auto& w : r.warnings) warnings += " " + w;
+  for (const auto& w : r.warnings) warnings += " " + w.message;
   ReasonArgs args = r.args;
-  args.emplace_back("warnings", warnings);  // English for now: soft-limit notes
+  args.emplace_back("warnings", warnings);  // English here; the screen says each warning in its language
   std::string key = "receipt." + r.type + (r.variant.empty() ? "" : "." + r.variant);
   SetBanner(r.warnings.empty() ? BannerKind::Success : BannerKind::Warning, std::move(key), std::move(args),
             r.message + warnings);
+  m_vm.banner.warnings = r.warnings;
 }
 
 void AppController::RunAction(std::function<Result<Receipt>(Kiosk&)> call, std::function<void(AppController&)> then) {

@@ -22,6 +22,7 @@ struct Banner {
   std::string text;       // English: tests, logs, and the fallback of a missing translation
   std::string key;        // translation key: "reason.device.already_out", "banner.signed_in", ...
   ReasonArgs args;        // named values for the translation's {placeholders}
+  std::vector<Warning> warnings;  // soft limits: each said as "warning.<code>" into {warnings}
   int64_t until_ms = 0;  // app time when it goes away; 0 = stays until replaced
   int64_t serial = 0;    // changes with every new banner (tests and benchmarks wait on it)
 };
