@@ -88,7 +88,7 @@ TEST_CASE("batch codec: the fast reader and nlohmann read the same events, escap
 TEST_CASE("batch codec: what nlohmann refuses is refused, and a broken event is still quarantined") {
   const std::string body = ksync::SerializeBatch(TrickyBatch());
   SUBCASE("invalid UTF-8 (an overlong '/', a lone continuation byte, a surrogate)") {
-    for (const std::string bad : {std::string("\xC0\xAF"), std::string("\x80"), std::string("\xED\xA0\x80")}) {
+    for (const std::string& bad : {std::string("\xC0\xAF"), std::string("\x80"), std::string("\xED\xA0\x80")}) {
       std::string text = body;
       text.replace(text.find("Kiosk") == std::string::npos ? text.find("nekoski") : text.find("Kiosk"), 1, bad);
       auto r = ksync::ParseBatch(text);
