@@ -82,7 +82,8 @@ class CurlHttpClient final : public HttpClient {
       if (!file)
         return MakeError(ErrorKind::Storage, "net.download_file",
                          "Can't write the download to " + r.body_file + ": " + std::strerror(errno) +
-                             ". Check that the data folder is writable and has space.");
+                             ". Check that the data folder is writable and has space.",
+                         {{"file", r.body_file}, {"detail", std::strerror(errno)}});
       sink.file = file.get();
     }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
@@ -114,7 +115,8 @@ class CurlHttpClient final : public HttpClient {
     curl_slist_free_all(headers);
     if (file && (std::fflush(file.get()) != 0 || sink.file_failed))
       return MakeError(ErrorKind::Storage, "net.download_file",
-                       "Can't write the download to " + r.body_file + " (the disk may be full). Nothing was applied.");
+                       "Can't write the download to " + r.body_file + " (the disk may be full). Nothing was applied.",
+                       {{"file", r.body_file}}, "full");
     if (rc != CURLE_OK) {
       std::string code = "net.error";
       if (rc == CURLE_COULDNT_CONNECT) code = "net.refused";
@@ -127,13 +129,16 @@ class CurlHttpClient final : public HttpClient {
                          "The central at " + r.url + " did not prove its identity: its certificate is not signed by " +
                              (ca_file.empty() ? std::string("a CA this system trusts") : "the CA in " + ca_file) +
                              " or does not name this address (" + detail +
-                             "). Nothing was sent. Give the central's CA certificate with --ca FILE.");
+                             "). Nothing was sent. Give the central's CA certificate with --ca FILE.",
+                         {{"url", r.url}, {"ca", ca_file}, {"detail", detail}}, ca_file.empty() ? "" : "ca");
       if (rc == CURLE_SSL_CACERT_BADFILE)
         return MakeError(ErrorKind::Usage, "net.tls_ca_file",
                          "Can't use " + ca_file + " as the CA certificate (missing, unreadable or not PEM: " + detail +
-                             "). Nothing was sent.");
+                             "). Nothing was sent.",
+                         {{"file", ca_file}, {"detail", detail}});
       if (rc == CURLE_SSL_CONNECT_ERROR) code = "net.tls";
-      return MakeError(ErrorKind::Network, code, "Can't reach the central at " + r.url + ": " + detail + ".");
+      return MakeError(ErrorKind::Network, code, "Can't reach the central at " + r.url + ": " + detail + ".",
+                       {{"url", r.url}, {"detail", detail}});
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -546,6 +546,13 @@ StatusView Kiosk::Status() {
   v.reference_version = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
   v.last_sync = m.StateValue("last_sync");
   v.last_sync_error = m.StateValue("last_error");
+  if (!v.last_sync_error.empty()) {
+    v.last_sync_error_key = m.StateValue("last_error_key");
+    auto args = nlohmann::json::parse(m.StateValue("last_error_args", "{}"), nullptr, false);
+    if (args.is_object())
+      for (const auto& [name, value] : args.items())
+        if (value.is_string()) v.last_sync_error_args.emplace_back(name, value.get<std::string>());
+  }
   if (auto h = m.HoursSinceFresh()) {
     v.hours_since_sync = *h;
     v.stale = *h > m.LoadSettings().stale_hours;

@@ -102,7 +102,9 @@ struct StatusView {
   bool stale = false;
   int64_t pending_events = 0;     // not yet acknowledged by the central
   std::string oldest_pending;     // wall_time of the oldest unacknowledged event
-  std::string last_sync_error;
+  std::string last_sync_error;     // English, "" when the last sync succeeded
+  std::string last_sync_error_key;  // its translation key, "reason.net.refused", and values
+  ReasonArgs last_sync_error_args;
   int partners = 0, cards = 0, badges = 0, models = 0, devices = 0, rewards = 0;
   int devices_out = 0, devices_overdue = 0;
   bool read_only = false;

@@ -30,6 +30,7 @@ struct SyncProgress {
   int64_t total = 0;         // events pending when the round began
   int64_t pending = 0;       // events not yet acknowledged now
   std::string last_error;    // "" when the last round succeeded
+  Error error;               // that failure's reason (code, values) for the screen's translation
   std::string last_sync;     // UTC of the last successful exchange
   int64_t next_attempt_ms = 0;  // while Waiting: ms until the next try
   int64_t rounds = 0;        // completed rounds (success or failure)

@@ -66,6 +66,11 @@ int64_t SyncEngine::AckedThrough() { return std::strtoll(State("acked_through", 
 
 void SyncEngine::RecordError(const Error& e) {
   (void)SetState("last_error", e.message + " [" + e.code + "]");
+  // The reason's key and values too, so the admin screen can say it in the kiosk's language.
+  json args = json::object();
+  for (const auto& [name, value] : e.args) args[name] = value;
+  (void)SetState("last_error_key", ReasonKey(e));
+  (void)SetState("last_error_args", args.dump());
   (void)SetState("last_error_at", FormatUtc(m_kiosk.GetClock().Now()));
 }
 
@@ -138,7 +143,8 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
   if (normalized.empty())
     return MakeError(ErrorKind::Usage, "enrol.code_format",
                      "That is not an enrolment code: it has 20 letters and digits, like ABCDE-FGHJK-MNPQR-STVWX. "
-                     "Copy it again from `kiosk-central enroll " + m_kiosk.KioskId() + "`.");
+                     "Copy it again from `kiosk-central enroll " + m_kiosk.KioskId() + "`.",
+                     {{"kiosk", m_kiosk.KioskId()}});
   if (central_url.rfind("http://", 0) != 0 && central_url.rfind("https://", 0) != 0)
     return MakeError(ErrorKind::Usage, "enrol.url",
                      "The central's address must start with http:// or https://, e.g. https://central.example:8443");
@@ -265,7 +271,8 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
       return MakeError(ErrorKind::Integrity, "anchor.mismatch",
                        "The central acknowledged seq " + std::to_string(r.acked_through) +
                            " with a hash that differs from this kiosk's journal: the two histories have diverged. Run "
-                           "`kiosk verify` and tell the central's admin.");
+                           "`kiosk verify` and tell the central's admin.",
+                       {{"seq", std::to_string(r.acked_through)}});
   }
   storage::Transaction tx(db);
   KIOSK_TRY(tx.Begin());
@@ -285,7 +292,8 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
                      "This kiosk is not enrolled with a central, so it can't send its journal. Ask the central's admin "
                      "for a code (kiosk-central enroll " + m_kiosk.KioskId() +
                          ") and run: kiosk enroll --central URL --code CODE. Meanwhile `kiosk export --to DIR` writes "
-                         "the journal to a USB stick.");
+                         "the journal to a USB stick.",
+                     {{"kiosk", m_kiosk.KioskId()}});
   if (Url().empty())
     return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");
   const Clock& clock = m_kiosk.GetClock();

@@ -15,7 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-Error Malformed(std::string message) { return MakeError(ErrorKind::Usage, "batch.malformed", std::move(message)); }
+Error Malformed(std::string message) {
+  return MakeError(ErrorKind::Usage, "batch.malformed", message, {{"detail", message}});
+}
 
 // JSON's two-character escapes, as (character, letter after the backslash); '/' is only read.
 constexpr std::pair<char, char> kEscapes[] = {{'"', '"'}, {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
@@ -427,11 +429,13 @@ json ToJson(const Verdict& v) {
 Result<Verdict> VerdictFromJson(const json& j) {
   if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() || !j.contains("verdict") ||
       !j["verdict"].is_string())
-    return MakeError(ErrorKind::Usage, "response.malformed", "a verdict needs seq and verdict");
+    return MakeError(ErrorKind::Usage, "response.malformed", "a verdict needs seq and verdict",
+                     {{"detail", "a verdict needs seq and verdict"}});
   Verdict v;
   v.seq = j["seq"].get<int64_t>();
   auto kind = ParseVerdictKind(j["verdict"].get<std::string>());
-  if (!kind) return MakeError(ErrorKind::Usage, "response.malformed", "unknown verdict " + j["verdict"].dump());
+  if (!kind) return MakeError(ErrorKind::Usage, "response.malformed", "unknown verdict " + j["verdict"].dump(),
+                              {{"detail", "unknown verdict " + j["verdict"].dump()}});
   v.verdict = *kind;
   v.event_id = j.value("event_id", "");
   v.code = j.value("code", "");
@@ -451,7 +455,8 @@ json ToJson(const Anchor& a) {
 
 Result<Anchor> AnchorFromJson(const json& j) {
   if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer())
-    return MakeError(ErrorKind::Usage, "response.malformed", "the anchor is malformed");
+    return MakeError(ErrorKind::Usage, "response.malformed", "the anchor is malformed",
+                     {{"detail", "the anchor is malformed"}});
   Anchor a;
   a.kiosk_id = j.value("kiosk_id", "");
   a.seq = j["seq"].get<int64_t>();
@@ -560,7 +565,8 @@ std::optional<BatchResponse> LeanBatchResponse(std::string_view body) {
 Result<BatchResponse> ParseBatchResponse(std::string_view body) {
   if (auto lean = LeanBatchResponse(body)) return std::move(*lean);
   json j = json::parse(body, nullptr, false);
-  auto bad = [](std::string m) { return MakeError(ErrorKind::Network, "response.malformed", "The central's answer is malformed: " + m); };
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Network, "response.malformed", "The central's answer is malformed: " + m,
+                                                 {{"detail", m}}); };
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
   if (!j.contains("acked_through") || !j["acked_through"].is_number_integer()) return bad("no acked_through");
   BatchResponse r;
@@ -731,7 +737,7 @@ std::string MakeBatchFile(const JournalKey& key, const std::string& kiosk_id, in
 }
 
 Result<BatchFile> SplitBatchFile(std::string_view text) {
-  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "file.malformed", std::move(m)); };
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "file.malformed", m, {{"detail", m}}); };
   const size_t l1 = text.find('\n');
   if (l1 == std::string_view::npos || text.substr(0, l1) != kBatchFileMagic)
     return bad("not a Showroom Kiosk batch file (first line is not \"" + std::string(kBatchFileMagic) + "\")");
@@ -755,7 +761,7 @@ std::string MakeReceipt(const SigningKey& key, const json& body) {
 }
 
 Result<json> OpenReceipt(std::string_view text, std::string_view central_public_hex) {
-  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "receipt.malformed", std::move(m)); };
+  auto bad = [](std::string m) { return MakeError(ErrorKind::Usage, "receipt.malformed", m, {{"detail", m}}); };
   const size_t l1 = text.find('\n');
   if (l1 == std::string_view::npos || text.substr(0, l1) != kReceiptMagic)
     return bad("not a Showroom Kiosk receipt (first line is not \"" + std::string(kReceiptMagic) + "\")");

@@ -66,12 +66,14 @@ void SyncService::Run() {
       m_kick = false;
     }
     std::string error;
+    Error reason;
     int64_t retry_after = 0;
     bool not_enrolled = false;
     if (!engine) {
       auto k = Kiosk::Open({.data_dir = m_options.data_dir, .clock = m_options.clock});
       if (!k.ok()) {
         error = k.error().message;
+        reason = k.error();
       } else {
         kiosk = std::move(*k);
         http = m_options.make_http ? m_options.make_http() : nullptr;
@@ -107,6 +109,7 @@ void SyncService::Run() {
           p.phase = SyncPhase::Waiting;
           p.pending = r->pending;
           p.last_error.clear();
+          p.error = {};
           p.last_sync = last_sync;
           p.next_attempt_ms = m_options.interval.count();
           ++p.rounds;
@@ -115,6 +118,7 @@ void SyncService::Run() {
         continue;
       }
       error = r.error().message;
+      reason = r.error();
       retry_after = engine->RetryAfterMs();
       not_enrolled = r.error().code == "sync.not_enrolled";
     }
@@ -123,6 +127,7 @@ void SyncService::Run() {
     Update([&](SyncProgress& p) {
       p.phase = not_enrolled ? SyncPhase::NotEnrolled : SyncPhase::Waiting;
       p.last_error = error;
+      p.error = reason;
       p.pending = pending;
       p.next_attempt_ms = delay.count();
       ++p.rounds;

@@ -28,7 +28,8 @@ Status WriteFileDurably(const std::filesystem::path& path, const std::string& da
     ::unlink(tmp.c_str());
     return MakeError(ErrorKind::Storage, "export.write",
                      std::string("Can't ") + what + " " + path.string() + ": " + std::strerror(errno) +
-                         ". Is the stick full, read-only or pulled out? Nothing on the kiosk changed.");
+                         ". Is the stick full, read-only or pulled out? Nothing on the kiosk changed.",
+                     {{"path", path.string()}, {"detail", std::strerror(errno)}});
   };
   if (fd < 0) return fail("create");
   size_t done = 0;
@@ -61,7 +62,8 @@ Result<SyncEngine::ExportReport> SyncEngine::ExportTo(const std::filesystem::pat
   if (ec || !std::filesystem::is_directory(dir, ec))
     return MakeError(ErrorKind::Storage, "export.dir",
                      "Can't use " + dir.string() + " as the export folder (" + ec.message() +
-                         "). Is the USB stick mounted and writable?");
+                         "). Is the USB stick mounted and writable?",
+                     {{"dir", dir.string()}, {"detail", ec.message()}});
   auto key = Key();
   if (!key.ok()) return key.error();
   const Clock& clock = m_kiosk.GetClock();
@@ -122,9 +124,11 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
   if (pub.empty())
     return MakeError(ErrorKind::Refused, "sync.not_enrolled",
                      "This kiosk is not enrolled with a central, so it can't check the receipt's signature. Enrol it "
-                     "first (kiosk enroll --central URL --code CODE).");
+                     "first (kiosk enroll --central URL --code CODE).",
+                     {{"kiosk", m_kiosk.KioskId()}}, "receipt");
   std::ifstream in(file, std::ios::binary);
-  if (!in) return MakeError(ErrorKind::NotFound, "receipt.missing", "Can't read the receipt file " + file.string());
+  if (!in) return MakeError(ErrorKind::NotFound, "receipt.missing", "Can't read the receipt file " + file.string(),
+                               {{"file", file.string()}});
   std::stringstream text;
   text << in.rdbuf();
   auto body = OpenReceipt(text.str(), pub);
@@ -133,7 +137,8 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
   if (j.value("kiosk_id", "") != m_kiosk.KioskId())
     return MakeError(ErrorKind::Refused, "receipt.other_kiosk",
                      "This receipt is for kiosk " + j.value("kiosk_id", "?") + ", not for this kiosk (" +
-                         m_kiosk.KioskId() + "). Nothing was applied.");
+                         m_kiosk.KioskId() + "). Nothing was applied.",
+                     {{"other", j.value("kiosk_id", "?")}, {"kiosk", m_kiosk.KioskId()}});
   BatchResponse r;
   r.acked_through = j.value("acked_through", int64_t{0});
   r.head_hash = j.value("head_hash", "");
@@ -156,7 +161,8 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
   if (r.acked_through > head->value_or(0))
     return MakeError(ErrorKind::Integrity, "receipt.ahead",
                      "The receipt acknowledges seq " + std::to_string(r.acked_through) + " but this kiosk's journal "
-                     "ends at " + std::to_string(head->value_or(0)) + ". Nothing was applied.");
+                     "ends at " + std::to_string(head->value_or(0)) + ". Nothing was applied.",
+                     {{"seq", std::to_string(r.acked_through)}, {"head", std::to_string(head->value_or(0))}});
   KIOSK_TRY(StoreAck(r, report.rejected, report.adjusted));
   report.acked_through = AckedThrough();
   report.verdicts = static_cast<int64_t>(r.verdicts.size());

@@ -57,11 +57,18 @@ std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std:
     if (!key.empty()) m_missing.insert(key);
     return fallback;
   }
+  // A value that is a key with placeholders of its own ({reason} = "reason.export.dir") is
+  // filled from the same values.
+  bool nested_ok = true;
   auto out = FormatNamed(it->second, args, [&](const std::string& v) {
     auto w = m_words.find(v);
-    return w != m_words.end() && v.find('.') != std::string::npos ? w->second : v;
+    if (w == m_words.end() || v.find('.') == std::string::npos) return v;
+    if (w->second.find('{') == std::string::npos) return w->second;
+    auto inner = FormatNamed(w->second, args, [](const std::string& x) { return x; });
+    if (!inner) nested_ok = false;
+    return inner.value_or(w->second);
   });
-  if (!out) {
+  if (!out || !nested_ok) {
     m_missing.insert(key + " (placeholder without a value)");
     return fallback;
   }

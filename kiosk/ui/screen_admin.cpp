@@ -29,7 +29,9 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
     if (last.empty()) Muted(T("admin.never_synced"));
     else Muted(Tf("admin.last_sync", {last.substr(0, 16)}));
     const std::string& err = sv.running ? sv.last_error : s.last_sync_error;
-    if (!err.empty()) Muted(Tf("admin.sync_error", {err}));
+    if (!err.empty())
+      Muted(Tf("admin.sync_error", {Ctx().i18n.Say(sv.running ? sv.last_error_key : s.last_sync_error_key,
+                                                   sv.running ? sv.last_error_args : s.last_sync_error_args, err)}));
     if (TouchButton(T("admin.sync_now"), ImVec2(w, 0), sv.enrolled, Tone::Primary, "sync"))
       sink.Emit(app::intent::SyncNow{});
     ImGui::SameLine();

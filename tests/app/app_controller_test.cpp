@@ -344,6 +344,17 @@ TEST_CASE("admin: export writes the unacknowledged journal to the USB folder, an
   CHECK(h.Vm().banner.kind == BannerKind::Error);
   CHECK(h.Vm().banner.text.find("Export failed") != std::string::npos);
   CHECK(!h.Vm().admin.exporting);
+  // The screen says it in its language: the banner names the reason by its key, with its values
+  // (i18n_test checks the German words for exactly these).
+  CHECK(h.Vm().banner.key == "banner.export_failed");
+  auto arg = [&](const std::string& name) {
+    for (const auto& [n, v] : h.Vm().banner.args)
+      if (n == name) return v;
+    return std::string("(none)");
+  };
+  CHECK(arg("reason") == "reason.export.dir");
+  CHECK(arg("dir") == (blocker / "usb").string());
+  CHECK(arg("detail") != "(none)");
 }
 
 TEST_CASE("admin sync: an enrolled kiosk runs the sync service, and its progress reaches the view-model via Pump") {

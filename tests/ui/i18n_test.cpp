@@ -81,14 +81,24 @@ std::set<std::string> Matches(const std::string& text, const std::regex& re, con
 std::set<std::string> CoreMessageKeys() {
   std::set<std::string> keys;
   const std::regex reason(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_]+\.[a-z_.]+)")re");
+  // The sync and USB errors reach the admin screen (last sync error, export banner) too.
+  const char* sync_sources[] = {"kiosk/sync/engine.cpp", "kiosk/sync/usb.cpp", "kiosk/sync/protocol.cpp",
+                                "platform/http_client_curl.cpp"};
   for (const char* f : {"kiosk/core/kiosk.cpp", "kiosk/core/kiosk_actions.cpp", "storage/db.cpp",
                         "kiosk/core/app/app_controller.cpp"})
     for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
+  std::string sync;
+  for (const char* f : sync_sources) sync += Source(f);
+  for (const auto& k : Matches(sync, reason, "reason.")) keys.insert(k);
+  // The network failures whose code is picked before the MakeError: `code = "net.timeout"`.
+  for (const auto& k : Matches(Source("platform/http_client_curl.cpp"), std::regex(R"re(code = "(net\.[a-z_]+)")re"), "reason."))
+    keys.insert(k);
   // A variant is the last argument of a MakeError: `..., {{...}}, "to");` or `cond ? "a" : "b");`
   const std::string actions = Source("kiosk/core/kiosk_actions.cpp") + Source("kiosk/core/kiosk.cpp");
+  const std::string with_variants = actions + sync;
   std::regex call(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_.]+)"([^;]*)\);)re");
   std::regex variant(R"re([,?:]\s*"([a-z]+)"\s*(?=[:)]|$))re");
-  for (std::sregex_iterator it(actions.begin(), actions.end(), call), end; it != end; ++it) {
+  for (std::sregex_iterator it(with_variants.begin(), with_variants.end(), call), end; it != end; ++it) {
     std::string rest = (*it)[2].str();
     size_t args = rest.rfind("}}");
     if (args == std::string::npos) continue;
@@ -126,7 +136,9 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
   for (const char* k : {"reason.device.already_out", "reason.device.already_out.to", "reason.admin.wrong_pin.last",
                         "reason.points.insufficient", "reason.disk.full", "receipt.loyalty.redeemed",
                         "do.redeem_rewards", "banner.signed_in", "reason.settings.language",
-                        "warning.redeem.soft_limit", "warning.audit.recorded_as_with", "warning.sellout.partner_suspended"})
+                        "warning.redeem.soft_limit", "warning.audit.recorded_as_with", "warning.sellout.partner_suspended",
+                        "reason.net.refused", "reason.net.timeout", "reason.net.tls_untrusted.ca", "reason.export.dir",
+                        "reason.net.download_file.full", "reason.sync.not_enrolled.receipt", "reason.response.malformed"})
     CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
   REQUIRE(keys.size() > 120);
   for (const char* lang : kLanguages) {
@@ -201,6 +213,29 @@ TEST_CASE("a receipt's soft-limit warnings are said in the kiosk's language, aft
   std::vector<kiosk::Warning> unknown{{"no.such", "Plain English.", {}}};
   CHECK(de->Say("receipt.sellout.reported", args, unknown, "x").find(" Plain English.") != std::string::npos);
   CHECK(de->Missing().count("warning.no.such") == 1);
+}
+
+TEST_CASE("a sync or USB export failure is said in the kiosk's language, with its values") {
+  auto pl = I18n::Load(kAssets / "i18n", "pl");
+  auto de = I18n::Load(kAssets / "i18n", "de");
+  REQUIRE(pl.ok());
+  REQUIRE(de.ok());
+  // The admin screen's "last error" line: the reason's key and values from the sync engine.
+  kiosk::Error net = kiosk::MakeError(kiosk::ErrorKind::Network, "net.refused",
+                                      "Can't reach the central at http://c:1/v1/batch: Connection refused.",
+                                      {{"url", "http://c:1/v1/batch"}, {"detail", "Connection refused"}});
+  CHECK(pl->Say(kiosk::ReasonKey(net), net.args, net.message) ==
+        "Nie można połączyć się z centralą pod http://c:1/v1/batch: Connection refused.");
+  // The export banner names the reason by its key, filled from the reason's own values.
+  kiosk::Error dir = kiosk::MakeError(kiosk::ErrorKind::Storage, "export.dir", "Can't use /media/usb ...",
+                                      {{"dir", "/media/usb"}, {"detail", "Permission denied"}});
+  kiosk::ReasonArgs args = dir.args;
+  args.emplace_back("reason", kiosk::ReasonKey(dir));
+  CHECK(de->Say("banner.export_failed", args, "Export failed: x") ==
+        "Export fehlgeschlagen: /media/usb kann nicht als Exportordner verwendet werden (Permission denied). Ist der "
+        "USB-Stick eingebunden und beschreibbar?");
+  // A nested reason whose values are missing falls back to the English as a whole.
+  CHECK(de->Say("banner.export_failed", {{"reason", "reason.export.dir"}}, "Export failed: x") == "Export failed: x");
 }
 
 TEST_CASE("every language has every key English has, and no other") {

@@ -214,6 +214,8 @@ void AppController::PullSyncProgress() {
   v.pending = p.pending;
   v.last_sync = p.last_sync;
   v.last_error = p.last_error;
+  v.last_error_key = p.error.code.empty() ? "" : ReasonKey(p.error);
+  v.last_error_args = p.error.args;
   v.rounds = p.rounds;
   if (p.phase == sync::SyncPhase::NotEnrolled) v.enrolled = false;
   // A finished round changes the journal's acknowledged count and maybe the verdicts.
@@ -859,7 +861,10 @@ bool AppController::On(const intent::ExportJournal& i) {
       Error e = r.error();
       return [e](AppController& c) {
         c.m_vm.admin.exporting = false;
-        c.SetBanner(BannerKind::Error, "banner.export_failed", {{"reason", e.message}}, "Export failed: " + e.message);
+        // {reason} is the reason's key: the screen says it in its language with the reason's values.
+        ReasonArgs args = e.args;
+        args.emplace_back("reason", ReasonKey(e));
+        c.SetBanner(BannerKind::Error, "banner.export_failed", std::move(args), "Export failed: " + e.message);
       };
     }
     std::string text, key = "banner.export_nothing", files;

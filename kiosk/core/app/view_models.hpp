@@ -103,7 +103,9 @@ struct SyncVm {
   int64_t sent = 0, total = 0;  // this round's progress bar
   int64_t pending = 0;
   std::string last_sync;
-  std::string last_error;
+  std::string last_error;      // English
+  std::string last_error_key;  // its translation key and values
+  ReasonArgs last_error_args;
   int64_t rounds = 0;
 };
 
