@@ -65,7 +65,7 @@ void UnitList(const std::vector<app::SessionUnit>& units, app::ScreenId session,
     ImGui::BeginGroup();
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x - remove_w - Em(0.5f));
     Label(std::to_string(i + 1) + ". " + u.label);
-    if (!u.note.empty()) Muted(u.note);
+    if (!u.note.empty()) Muted(Ctx().i18n.Say(u.note_key, u.note_args, u.note));
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
     ImGui::SameLine(ImGui::GetContentRegionMax().x - remove_w);

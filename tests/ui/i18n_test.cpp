@@ -120,6 +120,11 @@ std::set<std::string> CoreMessageKeys() {
   }
   for (const auto& k : Matches(Source("kiosk/core/app/app_controller.cpp"), std::regex(R"re("(banner\.[a-z_]+)")re"), ""))
     keys.insert(k);
+  // The notes under a session's units; a custodian's name makes "note.due" "note.due_with".
+  for (const auto& k : Matches(Source("kiosk/core/app/app_controller.cpp"), std::regex(R"re("(note\.[a-z_]+)")re"), "")) {
+    keys.insert(k);
+    if (k == "note.due" || k == "note.overdue") keys.insert(k + "_with");
+  }
   return keys;
 }
 
@@ -138,7 +143,8 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
                         "do.redeem_rewards", "banner.signed_in", "reason.settings.language",
                         "warning.redeem.soft_limit", "warning.audit.recorded_as_with", "warning.sellout.partner_suspended",
                         "reason.net.refused", "reason.net.timeout", "reason.net.tls_untrusted.ca", "reason.export.dir",
-                        "reason.net.download_file.full", "reason.sync.not_enrolled.receipt", "reason.response.malformed"})
+                        "reason.net.download_file.full", "reason.sync.not_enrolled.receipt", "reason.response.malformed",
+                        "note.kit_members", "note.overdue_with"})
     CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
   REQUIRE(keys.size() > 120);
   for (const char* lang : kLanguages) {
@@ -236,6 +242,15 @@ TEST_CASE("a sync or USB export failure is said in the kiosk's language, with it
         "USB-Stick eingebunden und beschreibbar?");
   // A nested reason whose values are missing falls back to the English as a whole.
   CHECK(de->Say("banner.export_failed", {{"reason", "reason.export.dir"}}, "Export failed: x") == "Export failed: x");
+}
+
+TEST_CASE("a session unit's note is said in the kiosk's language") {
+  auto fi = I18n::Load(kAssets / "i18n", "fi");
+  REQUIRE(fi.ok());
+  CHECK(fi->Say("note.overdue_with", {{"date", "2026-11-20"}, {"name", "Jan Kowalski"}}, "x") ==
+        "Jan Kowalski, myöhässä 2026-11-20 alkaen");
+  CHECK(fi->Say("note.kit_members", {{"kit", "KIT-0001"}, {"count", "3"}}, "x") ==
+        "sarja KIT-0001: 3 laitetta kuuluu yhteen");
 }
 
 TEST_CASE("every language has every key English has, and no other") {

@@ -563,7 +563,7 @@ void AppController::HandleScan(const std::string& raw) {
       if (!u.ok()) return Fail(u.error());
       std::string label = "GTIN " + u->first + ", serial " + u->second;
       if (r.ok() && !r->label.empty()) label = r->label + " (" + u->second + ")";
-      return [text, label](AppController& c) { c.AddUnit(c.m_vm.sellout.units, SessionUnit{text, label, ""}); };
+      return [text, label](AppController& c) { c.AddUnit(c.m_vm.sellout.units, SessionUnit{text, label, "", "", {}}); };
     }
     if (!r.ok()) return Fail(r.error());
     ScanResolution res = std::move(r).value();
@@ -633,13 +633,15 @@ void AppController::HandleScan(const std::string& raw) {
       if (screen == ScreenId::Checkout) {
         auto d = k.CheckCheckoutUnit(text);
         if (!d.ok()) return Fail(d.error());
-        std::string note;
+        SessionUnit unit{res.key, res.label, "", "", {}};
         if (!d->kit.empty()) {
           auto view = k.GetDevice(d->asset_tag);
           size_t n = view.ok() ? view->kit_members.size() : 0;
-          note = "kit " + d->kit + (n > 1 ? ": " + std::to_string(n) + " units go together" : "");
+          unit.note = "kit " + d->kit + (n > 1 ? ": " + std::to_string(n) + " units go together" : "");
+          unit.note_key = n > 1 ? "note.kit_members" : "note.kit";
+          unit.note_args = {{"kit", d->kit}, {"count", std::to_string(n)}};
         }
-        return [res, note](AppController& c) { c.AddUnit(c.m_vm.checkout.units, SessionUnit{res.key, res.label, note}); };
+        return [unit](AppController& c) { c.AddUnit(c.m_vm.checkout.units, unit); };
       }
       auto d = k.GetDevice(res.key);
       if (!d.ok()) return Fail(d.error());
@@ -651,9 +653,15 @@ void AppController::HandleScan(const std::string& raw) {
           ReasonArgs args{{"tag", v.device.asset_tag}, {"state", StateKey(v.device.state)}};
           return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.not_checked_out", args, msg); };
         }
-        std::string note = v.overdue ? "overdue since " + v.device.due_date : "due " + v.device.due_date;
-        if (!v.custodian_name.empty()) note = v.custodian_name + ", " + note;
-        return [res, note](AppController& c) { c.AddUnit(c.m_vm.checkin.units, SessionUnit{res.key, res.label, note}); };
+        SessionUnit unit{res.key, res.label, "", "", {}};
+        unit.note = v.overdue ? "overdue since " + v.device.due_date : "due " + v.device.due_date;
+        unit.note_key = v.overdue ? "note.overdue" : "note.due";
+        unit.note_args = {{"date", v.device.due_date}, {"name", v.custodian_name}};
+        if (!v.custodian_name.empty()) {
+          unit.note = v.custodian_name + ", " + unit.note;
+          unit.note_key += "_with";
+        }
+        return [unit](AppController& c) { c.AddUnit(c.m_vm.checkin.units, unit); };
       }
       return [v, res](AppController& c) {
         c.m_vm.device.loaded = true;

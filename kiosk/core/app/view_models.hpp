@@ -52,7 +52,9 @@ struct DeviceVm {
 struct SessionUnit {
   std::string code;   // what is sent to the core: asset tag or GS1 text
   std::string label;  // "DEMO-00007 Colour MFP A4 C2200"
-  std::string note;   // "kit KIT-0001: 3 units go together"
+  std::string note;   // "kit KIT-0001: 3 units go together" (English: tests, fallback)
+  std::string note_key;  // its translation, "note.kit_members", with {named} values
+  ReasonArgs note_args;
 };
 
 struct CheckoutVm {
