@@ -249,7 +249,7 @@ TEST_CASE("a session unit's note is said in the kiosk's language") {
   REQUIRE(fi.ok());
   CHECK(fi->Say("note.overdue_with", {{"date", "2026-11-20"}, {"name", "Jan Kowalski"}}, "x") ==
         "Jan Kowalski, myöhässä 2026-11-20 alkaen");
-  CHECK(fi->Say("note.kit_members", {{"kit", "KIT-0001"}, {"count", "3"}}, "x") ==
+  CHECK(fi->Say("note.kit_members", {{"kit", "KIT-0001"}, {"units", "3"}}, "x") ==
         "sarja KIT-0001: 3 laitetta kuuluu yhteen");
 }
 

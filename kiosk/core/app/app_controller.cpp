@@ -436,9 +436,16 @@ void AppController::AddUnit(std::vector<SessionUnit>& units, SessionUnit unit) {
     }
   }
   std::string text = unit.label + (unit.note.empty() ? "" : " (" + unit.note + ")");
-  ReasonArgs args{{"unit", text}, {"count", std::to_string(units.size() + 1)}};
+  // With a note, {note} is the note's key: the screen says it in its language from its values.
+  ReasonArgs args{{"unit", unit.note_key.empty() ? text : unit.label}, {"count", std::to_string(units.size() + 1)}};
+  std::string key = "banner.unit_added";
+  if (!unit.note_key.empty()) {
+    key = "banner.unit_added_note";
+    args.emplace_back("note", unit.note_key);
+    args.insert(args.end(), unit.note_args.begin(), unit.note_args.end());
+  }
   units.push_back(std::move(unit));
-  SetBanner(BannerKind::Success, "banner.unit_added", std::move(args),
+  SetBanner(BannerKind::Success, std::move(key), std::move(args),
             "Added " + text + ". " + std::to_string(units.size()) + " in the list.");
 }
 
@@ -639,7 +646,7 @@ void AppController::HandleScan(const std::string& raw) {
           size_t n = view.ok() ? view->kit_members.size() : 0;
           unit.note = "kit " + d->kit + (n > 1 ? ": " + std::to_string(n) + " units go together" : "");
           unit.note_key = n > 1 ? "note.kit_members" : "note.kit";
-          unit.note_args = {{"kit", d->kit}, {"count", std::to_string(n)}};
+          unit.note_args = {{"kit", d->kit}, {"units", std::to_string(n)}};  // not "count": the banner's
         }
         return [unit](AppController& c) { c.AddUnit(c.m_vm.checkout.units, unit); };
       }
