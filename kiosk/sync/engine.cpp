@@ -1,6 +1,8 @@
 // SyncEngine: one exchange with the central. The kiosk's bookkeeping lives in sync_state
 // (acked_through, anchor, central_url, central_public_key, last_sync, last_error) and in
 // verdicts, always written in one transaction with what it describes.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -421,7 +423,9 @@ Result<SyncReport> SyncEngine::Pull() {
   if (!req.ok()) return req.error();
   // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text
   // that need never be in memory (the kiosk parses it from the file).
-  const std::filesystem::path download = m_kiosk.Paths().dir / "reference.download";
+  // Named per process: the touchscreen's sync thread and an admin's `kiosk sync` may pull at once.
+  const std::filesystem::path download =
+      m_kiosk.Paths().dir / ("reference." + std::to_string(::getpid()) + ".download");
   req->body_file = download.string();
   struct RemoveAfter {
     std::filesystem::path file;

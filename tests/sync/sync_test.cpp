@@ -2,6 +2,8 @@
 // each event exactly once at the central and both sides level (CheckLevel).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <set>
 
@@ -80,7 +82,7 @@ TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, wh
   REQUIRE(c.central->LoadReference(doc.dump()).ok());  // version 2: a delta of 8,000 devices
   TestKiosk k(c.dir, "KIOSK-BIG");
   k.Enrol(c);
-  const auto download = k.dir / "reference.download";
+  const auto download = k.dir / ("reference." + std::to_string(::getpid()) + ".download");
 
   // The download can't be written (a folder is in the way): a clear error, nothing applied.
   std::filesystem::create_directory(download);
@@ -88,7 +90,7 @@ TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, wh
   auto refused = k.engine->Pull();
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == "net.download_file");
-  CHECK(refused.error().message.find("reference.download") != std::string::npos);
+  CHECK(refused.error().message.find(download.filename().string()) != std::string::npos);
   CHECK(k.kiosk->GetDevice("BULK-00001").ok() == false);
   std::filesystem::remove_all(download);
 
