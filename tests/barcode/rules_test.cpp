@@ -53,6 +53,14 @@ TEST_CASE("bad rules files are refused with the path of the problem") {
   CHECK(bad(R"({"rules": [{"kind": "asset_tag", "patern": "x"}]})").find("test.json: /rules/0/patern: unknown field") == 0);
   CHECK(bad(R"({"rules": [{"kind": "asset_tag"}]})").find("test.json: /rules/0/pattern: is missing") == 0);
   CHECK(bad(R"({"format_version": 2, "rules": []})").find("test.json: /format_version: this kiosk reads version 1 only") == 0);
+  // Numbers libstdc++'s regex compiler would overflow on (found by fuzz_classifier).
+  CHECK(bad(R"({"rules": [{"kind": "asset_tag", "pattern": "^A\\77777777777777777777777N"}]})").find(
+            "test.json: /rules/0/pattern: not supported: a back-reference number") == 0);
+  CHECK(bad(R"({"rules": [{"kind": "asset_tag", "pattern": "^A{1,77777777777777777777}$"}]})").find(
+            "test.json: /rules/0/pattern: not supported: a repeat count") == 0);
+  // An escaped backslash before digits, and a long literal digit run, are ordinary.
+  CHECK(Classifier::FromJsonText(R"({"rules": [{"kind": "asset_tag", "pattern": "^\\\\123456789\\d{2,12}$"}]})",
+                                 "test.json").ok());
 }
 
 TEST_CASE("a missing rules file is a clear error") {

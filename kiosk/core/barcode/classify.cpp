@@ -237,6 +237,31 @@ nlohmann::json ToJson(const Classified& c) {
   return j;
 }
 
+// libstdc++'s regex compiler reads a back-reference number or a repeat count into a long with no
+// overflow check (undefined behaviour; the fuzzer found it with "\\7777777777777777777777").
+// Such numbers are refused before the compiler sees them; real rules need nothing near these.
+static const char* LongRegexNumber(std::string_view p) {
+  auto digits_from = [&](size_t i) {
+    size_t j = i;
+    while (j < p.size() && p[j] >= '0' && p[j] <= '9') ++j;
+    return j - i;
+  };
+  bool in_braces = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      if (digits_from(i + 1) > 3) return "a back-reference number of more than 3 digits";
+      ++i;  // the escaped character is not syntax
+    } else if (p[i] == '{') {
+      in_braces = true;
+    } else if (p[i] == '}') {
+      in_braces = false;
+    } else if (in_braces && digits_from(i) > 4) {
+      return "a repeat count of more than 4 digits";
+    }
+  }
+  return nullptr;
+}
+
 std::string NormaliseGs(std::string_view text) {
   static constexpr std::string_view kTokens[] = {"<gs>", "{gs}", "[gs]", "\\x1d", "\\u001d", "^]", "\xE2\x90\x9D"};
   // Almost every scan holds no token at all: skip the per-character token matching then.
@@ -330,6 +355,8 @@ Result<Classifier> Classifier::FromJsonText(std::string_view json_text, std::str
     else return RulesError(origin, path + "/kind", "\"" + kind + "\" is not partner_card, staff_badge or asset_tag");
     rule.pattern = r.value("pattern", "");
     if (rule.pattern.empty()) return RulesError(origin, path + "/pattern", "is missing");
+    if (const char* why = LongRegexNumber(rule.pattern))
+      return RulesError(origin, path + "/pattern", std::string("not supported: ") + why);
     try {
       rule.regex = std::regex(rule.pattern, std::regex::ECMAScript | std::regex::optimize);
     } catch (const std::regex_error& e) {
