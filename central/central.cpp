@@ -180,6 +180,10 @@ HttpAnswer Central::HandleEnrol(const std::string& body) {
   if (s.ok()) s = m_store.PutKiosk(k);
   if (s.ok()) s = m_store.DeleteEnrolment(kiosk_id);
   if (s.ok()) s = m_store.Commit();
+  {
+    std::lock_guard side(m_side_mu);
+    m_keys.erase(kiosk_id);
+  }
   if (!s.ok()) {
     m_store.Rollback();
     return Answer(s.error());
@@ -195,8 +199,7 @@ HttpAnswer Central::HandleEnrol(const std::string& body) {
 
 // ---- Authentication ---------------------------------------------------------------------------
 
-Result<KioskRecord> Central::AuthenticateLocked(std::string_view method, std::string_view path,
-                                                const sync::SignedHeaders& h, std::string_view body, int64_t now_ms) {
+Result<KioskRecord> Central::FindKioskLocked(const sync::SignedHeaders& h) {
   if (h.kiosk_id.empty() || h.nonce.empty() || h.signature.empty())
     return MakeError(ErrorKind::Refused, "auth.missing",
                      "The request is not signed (X-Kiosk-Id, X-Kiosk-Time, X-Kiosk-Nonce and X-Kiosk-Signature are "
@@ -207,7 +210,12 @@ Result<KioskRecord> Central::AuthenticateLocked(std::string_view method, std::st
     return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
                      "Kiosk " + h.kiosk_id + " is not enrolled with this central. Create a code with `kiosk-central "
                      "enroll " + h.kiosk_id + "` and run `kiosk enroll --central URL --code CODE` on the kiosk.");
-  auto key = KeyFromHex((*kiosk)->key_hex);
+  return **kiosk;
+}
+
+Status Central::CheckSignature(const std::string& key_hex, std::string_view method, std::string_view path,
+                               const sync::SignedHeaders& h, std::string_view body, int64_t now_ms) {
+  auto key = KeyFromHex(key_hex);
   if (!key.ok()) return key.error();
   if (!sync::VerifySignature(*key, method, path, h, body))
     return MakeError(ErrorKind::Refused, "auth.bad_signature",
@@ -220,7 +228,28 @@ Result<KioskRecord> Central::AuthenticateLocked(std::string_view method, std::st
                      "The request's time is " + std::to_string(skew / 60000) +
                          " minutes off the central's clock (5 minutes are allowed). The sync client corrects for "
                          "this by itself; if it persists, check the kiosk's clock.");
-  return **kiosk;
+  return {};
+}
+
+Result<KioskRecord> Central::AuthenticateLocked(std::string_view method, std::string_view path,
+                                                const sync::SignedHeaders& h, std::string_view body, int64_t now_ms) {
+  auto kiosk = FindKioskLocked(h);
+  if (!kiosk.ok()) return kiosk.error();
+  KIOSK_TRY(CheckSignature(kiosk->key_hex, method, path, h, body, now_ms));
+  return kiosk;
+}
+
+Result<std::string> Central::KioskKey(const sync::SignedHeaders& h) {
+  if (!h.nonce.empty() && !h.signature.empty()) {
+    std::lock_guard side(m_side_mu);
+    if (auto it = m_keys.find(h.kiosk_id); it != m_keys.end()) return it->second;
+  }
+  std::lock_guard lock(m_mu);
+  auto kiosk = FindKioskLocked(h);
+  if (!kiosk.ok()) return kiosk.error();
+  std::lock_guard side(m_side_mu);
+  m_keys[h.kiosk_id] = kiosk->key_hex;
+  return kiosk->key_hex;
 }
 
 // ---- Ingest -----------------------------------------------------------------------------------
@@ -231,36 +260,107 @@ sync::Anchor Central::MakeAnchor(const std::string& kiosk_id, int64_t seq, const
   return a;
 }
 
+Central::Prepared Central::Prepare(const sync::Batch& batch, const std::string& key_hex) {
+  Prepared p;
+  p.key_hex = key_hex;
+  auto key = KeyFromHex(key_hex);
+  if (!key.ok()) return p;
+  EventHasher hasher(*key);
+  p.hmac_ok.reserve(batch.events.size());
+  p.facts.reserve(batch.events.size());
+  for (const Event& e : batch.events) {
+    p.hmac_ok.push_back(crypto::ConstantTimeEqual(hasher.Hash(e), e.hash));
+    p.facts.push_back(ReadPayload(e));
+  }
+  return p;
+}
+
+void Central::AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const std::string& kiosk_id,
+                                     int64_t from_seq) {
+  // A later batch that finds nobody else of its kiosk at work still waits a moment: the earlier
+  // one may not have been read off its connection yet. A real gap (the central's database was
+  // restored) is answered after that moment.
+  const auto start = std::chrono::steady_clock::now();
+  const auto grace = start + std::chrono::milliseconds(500);
+  const auto deadline = start + std::chrono::seconds(30);
+  for (;;) {
+    auto k = m_store.GetKiosk(kiosk_id);
+    if (!k.ok() || !*k || from_seq <= (*k)->acked_through + 1) return;
+    const auto now = std::chrono::steady_clock::now();
+    bool others_at_work;
+    {
+      std::lock_guard side(m_side_mu);
+      Flight& f = m_flights[kiosk_id];
+      others_at_work = f.active - f.waiting > 1;
+      if (now < deadline && (others_at_work || now < grace)) ++f.waiting;
+    }
+    if (now >= deadline || (!others_at_work && now >= grace)) return;
+    m_landed.wait_until(lock, others_at_work ? deadline : grace);
+    std::lock_guard side(m_side_mu);
+    --m_flights[kiosk_id].waiting;
+  }
+}
+
 HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string& body) {
   if (body.size() > sync::kMaxRequestBytes)
     return Answer(MakeError(ErrorKind::Usage, "batch.too_large", "The batch is larger than 2 MiB; send smaller ones."));
+  // A kiosk sends its next batch before this one's answer is back (two in flight). Everything
+  // that needs no store (parsing, the request's signature, each event's HMAC, reading each
+  // payload for the rules) runs outside the lock, overlapping the transaction of the batch
+  // before; the transactions themselves run one at a time, in seq order.
   const auto t0 = std::chrono::steady_clock::now();
   auto batch = sync::ParseBatch(body);
-  const auto t1 = std::chrono::steady_clock::now();
-  std::lock_guard lock(m_mu);
   const int64_t now = NowMs();
-  auto kiosk = AuthenticateLocked("POST", "/v1/batches", h, body, now);
-  if (!kiosk.ok()) {
-    json extra{{"server_time_ms", now}};
-    return Answer(kiosk.error(), extra);
+  auto key_hex = KioskKey(h);
+  if (!key_hex.ok()) return Answer(key_hex.error(), json{{"server_time_ms", now}});
+  {
+    std::lock_guard side(m_side_mu);
+    ++m_flights[h.kiosk_id].active;
   }
+  std::unique_lock lock(m_mu, std::defer_lock);
+  struct Landing {
+    Central& c;
+    std::unique_lock<std::mutex>& lock;
+    const std::string& id;
+    ~Landing() {
+      // Under m_mu, so that a batch deciding to wait for this one can't miss the notification.
+      if (!lock.owns_lock()) lock.lock();
+      {
+        std::lock_guard side(c.m_side_mu);
+        if (--c.m_flights[id].active == 0) c.m_flights.erase(id);
+      }
+      c.m_landed.notify_all();
+    }
+  } landing{*this, lock, h.kiosk_id};
+
+  if (Status s = CheckSignature(*key_hex, "POST", "/v1/batches", h, body, now); !s.ok())
+    return Answer(s.error(), json{{"server_time_ms", now}});
   if (!batch.ok()) return Answer(batch.error());
   if (batch->kiosk_id != h.kiosk_id)
     return Answer(MakeError(ErrorKind::Usage, "batch.malformed",
                             "The batch names kiosk " + batch->kiosk_id + " but is signed by " + h.kiosk_id + "."));
-  auto r = IngestLocked(*batch, "http", &h.nonce);
+  const Prepared prepared = Prepare(*batch, *key_hex);
+  const auto t1 = std::chrono::steady_clock::now();
+
+  lock.lock();
+  AwaitPredecessorLocked(lock, h.kiosk_id, batch->from_seq);
+  const auto t2 = std::chrono::steady_clock::now();
+  auto r = IngestLocked(*batch, "http", &h.nonce, &prepared);
   if (!r.ok()) {
     json extra{{"server_time_ms", now}};
     if (auto k = m_store.GetKiosk(h.kiosk_id); k.ok() && *k) extra["acked_through"] = (*k)->acked_through;
     return Answer(r.error(), extra);
   }
   r->server_time_ms = now;
-  const auto t2 = std::chrono::steady_clock::now();
+  const auto t3 = std::chrono::steady_clock::now();
   HttpAnswer answer{200, sync::SerializeBatchResponse(*r), 0};
   if (std::getenv("KIOSK_CENTRAL_TRACE")) {
     auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-    std::fprintf(stderr, "central batch %zu events: parse %.1f ms, ingest %.1f ms, answer %.1f ms\n",
-                 batch->events.size(), ms(t1 - t0), ms(t2 - t1), ms(std::chrono::steady_clock::now() - t2));
+    std::fprintf(stderr,
+                 "central batch %zu events from seq %lld: read ahead %.1f ms, waited %.1f ms, ingest %.1f ms, "
+                 "answer %.1f ms\n",
+                 batch->events.size(), static_cast<long long>(batch->from_seq), ms(t1 - t0), ms(t2 - t1),
+                 ms(t3 - t2), ms(std::chrono::steady_clock::now() - t3));
   }
   return answer;
 }
@@ -328,7 +428,7 @@ std::string FormatMs(int64_t ms) {
 }  // namespace
 
 Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
-                                                  const std::string* nonce) {
+                                                  const std::string* nonce, const Prepared* prepared) {
   const int64_t now = NowMs();
   const std::string now_utc = FormatMs(now);
   auto kiosk_found = m_store.GetKiosk(batch.kiosk_id);
@@ -380,6 +480,12 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
 
   sync::BatchResponse response;
   response.verdicts.reserve(batch.events.size());
+  // The request was checked against the key the kiosk had then; it was enrolled again since.
+  if (prepared && prepared->key_hex != kiosk.key_hex)
+    return MakeError(ErrorKind::Refused, "auth.bad_signature",
+                     "Kiosk " + batch.kiosk_id + " was enrolled again with a new key while this request was on its "
+                     "way; it was signed with the old one. Nothing was stored.");
+  if (prepared && prepared->hmac_ok.size() != batch.events.size()) prepared = nullptr;
   EventHasher hasher(*key);
   RuleContext rules{m_store, batch.kiosk_id, now_utc};
   auto current_version = m_store.GetMeta("reference_version");
@@ -458,7 +564,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
     } else if (e.kiosk_id != batch.kiosk_id) {
       KIOSK_TRY(quarantine("event.wrong_kiosk", seq_text + " claims to come from kiosk " + e.kiosk_id +
                                                     "; it is kept in quarantine and changed nothing."));
-    } else if (!crypto::ConstantTimeEqual(hasher.Hash(e), e.hash)) {
+    } else if (prepared ? !prepared->hmac_ok[i] : !crypto::ConstantTimeEqual(hasher.Hash(e), e.hash)) {
       KIOSK_TRY(quarantine("event.tampered",
                            seq_text + " (" + e.type + ") does not match its signature: it was altered after it was "
                                                       "logged. It is kept in quarantine and changed nothing."));
@@ -468,7 +574,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
                                                        " of another event; it is kept in quarantine."));
         s.event.event_id = e.event_id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
       } else {
-        auto v = ApplyRules(rules, e);
+        auto v = ApplyRules(rules, e, prepared ? &prepared->facts[i] : nullptr);
         if (!v.ok()) return v.error();
         s.verdict = *v;
         s.verdict.seq = e.seq;

@@ -3,6 +3,7 @@
 // chain checks and the program's business rules, reference publication, USB import, reports.
 // Thread-safe: every public call takes one mutex (the store is single-writer anyway). Used by the
 // HTTP server's worker threads and by the command line.
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -10,10 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "central/rules.hpp"
 #include "central/store.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/sync/protocol.hpp"
@@ -86,10 +89,27 @@ class Central {
   Result<int64_t> CountEvents(const std::string& kiosk_id);
 
  private:
+  // What the ingest needs to know of a batch that is found without the store: each event's HMAC
+  // checked against the kiosk's key, and each payload read for the rules. Worked out before the
+  // lock is taken, so that it overlaps another batch's transaction.
+  struct Prepared {
+    std::string key_hex;  // the key the HMACs were checked with
+    std::vector<char> hmac_ok;
+    std::vector<PayloadFacts> facts;
+  };
+  static Prepared Prepare(const sync::Batch& batch, const std::string& key_hex);
   Result<sync::BatchResponse> IngestLocked(const sync::Batch& batch, const std::string& via,
-                                           const std::string* nonce);
+                                           const std::string* nonce, const Prepared* prepared = nullptr);
+  Result<KioskRecord> FindKioskLocked(const sync::SignedHeaders& h);
+  // The kiosk's key, from m_keys when known there (no wait for another batch's transaction).
+  Result<std::string> KioskKey(const sync::SignedHeaders& h);
+  static Status CheckSignature(const std::string& key_hex, std::string_view method, std::string_view path,
+                               const sync::SignedHeaders& h, std::string_view body, int64_t now_ms);
   Result<KioskRecord> AuthenticateLocked(std::string_view method, std::string_view path,
                                          const sync::SignedHeaders& h, std::string_view body, int64_t now_ms);
+  // Holding m_mu: waits (releasing it) while `from_seq` does not follow the kiosk's last stored
+  // event and another batch of that kiosk may still close the gap.
+  void AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const std::string& kiosk_id, int64_t from_seq);
   sync::Anchor MakeAnchor(const std::string& kiosk_id, int64_t seq, const std::string& hash);
   int64_t NowMs() const;
 
@@ -97,6 +117,17 @@ class Central {
   const Clock& m_clock;
   sync::SigningKey m_key;
   std::mutex m_mu;
+  // m_side_mu guards what a batch reads before it takes m_mu: taken alone, or inside m_mu, never
+  // the other way round.
+  std::mutex m_side_mu;
+  std::unordered_map<std::string, std::string> m_keys;  // kiosk id -> key (hex); enrolment erases
+  // Batches of each kiosk inside HandleBatch, and how many of them wait for an earlier one: a
+  // kiosk keeps two batches in flight, and the later one may reach the lock first.
+  struct Flight {
+    int active = 0, waiting = 0;
+  };
+  std::unordered_map<std::string, Flight> m_flights;
+  std::condition_variable m_landed;  // a batch left HandleBatch (notified under m_mu)
 };
 
 }  // namespace kiosk::central

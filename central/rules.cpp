@@ -142,10 +142,6 @@ Result<Verdict> CheckedIn(RuleContext& ctx, const Event& e, const json& p) {
   return Verdict{};
 }
 
-struct SoldUnit {
-  std::string gtin, serial;
-};
-
 Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& partner,
                         const std::vector<SoldUnit>& units) {
   Verdict v;
@@ -317,7 +313,24 @@ Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
 
 }  // namespace
 
-Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e) {
+PayloadFacts ReadPayload(const Event& e) {
+  PayloadFacts facts;
+  const bool sellout = e.type == "sellout.reported";
+  if (sellout || (e.type != "loyalty.redeemed" && e.type != "device.checked_out" && e.type != "device.checked_in" &&
+                  e.type != "deal.registered")) {
+    PayloadScan scan;
+    const bool valid = json::sax_parse(e.payload, &scan);
+    if (!scan.unusual) {
+      facts.read = true;
+      facts.object = valid && scan.root_object;
+      facts.partner_id = std::move(scan.partner_id);
+      facts.units = std::move(scan.units);
+    }
+  }
+  return facts;
+}
+
+Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts* given) {
   auto not_object = [&] {
     Verdict v;
     v.verdict = VerdictKind::Rejected;
@@ -325,16 +338,12 @@ Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e) {
     v.message = "Seq " + std::to_string(e.seq) + "'s payload is not a JSON object; it changed nothing.";
     return v;
   };
-  const bool sellout = e.type == "sellout.reported";
-  if (sellout || (e.type != "loyalty.redeemed" && e.type != "device.checked_out" && e.type != "device.checked_in" &&
-                  e.type != "deal.registered")) {
-    PayloadScan scan;
-    const bool valid = json::sax_parse(e.payload, &scan);
-    if (!scan.unusual) {
-      if (!valid || !scan.root_object) return not_object();
-      if (sellout) return Sellout(ctx, e, scan.partner_id, scan.units);
-      return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
-    }
+  const PayloadFacts facts = given ? PayloadFacts{} : ReadPayload(e);
+  const PayloadFacts& f = given ? *given : facts;
+  if (f.read) {
+    if (!f.object) return not_object();
+    if (e.type == "sellout.reported") return Sellout(ctx, e, f.partner_id, f.units);
+    return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
   }
   json p = json::parse(e.payload, nullptr, false);
   if (!p.is_object()) return not_object();

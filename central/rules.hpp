@@ -1,7 +1,10 @@
 #pragma once
 // The partner program's rules as the central applies them to each new event, inside the ingest
 // transaction: the central's answer (verdict) for that event. Same thread as the ingest.
+// What a rule reads from a payload (`ReadPayload`) needs no store and runs before the ingest,
+// outside the central's lock, so that it overlaps another batch's transaction.
 #include <string>
+#include <vector>
 
 #include "central/store.hpp"
 #include "kiosk/sync/protocol.hpp"
@@ -16,7 +19,22 @@ struct RuleContext {
   bool changed = false;      // set when a rule changed published reference data
 };
 
+struct SoldUnit {
+  std::string gtin, serial;
+};
+
+// The payload as the rules read it, when that reading needs no tree (sell-outs, and every event
+// type without a rule); otherwise `read` is false and ApplyRules parses the payload itself.
+struct PayloadFacts {
+  bool read = false;
+  bool object = false;  // the payload is a JSON object
+  std::string partner_id;
+  std::vector<SoldUnit> units;
+};
+PayloadFacts ReadPayload(const Event& e);
+
 // Accepted, adjusted or rejected, with a reason code and a message for the kiosk's admin.
-Result<sync::Verdict> ApplyRules(RuleContext& ctx, const Event& e);
+// `facts`, when given, is ReadPayload(e) computed earlier.
+Result<sync::Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts* facts = nullptr);
 
 }  // namespace kiosk::central

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "platform/http_client.hpp"
 
@@ -59,15 +60,32 @@ class CurlHttpClient final : public HttpClient {
   explicit CurlHttpClient(CurlOptions options) : m_options(std::move(options)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    m_curl = curl_easy_init();
   }
   ~CurlHttpClient() override {
-    if (m_curl) curl_easy_cleanup(m_curl);
+    for (CURL* c : m_idle) curl_easy_cleanup(c);
   }
 
+  // Safe to call from several threads at once (the sync keeps two batches in flight): each call
+  // takes an idle handle, with its kept-alive connection, or makes one.
   Result<HttpResponse> Send(const HttpRequest& r) override {
-    if (!m_curl) return MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised.");
-    CURL* c = m_curl;
+    CURL* c = nullptr;
+    {
+      std::lock_guard lock(m_mu);
+      if (!m_idle.empty()) {
+        c = m_idle.back();
+        m_idle.pop_back();
+      }
+    }
+    if (!c) c = curl_easy_init();
+    if (!c) return MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised.");
+    struct GiveBack {
+      CurlHttpClient& self;
+      CURL* c;
+      ~GiveBack() {
+        std::lock_guard lock(self.m_mu);
+        self.m_idle.push_back(c);
+      }
+    } give_back{*this, c};
     curl_easy_reset(c);
     HttpResponse out;
     curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
@@ -148,7 +166,8 @@ class CurlHttpClient final : public HttpClient {
 
  private:
   CurlOptions m_options;
-  CURL* m_curl = nullptr;
+  std::mutex m_mu;
+  std::vector<CURL*> m_idle;  // handles not in a Send, each keeping its connection alive
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,7 +58,8 @@ struct EngineOptions {
   bool pull = true;
 };
 
-// One thread. Owns no thread and no connection: the Kiosk and HttpClient are the caller's.
+// One thread, plus the two senders of a push (two batches in flight, so the HttpClient must take
+// concurrent Sends). Owns no connection: the Kiosk and HttpClient are the caller's.
 class SyncEngine {
  public:
   SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions options = {});
@@ -105,7 +107,9 @@ class SyncEngine {
   Result<platform::HttpRequest> SignedRequest(const std::string& method, const std::string& path, std::string body);
   Result<platform::HttpResponse> Signed(const std::string& method, const std::string& path, const std::string& body);
   Result<std::vector<Event>> ReadPending(int64_t after_seq, int max_events, size_t max_bytes);
-  Status StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted);
+  // Stores the verdicts and the anchor; acked_through becomes `through` (default: the answer's).
+  Status StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
+                  std::optional<int64_t> through = std::nullopt);
   Status StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted);
   Error ErrorFrom(const platform::HttpResponse& r, nlohmann::json* extra = nullptr);
 

@@ -3,6 +3,7 @@
 // verdicts, always written in one transaction with what it describes.
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -256,7 +257,8 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
   return {};
 }
 
-Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted) {
+Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
+                            std::optional<int64_t> through) {
   // The anchor must be the central's and name our own hash at that seq: otherwise the central
   // (or someone in between) holds a different history than ours.
   const std::string pub = State("central_public_key");
@@ -279,7 +281,8 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
   storage::Transaction tx(db);
   KIOSK_TRY(tx.Begin());
   KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
-  if (r.acked_through > AckedThrough()) KIOSK_TRY(SetState("acked_through", std::to_string(r.acked_through)));
+  const int64_t new_acked = through.value_or(r.acked_through);
+  if (new_acked > AckedThrough()) KIOSK_TRY(SetState("acked_through", std::to_string(new_acked)));
   KIOSK_TRY(SetState("anchor", ToJson(r.anchor).dump()));
   KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
   KIOSK_TRY(SetState("last_error", ""));
@@ -304,48 +307,72 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   if (!head.ok()) return head.error();
   const int64_t total = std::max<int64_t>(0, head->value_or(0) - acked);
   const int64_t start_acked = acked;
-  int clock_retries = 0;
-  // One request in flight at a time (the central needs batch N before N+1), but the kiosk's own
-  // work overlaps the central's: the next batch is read, serialised and signed while the central
-  // ingests this one, and this one's acknowledgement is stored while it ingests the next.
+  int clock_retries = 0, race_retries = 0;
+  // Two batches in flight: the central checks the later one (its signature, each event's HMAC,
+  // each payload) while it stores the earlier one, and stores them in seq order. Meanwhile the
+  // kiosk stores the acknowledgements that come back and reads, serialises and signs the next
+  // batch. An answer that is not a full acknowledgement drops the batches after it: they are
+  // prepared again from what is acknowledged, and the central answers a batch it already holds
+  // with what it stored.
+  constexpr size_t kInFlight = 2;
   struct Outgoing {
     int64_t from_seq = 0, to_seq = 0;
     size_t events = 0;
+    bool behind_another = false;  // sent while an earlier batch was still in flight
     platform::HttpRequest request;
+    std::chrono::steady_clock::time_point sent_at;
+    std::future<Result<platform::HttpResponse>> response;  // declared last: destroyed (joined) first
   };
-  auto prepare = [&](int64_t after) -> Result<std::optional<Outgoing>> {
-    auto events = ReadPending(after, m_batch_events, kMaxBatchBytes);
-    if (!events.ok()) return events.error();
-    if (events->empty()) return std::optional<Outgoing>();
-    Batch b = MakeBatch(m_kiosk.KioskId(), std::move(*events), clock);
-    Outgoing out{b.from_seq, b.to_seq, b.events.size(), {}};
-    auto req = SignedRequest("POST", "/v1/batches", SerializeBatch(b));
-    if (!req.ok()) return req.error();
-    out.request = std::move(*req);
-    return std::optional<Outgoing>(std::move(out));
+  std::deque<Outgoing> flight;  // oldest first; a deque keeps each request where its sender reads it
+  int64_t prepared_through = acked;
+  bool all_prepared = false;
+  auto drop_flight = [&] {
+    for (Outgoing& o : flight)
+      if (o.response.valid()) o.response.wait();
+    flight.clear();
+    prepared_through = acked;
+    all_prepared = false;
   };
-  auto send = [&](const Outgoing& o) {
-    return std::async(std::launch::async, [this, &o] { return m_http.Send(o.request); });
-  };
-  std::optional<Outgoing> current;
-  std::future<Result<platform::HttpResponse>> in_flight;
-  std::chrono::steady_clock::time_point sent_at;
-  for (;;) {
-    if (!current) {
-      auto first = prepare(acked);
-      if (!first.ok()) return first.error();
-      if (!*first) break;
-      current = std::move(*first);
-      sent_at = std::chrono::steady_clock::now();
-      in_flight = send(*current);
+  struct DropOnExit {
+    decltype(drop_flight)& drop;
+    ~DropOnExit() { drop(); }
+  } drop_on_exit{drop_flight};
+  double prepare_ms = 0;
+  auto fill = [&]() -> Status {
+    while (!all_prepared && flight.size() < kInFlight) {
+      const auto p0 = std::chrono::steady_clock::now();
+      auto events = ReadPending(prepared_through, m_batch_events, kMaxBatchBytes);
+      if (!events.ok()) return events.error();
+      if (events->empty()) {
+        all_prepared = true;
+        break;
+      }
+      Batch b = MakeBatch(m_kiosk.KioskId(), std::move(*events), clock);
+      auto req = SignedRequest("POST", "/v1/batches", SerializeBatch(b));
+      if (!req.ok()) return req.error();
+      Outgoing& o = flight.emplace_back();
+      o.from_seq = b.from_seq;
+      o.to_seq = b.to_seq;
+      o.events = b.events.size();
+      o.behind_another = flight.size() > 1;
+      o.request = std::move(*req);
+      o.sent_at = std::chrono::steady_clock::now();
+      o.response = std::async(std::launch::async, [this, &request = o.request] { return m_http.Send(request); });
+      prepared_through = o.to_seq;
+      prepare_ms = std::chrono::duration<double, std::milli>(o.sent_at - p0).count();
     }
-    // While the central works on `current`: the next batch, assuming `current` is acknowledged.
-    const auto p0 = std::chrono::steady_clock::now();
-    auto next = prepare(current->to_seq);
-    const auto prepared_in = std::chrono::steady_clock::now() - p0;
-    auto res = in_flight.get();
-    const auto took = std::chrono::steady_clock::now() - sent_at;
-    if (!next.ok()) return next.error();
+    return {};
+  };
+  for (;;) {
+    KIOSK_TRY(fill());
+    if (flight.empty()) break;
+    Outgoing& front = flight.front();
+    auto res = front.response.get();
+    const auto took = std::chrono::steady_clock::now() - front.sent_at;
+    const int64_t from_seq = front.from_seq, to_seq = front.to_seq;
+    const size_t events = front.events;
+    const bool behind_another = front.behind_another;
+    flight.pop_front();
     if (!res.ok()) {
       // A timeout on a big batch may be the batch's size: try smaller next time.
       if (res.error().code == "net.timeout") m_batch_events = std::max(1, m_batch_events / 2);
@@ -354,40 +381,42 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     if (res->status == 200) {
       auto r = ParseBatchResponse(res->body);
       if (!r.ok()) return r.error();
-      Outgoing done = std::move(*current);
-      current.reset();
-      if (r->acked_through == done.to_seq && *next) {
-        current = std::move(**next);
-        sent_at = std::chrono::steady_clock::now();
-        in_flight = send(*current);
-      }
+      // The answer holds verdicts for this batch's events only. Where the central holds more (a
+      // resend after a lost answer, in smaller batches), the rest is resent too, to fetch their
+      // verdicts: acknowledged here is this batch, not the central's whole high-water mark.
+      const int64_t through = std::min(r->acked_through, to_seq);
+      if (through != to_seq) drop_flight();  // the batches behind assume all of this one is stored
       const auto t1 = std::chrono::steady_clock::now();
-      KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted));
+      KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted, through));
       if (std::getenv("KIOSK_SYNC_TRACE"))
-        std::fprintf(stderr, "batch %zu events: http %.1f ms, next prepared in %.1f ms, store ack %.1f ms\n",
-                     done.events, std::chrono::duration<double, std::milli>(took).count(),
-                     std::chrono::duration<double, std::milli>(prepared_in).count(),
+        std::fprintf(stderr, "batch %zu events: http %.1f ms, last prepared in %.1f ms, store ack %.1f ms\n", events,
+                     std::chrono::duration<double, std::milli>(took).count(), prepare_ms,
                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
       ++report.batches;
-      if (r->acked_through <= acked && r->acked_through < done.to_seq)
+      if (through <= acked && through < to_seq)
         return MakeError(ErrorKind::Network, "sync.no_progress",
                          "The central accepted the batch but acknowledged nothing new; will retry.");
-      acked = std::max(acked, r->acked_through);
+      acked = std::max(acked, through);
+      if (flight.empty() && prepared_through < acked) prepared_through = acked;
       // Grow while answers come back quickly and the batch was limited by count, not bytes.
-      if (took < std::chrono::milliseconds(1500) && static_cast<int>(done.events) >= m_batch_events)
+      if (took < std::chrono::milliseconds(1500) && static_cast<int>(events) >= m_batch_events)
         m_batch_events = std::min(m_options.max_batch_events, m_batch_events * 2);
       if (progress) progress(acked - start_acked, total);
       continue;
     }
-    // Any refusal: the prepared next batch is dropped, and the next round starts from `acked`.
-    current.reset();
+    // Any refusal: the batches behind it are dropped, and the next round starts from `acked`.
+    drop_flight();
     json extra;
     Error e = ErrorFrom(*res, &extra);
     if (e.code == "batch.gap" && extra.contains("acked_through") && extra["acked_through"].is_number_integer()) {
-      // The central has less than we thought (its database was restored): resend from there.
       const int64_t central = extra["acked_through"].get<int64_t>();
+      // Sent behind a batch that has since been acknowledged, it reached the central's check before
+      // that batch was stored: send it again.
+      if (behind_another && from_seq == acked + 1 && race_retries++ < 3) continue;
+      // The central has less than we thought (its database was restored): resend from there.
       if (central >= acked) return e;  // not a gap we can close
       acked = central;
+      prepared_through = acked;
       KIOSK_TRY(SetState("acked_through", std::to_string(acked)));
       continue;
     }

@@ -2,6 +2,8 @@
 // program's rules, reference deltas and the USB import path.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "central/central_fixture.hpp"
 #include "central/sqlite_store.hpp"
 #include "storage/db.hpp"
@@ -95,6 +97,27 @@ TEST_CASE("out-of-order batch: a gap is refused with the central's high-water ma
   Ok(f.Push(k, 1, 10));
   CHECK(Ok(f.Push(k, 11, 20)).acked_through == 20);
   CHECK(f.central->CountEvents("KIOSK-G1").value() == 20);
+}
+
+TEST_CASE("two batches in flight: the later one, arriving first, waits for the earlier and both are stored") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-I1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 600);
+  // The later batch is sent first; the earlier follows 100 ms later on a second connection of
+  // the same client (one Send may run on each thread), as a kiosk's two requests may reach the
+  // central in either order.
+  kiosk::platform::HttpResponse later;
+  std::thread t([&] { later = f.Push(k, 301, 600); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto earlier = f.Push(k, 1, 300);
+  t.join();
+  CHECK(Ok(earlier).acked_through == 300);
+  auto r = Ok(later);
+  CHECK(r.acked_through == 600);
+  REQUIRE(r.verdicts.size() == 300);
+  CHECK(r.verdicts.front().seq == 301);
+  CHECK(f.central->CountEvents("KIOSK-I1").value() == 600);
 }
 
 TEST_CASE("forged HMAC, wrong kiosk key and a replayed request are refused without storing anything") {
