@@ -10,6 +10,7 @@
 // --callgrind-out-file=/tmp/central.%p": wall-clock figures are then meaningless, the counts are not.
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
@@ -64,6 +66,30 @@ std::string Run(const std::string& cmd) {
 }
 
 
+// CPU time (user + system, all threads) of this process, or of process `pid` from /proc.
+double ProcessCpuSeconds(pid_t pid = 0) {
+  if (pid == 0) {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; utime and stime are 14 and 15
+    if (i == 14) utime = std::atof(f.c_str());
+    if (i == 15) {
+      stime = std::atof(f.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 // Child mode: `bench_sync --kiosk push|pull KIOSK_DIR`: one push or pull with the enrolled kiosk,
 // then one line "events N batches B seconds S version V rss_kb R" on stdout.
 int KioskChild(const std::string& mode, const fs::path& kdir) {
@@ -72,6 +98,7 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
   auto http = kiosk::platform::MakeCurlHttpClient();
   kiosk::sync::SyncEngine engine(**kiosk, *http);
   const auto t0 = Clock::now();
+  const double cpu0 = ProcessCpuSeconds();
   long long events = 0, batches = 0, version = 0;
   if (mode == "push") {
     auto pushed = engine.Push();
@@ -84,8 +111,9 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
     version = pulled->reference_version;
   }
   const double secs = Seconds(t0);
-  std::printf("events %lld batches %lld seconds %.4f version %lld rss_kb %lld last_batch %d\n", events, batches, secs,
-              version, static_cast<long long>(PeakRssKb(0)), engine.BatchEvents());
+  std::printf("events %lld batches %lld seconds %.4f version %lld rss_kb %lld last_batch %d cpu_s %.3f\n", events,
+              batches, secs, version, static_cast<long long>(PeakRssKb(0)), engine.BatchEvents(),
+              ProcessCpuSeconds() - cpu0);
   return 0;
 }
 
@@ -189,6 +217,7 @@ int main(int argc, char** argv) {
 
   const std::string self = fs::canonical("/proc/self/exe").string();
   const char* push_wrap = std::getenv("KIOSK_BENCH_PUSH_WRAP");
+  const double central_cpu0 = ProcessCpuSeconds(pid);
   const std::string push_out =
       Run(std::string(push_wrap ? push_wrap : "") + " '" + self + "' --kiosk push '" + kdir.string() + "'");
   const double push_s = Field(push_out, "seconds");
@@ -198,6 +227,13 @@ int main(int argc, char** argv) {
   std::printf("  push over HTTP: %.0f events in %.0f batches, %.2f s = %.0f events/s (last batch size %.0f events)\n",
               pushed, Field(push_out, "batches"), push_s, push_rate, Field(push_out, "last_batch"));
   const int64_t central_rss_push = PeakRssKb(pid);
+  // Kiosk and central share this machine's cores here (in a showroom they don't): what both
+  // spent against what the cores had over the push.
+  const double kiosk_cpu = Field(push_out, "cpu_s"), central_cpu = ProcessCpuSeconds(pid) - central_cpu0;
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  std::printf("  CPU in the push: kiosk %.2f s, central %.2f s; together %.0f%% of the %ld cores' %.2f s\n", kiosk_cpu,
+              central_cpu, 100.0 * (kiosk_cpu + central_cpu) / (push_s * static_cast<double>(cores)), cores,
+              push_s * static_cast<double>(cores));
 
   const std::string pull_out = Run("'" + self + "' --kiosk pull '" + kdir.string() + "'");
   const double pull_s = Field(pull_out, "seconds");

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <mutex>
 #include <system_error>
 
 namespace kiosk::storage {
@@ -21,6 +22,10 @@ Statement& Statement::Bind(int index, double v) {
 }
 Statement& Statement::Bind(int index, std::string_view v) {
   sqlite3_bind_text(m_stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindInPlace(int index, std::string_view v) {
+  sqlite3_bind_text(m_stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   return *this;
 }
 Statement& Statement::BindNull(int index) {
@@ -110,6 +115,10 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     return MakeError(ErrorKind::NotFound, "db.missing",
                      "There is no kiosk database at " + options.path.string() +
                          ". Create one with `kiosk init` (or `kiosk init --demo`).");
+  // No allocation statistics (nothing reads them): each of SQLite's allocations would otherwise
+  // take a global mutex to count itself. Must precede SQLite's initialisation, hence here.
+  static std::once_flag configured_once;
+  std::call_once(configured_once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   flags |= options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(options.path.c_str(), &db->m_db, flags, nullptr) != SQLITE_OK)

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -60,6 +61,16 @@ class Statement {
     (Bind(++i, args), ...);
     return *this;
   }
+  // Text bound without a copy: SQLite reads it in place until Reset. Only for values that outlive
+  // the statement's use and don't change meanwhile (Db::Run and the Db::Scalar* calls: bound,
+  // stepped and reset within one call, with the caller's arguments alive throughout).
+  Statement& BindInPlace(int index, std::string_view v);
+  template <typename... A>
+  Statement& BindAllInPlace(const A&... args) {
+    int i = 0;
+    (BindOneInPlace(++i, args), ...);
+    return *this;
+  }
 
   Result<bool> Step();  // true: a row is ready; false: done
   void Reset();         // sqlite3_reset + clear bindings
@@ -72,6 +83,12 @@ class Statement {
   bool IsNull(int col) const;
 
  private:
+  template <typename T>
+  void BindOneInPlace(int index, const T& v) {
+    if constexpr (std::is_convertible_v<const T&, std::string_view>) BindInPlace(index, std::string_view(v));
+    else Bind(index, v);
+  }
+
   Db& m_db;
   sqlite3_stmt* m_stmt;
 };
@@ -107,7 +124,7 @@ class Db {
     auto st = Prepare(sql);
     if (!st.ok()) return st.error();
     Query q(**st);
-    q->BindAll(args...);
+    q->BindAllInPlace(args...);
     auto r = q->Step();
     if (!r.ok()) return r.error();
     return {};
@@ -132,14 +149,14 @@ class Db {
   template <typename... A>
   Result<std::optional<int64_t>> ScalarInt(const std::string& sql, const A&... args) {
     std::optional<int64_t> out;
-    auto s = Each(sql, [&](Statement& row) { if (!out && !row.IsNull(0)) out = row.Int(0); }, args...);
+    auto s = FirstRow(sql, [&](Statement& row) { if (!row.IsNull(0)) out = row.Int(0); }, args...);
     if (!s.ok()) return s.error();
     return out;
   }
   template <typename... A>
   Result<std::optional<std::string>> ScalarText(const std::string& sql, const A&... args) {
     std::optional<std::string> out;
-    auto s = Each(sql, [&](Statement& row) { if (!out && !row.IsNull(0)) out = row.Text(0); }, args...);
+    auto s = FirstRow(sql, [&](Statement& row) { if (!row.IsNull(0)) out = row.Text(0); }, args...);
     if (!s.ok()) return s.error();
     return out;
   }
@@ -160,6 +177,17 @@ class Db {
 
  private:
   Db() = default;
+  template <typename Fn, typename... A>
+  Status FirstRow(const std::string& sql, Fn&& fn, const A&... args) {
+    auto st = Prepare(sql);
+    if (!st.ok()) return st.error();
+    Query q(**st);
+    q->BindAllInPlace(args...);
+    auto r = q->Step();
+    if (!r.ok()) return r.error();
+    if (*r) fn(*q);
+    return {};
+  }
   Status Configure(const DbOptions& options);
   Status Migrate(const DbOptions& options);
 
