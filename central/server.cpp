@@ -10,6 +10,8 @@ namespace kiosk::central {
 
 namespace {
 
+constexpr size_t kServerThreads = 64;
+
 void Reply(httplib::Response& res, const HttpAnswer& a) {
   res.status = a.status;
   if (a.retry_after_s > 0) res.set_header("Retry-After", std::to_string(a.retry_after_s));
@@ -77,6 +79,10 @@ Status Server::Start() {
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
   s.set_payload_max_length(sync::kMaxRequestBytes);
+  // One thread per open connection, and each pushing kiosk keeps two open (two batches in
+  // flight) for the keep-alive time: httplib's default of 8 threads would serve four kiosks and
+  // queue the fifth's connections until one of them closed.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
 
   s.Post("/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
     Reply(res, m_central.HandleEnrol(req.body));
