@@ -386,6 +386,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       // verdicts: acknowledged here is this batch, not the central's whole high-water mark.
       const int64_t through = std::min(r->acked_through, to_seq);
       if (through != to_seq) drop_flight();  // the batches behind assume all of this one is stored
+      // The next batch goes out before this acknowledgement is stored, so that the central has it
+      // in hand when it finishes the one it is storing.
+      else KIOSK_TRY(fill());
       const auto t1 = std::chrono::steady_clock::now();
       KIOSK_TRY(StoreAck(*r, report.rejected, report.adjusted, through));
       if (std::getenv("KIOSK_SYNC_TRACE"))
