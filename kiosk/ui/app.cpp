@@ -330,6 +330,10 @@ class ScriptRunner {
         m_want_frame = true;
         SignStep(s, now, ctl, ctx, frames_drawn);
         return;
+      case ScriptOp::Drag:
+        m_want_frame = true;
+        DragStep(s, ctl, frames_drawn);
+        return;
     }
   }
 
@@ -485,6 +489,36 @@ class ScriptRunner {
     }
   }
 
+  // A finger on the content below the banner (above it when dragging up), moved DY pixels over
+  // several frames and lifted: the root window's touch scrolling moves the content with it.
+  void DragStep(const ScriptStep& s, app::AppController& ctl, int64_t frames) {
+    constexpr int kMoves = 12;
+    bool new_frame = frames > m_phase_frame;
+    const float dy = std::stof(s.arg);
+    const ImVec2 screen = ImGui::GetIO().DisplaySize;
+    if (m_phase == 0) {
+      if (!ctl.Idle() || !new_frame || !m_stable) return;
+      m_mouse_active = true;
+      m_mouse_down = false;
+      m_mouse_pos = ImVec2(screen.x * 0.5f, dy > 0 ? screen.y * 0.3f : screen.y * 0.95f);
+      Phase(1, frames);
+      return;
+    }
+    if (!new_frame) return;
+    if (m_phase == 1) {
+      m_mouse_down = true;
+    } else if (m_phase <= kMoves + 1) {
+      m_mouse_pos.y += dy / kMoves;
+    } else if (m_phase == kMoves + 2) {
+      m_mouse_down = false;
+    } else {
+      m_mouse_pos = ImVec2(-FLT_MAX, -FLT_MAX);
+      Next();
+      return;
+    }
+    Phase(m_phase + 1, frames);
+  }
+
   ImVec2 SignPoint(int i) const {
     float t = static_cast<float>(i) / 16.0f;
     float w = m_sign_max.x - m_sign_min.x, h = m_sign_max.y - m_sign_min.y;
@@ -592,6 +626,7 @@ int RunGui(const GuiOptions& options) {
   if (auto config = LoadConfigFromEnvironment(); config.ok()) {
     co.sync_interval_ms = int64_t{config->sync_interval_s} * 1000;
     co.retention_days = config->retention_days;
+    co.central_url = config->central_url;  // the admin screen's enrolment form starts from it
   } else {
     std::cerr << "warning: " << config.error().message << " (using the default sync interval and retention)\n";
   }

@@ -58,10 +58,16 @@ std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std:
     return fallback;
   }
   // A value that is a key with placeholders of its own ({reason} = "reason.export.dir") is
-  // filled from the same values.
+  // filled from the same values. A reason without words here (a central's own code, such as
+  // "central.http_404") makes the whole text fall back to English rather than show the key.
   bool nested_ok = true;
   auto out = FormatNamed(it->second, args, [&](const std::string& v) {
     auto w = m_words.find(v);
+    if (w == m_words.end() && v.rfind("reason.", 0) == 0) {
+      m_missing.insert(v);
+      nested_ok = false;
+      return v;
+    }
     if (w == m_words.end() || v.find('.') == std::string::npos) return v;
     if (w->second.find('{') == std::string::npos) return w->second;
     auto inner = FormatNamed(w->second, args, [](const std::string& x) { return x; });

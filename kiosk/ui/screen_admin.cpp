@@ -5,16 +5,36 @@ namespace kiosk::ui {
 void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   const app::AdminVm& a = vm.admin;
   const StatusView& s = a.status;
+  if (ui.serial != vm.screen_serial) {  // a new visit: the fields start from the view-model
+    ui.serial = vm.screen_serial;
+    ui.export_dir = a.export_dir;
+    ui.central_url = a.sync.central_url;
+    ui.enrol_code.clear();
+  }
   Heading(T("admin.title"));
   Muted(Tf("admin.kiosk", {s.kiosk_id, std::to_string(s.journal_events), std::to_string(s.reference_version)}));
 
-  // Sync with the central: the SyncService's progress, or how to enrol.
+  // Sync with the central: the SyncService's progress, or the enrolment form.
   Label(T("admin.sync"));
   const app::SyncVm& sv = a.sync;
   float w = ColumnWidth(3);
   if (sv.checked && !sv.enrolled) {
+    // The code is issued at the central for this kiosk's id, so the screen names it.
+    const std::string& kiosk_id = s.kiosk_id.empty() ? vm.home.status.kiosk_id : s.kiosk_id;
     Label(T("admin.not_enrolled"));
+    Muted(Tf("admin.enrol_hint", {kiosk_id}));
+    TextField("central_url", T("admin.central_url"), ui.central_url, FieldKind::Url, w * 2);
+    TextField("enrol_code", T("admin.enrol_code"), ui.enrol_code, FieldKind::Code, w * 2);
+    ImGui::SameLine();
+    const bool filled = ui.central_url.find_first_not_of(' ') != std::string::npos &&
+                        ui.enrol_code.find_first_not_of(' ') != std::string::npos;
+    if (TouchButton(sv.enrolling ? T("admin.enrolling") : T("admin.enrol"), ImVec2(w, 0), filled && !sv.enrolling,
+                    Tone::Primary, "enrol")) {
+      sink.Emit(app::intent::Enrol{ui.central_url, ui.enrol_code});
+      Unfocus();
+    }
   } else {
+    if (!sv.central_url.empty()) Muted(Tf("admin.central", {sv.central_url}));
     if (sv.phase == "pushing" && sv.total > 0) {
       float f = static_cast<float>(sv.sent) / static_cast<float>(sv.total);
       ProgressBar(f, Tf("admin.sync_sending", {std::to_string(sv.sent), std::to_string(sv.total)}));
@@ -41,10 +61,6 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
 
   // Export to a USB stick: the unacknowledged journal, for `kiosk-central import`.
   Label(T("admin.export_title"));
-  if (ui.serial != vm.screen_serial) {
-    ui.serial = vm.screen_serial;
-    ui.export_dir = a.export_dir;
-  }
   TextField("export_dir", T("admin.export_dir"), ui.export_dir, FieldKind::Text, ColumnWidth(3) * 2);
   ImGui::SameLine();
   if (TouchButton(a.exporting ? T("admin.exporting") : T("admin.export"), ImVec2(w, 0), !a.exporting, Tone::Normal,

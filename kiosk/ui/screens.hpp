@@ -39,6 +39,8 @@ struct AdminLoginUi {
 };
 struct AdminUi {
   std::string export_dir;  // the USB folder field; filled from the view-model on each visit
+  std::string central_url;  // the enrolment form: the central's address (the config's, if any)...
+  std::string enrol_code;   // ...and the one-time code `kiosk-central enroll KIOSK_ID` printed
   int64_t serial = -1;
 };
 

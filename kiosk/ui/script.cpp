@@ -56,17 +56,24 @@ Result<std::vector<ScriptStep>> ParseScript(const std::string& text, const std::
     else if (cmd == "tap") step.op = ScriptOp::Tap;
     else if (cmd == "type") step.op = ScriptOp::Type;
     else if (cmd == "sign") step.op = ScriptOp::Sign;
+    else if (cmd == "drag") step.op = ScriptOp::Drag;
     else if (cmd == "wait") step.op = ScriptOp::Wait;
     else if (cmd == "expect") step.op = ScriptOp::Expect;
     else if (cmd == "expect-not") step.op = ScriptOp::ExpectNot;
     else if (cmd == "screenshot") step.op = ScriptOp::Screenshot;
-    else return bad("unknown command \"" + cmd + "\" (scan, tap, type, sign, wait, expect, expect-not, screenshot)");
+    else return bad("unknown command \"" + cmd + "\" (scan, tap, type, sign, drag, wait, expect, expect-not, screenshot)");
     bool needs_arg = step.op != ScriptOp::Sign;
     if (needs_arg && step.arg.empty()) return bad("\"" + cmd + "\" needs an argument");
     if (step.op == ScriptOp::Wait) {
       char* end = nullptr;
       long ms = std::strtol(step.arg.c_str(), &end, 10);
       if (!end || *end || ms < 0 || ms > 600000) return bad("wait takes milliseconds, 0 to 600000: \"" + step.arg + "\"");
+    }
+    if (step.op == ScriptOp::Drag) {
+      char* end = nullptr;
+      long dy = std::strtol(step.arg.c_str(), &end, 10);
+      if (!end || *end || std::labs(dy) < 100 || std::labs(dy) > 400)
+        return bad("drag takes pixels, 100 to 400 down or -100 to -400 up: \"" + step.arg + "\"");
     }
     if (step.op == ScriptOp::Screenshot && step.arg.find('/') != std::string::npos)
       return bad("a screenshot name is a file name without '/': \"" + step.arg + "\"");

@@ -1,6 +1,7 @@
 #include "kiosk/ui/widgets.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -271,12 +272,31 @@ std::vector<std::string> KeyboardRows(const std::string& language, bool shift, b
   return rows;
 }
 
+std::vector<std::string> KeyboardRowsFor(FieldKind kind, const std::string& language, bool shift, bool latin) {
+  switch (kind) {
+    case FieldKind::Text: return KeyboardRows(language, shift, latin);
+    case FieldKind::Url: {
+      std::vector<std::string> rows = {"1234567890", "qwertyuiop", "asdfghjkl:", "zxcvbnm-./"};
+      if (shift)
+        for (size_t r = 1; r < rows.size(); ++r)
+          for (char& ch : rows[r]) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      return rows;
+    }
+    case FieldKind::Code: return {"1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM-"};
+    case FieldKind::Number:
+    case FieldKind::Decimal:
+    case FieldKind::Pin: break;
+  }
+  return {};
+}
+
 float KeyboardHeight() {
   UiContext& c = Ctx();
   if (c.focus_id.empty()) return 0;
   float key_h = Em(2.3f);
   float gap = Em(0.25f);
-  int rows = c.focus_kind == FieldKind::Text ? static_cast<int>(KeyboardRows(c.i18n.Language(), false, c.latin).size()) + 1 : 4;
+  auto letters = KeyboardRowsFor(c.focus_kind, c.i18n.Language(), false, c.latin);
+  int rows = letters.empty() ? 4 : static_cast<int>(letters.size()) + 1;
   return rows * (key_h + gap) + gap;
 }
 
@@ -304,13 +324,12 @@ void DrawKeyboard(const std::string& language) {
   auto key = [&](const std::string& label, const std::string& id, float w, Tone tone = Tone::Normal) {
     return TouchButton(label, ImVec2(w, key_h), true, tone, ("key:" + id).c_str());
   };
-  if (c.focus_kind == FieldKind::Text) {
-    auto rows = KeyboardRows(language, c.shift, c.latin);
+  if (auto letters = KeyboardRowsFor(c.focus_kind, language, c.shift, c.latin); !letters.empty()) {
     size_t widest = 0;
-    for (const auto& r : rows) widest = std::max(widest, SplitUtf8(r).size());
+    for (const auto& r : letters) widest = std::max(widest, SplitUtf8(r).size());
     widest = std::max<size_t>(widest, 11);
     float key_w = (vp->Size.x - gap * (widest + 1)) / widest;
-    for (const auto& row : rows) {
+    for (const auto& row : letters) {
       auto keys = SplitUtf8(row);
       float row_w = keys.size() * key_w + (keys.size() - 1) * gap;
       ImGui::SetCursorPosX((vp->Size.x - row_w) * 0.5f);
@@ -322,15 +341,22 @@ void DrawKeyboard(const std::string& language) {
         }
       }
     }
-    // Bottom row: shift, (ru: Latin/Cyrillic), space, backspace, done.
+    // Bottom row: shift (not for a code: it is all capitals), (ru text: Latin/Cyrillic), space,
+    // backspace, done.
+    const bool has_shift = c.focus_kind != FieldKind::Code;
+    const bool has_abc = language == "ru" && c.focus_kind == FieldKind::Text;
     ImGui::SetCursorPosX(gap);
-    if (key(T("key.shift"), "shift", key_w * 1.6f, c.shift ? Tone::Primary : Tone::Quiet)) c.shift = !c.shift;
-    ImGui::SameLine();
-    if (language == "ru") {
+    float used = 0;
+    if (has_shift) {
+      if (key(T("key.shift"), "shift", key_w * 1.6f, c.shift ? Tone::Primary : Tone::Quiet)) c.shift = !c.shift;
+      ImGui::SameLine();
+      used += key_w * 1.6f + gap;
+    }
+    if (has_abc) {
       if (key(c.latin ? "АБВ" : "ABC", "abc", key_w * 1.4f, Tone::Quiet)) c.latin = !c.latin;
       ImGui::SameLine();
+      used += key_w * 1.4f + gap;
     }
-    float used = key_w * 1.6f + gap + (language == "ru" ? key_w * 1.4f + gap : 0);
     float right = key_w * 1.6f + key_w * 2.0f + 2 * gap;
     if (key(T("key.space"), "space", vp->Size.x - used - right - 2 * gap)) value += ' ';
     ImGui::SameLine();

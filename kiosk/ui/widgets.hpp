@@ -35,7 +35,9 @@ struct FrameRecord {
   std::string Layout() const;                 // what the driver compares to see the layout settle
 };
 
-enum class FieldKind { Text, Number, Decimal, Pin };
+// Text: the language's letters; Url: Latin letters, digits and ":/.-" in every language (a web
+// address); Code: capitals, digits and '-' (an enrolment code); Number, Decimal, Pin: the numpad.
+enum class FieldKind { Text, Number, Decimal, Pin, Url, Code };
 enum class Tone { Normal, Primary, Danger, Quiet };
 
 struct Fonts {
@@ -92,6 +94,9 @@ float KeyboardHeight();
 void DrawKeyboard(const std::string& language);
 // Layout rows of the letter keyboard for a language (tests check the glyphs are in the font).
 std::vector<std::string> KeyboardRows(const std::string& language, bool shift, bool latin);
+// The letter rows a field of `kind` gets (Text: KeyboardRows; Url and Code: their own, the same in
+// every language); empty for the numpad kinds.
+std::vector<std::string> KeyboardRowsFor(FieldKind kind, const std::string& language, bool shift, bool latin);
 
 // YYYY-MM-DD with -7/-1/+1/+7 day buttons; `min_date` is the earliest allowed.
 void DatePicker(const char* id, std::string& date, const std::string& min_date);

@@ -11,6 +11,7 @@
 
 #include "kiosk/core/app/app_controller.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "kiosk/sync/protocol.hpp"
 #include "platform/http_client.hpp"
 #include "storage/db.hpp"
 
@@ -45,11 +46,12 @@ struct Harness {
   std::atomic<int> wakes{0};
   std::unique_ptr<AppController> c;
   int64_t now = 1000;
-  Harness() {
+  explicit Harness(const std::function<void(AppController::Options&)>& options = {}) {
     AppController::Options o;
     o.data_dir = data.dir;
     o.clock = &clock;
     o.wake = [this] { ++wakes; };
+    if (options) options(o);
     c = std::make_unique<AppController>(o);
     c->Start(now);
     c->WaitIdle(now);
@@ -439,4 +441,143 @@ TEST_CASE("banners carry the translation key and named values of what the core s
   h.Scan("6299826000100029");  // Northgate, gold
   CHECK(h.Vm().banner.key == "banner.partner");
   CHECK(h.Vm().banner.args == ReasonArgs{{"name", "Northgate Office Solutions Ltd"}, {"tier", "tier.gold"}});
+}
+
+// ---- enrolment from the admin screen ---------------------------------------------------------
+
+namespace {
+
+// What sync_state holds for `key` in the data folder, read on a connection of the test's own.
+std::string SyncState(const fs::path& dir, const std::string& key) {
+  auto side = OpenSide(dir);
+  auto v = side->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
+  REQUIRE(v.ok());
+  return *v ? **v : std::string("(none)");
+}
+
+std::string Arg(const Banner& b, const std::string& name) {
+  for (const auto& [n, v] : b.args)
+    if (n == name) return v;
+  return "(none)";
+}
+
+// A central on the other end of a fake HttpClient: it holds one open enrolment code and answers
+// /v1/enroll as kiosk-central does (the sealed journal key must open with the code's secret, the
+// answer proves the central knows the code). Everything else fails like a refused connection, so
+// the sync rounds that start after enrolment go nowhere. Counts the enrolment requests it sees.
+struct FakeCentral {
+  static constexpr const char* kCode = "7K3QD-XN4RW-2HBTV-9MPGC";
+  static constexpr const char* kPublicKey = "8f2c4a9e1b7d3f6a0c5e9b2d4f8a1c7e3b6d0f9a2c5e8b1d4f7a0c3e6b9d2f5a";
+  std::shared_ptr<std::atomic<int>> enrol_requests = std::make_shared<std::atomic<int>>(0);
+
+  class Http final : public platform::HttpClient {
+   public:
+    explicit Http(std::shared_ptr<std::atomic<int>> n) : m_n(std::move(n)) {}
+    Result<platform::HttpResponse> Send(const platform::HttpRequest& r) override {
+      const std::string path = "/v1/enroll";
+      if (r.url.size() < path.size() || r.url.compare(r.url.size() - path.size(), path.size(), path) != 0)
+        return MakeError(ErrorKind::Network, "net.refused", "Cannot connect to " + r.url + ": connection refused.");
+      ++*m_n;
+      auto j = nlohmann::json::parse(r.body);
+      const std::string kiosk_id = j.at("kiosk_id");
+      const auto& sk = j.at("sealed_key");
+      const std::string secret = sync::DeriveEnrolSecret(sync::NormalizeEnrolCode(kCode), kiosk_id);
+      if (!sync::OpenJournalKey(secret, kiosk_id, {sk.at("iv"), sk.at("ct"), sk.at("tag")}).ok())
+        return platform::HttpResponse{403, {}, sync::ErrorBody(MakeError(ErrorKind::Refused, "enrol.bad_code",
+                                                                         "The enrolment code does not match."))};
+      nlohmann::json out{{"kiosk_id", kiosk_id},
+                         {"central_public_key", kPublicKey},
+                         {"confirm", sync::EnrolConfirmation(secret, kiosk_id, kPublicKey)},
+                         {"acked_through", 0}};
+      return platform::HttpResponse{200, {}, out.dump()};
+    }
+
+   private:
+    std::shared_ptr<std::atomic<int>> m_n;
+  };
+
+  std::function<std::unique_ptr<platform::HttpClient>()> Factory() const {
+    return [n = enrol_requests] { return std::make_unique<Http>(n); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("admin enrolment: a malformed code is refused with a clear message, and nothing is sent or stored") {
+  FakeCentral central;
+  Harness h([&](AppController::Options& o) {
+    o.make_http = central.Factory();
+    o.central_url = "https://central.example:8443";  // kiosk.json's central_url
+  });
+  UnlockAdmin(h);
+  CHECK(h.Vm().admin.sync.central_url == "https://central.example:8443");  // the form's default
+  h.Do(intent::Enrol{"https://central.example:8443", "ABCDE-12345"});
+  const Banner& b = h.Vm().banner;
+  CHECK(b.kind == BannerKind::Error);
+  CHECK(b.key == "banner.enrol_failed");
+  CHECK(Arg(b, "reason") == "reason.enrol.code_format");
+  CHECK(Arg(b, "kiosk") == "KIOSK-APPTEST");  // the code is issued for this id: the text names it
+  CHECK(b.text.find("20 letters and digits") != std::string::npos);
+  CHECK(b.text.find("kiosk-central enroll KIOSK-APPTEST") != std::string::npos);
+  CHECK(*central.enrol_requests == 0);
+  CHECK(!h.Vm().admin.sync.enrolled);
+  CHECK(!h.Vm().admin.sync.enrolling);  // the button is back
+  CHECK(!h.Vm().admin.sync.running);
+  CHECK(SyncState(h.data.dir, "central_public_key") == "(none)");
+  CHECK(SyncState(h.data.dir, "central_url") == "(none)");
+}
+
+TEST_CASE("admin enrolment: a central that cannot be reached is a red banner saying what to check") {
+  Harness h([](AppController::Options& o) { o.make_http = [] { return std::make_unique<DownHttp>(); }; });
+  UnlockAdmin(h);
+  h.Do(intent::Enrol{" http://127.0.0.1:9 ", FakeCentral::kCode});
+  const Banner& b = h.Vm().banner;
+  CHECK(b.kind == BannerKind::Error);
+  CHECK(b.key == "banner.enrol_failed_network");
+  CHECK(Arg(b, "reason") == "reason.net.refused");
+  CHECK(b.text.find("Cannot connect to http://127.0.0.1:9/v1/enroll: connection refused.") !=
+        std::string::npos);  // the address was trimmed before it was used
+  CHECK(b.text.find("Check the central's address and the kiosk's network") != std::string::npos);
+  CHECK(!h.Vm().admin.sync.enrolled);
+  CHECK(!h.Vm().admin.sync.enrolling);
+  CHECK(!h.Vm().admin.sync.running);
+  CHECK(SyncState(h.data.dir, "central_public_key") == "(none)");
+}
+
+TEST_CASE("admin enrolment: a wrong code is the central's refusal, the right one enrols and starts sync, once") {
+  FakeCentral central;
+  Harness h([&](AppController::Options& o) { o.make_http = central.Factory(); });
+  // Only the unlocked admin screen enrols.
+  CHECK_FALSE(h.c->Handle(intent::Enrol{"http://central.test", FakeCentral::kCode}, h.now));
+  h.c->WaitIdle(h.now);
+  CHECK(*central.enrol_requests == 0);
+  UnlockAdmin(h);
+
+  h.Do(intent::Enrol{"http://central.test", "7K3QD-XN4RW-2HBTV-9MPGD"});  // one character off
+  CHECK(*central.enrol_requests == 1);
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.key == "banner.enrol_failed");
+  CHECK(Arg(h.Vm().banner, "reason") == "reason.enrol.bad_code");
+  CHECK(!h.Vm().admin.sync.enrolled);
+  CHECK(SyncState(h.data.dir, "central_public_key") == "(none)");
+
+  // Two taps before the first answer: the second does nothing.
+  CHECK(h.c->Handle(intent::Enrol{"http://central.test/", "7k3qd xn4rw 2hbtv 9mpgc"}, h.now));
+  CHECK(h.Vm().admin.sync.enrolling);
+  CHECK_FALSE(h.c->Handle(intent::Enrol{"http://central.test/", FakeCentral::kCode}, h.now));
+  h.c->WaitIdle(h.now);
+  CHECK(*central.enrol_requests == 2);
+  const Banner& b = h.Vm().banner;
+  CHECK(b.kind == BannerKind::Success);
+  CHECK(b.key == "banner.enrolled");
+  CHECK(Arg(b, "kiosk") == "KIOSK-APPTEST");
+  CHECK(!h.Vm().admin.sync.enrolling);
+  CHECK(h.Vm().admin.sync.enrolled);
+  CHECK(h.Vm().admin.sync.running);  // the background sync service started
+  CHECK(SyncState(h.data.dir, "central_public_key") == FakeCentral::kPublicKey);
+  CHECK(SyncState(h.data.dir, "central_url") == "http://central.test");
+  // Enrolled now: another Enrol does nothing.
+  CHECK_FALSE(h.c->Handle(intent::Enrol{"http://central.test", FakeCentral::kCode}, h.now));
+  h.c->WaitIdle(h.now);
+  CHECK(*central.enrol_requests == 2);
 }

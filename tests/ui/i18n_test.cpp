@@ -244,6 +244,29 @@ TEST_CASE("a sync or USB export failure is said in the kiosk's language, with it
   CHECK(de->Say("banner.export_failed", {{"reason", "reason.export.dir"}}, "Export failed: x") == "Export failed: x");
 }
 
+TEST_CASE("an enrolment failure is said in the kiosk's language — a central's code without words falls back to English") {
+  auto de = I18n::Load(kAssets / "i18n", "de");
+  auto ru = I18n::Load(kAssets / "i18n", "ru");
+  REQUIRE(de.ok());
+  REQUIRE(ru.ok());
+  // The central's refusal carries no values; the controller adds the kiosk id it speaks of.
+  kiosk::ReasonArgs expired{{"kiosk", "KIOSK-7"}, {"reason", "reason.enrol.expired"}};
+  CHECK(de->Say("banner.enrol_failed", expired, "Enrolment failed: x") ==
+        "Registrierung fehlgeschlagen: Der Registrierungscode für KIOSK-7 ist abgelaufen. Mit `kiosk-central enroll "
+        "KIOSK-7` einen neuen erstellen.");
+  kiosk::ReasonArgs refused{{"url", "http://c:1/v1/enroll"}, {"detail", "Connection refused"}, {"kiosk", "KIOSK-7"},
+                            {"reason", "reason.net.refused"}};
+  CHECK(ru->Say("banner.enrol_failed_network", refused, "x") ==
+        "Регистрация не удалась: Не удаётся связаться с сервером http://c:1/v1/enroll: Connection refused. Проверьте "
+        "адрес центрального сервера и сеть киоска, затем снова нажмите «Зарегистрировать».");
+  // A code no language has words for (a web server that is not a central answered 404): the whole
+  // banner in English, never the bare key.
+  kiosk::ReasonArgs unknown{{"kiosk", "KIOSK-7"}, {"reason", "reason.central.http_404"}};
+  CHECK(de->Say("banner.enrol_failed_network", unknown, "Enrolment failed: The central answered HTTP 404.") ==
+        "Enrolment failed: The central answered HTTP 404.");
+  CHECK(de->Missing().count("reason.central.http_404") == 1);
+}
+
 TEST_CASE("a session unit's note is said in the kiosk's language") {
   auto fi = I18n::Load(kAssets / "i18n", "fi");
   REQUIRE(fi.ok());
@@ -312,7 +335,9 @@ TEST_CASE("every glyph of every language, keyboard and symbol is in the font atl
     for (const auto& [k, v] : Words(lang)) texts.emplace_back(std::string(lang) + ":" + k, v);
     for (bool shift : {false, true})
       for (bool latin : {false, true})
-        for (const auto& row : KeyboardRows(lang, shift, latin)) texts.emplace_back(std::string(lang) + " keyboard", row);
+        for (FieldKind kind : {FieldKind::Text, FieldKind::Url, FieldKind::Code})
+          for (const auto& row : KeyboardRowsFor(kind, lang, shift, latin))
+            texts.emplace_back(std::string(lang) + " keyboard", row);
   }
   texts.emplace_back("symbols", kExtraGlyphs());
   texts.emplace_back("language names", "English Deutsch Suomi Polski Русский АБВ ABC");
@@ -346,6 +371,23 @@ TEST_CASE("keyboard layouts: the language's own letters, shifted to capitals") {
   CHECK(join(KeyboardRows("ru", true, false)).find("Ж") != std::string::npos);
   CHECK(join(KeyboardRows("ru", false, true)).find("q") != std::string::npos);
   CHECK(KeyboardRows("de", false, false)[1].rfind("qwertz", 0) == 0);
+}
+
+TEST_CASE("an address and an enrolment code can be typed on the on-screen keyboard in every language") {
+  auto join = [](const std::vector<std::string>& rows) {
+    std::string s;
+    for (auto& r : rows) s += r;
+    return s;
+  };
+  for (const char* lang : kLanguages) {
+    const std::string url = join(KeyboardRowsFor(FieldKind::Url, lang, false, false));
+    for (char ch : std::string("https://central.example-1.com:8443/"))
+      CHECK_MESSAGE(url.find(ch) != std::string::npos, lang << ": no '" << ch << "' key for an address");
+    const std::string code = join(KeyboardRowsFor(FieldKind::Code, lang, false, false));
+    for (char ch : std::string("0123456789ABCDEFGHJKMNPQRSTVWXYZ-"))
+      CHECK_MESSAGE(code.find(ch) != std::string::npos, lang << ": no '" << ch << "' key for an enrolment code");
+  }
+  CHECK(KeyboardRowsFor(FieldKind::Pin, "en", false, false).empty());  // the numpad
 }
 
 TEST_CASE("font size: touch targets of at least 48 px at 1024x600") {

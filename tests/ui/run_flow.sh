@@ -12,15 +12,27 @@
 #   hold $KIOSK_FLOW_MIN_BEEPS beeps (default 3) with an error and an ok one among them (S16 mono
 #   at 22,050 Hz: 350 ms and 90 ms).
 # $KIOSK_FLOW_PIDS, if set, gets "xvfb PID" and "kiosk PID" lines (the orphan test reads them).
+# $KIOSK_FLOW_CENTRAL, if set, names a kiosk-central binary: before the app, one is started on a
+#   free loopback port (its database in the temp folder) with an enrolment code for KIOSK-UITEST,
+#   and the app runs a copy of SCRIPT in which ${CENTRAL_URL}, ${ENROL_CODE}, ${ENROL_CODE_TYPO}
+#   (the code with its last character mistyped) and ${ENROL_CODE_LAST} (that character) are
+#   filled in. Afterwards the kiosk must be enrolled with that central, with nothing waiting to be
+#   sent, and the central must hold its journal up to the last event.
 set -euo pipefail
 kiosk="$1"; script="$2"; shift 2
 tmp="$(mktemp -d)"
-xvfb_pid=""; app_pid=""
+xvfb_pid=""; app_pid=""; central_pid=""
+stop_central() {
+  [ -n "$central_pid" ] && kill -TERM "$central_pid" 2>/dev/null || true
+  [ -n "$central_pid" ] && wait "$central_pid" 2>/dev/null || true
+  central_pid=""
+}
 cleanup() {
   # Whatever ended the run (success, failure, ctest's SIGTERM), nothing of it may stay behind.
   [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
   [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
   [ -n "$xvfb_pid" ] && wait "$xvfb_pid" 2>/dev/null || true
+  stop_central
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -67,7 +79,32 @@ run_app() {
   return "$rc"
 }
 
-run_app "$script"
+run_script="$script"
+if [ -n "${KIOSK_FLOW_CENTRAL:-}" ]; then
+  central="$KIOSK_FLOW_CENTRAL"
+  enrol_out="$("$central" --db "$tmp/central.db" enroll KIOSK-UITEST)"
+  enrol_code="${enrol_out#*--code }"; enrol_code="${enrol_code%%[[:space:]]*}"
+  [ "${#enrol_code}" -eq 23 ] || { echo "kiosk-central enroll printed no code: $enrol_out" >&2; exit 1; }
+  code_last="${enrol_code: -1}"
+  typo_last=0; [ "$code_last" = 0 ] && typo_last=1
+  # Like the app, the central runs under `timeout`: it cannot outlive a killed script for long.
+  timeout -k 5 $((limit + 30)) "$central" --db "$tmp/central.db" serve --listen 127.0.0.1:0 >"$tmp/central.out" 2>&1 &
+  central_pid=$!
+  central_url=""
+  for _ in $(seq 200); do
+    central_url="$(sed -n 's|^kiosk-central listening on \(http://[^ ]*\).*|\1|p' "$tmp/central.out")"
+    [ -n "$central_url" ] && break
+    kill -0 "$central_pid" 2>/dev/null || { cat "$tmp/central.out" >&2; echo "kiosk-central did not start" >&2; exit 3; }
+    sleep 0.05
+  done
+  [ -n "$central_url" ] || { cat "$tmp/central.out" >&2; echo "kiosk-central did not say where it listens" >&2; exit 3; }
+  echo "kiosk-central at $central_url, enrolment code $enrol_code"
+  run_script="$tmp/$(basename "$script")"
+  sed -e "s|\${CENTRAL_URL}|$central_url|g" -e "s|\${ENROL_CODE}|$enrol_code|g" \
+      -e "s|\${ENROL_CODE_TYPO}|${enrol_code%?}$typo_last|g" -e "s|\${ENROL_CODE_LAST}|$code_last|g" \
+      "$script" >"$run_script"
+fi
+run_app "$run_script"
 if [ -n "${KIOSK_FLOW_GL:-}" ] && ! grep -q "^gl: .*${KIOSK_FLOW_GL}" "$tmp/app.out"; then
   echo "the app did not render with ${KIOSK_FLOW_GL}: $(grep '^gl:' "$tmp/app.out")" >&2
   exit 1
@@ -107,3 +144,29 @@ if bad:
     sys.exit(1)
 print("journal ok:", ", ".join(sys.argv[2:]) or "(no checks)")
 PY
+if [ -n "${KIOSK_FLOW_CENTRAL:-}" ]; then
+  stop_central
+  "$kiosk" --data "$tmp/data" status --json >"$tmp/status.json"
+  "$central" --db "$tmp/central.db" kiosks >"$tmp/kiosks.csv"
+  python3 - "$tmp/data/kiosk.db" "$tmp/journal.json" "$tmp/status.json" "$tmp/kiosks.csv" "$central_url" <<'PY'
+import csv, json, sqlite3, sys
+db, journal, status, kiosks, url = sys.argv[1:]
+state = dict(sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT key, value FROM sync_state"))
+last_seq = max(e["seq"] for e in json.load(open(journal)))
+pending = json.load(open(status))["sync"]["pending_events"]
+held = {r["kiosk_id"]: int(r["acked_through"]) for r in csv.DictReader(open(kiosks))}
+bad = []
+if len(state.get("central_public_key", "")) != 64:
+    bad.append("the kiosk is not enrolled: sync_state has no central_public_key")
+if state.get("central_url") != url:
+    bad.append(f"the kiosk is enrolled with {state.get('central_url')!r}, not {url}")
+if pending != 0:
+    bad.append(f"{pending} events still wait to be sent")
+if held.get("KIOSK-UITEST") != last_seq:
+    bad.append(f"the central holds KIOSK-UITEST up to {held.get('KIOSK-UITEST')}, the journal ends at {last_seq}")
+if bad:
+    print("\n".join(bad), file=sys.stderr)
+    sys.exit(1)
+print(f"central ok: KIOSK-UITEST enrolled with {url}, the central holds seq 1..{last_seq}")
+PY
+fi

@@ -32,4 +32,17 @@ TEST_CASE("script errors name the file, the line and what is wrong") {
   CHECK(!ParseScript("wait -5\n", "f").ok());
   CHECK(!ParseScript("tap\n", "f").ok());
   CHECK(!ParseScript("screenshot ../escape\n", "f").ok());
+  CHECK(!ParseScript("drag\n", "f").ok());
+  CHECK(!ParseScript("drag 50\n", "f").ok());    // the finger would let go on what it touched
+  CHECK(!ParseScript("drag -900\n", "f").ok());  // more than the screen holds
+  CHECK(!ParseScript("drag up\n", "f").ok());
+}
+
+TEST_CASE("drag takes pixels either way") {
+  auto s = ParseScript("drag 400\ndrag -120\n", "t.txt");
+  REQUIRE(s.ok());
+  REQUIRE(s->size() == 2);
+  CHECK((*s)[0].op == ScriptOp::Drag);
+  CHECK((*s)[0].arg == "400");
+  CHECK((*s)[1].arg == "-120");
 }

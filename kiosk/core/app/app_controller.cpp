@@ -33,7 +33,14 @@ constexpr int64_t kWarningBannerMs = 9000;
 constexpr int64_t kErrorBannerMs = 15000;  // a refusal must be read, not glimpsed
 
 constexpr const char* kNotEnrolled =
-    "This kiosk is not enrolled: run `kiosk enroll --central URL --code CODE`.";
+    "This kiosk is not enrolled: enter the central's address and the enrolment code on the admin screen (or run "
+    "`kiosk enroll --central URL --code CODE`).";
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t')) s.pop_back();
+  size_t b = s.find_first_not_of(" \t\n");
+  return b == std::string::npos ? "" : s.substr(b);
+}
 
 // Where a USB stick usually appears: the first folder under /media/$USER (desktop automount),
 // else /media/usb (usbmount and most kiosk images).
@@ -154,10 +161,14 @@ void AppController::Start(int64_t now_ms) {
     // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
     auto key = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_public_key");
     const bool enrolled = key.ok() && *key && !(**key).empty();
-    return [enrolled](AppController& c) {
+    auto stored_url = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_url");
+    std::string url = stored_url.ok() && *stored_url ? **stored_url : "";
+    if (!enrolled || url.empty()) url = m_options.central_url;
+    return [enrolled, url](AppController& c) {
       c.m_vm.ready = true;
       c.m_vm.admin.sync.checked = true;
       c.m_vm.admin.sync.enrolled = enrolled;
+      c.m_vm.admin.sync.central_url = url;
       if (enrolled) c.StartSync();
       c.RefreshHome();
     };
@@ -851,6 +862,60 @@ bool AppController::On(const intent::SyncNow&) {
   const std::string pending = std::to_string(m_vm.admin.status.pending_events);
   SetBanner(BannerKind::Info, "banner.sync_started", {{"count", pending}},
             "Sync started: " + pending + " events wait to be sent.");
+  return true;
+}
+
+// The admin enrols the kiosk from the touchscreen: the same SyncEngine::Enrol as `kiosk enroll`, on
+// the worker with the worker's own connection (it stores the central's address and key in one
+// transaction, or nothing) and an HTTP client of its own. Enrolment writes no journal event, as
+// with `kiosk enroll`: it changes no showroom state, and the central records it on its side.
+bool AppController::On(const intent::Enrol& i) {
+  SyncVm& s = m_vm.admin.sync;
+  // From the unlocked admin screen only, and once: a second tap while the first is on its way
+  // does nothing.
+  if (!m_vm.admin.unlocked || s.enrolling || s.enrolled) return false;
+  if (!m_options.make_http) {
+    SetBanner(BannerKind::Warning, "banner.no_network_client", {}, "This build has no network client for sync; use Export to USB stick.");
+    return true;
+  }
+  std::string url = Trimmed(i.central_url);
+  while (!url.empty() && url.back() == '/') url.pop_back();  // as the engine stores it
+  const std::string code = Trimmed(i.code);
+  s.enrolling = true;
+  Run([url, code, make_http = m_options.make_http](Kiosk& k) -> Completion {
+    std::unique_ptr<platform::HttpClient> http = make_http();
+    Status enrolled = http ? sync::SyncEngine(k, *http).Enrol(url, code)
+                           : Status(MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised."));
+    const std::string kiosk_id = k.KioskId();
+    if (!enrolled.ok()) {
+      const Error e = enrolled.error();
+      // {reason} is the reason's key, said in the screen's language from the reason's own values;
+      // the central's refusals carry none, so the kiosk id they speak of is added here.
+      ReasonArgs args = e.args;
+      if (std::none_of(args.begin(), args.end(), [](const auto& a) { return a.first == "kiosk"; }))
+        args.emplace_back("kiosk", kiosk_id);
+      args.emplace_back("reason", ReasonKey(e));
+      // The central could not be reached (or answered like a web server that is not one): the
+      // address or the network is what to check. Refusals say themselves what to do.
+      const bool network = e.kind == ErrorKind::Network;
+      std::string text = "Enrolment failed: " + e.message;
+      if (network) text += " Check the central's address and the kiosk's network, then tap Enrol again.";
+      return [args = std::move(args), text = std::move(text), network](AppController& c) {
+        c.m_vm.admin.sync.enrolling = false;
+        c.SetBanner(BannerKind::Error, network ? "banner.enrol_failed_network" : "banner.enrol_failed", args, text);
+      };
+    }
+    return [url, kiosk_id](AppController& c) {
+      SyncVm& v = c.m_vm.admin.sync;
+      v.enrolling = false;
+      v.enrolled = true;
+      v.central_url = url;
+      c.StartSync();  // its first round starts at once
+      if (c.m_vm.screen == ScreenId::Admin) c.LoadAdmin();
+      c.SetBanner(BannerKind::Success, "banner.enrolled", {{"kiosk", kiosk_id}, {"central", url}},
+                  "Kiosk " + kiosk_id + " is enrolled with " + url + ". The first sync has started.");
+    };
+  });
   return true;
 }
 

@@ -39,6 +39,7 @@ class AppController {
     std::function<std::unique_ptr<platform::HttpClient>()> make_http;
     int64_t sync_interval_ms = 300000;  // config sync_interval_s default
     int retention_days = 0;             // config retention_days: prune acknowledged events (0: keep)
+    std::string central_url;            // config central_url: the enrolment form's default address
     // The touchscreen's SQLite memory: the CLI's defaults (64 MiB mmap, 8 MiB page cache) make
     // lookups on 100k devices a few µs faster, but every page they touch stays in the process's
     // memory. A person cannot tell 7 µs from 100 µs; a board with 1 GiB can tell 20 MB.
@@ -127,6 +128,7 @@ class AppController {
   bool On(const intent::AdminBadge& i);
   bool On(const intent::AdminPin& i);
   bool On(const intent::SyncNow& i);
+  bool On(const intent::Enrol& i);
   bool On(const intent::ExportJournal& i);
   bool On(const intent::Refresh& i);
   bool On(const intent::SetIdleTimeout& i);

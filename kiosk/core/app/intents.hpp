@@ -27,6 +27,8 @@ struct RegisterDeal { std::string customer, product; double value = 0; std::stri
 struct AdminBadge { std::string badge; };
 struct AdminPin { std::string pin; };
 struct SyncNow {};
+// The admin's enrolment, typed on the on-screen keyboard: what `kiosk enroll --central --code` takes.
+struct Enrol { std::string central_url; std::string code; };
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
 struct SetIdleTimeout { int seconds = 90; };  // the admin's choice, kept for the next start too
@@ -39,7 +41,7 @@ using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, int
                             intent::DismissBanner, intent::RemoveUnit, intent::ConfirmCheckout,
                             intent::ConfirmCheckin, intent::Redeem, intent::OrderDemo, intent::ConfirmSellout,
                             intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
-                            intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout>;
+                            intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout>;
 
 // Where screens put their intents during a frame; the app loop hands them to the controller after
 // the frame, so a screen never changes the state it is drawing from.

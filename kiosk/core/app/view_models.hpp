@@ -99,7 +99,9 @@ struct VerdictRow {
 // The sync client's state as the admin screen shows it; copied from SyncService::Progress().
 struct SyncVm {
   bool checked = false;   // enrolment looked up (the data folder is open)
-  bool enrolled = false;  // false: the screen explains `kiosk enroll` instead of a button
+  bool enrolled = false;  // false: the screen offers the enrolment form instead of Sync now
+  bool enrolling = false; // an enrolment is on its way to the central: the Enrol button waits
+  std::string central_url;  // enrolled: the stored address; not yet: the config's, as the form's default
   bool running = false;   // a SyncService is owned and started
   std::string phase;      // "idle", "pushing", "pulling", "waiting", "not_enrolled", ...
   int64_t sent = 0, total = 0;  // this round's progress bar
