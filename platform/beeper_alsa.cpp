@@ -26,6 +26,7 @@ struct Alsa {
   decltype(&snd_pcm_drain) drain = nullptr;
   decltype(&snd_pcm_close) close = nullptr;
   decltype(&snd_pcm_recover) recover = nullptr;
+  decltype(&snd_config_update_free_global) free_config = nullptr;
   bool Load() {
     lib = dlopen("libasound.so.2", RTLD_NOW | RTLD_LOCAL);
     if (!lib) return false;
@@ -37,7 +38,16 @@ struct Alsa {
     drain = reinterpret_cast<decltype(drain)>(dlsym(lib, "snd_pcm_drain"));
     close = reinterpret_cast<decltype(close)>(dlsym(lib, "snd_pcm_close"));
     recover = reinterpret_cast<decltype(recover)>(dlsym(lib, "snd_pcm_recover"));
+    free_config = reinterpret_cast<decltype(free_config)>(dlsym(lib, "snd_config_update_free_global"));
     return open && set_params && writei && drain && close && recover;
+  }
+  // ALSA keeps the configuration it read on the first open for the life of the process; it goes
+  // with the library (otherwise it stays allocated, unreachable, after the dlclose).
+  void Unload() {
+    if (!lib) return;
+    if (free_config) free_config();
+    dlclose(lib);
+    lib = nullptr;
   }
 };
 
@@ -48,8 +58,7 @@ class AlsaBeeper final : public Beeper {
     snd_pcm_t* pcm = nullptr;
     // Probe once: no device (a server, a board without sound) means quiet from now on.
     if (m_alsa.open(&pcm, "default", SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK) < 0) {
-      dlclose(m_alsa.lib);  // about 0.6 MB of a process that will never use it
-      m_alsa.lib = nullptr;
+      m_alsa.Unload();  // about 0.6 MB of a process that will never use it
       return;
     }
     m_alsa.close(pcm);
@@ -63,7 +72,7 @@ class AlsaBeeper final : public Beeper {
     }
     m_cv.notify_all();
     if (m_thread.joinable()) m_thread.join();
-    if (m_alsa.lib) dlclose(m_alsa.lib);
+    m_alsa.Unload();
   }
   bool Available() const override { return m_available; }
   void Beep(BeepKind kind) override {

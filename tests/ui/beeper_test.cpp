@@ -50,7 +50,7 @@ struct AlsaConfig {
     std::ifstream in(raw, std::ios::binary);
     std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<int16_t> out(bytes.size() / 2);
-    std::memcpy(out.data(), bytes.data(), out.size() * 2);
+    if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * 2);  // memcpy of nothing from null is UB
     return out;
   }
   std::vector<int16_t> WaitForSamples(size_t at_least) const {
