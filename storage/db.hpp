@@ -118,16 +118,10 @@ class Db {
   // Runs statements without parameters (schema, pragmas).
   Status ExecScript(const std::string& sql);
 
-  // Prepare + bind + step to completion.
+  // Prepare + bind + step once (a write statement completes in its first step).
   template <typename... A>
   Status Run(const std::string& sql, const A&... args) {
-    auto st = Prepare(sql);
-    if (!st.ok()) return st.error();
-    Query q(**st);
-    q->BindAllInPlace(args...);
-    auto r = q->Step();
-    if (!r.ok()) return r.error();
-    return {};
+    return FirstRow(sql, [](Statement&) {}, args...);
   }
 
   // Calls fn(row) for each row.
@@ -177,6 +171,7 @@ class Db {
 
  private:
   Db() = default;
+  // One step, fn(row) if it gave a row, then reset. Text is bound in place (see BindInPlace).
   template <typename Fn, typename... A>
   Status FirstRow(const std::string& sql, Fn&& fn, const A&... args) {
     auto st = Prepare(sql);
