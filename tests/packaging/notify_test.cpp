@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "support/run_process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,18 +42,11 @@ fs::path TempDir() {
   return tmpl;
 }
 
-// fork + exec with extra environment entries; returns the pid.
-pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+// fork + exec, without waiting; returns the pid.
+pid_t Spawn(const std::vector<std::string>& argv) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
+  if (pid == 0) kiosk::test::ExecChild(argv);
   return pid;
 }
 
@@ -71,7 +66,7 @@ struct GuiRun {
 
 GuiRun RunGuiUnderFakeSystemd(const fs::path& dir, std::vector<std::string> env, int run_ms) {
   const fs::path data = dir / "data";
-  REQUIRE(Wait(Spawn({KioskBin(), "--data", data.string(), "init", "--demo"}, {})) == 0);
+  REQUIRE(Wait(Spawn({KioskBin(), "--data", data.string(), "init", "--demo"})) == 0);
 
   const fs::path sock_path = dir / "notify.sock";
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -100,7 +95,7 @@ GuiRun RunGuiUnderFakeSystemd(const fs::path& dir, std::vector<std::string> env,
     argv.push_back(std::move(a));
   GuiRun run;
   run.started = Clock::now();
-  const pid_t pid = Spawn(argv, {});
+  const pid_t pid = Spawn(argv);
   const auto give_up = Clock::now() + std::chrono::milliseconds(run_ms + 30000);
   for (;;) {
     pollfd p{fd, POLLIN, 0};

@@ -14,6 +14,17 @@ struct ProcessResult {
   std::string err;
 };
 
+// In a forked child: adds `env` (NAME=value) to the environment and runs argv[0] (looked up in
+// PATH when it holds no '/'); exits 127 when it can't.
+[[noreturn]] inline void ExecChild(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
+  for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
 inline ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
   int out_pipe[2], err_pipe[2];
   ProcessResult r;
@@ -24,12 +35,7 @@ inline ProcessResult RunProcess(const std::vector<std::string>& argv, const std:
     ::dup2(err_pipe[1], 2);
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    ExecChild(argv, env);
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
