@@ -30,6 +30,13 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 chmod 755 "$work"
+# The session runs as nobody, who may not reach the build folder (a clone made under `mktemp -d` is
+# private to root, and cage then stops at once): the kiosk and its assets are copied in here.
+cp "$kiosk" "$work/kiosk"
+cp -r "$src/assets" "$work/assets"
+chmod -R a+rX "$work/kiosk" "$work/assets"
+kiosk="$work/kiosk"
+export KIOSK_ASSETS="$work/assets"
 "$kiosk" --data "$work/data" init --demo >/dev/null || fail "kiosk init --demo"
 chown -R "$user:$group" "$work/data"
 shots="$build/tests/packaging"
@@ -67,7 +74,7 @@ run_session() {
   # shellcheck disable=SC2086 # CAGE_OPTS is a word list, as in kiosk.service's ExecStart
   setpriv --reuid="$user" --regid="$group" --clear-groups env -i PATH=/usr/bin:/bin HOME="$work" \
     DISPLAY="$disp" XDG_RUNTIME_DIR="$work/run-$rotate" WLR_BACKENDS=x11 WLR_RENDERER=pixman \
-    WLR_LIBINPUT_NO_DEVICES=1 KIOSK_CONFIG="$work/none.json" \
+    WLR_LIBINPUT_NO_DEVICES=1 KIOSK_CONFIG="$work/none.json" KIOSK_ASSETS="$KIOSK_ASSETS" \
     timeout -k 5 60 cage $opts -- "$kiosk" --data "$work/data" gui --exit-after 45000 >"$work/cage-$rotate.log" 2>&1 &
   cpid=$!
   pids+=("$cpid")
