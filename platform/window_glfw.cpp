@@ -8,7 +8,9 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <string>
 
 namespace kiosk::platform {
 namespace {
@@ -32,6 +34,18 @@ void CharCb(GLFWwindow* w, unsigned int c) {
 void WindowCb(GLFWwindow* w) { Self(w)->OnInput(); }
 void FocusCb(GLFWwindow* w, int) { Self(w)->OnInput(); }
 void SizeCb(GLFWwindow* w, int, int) { Self(w)->OnInput(); }
+
+// OpenGL ES 3 and OpenGL 3.3 have texture swizzles in core. The version string starts with the
+// version ("4.5 (Compatibility Profile) Mesa 22.3.6") or "OpenGL ES 3.1 Mesa ...".
+bool HasTextureSwizzle() {
+  const auto* v = reinterpret_cast<const char*>(glGetString(GL_VERSION));
+  if (!v) return false;
+  std::string s = v;
+  int major = 0, minor = 0;
+  if (s.rfind("OpenGL ES ", 0) == 0) return std::sscanf(s.c_str() + 10, "%d", &major) == 1 && major >= 3;
+  if (std::sscanf(s.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major > 3 || (major == 3 && minor >= 3);
+}
 
 void ErrorCb(int code, const char* text) { std::fprintf(stderr, "glfw error %d: %s\n", code, text); }
 
@@ -100,6 +114,10 @@ Result<std::unique_ptr<WindowGlfw>> WindowGlfw::Create(const WindowOptions& opti
 }
 
 WindowGlfw::~WindowGlfw() {
+  if (m_font_texture) {
+    glDeleteTextures(1, &m_font_texture);
+    ImGui::GetIO().Fonts->SetTexID(0);
+  }
   if (m_imgui_gl) ImGui_ImplOpenGL3_Shutdown();
   if (m_imgui_glfw) ImGui_ImplGlfw_Shutdown();
   if (m_window) glfwDestroyWindow(m_window);
@@ -122,8 +140,51 @@ void WindowGlfw::PollEvents() { glfwPollEvents(); }
 void WindowGlfw::Wake() { glfwPostEmptyEvent(); }
 
 void WindowGlfw::NewFrame() {
-  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplOpenGL3_NewFrame();  // the first call creates the backend's objects, its RGBA atlas among them
+  if (!m_font_replaced) {
+    m_font_replaced = true;
+    UseOneChannelFontTexture();
+  }
   ImGui_ImplGlfw_NewFrame();
+}
+
+// The atlas holds only coverage: ImGui's backend uploads it as RGBA (white plus alpha), four
+// bytes a texel where one does, and the driver keeps that copy for the whole run (1 MB for the
+// kiosk's 512x512 atlas; on a board, in the memory it shares with the GPU). A red-only texture
+// swizzled to (1, 1, 1, red) samples exactly the same in the backend's unchanged shader. Where
+// the context has no swizzle, the backend's texture stays.
+void WindowGlfw::UseOneChannelFontTexture() {
+  ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  atlas->GetTexDataAsAlpha8(&pixels, &w, &h);
+  if (!pixels || !HasTextureSwizzle()) return;
+  GLint last_texture = 0, last_alignment = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+  glGetIntegerv(GL_UNPACK_ALIGNMENT, &last_alignment);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  GLuint tex = 0;
+  glGenTextures(1, &tex);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  const GLint swizzle[4] = {GL_ONE, GL_ONE, GL_ONE, GL_RED};
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_SWIZZLE_R, swizzle[0]);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_SWIZZLE_G, swizzle[1]);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_SWIZZLE_B, swizzle[2]);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_SWIZZLE_A, swizzle[3]);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, w, h, 0, GL_RED, GL_UNSIGNED_BYTE, pixels);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, last_alignment);
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(last_texture));
+  if (glGetError() != GL_NO_ERROR) {  // keep the backend's texture
+    glDeleteTextures(1, &tex);
+    return;
+  }
+  ImGui_ImplOpenGL3_DestroyFontsTexture();  // frees the RGBA texture and clears the atlas' id
+  m_font_texture = tex;
+  atlas->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex)));
 }
 
 void WindowGlfw::Render() {

@@ -6,6 +6,8 @@
 //  [X] Event-driven: WaitEvents() sleeps until input, Wake() or the timeout.
 //  [X] Keyboard input (characters, Enter, Tab) with times, for the keyboard-wedge detector.
 //  [X] Screenshots by glReadPixels.
+//  [X] The font atlas as a one-channel texture where the driver can swizzle (a quarter of the
+//      backend's RGBA texture: 0.75 MB less at 1024x600).
 //  [ ] Multi-touch gestures: X11 delivers a touchscreen as a pointer, which is all the UI uses.
 #include <atomic>
 #include <cstdint>
@@ -75,9 +77,12 @@ class WindowGlfw {
 
  private:
   WindowGlfw() = default;
+  void UseOneChannelFontTexture();
   GLFWwindow* m_window = nullptr;
   bool m_imgui_glfw = false;
   bool m_imgui_gl = false;
+  unsigned m_font_texture = 0;  // our one-channel copy of the font atlas, once it replaced the backend's
+  bool m_font_replaced = false;
   std::atomic<bool> m_activity{false};
   std::vector<KeyInput> m_keys;
 };
