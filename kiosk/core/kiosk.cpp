@@ -519,7 +519,7 @@ kiosk::Status Kiosk::SaveLocalSettings(const LocalSettings& s) {
   return {};
 }
 
-StatusView Kiosk::Status() {
+StatusView Kiosk::Status(StatusDetail detail) {
   Impl& m = *m_impl;
   StatusView v;
   v.kiosk_id = m.kiosk_id;
@@ -529,20 +529,23 @@ StatusView Kiosk::Status() {
     v.last_seq = head->seq;
     v.last_hash = head->hash;
   }
-  if (auto n = m.journal->Count(); n.ok()) v.journal_events = *n;
-  auto count = [&](const char* sql) {
-    auto n = m.db->ScalarInt(sql);
-    return n.ok() && *n ? static_cast<int>(**n) : 0;
-  };
-  v.partners = count("SELECT count(*) FROM partners");
-  v.cards = count("SELECT count(*) FROM cards");
-  v.badges = count("SELECT count(*) FROM badges");
-  v.models = count("SELECT count(*) FROM models");
-  v.devices = count("SELECT count(*) FROM devices");
-  v.rewards = count("SELECT count(*) FROM rewards");
-  v.devices_out = count("SELECT count(*) FROM devices WHERE state = 'checked_out'");
-  auto overdue = m.db->ScalarInt("SELECT count(*) FROM devices WHERE state = 'checked_out' AND due_date < ?", m.Today());
-  v.devices_overdue = overdue.ok() && *overdue ? static_cast<int>(**overdue) : 0;
+  if (detail == StatusDetail::kWithCounts) {
+    v.counted = true;
+    if (auto n = m.journal->Count(); n.ok()) v.journal_events = *n;
+    auto count = [&](const char* sql) {
+      auto n = m.db->ScalarInt(sql);
+      return n.ok() && *n ? static_cast<int>(**n) : 0;
+    };
+    v.partners = count("SELECT count(*) FROM partners");
+    v.cards = count("SELECT count(*) FROM cards");
+    v.badges = count("SELECT count(*) FROM badges");
+    v.models = count("SELECT count(*) FROM models");
+    v.devices = count("SELECT count(*) FROM devices");
+    v.rewards = count("SELECT count(*) FROM rewards");
+    v.devices_out = count("SELECT count(*) FROM devices WHERE state = 'checked_out'");
+    auto overdue = m.db->ScalarInt("SELECT count(*) FROM devices WHERE state = 'checked_out' AND due_date < ?", m.Today());
+    v.devices_overdue = overdue.ok() && *overdue ? static_cast<int>(**overdue) : 0;
+  }
   v.reference_version = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
   v.last_sync = m.StateValue("last_sync");
   v.last_sync_error = m.StateValue("last_error");

@@ -85,7 +85,7 @@ void SyncService::Run() {
       }
     }
     if (engine) {
-      const int64_t pending_before = std::max<int64_t>(0, kiosk->Status().pending_events);
+      const int64_t pending_before = std::max<int64_t>(0, kiosk->Status(Kiosk::StatusDetail::kSyncState).pending_events);
       Update([&](SyncProgress& p) {
         p.phase = SyncPhase::Pushing;
         p.sent = 0;
@@ -123,7 +123,7 @@ void SyncService::Run() {
       not_enrolled = r.error().code == "sync.not_enrolled";
     }
     const auto delay = BackoffDelay(attempt++, m_options.backoff_min, m_options.backoff_max, retry_after);
-    const int64_t pending = kiosk ? std::max<int64_t>(0, kiosk->Status().pending_events) : 0;
+    const int64_t pending = kiosk ? std::max<int64_t>(0, kiosk->Status(Kiosk::StatusDetail::kSyncState).pending_events) : 0;
     Update([&](SyncProgress& p) {
       p.phase = not_enrolled ? SyncPhase::NotEnrolled : SyncPhase::Waiting;
       p.last_error = error;

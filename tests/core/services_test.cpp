@@ -121,6 +121,29 @@ TEST_CASE_FIXTURE(Fixture, "overdue units are listed and check-in notes the cond
   CHECK(not_out.error().code == "device.not_out");
 }
 
+TEST_CASE_FIXTURE(Fixture, "status: the sync state alone, or with the counts of every table") {
+  auto r = k->Checkout({.codes = {demo::kAvailable}, .rep_badge = demo::kRep});
+  REQUIRE(r.ok());
+  const StatusView full = k->Status();
+  CHECK(full.counted);
+  CHECK(full.journal_events == full.last_seq);
+  CHECK(full.devices == 44);
+  CHECK(full.devices_out >= 2);       // the demo's overdue unit and the one just checked out
+  CHECK(full.devices_overdue == 1);
+  CHECK(full.partners > 0);
+  const StatusView light = k->Status(Kiosk::StatusDetail::kSyncState);
+  CHECK_FALSE(light.counted);
+  CHECK(light.devices == 0);
+  CHECK(light.journal_events == 0);
+  CHECK(light.last_seq == full.last_seq);
+  CHECK(light.last_hash == full.last_hash);
+  CHECK(light.pending_events == full.pending_events);
+  CHECK(light.pending_events == full.last_seq);  // never synced
+  CHECK(light.oldest_pending == full.oldest_pending);
+  CHECK(light.stale == full.stale);
+  CHECK(light.database_health == "ok");
+}
+
 TEST_CASE_FIXTURE(Fixture, "a stocktake records units and flags those recorded elsewhere") {
   auto r = k->Audit({.codes = {demo::kAvailable, demo::kOverdue}, .by_badge = demo::kStaff});
   REQUIRE(r.ok());

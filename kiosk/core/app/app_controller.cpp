@@ -357,7 +357,7 @@ void AppController::ClearSessions() {
 void AppController::RefreshHome() {
   const Clock* clock = m_options.clock;
   Run([clock](Kiosk& k) -> Completion {
-    StatusView status = k.Status();
+    StatusView status = k.Status(Kiosk::StatusDetail::kSyncState);
     std::vector<DeviceView> overdue = k.Overdue();
     Settings settings = k.CurrentSettings();
     std::string today = FormatDate(clock->Now());
