@@ -155,10 +155,12 @@ void WindowGlfw::NewFrame() {
 // the context has no swizzle, the backend's texture stays.
 void WindowGlfw::UseOneChannelFontTexture() {
   ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  // Only while the built atlas' pixels are still there (the app frees them after the first
+  // frame): asked for them later, ImGui would build a new atlas from its default font.
+  if (!atlas->TexPixelsAlpha8 || !HasTextureSwizzle()) return;
   unsigned char* pixels = nullptr;
   int w = 0, h = 0;
   atlas->GetTexDataAsAlpha8(&pixels, &w, &h);
-  if (!pixels || !HasTextureSwizzle()) return;
   GLint last_texture = 0, last_alignment = 0;
   glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
   glGetIntegerv(GL_UNPACK_ALIGNMENT, &last_alignment);
