@@ -317,7 +317,7 @@ int main(int argc, char** argv) {
   Stop(m);
 
   // PSS of each program alone, as a kiosk runs: two GL programs at once share Mesa's pages and
-  // halve each one's share of them (about 17 MB each here), and the one whose window is below the
+  // halve each one's share of them (about 16 MB each here), and the one whose window is below the
   // other has its X shared-memory image (2.4 MB) counted whole, since Xvfb never reads what is
   // hidden. Alternating, 3 runs each, after `settle_s` idle seconds; the median.
   const int settle_s = std::min(idle_s, 5);
