@@ -97,6 +97,8 @@ class SyncEngine {
   std::string State(const std::string& key, const std::string& def = "");
   Status SetState(const std::string& key, const std::string& value);
   int64_t AckedThrough();
+  // Every verdict up to this seq is known: a row, or a plain acceptance where there is none.
+  int64_t VerdictsThrough();
   // Records a failed round for `kiosk status` (last_error) without touching anything else.
   void RecordError(const Error& e);
 

@@ -1,6 +1,9 @@
 // SyncEngine: one exchange with the central. The kiosk's bookkeeping lives in sync_state
-// (acked_through, anchor, central_url, central_public_key, last_sync, last_error) and in
-// verdicts, always written in one transaction with what it describes.
+// (acked_through, verdicts_through, anchor, central_url, central_public_key, last_sync,
+// last_error) and in verdicts, always written in one transaction with what it describes.
+// Verdicts: a row for each one that says something (rejected, adjusted, or accepted with a
+// remark such as clock.skewed); a plain acceptance is implied for every seq up to
+// verdicts_through without a row.
 #include <unistd.h>
 
 #include <deque>
@@ -66,6 +69,14 @@ Status SyncEngine::SetState(const std::string& key, const std::string& value) {
 }
 
 int64_t SyncEngine::AckedThrough() { return std::strtoll(State("acked_through", "0").c_str(), nullptr, 10); }
+
+int64_t SyncEngine::VerdictsThrough() {
+  const std::string v = State("verdicts_through");
+  if (!v.empty()) return std::strtoll(v.c_str(), nullptr, 10);
+  // A kiosk from before this key stored a row for every verdict, from seq 1 on.
+  auto max = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM verdicts");
+  return max.ok() ? max->value_or(0) : 0;
+}
 
 void SyncEngine::RecordError(const Error& e) {
   (void)SetState("last_error", e.message + " [" + e.code + "]");
@@ -223,37 +234,32 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
   auto plain = [](const Verdict& v) {
     return v.verdict == VerdictKind::Accepted && v.code.empty() && v.message.empty() && v.detail.empty();
   };
-  auto store_one = [&](const Verdict& v) -> Status {
-    if (v.verdict == VerdictKind::Rejected) ++rejected;
-    if (v.verdict == VerdictKind::Adjusted) ++adjusted;
-    // A verdict seen again (a resend) keeps its `shown` flag.
-    return db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
-                  "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = excluded.code, "
-                  "message = excluded.message, detail = excluded.detail",
-                  v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
-                  v.detail.empty() ? std::string("{}") : v.detail.dump(), now);
-  };
+  int64_t through = VerdictsThrough();
+  const int64_t through_before = through;
   for (size_t i = 0; i < verdicts.size();) {
-    // Most of an acknowledgement is a run of plain accepts of consecutive seqs: one statement
-    // stores the run, taking the event ids from the journal (the anchor already tied the
-    // central's history to ours). Anything else, or a run the journal no longer holds whole
-    // (pruned), is stored row by row.
+    // Most of an acknowledgement is a run of plain accepts of consecutive seqs: they are implied
+    // (see the top of this file), so nothing is written for them but the removal of an older
+    // verdict for the same seqs (from a central since restored from a backup), one range delete.
     size_t end = i + 1;
-    if (plain(verdicts[i]))
+    const Verdict& v = verdicts[i];
+    if (plain(v)) {
       while (end < verdicts.size() && plain(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1) ++end;
-    if (end - i >= 8) {
-      KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) "
-                       "SELECT seq, event_id, 'accepted', '', '', '{}', ? FROM journal WHERE seq BETWEEN ? AND ? "
-                       "ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = '', message = '', "
-                       "detail = '{}'",
-                       now, verdicts[i].seq, verdicts[end - 1].seq));
-      if (db.Changes() != static_cast<int64_t>(end - i))
-        for (size_t k = i; k < end; ++k) KIOSK_TRY(store_one(verdicts[k]));
+      KIOSK_TRY(db.Run("DELETE FROM verdicts WHERE seq BETWEEN ? AND ?", v.seq, verdicts[end - 1].seq));
     } else {
-      for (size_t k = i; k < end; ++k) KIOSK_TRY(store_one(verdicts[k]));
+      if (v.verdict == VerdictKind::Rejected) ++rejected;
+      if (v.verdict == VerdictKind::Adjusted) ++adjusted;
+      // A verdict seen again (a resend) keeps its `shown` flag.
+      KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
+                       "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = "
+                       "excluded.code, message = excluded.message, detail = excluded.detail",
+                       v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
+                       v.detail.empty() ? std::string("{}") : v.detail.dump(), now));
     }
+    // verdicts_through only moves over seqs whose verdicts are all known, one after another.
+    if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;
     i = end;
   }
+  if (through != through_before) KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
   return {};
 }
 
@@ -421,6 +427,8 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       acked = central;
       prepared_through = acked;
       KIOSK_TRY(SetState("acked_through", std::to_string(acked)));
+      // Its verdicts from there on come again, and may differ.
+      if (VerdictsThrough() > acked) KIOSK_TRY(SetState("verdicts_through", std::to_string(acked)));
       continue;
     }
     if (e.code == "auth.clock" && extra.contains("server_time_ms") && clock_retries++ < 2) {
@@ -447,10 +455,8 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
 Result<SyncReport> SyncEngine::Pull() {
   SyncReport report;
   const int64_t version = std::strtoll(State("reference_version", "0").c_str(), nullptr, 10);
-  auto max_verdict = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM verdicts");
-  if (!max_verdict.ok()) return max_verdict.error();
   const std::string path = "/v1/reference?since=" + std::to_string(version) +
-                           "&verdicts_after=" + std::to_string(max_verdict->value_or(0));
+                           "&verdicts_after=" + std::to_string(VerdictsThrough());
   auto req = SignedRequest("GET", path, "");
   if (!req.ok()) return req.error();
   // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text

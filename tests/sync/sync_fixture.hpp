@@ -9,6 +9,9 @@
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 
+#include <map>
+#include <string>
+
 namespace kiosk::test {
 
 struct TestKiosk {
@@ -58,8 +61,12 @@ struct TestKiosk {
     return kiosk->Database().ScalarText("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").value().value_or("");
   }
   int64_t Acked() { return engine->AckedThrough(); }
+  // "rejected event.tampered", "accepted " (a plain acceptance: no row, up to verdicts_through),
+  // or "" while the kiosk does not know the verdict yet.
   std::string Verdict(int64_t seq) {
-    return kiosk->Database().ScalarText("SELECT verdict || ' ' || code FROM verdicts WHERE seq = ?", seq).value().value_or("");
+    auto row = kiosk->Database().ScalarText("SELECT verdict || ' ' || code FROM verdicts WHERE seq = ?", seq).value();
+    if (row) return *row;
+    return seq <= engine->VerdictsThrough() ? "accepted " : "";
   }
 };
 
@@ -74,6 +81,27 @@ inline void CheckLevel(CentralFixture& c, TestKiosk& k) {
   CHECK((*record)->head_hash == k.HeadHash());
   CHECK(k.Acked() == k.HeadSeq());
   CHECK(k.kiosk->Status().pending_events == 0);
+}
+
+// The kiosk knows the central's verdict on each of its events: every seq's verdict and code are
+// the ones the central stored.
+inline void CheckVerdicts(CentralFixture& c, TestKiosk& k) {
+  INFO("kiosk " << k.Id());
+  CHECK(k.engine->VerdictsThrough() == k.HeadSeq());
+  std::map<int64_t, std::string> at_central;
+  REQUIRE(c.store
+              ->ForEachEvent(k.Id(), 1,
+                             [&](const central::StoredEvent& s) {
+                               at_central[s.event.seq] = std::string(sync::ToString(s.verdict.verdict)) + " " + s.verdict.code;
+                             })
+              .ok());
+  CHECK(static_cast<int64_t>(at_central.size()) == k.HeadSeq());
+  int differ = 0;
+  for (const auto& [seq, verdict] : at_central) {
+    const std::string here = k.Verdict(seq);
+    if (here != verdict && ++differ <= 3) FAIL_CHECK("seq " << seq << ": kiosk '" << here << "', central '" << verdict << "'");
+  }
+  CHECK(differ == 0);
 }
 
 }  // namespace kiosk::test
