@@ -73,7 +73,8 @@ int64_t SyncEngine::AckedThrough() { return std::strtoll(State("acked_through", 
 int64_t SyncEngine::VerdictsThrough() {
   const std::string v = State("verdicts_through");
   if (!v.empty()) return std::strtoll(v.c_str(), nullptr, 10);
-  // A kiosk from before this key stored a row for every verdict, from seq 1 on.
+  // A kiosk from before this key stored a row for every verdict, from seq 1 on, and writes the
+  // key at its first verdicts since (or at enrolment).
   auto max = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM verdicts");
   return max.ok() ? max->value_or(0) : 0;
 }
@@ -198,6 +199,8 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
   KIOSK_TRY(SetState("central_public_key", pub));
   KIOSK_TRY(SetState("enrolled_at", FormatUtc(m_kiosk.GetClock().Now())));
   KIOSK_TRY(SetState("acked_through", std::to_string(j.value("acked_through", int64_t{0}))));
+  // From here on the mark is kept, never guessed from the rows (see VerdictsThrough).
+  KIOSK_TRY(SetState("verdicts_through", std::to_string(VerdictsThrough())));
   KIOSK_TRY(SetState("last_error", ""));
   KIOSK_TRY(tx.Commit());
   return {};
@@ -259,7 +262,10 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;
     i = end;
   }
-  if (through != through_before) KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
+  // Written even unchanged the first time: once a row exists that does not start a run from
+  // seq 1 (a verdict learnt out of order), the rows no longer tell how far the verdicts are known.
+  if (through != through_before || State("verdicts_through").empty())
+    KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
   return {};
 }
 

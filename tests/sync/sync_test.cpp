@@ -245,6 +245,8 @@ TEST_CASE("a kiosk from before verdicts_through (a row for every verdict) asks f
               .Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) SELECT seq, event_id, "
                    "'accepted', '', '', '' FROM journal WHERE seq <= 12")
               .ok());
+  // Enrolled before the key existed: enrolment writes it now.
+  REQUIRE(k.kiosk->Database().Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
   CHECK(k.engine->VerdictsThrough() == 12);
   auto r = k.engine->RunOnce();
   REQUIRE_MESSAGE(r.ok(), r.error().message);
@@ -252,6 +254,34 @@ TEST_CASE("a kiosk from before verdicts_through (a row for every verdict) asks f
   CheckVerdicts(c, k);
   // The plain rows it had are gone with the first acknowledgement that covers them.
   CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(-1) == 0);
+}
+
+TEST_CASE("verdicts learnt out of order do not vouch for the ones before them; the pull fills the gap") {
+  CentralFixture c;
+  TestKiosk k(c.dir, "KIOSK-V2");
+  k.Enrol(c);
+  k.AppendRaw(10);
+  REQUIRE(k.engine->RunOnce().ok());
+  // As if this kiosk had lost what it knew of the first verdicts (no mark, no rows).
+  REQUIRE(k.kiosk->Database().Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
+  REQUIRE(k.engine->VerdictsThrough() == 0);
+  k.AppendRaw(10);
+  const int64_t tampered = k.HeadSeq() - 3;
+  REQUIRE(k.kiosk->Database().ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET payload = "
+                                         "'{\"by\":\"BDG-10017\",\"devices\":[]}' WHERE seq = " +
+                                         std::to_string(tampered) + ";").ok());
+  k.engine = std::make_unique<ksync::SyncEngine>(*k.kiosk, *k.http, ksync::EngineOptions{.pull = false});
+  auto pushed = k.engine->RunOnce();
+  REQUIRE_MESSAGE(pushed.ok(), pushed.error().message);
+  CHECK(k.Verdict(tampered) == "rejected event.tampered");
+  // Its row does not make the verdicts before it known.
+  CHECK(k.engine->VerdictsThrough() == 0);
+  CHECK(k.Verdict(1).empty());
+  k.engine = std::make_unique<ksync::SyncEngine>(*k.kiosk, *k.http, ksync::EngineOptions{});
+  auto pulled = k.engine->RunOnce();
+  REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
+  CheckLevel(c, k);
+  CheckVerdicts(c, k);
 }
 
 TEST_CASE("a tampered event in the kiosk's journal is quarantined and the rest goes through") {
