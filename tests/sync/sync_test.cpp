@@ -256,7 +256,7 @@ TEST_CASE("a kiosk from before verdicts_through (a row for every verdict) asks f
   CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(-1) == 0);
 }
 
-TEST_CASE("verdicts learnt out of order do not vouch for the ones before them; the pull fills the gap") {
+TEST_CASE("verdicts learnt out of order do not vouch for the ones before them, and the pull fills the gap") {
   CentralFixture c;
   TestKiosk k(c.dir, "KIOSK-V2");
   k.Enrol(c);
