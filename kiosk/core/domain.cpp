@@ -88,6 +88,13 @@ std::string_view DisplayName(Tier v) { return Find(kTierDisplay, v); }
 std::string_view DisplayName(PartnerType v) { return Find(kTypeDisplay, v); }
 std::string_view DisplayName(DeviceState v) { return Find(kStateDisplay, v); }
 
+std::string Trimmed(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t\r\n");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(a, b - a + 1));
+}
+
 std::optional<Tier> NextTier(Tier v) {
   switch (v) {
     case Tier::Registered: return Tier::Silver;

@@ -46,6 +46,9 @@ inline std::string TierKey(Tier v) { return "tier." + std::string(ToString(v)); 
 inline std::string StateKey(DeviceState v) { return "state." + std::string(ToString(v)); }
 inline std::string RoleKey(Role v) { return "role." + std::string(ToString(v)); }
 
+// What a person typed, without the spaces, tabs and line ends around it (form fields).
+std::string Trimmed(std::string_view s);
+
 // One requirement on the way to the next tier: how much the partner has and how much it needs.
 struct Requirement {
   std::string key;    // "revenue_eur", "certifications", "demo_investment_eur", ...

@@ -20,13 +20,6 @@ std::string Points(int64_t n) {
   return n < 0 ? "-" + s : s;
 }
 
-std::string Trimmed(std::string_view s) {
-  size_t a = s.find_first_not_of(" \t\r\n");
-  if (a == std::string_view::npos) return {};
-  size_t b = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(a, b - a + 1));
-}
-
 // "under repair", for the middle of a sentence.
 std::string StateInSentence(DeviceState st) {
   std::string s(DisplayName(st));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <system_error>
 
 #include "kiosk/sync/client.hpp"
@@ -35,12 +36,6 @@ constexpr int64_t kErrorBannerMs = 15000;  // a refusal must be read, not glimps
 constexpr const char* kNotEnrolled =
     "This kiosk is not enrolled: enter the central's address and the enrolment code on the admin screen (or run "
     "`kiosk enroll --central URL --code CODE`).";
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t')) s.pop_back();
-  size_t b = s.find_first_not_of(" \t\n");
-  return b == std::string::npos ? "" : s.substr(b);
-}
 
 // Where a USB stick usually appears: the first folder under /media/$USER (desktop automount),
 // else /media/usb (usbmount and most kiosk images).
@@ -878,14 +873,15 @@ bool AppController::On(const intent::Enrol& i) {
     SetBanner(BannerKind::Warning, "banner.no_network_client", {}, "This build has no network client for sync; use Export to USB stick.");
     return true;
   }
-  std::string url = Trimmed(i.central_url);
-  while (!url.empty() && url.back() == '/') url.pop_back();  // as the engine stores it
+  const std::string typed_url = Trimmed(i.central_url);
   const std::string code = Trimmed(i.code);
   s.enrolling = true;
-  Run([url, code, make_http = m_options.make_http](Kiosk& k) -> Completion {
+  Run([typed_url, code, make_http = m_options.make_http](Kiosk& k) -> Completion {
     std::unique_ptr<platform::HttpClient> http = make_http();
-    Status enrolled = http ? sync::SyncEngine(k, *http).Enrol(url, code)
-                           : Status(MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised."));
+    std::optional<sync::SyncEngine> engine;
+    if (http) engine.emplace(k, *http);
+    Status enrolled = engine ? engine->Enrol(typed_url, code)
+                             : Status(MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised."));
     const std::string kiosk_id = k.KioskId();
     if (!enrolled.ok()) {
       const Error e = enrolled.error();
@@ -905,6 +901,7 @@ bool AppController::On(const intent::Enrol& i) {
         c.SetBanner(BannerKind::Error, network ? "banner.enrol_failed_network" : "banner.enrol_failed", args, text);
       };
     }
+    const std::string url = engine->State("central_url");  // as the engine stored it (no trailing '/')
     return [url, kiosk_id](AppController& c) {
       SyncVm& v = c.m_vm.admin.sync;
       v.enrolling = false;
