@@ -238,7 +238,6 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     return v.verdict == VerdictKind::Accepted && v.code.empty() && v.message.empty() && v.detail.empty();
   };
   int64_t through = VerdictsThrough();
-  const int64_t through_before = through;
   for (size_t i = 0; i < verdicts.size();) {
     // Most of an acknowledgement is a run of plain accepts of consecutive seqs: they are implied
     // (see the top of this file), so nothing is written for them but the removal of an older
@@ -262,10 +261,9 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;
     i = end;
   }
-  // Written even unchanged the first time: once a row exists that does not start a run from
+  // Written with any verdicts, changed or not: once a row exists that does not start a run from
   // seq 1 (a verdict learnt out of order), the rows no longer tell how far the verdicts are known.
-  if (through != through_before || State("verdicts_through").empty())
-    KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
+  if (!verdicts.empty()) KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
   return {};
 }
 
