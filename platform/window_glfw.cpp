@@ -35,12 +35,9 @@ void WindowCb(GLFWwindow* w) { Self(w)->OnInput(); }
 void FocusCb(GLFWwindow* w, int) { Self(w)->OnInput(); }
 void SizeCb(GLFWwindow* w, int, int) { Self(w)->OnInput(); }
 
-// OpenGL ES 3 and OpenGL 3.3 have texture swizzles in core. The version string starts with the
-// version ("4.5 (Compatibility Profile) Mesa 22.3.6") or "OpenGL ES 3.1 Mesa ...".
-bool HasTextureSwizzle() {
-  const auto* v = reinterpret_cast<const char*>(glGetString(GL_VERSION));
-  if (!v) return false;
-  std::string s = v;
+// OpenGL ES 3 and OpenGL 3.3 have texture swizzles in core. The version string (GL_VERSION)
+// starts with the version ("4.5 (Compatibility Profile) Mesa 22.3.6") or "OpenGL ES 3.1 Mesa ...".
+bool HasTextureSwizzle(const std::string& s) {
   int major = 0, minor = 0;
   if (s.rfind("OpenGL ES ", 0) == 0) return std::sscanf(s.c_str() + 10, "%d", &major) == 1 && major >= 3;
   if (std::sscanf(s.c_str(), "%d.%d", &major, &minor) != 2) return false;
@@ -157,7 +154,7 @@ void WindowGlfw::UseOneChannelFontTexture() {
   ImFontAtlas* atlas = ImGui::GetIO().Fonts;
   // Only while the built atlas' pixels are still there (the app frees them after the first
   // frame): asked for them later, ImGui would build a new atlas from its default font.
-  if (!atlas->TexPixelsAlpha8 || !HasTextureSwizzle()) return;
+  if (!atlas->TexPixelsAlpha8 || !HasTextureSwizzle(GlVersion())) return;
   unsigned char* pixels = nullptr;
   int w = 0, h = 0;
   atlas->GetTexDataAsAlpha8(&pixels, &w, &h);
