@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <unordered_set>
 
 #include "central/rules.hpp"
 #include "kiosk/core/crypto.hpp"
@@ -493,20 +492,6 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
   rules.next_version = (*current_version ? std::stoll(**current_version) : 0) + 1;
   bool clock_flagged = false;
 
-  // Event ids are unique across all kiosks. The ids the central already holds are looked up once
-  // for the whole batch; each id stored below joins the set, so a reuse within the batch is
-  // caught just as one across batches.
-  std::unordered_set<std::string> taken_ids;
-  {
-    std::vector<std::string> ids;
-    ids.reserve(batch.events.size());
-    for (const Event& e : batch.events)
-      if (e.seq > kiosk.acked_through) ids.push_back(e.event_id);
-    auto present = m_store.EventIdsPresent(ids);
-    if (!present.ok()) return present.error();
-    taken_ids = std::move(*present);
-  }
-
   size_t malformed_i = 0;
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const Event& e = batch.events[i];
@@ -536,16 +521,18 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
       response.verdicts.push_back((*stored)->verdict);
       continue;
     }
-    StoredEvent s;
-    s.event = e;
+    // The event is stored as it came, unless quarantine must change its kiosk or id (`altered`).
+    Reception s;
     s.received_at = now_utc;
     s.via = via;
     s.verdict.seq = e.seq;
     s.verdict.event_id = e.event_id;
-    const std::string seq_text = "Seq " + std::to_string(e.seq);
+    const Event* stored = &e;
+    std::optional<Event> altered;
+    auto seq_text = [&] { return "Seq " + std::to_string(e.seq); };
     if (e.prev_hash != kiosk.head_hash && !malformed)
       return MakeError(ErrorKind::Integrity, "journal.broken_chain",
-                       seq_text + " of kiosk " + batch.kiosk_id +
+                       seq_text() + " of kiosk " + batch.kiosk_id +
                            " does not follow the previous event (its prev_hash does not match): events were inserted, "
                            "deleted or reordered in the kiosk's journal. Nothing of this batch from seq " +
                            std::to_string(e.seq) + " on was stored; run `kiosk verify` on the kiosk.");
@@ -555,31 +542,25 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
       s.verdict.message = std::move(message);
       return m_store.AddFlag({batch.kiosk_id, e.seq, code, s.verdict.message, now_utc});
     };
+    bool apply_rules = false;
+    bool skewed = false;
     if (malformed) {
-      KIOSK_TRY(quarantine("event.malformed", seq_text + " could not be read (" + batch.malformed[malformed_i].second +
+      KIOSK_TRY(quarantine("event.malformed", seq_text() + " could not be read (" + batch.malformed[malformed_i].second +
                                                   "); it is kept in quarantine and changed nothing at the central."));
       ++malformed_i;
-      if (s.event.event_id.empty()) s.event.event_id = "quarantine/" + batch.kiosk_id + "/" + std::to_string(e.seq);
-      s.event.kiosk_id = batch.kiosk_id;
+      Event& q = altered.emplace(e);
+      if (q.event_id.empty()) q.event_id = "quarantine/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      q.kiosk_id = batch.kiosk_id;
+      stored = &q;
     } else if (e.kiosk_id != batch.kiosk_id) {
-      KIOSK_TRY(quarantine("event.wrong_kiosk", seq_text + " claims to come from kiosk " + e.kiosk_id +
+      KIOSK_TRY(quarantine("event.wrong_kiosk", seq_text() + " claims to come from kiosk " + e.kiosk_id +
                                                     "; it is kept in quarantine and changed nothing."));
     } else if (prepared ? !prepared->hmac_ok[i] : !crypto::ConstantTimeEqual(hasher.Hash(e), e.hash)) {
       KIOSK_TRY(quarantine("event.tampered",
-                           seq_text + " (" + e.type + ") does not match its signature: it was altered after it was "
-                                                      "logged. It is kept in quarantine and changed nothing."));
+                           seq_text() + " (" + e.type + ") does not match its signature: it was altered after it was "
+                                                        "logged. It is kept in quarantine and changed nothing."));
     } else {
-      if (taken_ids.count(e.event_id)) {
-        KIOSK_TRY(quarantine("event.duplicate_id", seq_text + " reuses event id " + e.event_id +
-                                                       " of another event; it is kept in quarantine."));
-        s.event.event_id = e.event_id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
-      } else {
-        auto v = ApplyRules(rules, e, prepared ? &prepared->facts[i] : nullptr);
-        if (!v.ok()) return v.error();
-        s.verdict = *v;
-        s.verdict.seq = e.seq;
-        s.verdict.event_id = e.event_id;
-      }
+      apply_rules = true;
       // Clock check: where the central knows this boot's offset, it can date the event itself.
       auto offset = offset_for(e.boot_id);
       if (!offset.ok()) return offset.error();
@@ -588,24 +569,59 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
         const int64_t est = **offset + e.mono_ms;
         s.est_time = FormatMs(est);
         s.skew_ms = *wall - est;
-        if (s.skew_ms > sync::kClockFlagMs || -s.skew_ms > sync::kClockFlagMs) {
-          s.verdict.detail["clock_skew_ms"] = s.skew_ms;
-          s.verdict.detail["central_time"] = s.est_time;
-          if (s.verdict.code.empty()) {
-            s.verdict.code = "clock.skewed";
-            s.verdict.message = "The kiosk's clock was " + std::to_string(s.skew_ms / 60000) +
-                                " minutes off when this was logged; the central dates it " + s.est_time + ".";
-          }
-          if (!clock_flagged) {
-            clock_flagged = true;
-            KIOSK_TRY(m_store.AddFlag({batch.kiosk_id, e.seq, "clock.skewed",
-                                       "Kiosk clock " + std::to_string(s.skew_ms / 60000) + " minutes off", now_utc}));
-          }
+        skewed = s.skew_ms > sync::kClockFlagMs || -s.skew_ms > sync::kClockFlagMs;
+        if (skewed && !clock_flagged) {
+          clock_flagged = true;
+          KIOSK_TRY(m_store.AddFlag({batch.kiosk_id, e.seq, "clock.skewed",
+                                     "Kiosk clock " + std::to_string(s.skew_ms / 60000) + " minutes off", now_utc}));
         }
       }
     }
-    KIOSK_TRY(m_store.InsertEvent(s));
-    taken_ids.insert(s.event.event_id);
+    // A skewed clock is remarked on unless the verdict has something of its own to say.
+    auto remark_clock = [&](sync::Verdict& v) {
+      if (!skewed) return;
+      v.detail["clock_skew_ms"] = s.skew_ms;
+      v.detail["central_time"] = s.est_time;
+      if (v.code.empty()) {
+        v.code = "clock.skewed";
+        v.message = "The kiosk's clock was " + std::to_string(s.skew_ms / 60000) +
+                    " minutes off when this was logged; the central dates it " + s.est_time + ".";
+      }
+    };
+    remark_clock(s.verdict);
+    // Event ids are unique across all kiosks, and the insert is what finds out: a reused id (of
+    // an earlier batch, another kiosk or this very batch) stores nothing, and the event is then
+    // kept in quarantine under an id of its own, without its rules. One already in quarantine
+    // keeps the reason it has.
+    auto inserted = m_store.InsertEvent(*stored, s);
+    if (!inserted.ok()) return inserted.error();
+    if (!*inserted) {
+      if (apply_rules)
+        KIOSK_TRY(quarantine("event.duplicate_id", seq_text() + " reuses event id " + e.event_id +
+                                                       " of another event; it is kept in quarantine."));
+      apply_rules = false;
+      if (!altered) altered.emplace(e);
+      altered->event_id = stored->event_id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      stored = &*altered;
+      inserted = m_store.InsertEvent(*stored, s);
+      if (!inserted.ok()) return inserted.error();
+      if (!*inserted)
+        return MakeError(ErrorKind::Integrity, "central.duplicate_id",
+                         seq_text() + " of kiosk " + batch.kiosk_id + " reuses event id " + e.event_id +
+                             ", and the central already holds its quarantine id too; restore the central's database.");
+    }
+    if (apply_rules) {
+      // The rules run once the event is stored; nearly every verdict is a plain accept, as stored.
+      auto v = ApplyRules(rules, e, prepared ? &prepared->facts[i] : nullptr);
+      if (!v.ok()) return v.error();
+      if (v->verdict != sync::VerdictKind::Accepted || !v->code.empty() || !v->message.empty() || !v->detail.empty()) {
+        s.verdict = std::move(*v);
+        s.verdict.seq = e.seq;
+        s.verdict.event_id = e.event_id;
+        remark_clock(s.verdict);
+        KIOSK_TRY(m_store.UpdateVerdict(batch.kiosk_id, e.seq, s.verdict));
+      }
+    }
     kiosk.acked_through = e.seq;
     kiosk.head_hash = e.hash;
     response.verdicts.push_back(std::move(s.verdict));

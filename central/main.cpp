@@ -194,12 +194,14 @@ int main(int argc, char** argv) {
     for (const auto& b : batches) {
       if (auto st = s.Begin(); !st.ok()) return Fail(st.error());
       for (const auto& e : b.events) {
-        kiosk::central::StoredEvent se;
-        se.event = e;
-        se.received_at = now;
-        se.via = "bench";
-        se.verdict.seq = e.seq;
-        if (auto st = s.InsertEvent(se); !st.ok()) return Fail(st.error());
+        kiosk::central::Reception r;
+        r.received_at = now;
+        r.via = "bench";
+        r.verdict.seq = e.seq;
+        auto inserted = s.InsertEvent(e, r);
+        if (!inserted.ok()) return Fail(inserted.error());
+        if (!*inserted) return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "bench.duplicate_id",
+                                                     "event id " + e.event_id + " is already stored"));
         ++n;
       }
       if (auto st = s.Commit(); !st.ok()) return Fail(st.error());

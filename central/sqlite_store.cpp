@@ -105,6 +105,8 @@ StoredEvent EventFromRow(Statement& r) {
   return s;
 }
 
+std::string DetailText(const sync::Verdict& v) { return v.detail.empty() ? std::string("{}") : v.detail.dump(); }
+
 class SqliteStore final : public CentralStore {
  public:
   explicit SqliteStore(std::unique_ptr<storage::Db> db) : m_db(std::move(db)) {}
@@ -175,42 +177,19 @@ class SqliteStore final : public CentralStore {
                          [&](Statement& r) { out = EventFromRow(r); }, kiosk_id, seq));
     return out;
   }
-  Result<std::unordered_set<std::string>> EventIdsPresent(const std::vector<std::string>& event_ids) override {
-    // One cached statement with a fixed number of placeholders (the unused ones bound to NULL,
-    // which matches nothing): a few statements per batch instead of one per event.
-    constexpr size_t kChunk = 256;
-    static const std::string kSql = [] {
-      std::string sql = "SELECT event_id FROM events WHERE event_id IN (?";
-      for (size_t i = 1; i < kChunk; ++i) sql += ",?";
-      return sql + ")";
-    }();
-    std::unordered_set<std::string> out;
-    for (size_t at = 0; at < event_ids.size(); at += kChunk) {
-      auto st = m_db->Prepare(kSql);
-      if (!st.ok()) return st.error();
-      storage::Query q(**st);
-      for (size_t i = 0; i < kChunk; ++i) {
-        if (at + i < event_ids.size()) (*st)->Bind(static_cast<int>(i + 1), event_ids[at + i]);
-        else (*st)->BindNull(static_cast<int>(i + 1));
-      }
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.error();
-        if (!*row) break;
-        out.insert((*st)->Text(0));
-      }
-    }
-    return out;
-  }
-  Status InsertEvent(const StoredEvent& s) override {
-    const Event& e = s.event;
-    return m_db->Run(
+  Result<bool> InsertEvent(const Event& e, const Reception& r) override {
+    KIOSK_TRY(m_db->Run(
         "INSERT INTO events (kiosk_id, seq, event_id, type, payload, actor, wall_time, mono_ms, boot_id, prev_hash, "
         "hash, received_at, via, est_time, skew_ms, verdict, code, message, detail) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING",
         e.kiosk_id, e.seq, e.event_id, e.type, e.payload, e.actor, e.wall_time, e.mono_ms, e.boot_id, e.prev_hash,
-        e.hash, s.received_at, s.via, s.est_time, s.skew_ms, std::string(sync::ToString(s.verdict.verdict)),
-        s.verdict.code, s.verdict.message, s.verdict.detail.empty() ? std::string("{}") : s.verdict.detail.dump());
+        e.hash, r.received_at, r.via, r.est_time, r.skew_ms, std::string(sync::ToString(r.verdict.verdict)),
+        r.verdict.code, r.verdict.message, DetailText(r.verdict)));
+    return m_db->Changes() == 1;
+  }
+  Status UpdateVerdict(const std::string& kiosk_id, int64_t seq, const sync::Verdict& v) override {
+    return m_db->Run("UPDATE events SET verdict = ?, code = ?, message = ?, detail = ? WHERE kiosk_id = ? AND seq = ?",
+                     std::string(sync::ToString(v.verdict)), v.code, v.message, DetailText(v), kiosk_id, seq);
   }
   Result<int64_t> CountEvents(const std::string& kiosk_id) override {
     auto n = kiosk_id.empty() ? m_db->ScalarInt("SELECT count(*) FROM events")

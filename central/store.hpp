@@ -7,7 +7,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "kiosk/core/journal.hpp"
@@ -32,13 +31,17 @@ struct EnrolmentRecord {
   int attempts = 0;        // failed tries; the code is void after 5
 };
 
-struct StoredEvent {
-  Event event;
+// What the central adds to an event it stores: when and how it came, and the verdict.
+struct Reception {
   std::string received_at;   // central UTC
   std::string via;           // "http" or "file"
   std::string est_time;      // central's estimate of the real time of the event ("" if unknown)
   int64_t skew_ms = 0;       // wall_time minus est_time (0 if unknown)
   sync::Verdict verdict;
+};
+
+struct StoredEvent : Reception {
+  Event event;
 };
 
 // One reference record as published: `body` is its JSON object in docs/reference-format.md.
@@ -107,9 +110,13 @@ class CentralStore {
   virtual Status ForgetNoncesBefore(int64_t ms) = 0;
 
   virtual Result<std::optional<StoredEvent>> GetEvent(const std::string& kiosk_id, int64_t seq) = 0;
-  // Which of these event ids the central already holds (of any kiosk): one query for a batch.
-  virtual Result<std::unordered_set<std::string>> EventIdsPresent(const std::vector<std::string>& event_ids) = 0;
-  virtual Status InsertEvent(const StoredEvent& e) = 0;
+  // false: another event (of any kiosk) already holds e.event_id, and nothing was written. The
+  // event id's unique index answers that in the same step as the insert, so a batch needs no
+  // look-up of its ids first.
+  virtual Result<bool> InsertEvent(const Event& e, const Reception& r) = 0;
+  // A stored event's verdict, changed within the transaction that stored it (the rules decide
+  // after the insert).
+  virtual Status UpdateVerdict(const std::string& kiosk_id, int64_t seq, const sync::Verdict& v) = 0;
   virtual Result<int64_t> CountEvents(const std::string& kiosk_id) = 0;  // "" = all kiosks
   // Verdicts other than a plain accept, newer than `after_seq`, for a kiosk's pull.
   virtual Status ForEachEvent(const std::string& kiosk_id, int64_t from_seq,

@@ -225,6 +225,45 @@ TEST_CASE("a reused event id is quarantined within a batch, across batches and k
   CHECK(f.central->CountEvents("").value() == 603);
 }
 
+TEST_CASE("a sell-out under a reused event id claims nothing, and a tampered event reusing an id keeps its reason") {
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-D3");
+  REQUIRE(f.Enrol(k).status == 200);
+  const json sold{{"partner_id", "P-FI-0001"}, {"units", json::array({{{"gtin", "00614141000043"}, {"serial", "R1"}}})}};
+  Fill(k, 2);
+  // Seq 3 reports serial R1 under seq 1's id: quarantined, so the serial stays unclaimed.
+  k.Add("sellout.reported", sold);
+  k.events.back().event_id = k.events[0].event_id;
+  k.events.back().hash = kiosk::ComputeEventHash(k.key, k.events.back());
+  // Seq 4 is altered after logging and also reuses seq 2's id: it stays "tampered".
+  Fill(k, 1);
+  k.events.back().event_id = k.events[1].event_id;
+  k.events.back().payload = R"({"devices":[]})";
+  // Seq 5 reports R1 again, under its own id: the first real report of it.
+  k.Add("sellout.reported", sold);
+  auto r = Ok(f.Push(k, 1, 5));
+  CHECK(r.acked_through == 5);
+  REQUIRE(r.verdicts.size() == 5);
+  CHECK(r.verdicts[2].code == "event.duplicate_id");
+  CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[3].code == "event.tampered");
+  CHECK(r.verdicts[4].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[4].code == "");
+  // A second report of R1 is the duplicate, and the central stored that verdict, not the accept
+  // it wrote before the rules ran: a resend returns it.
+  k.Add("sellout.reported", sold);
+  auto second = Ok(f.Push(k, 6, 6));
+  CHECK(second.verdicts[0].code == "sellout.duplicate_serial");
+  auto again = Ok(f.Push(k, 1, 6));
+  REQUIRE(again.verdicts.size() == 6);
+  for (size_t i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    CHECK(again.verdicts[i].verdict == (i < 5 ? r.verdicts[i] : second.verdicts[0]).verdict);
+    CHECK(again.verdicts[i].code == (i < 5 ? r.verdicts[i] : second.verdicts[0]).code);
+  }
+  CHECK(f.central->CountEvents("KIOSK-D3").value() == 6);
+}
+
 TEST_CASE("the same seq with another hash is a fork, reported as tampering") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-F1");
@@ -402,6 +441,18 @@ TEST_CASE("clock: events whose device time is more than 10 minutes off are flagg
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[0].code == "clock.skewed");
   CHECK(r.verdicts[0].detail["clock_skew_ms"].get<int64_t>() < -2 * 3600 * 1000);
+  // A rule's own verdict keeps its code; the clock's figures join its detail, as stored.
+  const json sold{{"partner_id", "P-FI-0001"}, {"units", json::array({{{"gtin", "00614141000043"}, {"serial", "K1"}}})}};
+  k.Add("sellout.reported", sold);
+  k.Add("sellout.reported", sold);
+  auto rules = Ok(f.Push(k, 3, 4));
+  CHECK(rules.verdicts[0].code == "clock.skewed");
+  CHECK(rules.verdicts[1].code == "sellout.duplicate_serial");
+  CHECK(rules.verdicts[1].detail.contains("duplicates"));
+  CHECK(rules.verdicts[1].detail.contains("clock_skew_ms"));
+  auto resent = Ok(f.Push(k, 4, 4));
+  CHECK(resent.verdicts[0].code == "sellout.duplicate_serial");
+  CHECK(resent.verdicts[0].detail == rules.verdicts[1].detail);
   ScriptedKiosk ok("KIOSK-K2");
   REQUIRE(f.Enrol(ok).status == 200);
   Fill(ok, 1);
