@@ -2,9 +2,11 @@
 // each event exactly once at the central and both sides level (CheckLevel).
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "sync/fault_proxy.hpp"
@@ -83,6 +85,15 @@ TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, wh
   TestKiosk k(c.dir, "KIOSK-BIG");
   k.Enrol(c);
   const auto download = k.dir / ("reference." + std::to_string(::getpid()) + ".download");
+  // Downloads left by pulls that died with their process go; a live process's file stays.
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  REQUIRE(dead > 0);
+  ::waitpid(dead, nullptr, 0);
+  const auto stale = k.dir / ("reference." + std::to_string(dead) + ".download");
+  const auto live = k.dir / "reference.1.download";  // init: alive, and not this kiosk's to judge
+  std::ofstream(stale) << std::string(4096, 'x');
+  std::ofstream(live) << "x";
 
   // The download can't be written (a folder is in the way): a clear error, nothing applied.
   std::filesystem::create_directory(download);
@@ -98,6 +109,8 @@ TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, wh
   REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
   CHECK(pulled->reference_applied);
   CHECK(pulled->reference_version == 2);
+  CHECK(!std::filesystem::exists(stale));
+  CHECK(std::filesystem::exists(live));
   CHECK(k.kiosk->GetDevice("BULK-07999").ok());
   CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM devices")->value() ==
         static_cast<int64_t>(doc["devices"].size()));
