@@ -259,6 +259,12 @@ TEST_CASE("an enrolment failure is said in the kiosk's language — a central's 
   CHECK(ru->Say("banner.enrol_failed_network", refused, "x") ==
         "Регистрация не удалась: Не удаётся связаться с сервером http://c:1/v1/enroll: Connection refused. Проверьте "
         "адрес центрального сервера и сеть киоска, затем снова нажмите «Зарегистрировать».");
+  // The central could not read the request (kiosk and central of different releases).
+  kiosk::ReasonArgs malformed{{"kiosk", "KIOSK-7"}, {"reason", "reason.request.malformed"}};
+  CHECK(ru->Say("banner.enrol_failed", malformed, "x") ==
+        "Регистрация не удалась: Сервер не смог прочитать запрос на регистрацию. Проверьте, что киоск и сервер одной "
+        "версии, и зарегистрируйте киоск снова.");
+  CHECK(ru->Missing().count("reason.request.malformed") == 0);
   // A code no language has words for (a web server that is not a central answered 404): the whole
   // banner in English, never the bare key.
   kiosk::ReasonArgs unknown{{"kiosk", "KIOSK-7"}, {"reason", "reason.central.http_404"}};
