@@ -365,14 +365,27 @@ class PlainJson {
       default: return Number() ? Call(m_h.number_integer(0)) : Outcome::NotPlain;
     }
   }
+  // After the opening bracket: true, past the closing one, if the container is empty.
+  bool Closes(char close) {
+    SkipSpace();
+    if (m_at >= m_text.size() || m_text[m_at] != close) return false;
+    ++m_at;
+    return true;
+  }
+  // After a member or element: a comma (more follow) or the closing bracket; anything else is Bad.
+  enum class Next { More, Closed, Bad };
+  Next AfterItem(char close) {
+    SkipSpace();
+    if (m_at < m_text.size() && m_text[m_at] == ',') {
+      ++m_at;
+      return Next::More;
+    }
+    return Closes(close) ? Next::Closed : Next::Bad;
+  }
   Outcome Object(int depth) {
     ++m_at;
     if (!m_h.start_object(static_cast<std::size_t>(-1))) return Outcome::Stopped;
-    SkipSpace();
-    if (m_at < m_text.size() && m_text[m_at] == '}') {
-      ++m_at;
-      return Call(m_h.end_object());
-    }
+    if (Closes('}')) return Call(m_h.end_object());
     for (;;) {
       SkipSpace();
       if (m_at >= m_text.size() || m_text[m_at] != '"' || !String()) return Outcome::NotPlain;
@@ -381,36 +394,24 @@ class PlainJson {
       ++m_at;
       if (!m_h.key(m_buf)) return Outcome::Stopped;
       if (Outcome o = Value(depth + 1); o != Outcome::Done) return o;
-      SkipSpace();
-      if (m_at >= m_text.size()) return Outcome::NotPlain;
-      if (m_text[m_at] == ',') {
-        ++m_at;
-        continue;
+      switch (AfterItem('}')) {
+        case Next::More: continue;
+        case Next::Closed: return Call(m_h.end_object());
+        case Next::Bad: return Outcome::NotPlain;
       }
-      if (m_text[m_at] != '}') return Outcome::NotPlain;
-      ++m_at;
-      return Call(m_h.end_object());
     }
   }
   Outcome Array(int depth) {
     ++m_at;
     if (!m_h.start_array(static_cast<std::size_t>(-1))) return Outcome::Stopped;
-    SkipSpace();
-    if (m_at < m_text.size() && m_text[m_at] == ']') {
-      ++m_at;
-      return Call(m_h.end_array());
-    }
+    if (Closes(']')) return Call(m_h.end_array());
     for (;;) {
       if (Outcome o = Value(depth + 1); o != Outcome::Done) return o;
-      SkipSpace();
-      if (m_at >= m_text.size()) return Outcome::NotPlain;
-      if (m_text[m_at] == ',') {
-        ++m_at;
-        continue;
+      switch (AfterItem(']')) {
+        case Next::More: continue;
+        case Next::Closed: return Call(m_h.end_array());
+        case Next::Bad: return Outcome::NotPlain;
       }
-      if (m_text[m_at] != ']') return Outcome::NotPlain;
-      ++m_at;
-      return Call(m_h.end_array());
     }
   }
 
