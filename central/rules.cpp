@@ -175,10 +175,11 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
 }
 
 // Reads what the sell-out rule needs (partner_id, units[].gtin/serial), or for an event without
-// a rule only whether the payload is a JSON object, through nlohmann's SAX interface: the same
-// lexer as a full parse, without building a tree for every event. Anything where the tree's
-// reading could differ (a member of the wrong type, a unit that is not an object, a repeated
-// member) sets `unusual` and stops, and the caller parses the tree as before.
+// a rule only whether the payload is a JSON object, as a SAX handler: fed by PlainJson (below)
+// for a plain payload, else by nlohmann's SAX parser, without building a tree for every event.
+// Anything where the tree's reading could differ (a member of the wrong type, a unit that is not
+// an object, a repeated member) sets `unusual` and stops, and the caller parses the tree as
+// before.
 class PayloadScan {
  public:
   using number_integer_t = json::number_integer_t;
