@@ -1,17 +1,20 @@
 #include "kiosk/core/scan/keyboard_layout.hpp"
 
+#include <iterator>
 #include <string>
 
 namespace kiosk::scan {
 namespace {
 
 // Sets one key: up to four levels as a UTF-32 string ("aA" = plain a, shift A); '\0' skips.
+// (A loop over the levels, not one test per level: GCC 12 for armhf warned of reading past a
+// short literal in the tests it had already guarded by size.)
 void Key(LayoutTable& t, uint8_t u, std::u32string_view levels, uint8_t dead = 0) {
+  static constexpr char32_t KeyDef::*kLevels[] = {&KeyDef::plain, &KeyDef::shift, &KeyDef::altgr,
+                                                  &KeyDef::shift_altgr};
   KeyDef& k = t.keys[u];
-  if (levels.size() > 0 && levels[0]) k.plain = levels[0];
-  if (levels.size() > 1 && levels[1]) k.shift = levels[1];
-  if (levels.size() > 2 && levels[2]) k.altgr = levels[2];
-  if (levels.size() > 3 && levels[3]) k.shift_altgr = levels[3];
+  for (size_t i = 0; i < levels.size() && i < std::size(kLevels); ++i)
+    if (levels[i]) k.*kLevels[i] = levels[i];
   k.dead = dead;
 }
 void AltGr(LayoutTable& t, uint8_t u, char32_t c, char32_t shifted = 0, uint8_t dead = 0) {
