@@ -638,7 +638,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
       // The rules run once the event is stored; nearly every verdict is a plain accept, as stored.
       auto v = ApplyRules(rules, e, prepared ? &prepared->facts[i] : nullptr);
       if (!v.ok()) return v.error();
-      if (v->verdict != sync::VerdictKind::Accepted || !v->code.empty() || !v->message.empty() || !v->detail.empty()) {
+      if (!sync::IsPlainAccept(*v)) {
         s.verdict = std::move(*v);
         s.verdict.seq = e.seq;
         s.verdict.event_id = e.event_id;

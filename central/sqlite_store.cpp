@@ -105,8 +105,6 @@ StoredEvent EventFromRow(Statement& r) {
   return s;
 }
 
-std::string DetailText(const sync::Verdict& v) { return v.detail.empty() ? std::string("{}") : v.detail.dump(); }
-
 class SqliteStore final : public CentralStore {
  public:
   explicit SqliteStore(std::unique_ptr<storage::Db> db) : m_db(std::move(db)) {}
@@ -184,12 +182,12 @@ class SqliteStore final : public CentralStore {
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING",
         e.kiosk_id, e.seq, e.event_id, e.type, e.payload, e.actor, e.wall_time, e.mono_ms, e.boot_id, e.prev_hash,
         e.hash, r.received_at, r.via, r.est_time, r.skew_ms, std::string(sync::ToString(r.verdict.verdict)),
-        r.verdict.code, r.verdict.message, DetailText(r.verdict)));
+        r.verdict.code, r.verdict.message, sync::DetailText(r.verdict)));
     return m_db->Changes() == 1;
   }
   Status UpdateVerdict(const std::string& kiosk_id, int64_t seq, const sync::Verdict& v) override {
     return m_db->Run("UPDATE events SET verdict = ?, code = ?, message = ?, detail = ? WHERE kiosk_id = ? AND seq = ?",
-                     std::string(sync::ToString(v.verdict)), v.code, v.message, DetailText(v), kiosk_id, seq);
+                     std::string(sync::ToString(v.verdict)), v.code, v.message, sync::DetailText(v), kiosk_id, seq);
   }
   Result<int64_t> CountEvents(const std::string& kiosk_id) override {
     auto n = kiosk_id.empty() ? m_db->ScalarInt("SELECT count(*) FROM events")

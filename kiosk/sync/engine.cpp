@@ -236,9 +236,6 @@ Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_ev
 Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted) {
   storage::Db& db = m_kiosk.Database();
   const std::string now = FormatUtc(m_kiosk.GetClock().Now());
-  auto plain = [](const Verdict& v) {
-    return v.verdict == VerdictKind::Accepted && v.code.empty() && v.message.empty() && v.detail.empty();
-  };
   int64_t through = VerdictsThrough();
   for (size_t i = 0; i < verdicts.size();) {
     // Most of an acknowledgement is a run of plain accepts of consecutive seqs: they are implied
@@ -246,8 +243,9 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     // verdict for the same seqs (from a central since restored from a backup), one range delete.
     size_t end = i + 1;
     const Verdict& v = verdicts[i];
-    if (plain(v)) {
-      while (end < verdicts.size() && plain(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1) ++end;
+    if (IsPlainAccept(v)) {
+      while (end < verdicts.size() && IsPlainAccept(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1)
+        ++end;
       KIOSK_TRY(db.Run("DELETE FROM verdicts WHERE seq BETWEEN ? AND ?", v.seq, verdicts[end - 1].seq));
     } else {
       if (v.verdict == VerdictKind::Rejected) ++rejected;
@@ -256,8 +254,7 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
       KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
                        "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = "
                        "excluded.code, message = excluded.message, detail = excluded.detail",
-                       v.seq, v.event_id, ToString(v.verdict), v.code, v.message,
-                       v.detail.empty() ? std::string("{}") : v.detail.dump(), now));
+                       v.seq, v.event_id, ToString(v.verdict), v.code, v.message, DetailText(v), now));
     }
     // verdicts_through only moves over seqs whose verdicts are all known, one after another.
     if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;

@@ -410,6 +410,12 @@ const char* ToString(VerdictKind v) {
   return "accepted";
 }
 
+bool IsPlainAccept(const Verdict& v) {
+  return v.verdict == VerdictKind::Accepted && v.code.empty() && v.message.empty() && v.detail.empty();
+}
+
+std::string DetailText(const Verdict& v) { return v.detail.empty() ? std::string("{}") : v.detail.dump(); }
+
 std::optional<VerdictKind> ParseVerdictKind(std::string_view s) {
   if (s == "accepted") return VerdictKind::Accepted;
   if (s == "adjusted") return VerdictKind::Adjusted;

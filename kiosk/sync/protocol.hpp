@@ -88,6 +88,11 @@ struct Verdict {
 };
 nlohmann::json ToJson(const Verdict& v);
 Result<Verdict> VerdictFromJson(const nlohmann::json& j);
+// Accepted with nothing to say (no code, message or detail): nearly every verdict. The kiosk keeps
+// no row for one, and the central stores it before its rules run.
+bool IsPlainAccept(const Verdict& v);
+// The detail as a verdict's TEXT column holds it: "{}" when there is none.
+std::string DetailText(const Verdict& v);
 
 // The central's signed statement "I hold kiosk K's journal through seq S whose hash is H".
 struct Anchor {
