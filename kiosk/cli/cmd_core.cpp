@@ -155,7 +155,10 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
   init_cmd->callback([&ctx, init] {
     InitOptions o{ctx.data_dir, init->kiosk_id, std::nullopt};
     if (!init->reference.empty()) o.reference_file = init->reference;
-    else if (init->demo) o.reference_file = AssetsDir() / "demo" / "showroom.json";
+    else if (init->demo) {
+      o.reference_file = AssetsDir() / "demo" / "showroom.json";
+      o.move_dates_to_today = true;
+    }
     auto id = Kiosk::Init(o);
     if (!id.ok()) return ReportError(ctx, id.error());
     Emit(ctx, json{{"ok", true}, {"kiosk_id", *id}, {"data_dir", ctx.data_dir}},

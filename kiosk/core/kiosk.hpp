@@ -35,7 +35,15 @@ struct InitOptions {
   std::string kiosk_id;              // default: "KIOSK-" + 8 hex of random
   std::optional<std::filesystem::path> reference_file;  // --demo loads assets/demo/showroom.json
   const Clock* clock = nullptr;      // default: SystemClock()
+  // --demo: the file's due dates move by the days from its generated_at to today, so the demo
+  // showroom looks as it was made (one unit a week overdue, others due soon) on any day.
+  bool move_dates_to_today = false;
 };
+
+// The reference document with every device's due date (and generated_at) moved by the whole days
+// from generated_at's day to `today`. Text that is not such a document comes back unchanged, for
+// the loader to refuse.
+std::string MoveDatesToToday(std::string_view reference_json, std::chrono::system_clock::time_point today);
 
 struct OpenOptions {
   std::filesystem::path data_dir;

@@ -241,3 +241,29 @@ TEST_CASE_FIXTURE(Fixture, "a partner view shows tier progress and the points pi
   CHECK(k->GetPartner("6299000000000099").error().code == "card.invalid");  // Luhn fails
   CHECK(k->GetPartner("6299000000000015").error().code == "partner.unknown");
 }
+
+TEST_CASE("init --demo moves the demo's due dates to today: one unit a week overdue, on any day") {
+  TempDir dir;
+  ManualClock later{DemoDay() + days{9}};  // the demo was made on DemoDay(); DEMO-00024 was due 3 days after it
+  auto id = Kiosk::Init({.data_dir = dir.path(), .kiosk_id = "KIOSK-TEST-01", .reference_file = DemoReference(),
+                         .clock = &later, .move_dates_to_today = true});
+  REQUIRE(id.ok());
+  auto k = Kiosk::Open({.data_dir = dir.path(), .clock = &later});
+  REQUIRE(k.ok());
+  auto overdue = (*k)->Overdue();
+  REQUIRE(overdue.size() == 1);
+  CHECK(overdue[0].device.asset_tag == "DEMO-00008");
+  CHECK(overdue[0].device.due_date == "2026-11-26");  // 2026-11-17 in the file, 7 days before its day
+  CHECK((*k)->GetDevice("DEMO-00024")->device.due_date == "2026-12-06");
+
+  // Loaded as the file has them, the same day finds a second unit overdue.
+  TempDir plain_dir;
+  auto plain = MakeDemoKiosk(plain_dir.path(), later);
+  CHECK(plain->Overdue().size() == 2);
+
+  // Nothing else in the document changes; text that is no reference document stays as it was.
+  const std::string doc = R"({"generated_at":"2026-11-24T08:00:00Z","devices":[{"asset_tag":"A","due_date":""}]})";
+  CHECK(nlohmann::json::parse(MoveDatesToToday(doc, DemoDay() + days{40})) ==
+        nlohmann::json::parse(R"({"generated_at":"2027-01-03T08:00:00Z","devices":[{"asset_tag":"A","due_date":""}]})"));
+  CHECK(MoveDatesToToday("not json", DemoDay() + days{3}) == "not json");
+}
