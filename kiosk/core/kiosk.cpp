@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/barcode/check_digit.hpp"
