@@ -132,7 +132,8 @@ class CentralStore {
   virtual Status PutCustody(const CustodyRecord& c) = 0;
   virtual Result<std::optional<SelloutRecord>> GetSellout(const std::string& gtin, const std::string& serial) = 0;
   // Records the sale unless (gtin, serial) was already reported: then returns that first report
-  // and stores nothing. One statement for the common case of a new serial.
+  // and stores nothing. Runs once per unit sold, inside the batch's transaction: keep it cheap
+  // (SQLite: an appended row and a look-up in memory, see sqlite_store.cpp).
   virtual Result<std::optional<SelloutRecord>> ClaimSellout(const SelloutRecord& s) = 0;
   virtual Status PutRedemption(const std::string& kiosk_id, int64_t seq, const std::string& partner_id,
                                const std::string& reward_id, int64_t requested, int64_t honoured,

@@ -251,5 +251,6 @@ void Db::Rollback() {
 }
 bool Db::InTransaction() const { return !sqlite3_get_autocommit(m_db); }
 int64_t Db::Changes() const { return sqlite3_changes64(m_db); }
+int64_t Db::LastInsertRowid() const { return sqlite3_last_insert_rowid(m_db); }
 
 }  // namespace kiosk::storage

@@ -161,6 +161,7 @@ class Db {
   bool InTransaction() const;
 
   int64_t Changes() const;
+  int64_t LastInsertRowid() const;  // of this connection's last successful INSERT
   int SchemaVersion() const { return m_schema_version; }
   bool ReadOnly() const { return m_read_only; }
   const std::string& Health() const { return m_health; }  // "ok" or what quick_check found

@@ -387,28 +387,36 @@ TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object
   CHECK(r.verdicts[7].code == "event.payload");
 }
 
-TEST_CASE("a central database of schema 1 keeps its sell-outs when they move to a table without rowid") {
+TEST_CASE("a central database of schema 1 or 2 keeps its sell-outs when they move to an appended table") {
+  // Schema 1: a rowid table keyed (gtin, serial); schema 2: the same without rowid.
+  const char* without_rowid = "";
+  int version = 1;
+  SUBCASE("from schema 1") {}
+  SUBCASE("from schema 2") {
+    without_rowid = " WITHOUT ROWID";
+    version = 2;
+  }
   const auto dir = kiosk::test::TempDir("central-migrate");
   const auto path = dir / "central.db";
   {
     auto store = kiosk::central::OpenSqliteStore(path).value();
     REQUIRE(store->Begin().ok());
     REQUIRE(store->ClaimSellout({"0001", "S1", "P-1", "KIOSK-M1", 7}).ok());
+    REQUIRE(store->ClaimSellout({"0001", "S0", "P-1", "KIOSK-M1", 8}).ok());
     REQUIRE(store->Commit().ok());
   }
   {
-    // Back to schema 1's sellouts table, as a central of the previous version left it.
+    // Back to the older sellouts table, as a central of that version left it.
     auto db = kiosk::storage::Db::Open({.path = path}).value();
-    REQUIRE(db->ExecScript(R"sql(
+    REQUIRE(db->ExecScript(std::string(R"sql(
 ALTER TABLE sellouts RENAME TO sellouts_new;
 CREATE TABLE sellouts (
   gtin TEXT NOT NULL, serial TEXT NOT NULL, partner_id TEXT NOT NULL, kiosk_id TEXT NOT NULL,
   seq INTEGER NOT NULL, PRIMARY KEY (gtin, serial)
-);
-INSERT INTO sellouts SELECT * FROM sellouts_new;
+))sql") + without_rowid + R"sql(;
+INSERT INTO sellouts SELECT gtin, serial, partner_id, kiosk_id, seq FROM sellouts_new;
 DROP TABLE sellouts_new;
-PRAGMA user_version = 1;
-)sql").ok());
+PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
   auto first = store->GetSellout("0001", "S1");
@@ -420,13 +428,75 @@ PRAGMA user_version = 1;
   REQUIRE(again.ok());
   REQUIRE(again->has_value());  // already reported: the first report is returned
   CHECK((*again)->kiosk_id == "KIOSK-M1");
+  CHECK(store->ClaimSellout({"0001", "S0", "P-2", "KIOSK-M2", 3})->has_value());
   auto fresh = store->ClaimSellout({"0001", "S2", "P-2", "KIOSK-M2", 4});
   REQUIRE(fresh.ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 2);
-  CHECK(!db->ScalarInt("SELECT rowid FROM sellouts").ok());  // the table has no rowid now
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 3);
+  // Appended in the order of the reports: the old rows by (kiosk, seq), then the new one.
+  std::vector<std::string> order;
+  REQUIRE(db->Each("SELECT id, serial FROM sellouts ORDER BY id",
+                   [&](kiosk::storage::Statement& r) { order.push_back(std::to_string(r.Int(0)) + r.Text(1)); })
+              .ok());
+  CHECK(order == std::vector<std::string>{"1S1", "2S0", "3S2"});
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("sell-outs: another process's claims are found, a rolled-back claim is forgotten and its id reused") {
+  const auto dir = kiosk::test::TempDir("central-claims");
+  const auto path = dir / "central.db";
+  auto a = kiosk::central::OpenSqliteStore(path).value();
+  auto b = kiosk::central::OpenSqliteStore(path).value();  // e.g. `kiosk-central import` beside the server
+  // Both have read the table (empty) before the other writes.
+  REQUIRE(a->Begin().ok());
+  REQUIRE(!a->ClaimSellout({"0001", "A1", "P-1", "KIOSK-A", 1})->has_value());
+  REQUIRE(a->Commit().ok());
+  REQUIRE(b->Begin().ok());
+  REQUIRE(!b->ClaimSellout({"0001", "B1", "P-2", "KIOSK-B", 1})->has_value());
+  auto seen_by_b = b->ClaimSellout({"0001", "A1", "P-2", "KIOSK-B", 2});
+  REQUIRE(seen_by_b.ok());
+  REQUIRE(seen_by_b->has_value());
+  CHECK((*seen_by_b)->kiosk_id == "KIOSK-A");
+  REQUIRE(b->Commit().ok());
+  REQUIRE(a->Begin().ok());
+  auto seen_by_a = a->ClaimSellout({"0001", "B1", "P-1", "KIOSK-A", 2});
+  REQUIRE(seen_by_a.ok());
+  REQUIRE(seen_by_a->has_value());
+  CHECK((*seen_by_a)->kiosk_id == "KIOSK-B");
+
+  // Rolled back: the claim is gone from the table and from the index.
+  REQUIRE(!a->ClaimSellout({"0001", "R1", "P-1", "KIOSK-A", 3})->has_value());
+  a->Rollback();
+  REQUIRE(a->Begin().ok());
+  CHECK(!a->ClaimSellout({"0001", "R1", "P-1", "KIOSK-A", 3})->has_value());
+  a->Rollback();
+  // The rolled-back row's id goes to another process's claim, which must still be found.
+  REQUIRE(b->Begin().ok());
+  REQUIRE(!b->ClaimSellout({"0001", "B2", "P-2", "KIOSK-B", 3})->has_value());
+  REQUIRE(b->Commit().ok());
+  REQUIRE(a->Begin().ok());
+  auto reused = a->ClaimSellout({"0001", "B2", "P-1", "KIOSK-A", 3});
+  REQUIRE(reused.ok());
+  REQUIRE(reused->has_value());
+  CHECK((*reused)->kiosk_id == "KIOSK-B");
+  CHECK(!a->ClaimSellout({"0001", "R1", "P-1", "KIOSK-A", 4})->has_value());
+  REQUIRE(a->Commit().ok());
+  CHECK(a->GetSellout("0001", "R1").value().value().seq == 4);
+
+  // Many claims: the index grows past its first size and still finds every one.
+  REQUIRE(a->Begin().ok());
+  for (int i = 0; i < 3000; ++i)
+    REQUIRE(!a->ClaimSellout({"0002", "M" + std::to_string(i), "P-1", "KIOSK-A", 10 + i})->has_value());
+  REQUIRE(a->Commit().ok());
+  REQUIRE(b->Begin().ok());
+  int found = 0;
+  for (int i = 0; i < 3000; i += 7) found += b->ClaimSellout({"0002", "M" + std::to_string(i), "P-2", "KIOSK-B", 9})
+                                                ->has_value() ? 1 : 0;
+  b->Rollback();
+  CHECK(found == 429);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
