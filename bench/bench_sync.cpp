@@ -8,6 +8,7 @@
 // For instruction counts, KIOSK_BENCH_CENTRAL_WRAP and KIOSK_BENCH_PUSH_WRAP put a command in
 // front of the serving central and of the push child, e.g. "valgrind --tool=callgrind
 // --callgrind-out-file=/tmp/central.%p": wall-clock figures are then meaningless, the counts are not.
+// KIOSK_BENCH_IN_FLIGHT=N makes the push keep N batches in flight instead of the engine's default.
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -97,7 +98,9 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
   auto kiosk = kiosk::Kiosk::Open({.data_dir = kdir});
   if (!kiosk.ok()) Die(kiosk.error().message);
   auto http = kiosk::platform::MakeCurlHttpClient();
-  kiosk::sync::SyncEngine engine(**kiosk, *http);
+  kiosk::sync::EngineOptions options;
+  if (const char* n = std::getenv("KIOSK_BENCH_IN_FLIGHT")) options.batches_in_flight = std::atoi(n);
+  kiosk::sync::SyncEngine engine(**kiosk, *http, options);
   const auto t0 = Clock::now();
   const double cpu0 = ProcessCpuSeconds();
   long long events = 0, batches = 0, version = 0;

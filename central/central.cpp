@@ -323,7 +323,7 @@ struct ThreadTimes {
 HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string& body) {
   if (body.size() > sync::kMaxRequestBytes)
     return Answer(MakeError(ErrorKind::Usage, "batch.too_large", "The batch is larger than 2 MiB; send smaller ones."));
-  // A kiosk sends its next batch before this one's answer is back (two in flight). Everything
+  // A kiosk sends its next batches before this one's answer is back (three in flight). Everything
   // that needs no store (parsing, the request's signature, each event's HMAC, reading each
   // payload for the rules) runs outside the lock, overlapping the transaction of the batch
   // before; the transactions themselves run one at a time, in seq order.

@@ -122,7 +122,7 @@ class Central {
   std::mutex m_side_mu;
   std::unordered_map<std::string, std::string> m_keys;  // kiosk id -> key (hex); enrolment erases
   // Batches of each kiosk inside HandleBatch, and how many of them wait for an earlier one: a
-  // kiosk keeps two batches in flight, and the later one may reach the lock first.
+  // kiosk keeps several batches in flight, and a later one may reach the lock first.
   struct Flight {
     int active = 0, waiting = 0;
   };

@@ -65,7 +65,7 @@ class CurlHttpClient final : public HttpClient {
     for (CURL* c : m_idle) curl_easy_cleanup(c);
   }
 
-  // Safe to call from several threads at once (the sync keeps two batches in flight): each call
+  // Safe to call from several threads at once (the sync keeps several batches in flight): each call
   // takes an idle handle, with its kept-alive connection, or makes one.
   Result<HttpResponse> Send(const HttpRequest& r) override {
     CURL* c = nullptr;

@@ -317,13 +317,13 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   const int64_t total = std::max<int64_t>(0, head->value_or(0) - acked);
   const int64_t start_acked = acked;
   int clock_retries = 0, race_retries = 0;
-  // Two batches in flight: the central checks the later one (its signature, each event's HMAC,
+  // Several batches in flight: the central checks the later ones (signature, each event's HMAC,
   // each payload) while it stores the earlier one, and stores them in seq order. Meanwhile the
   // kiosk stores the acknowledgements that come back and reads, serialises and signs the next
   // batch. An answer that is not a full acknowledgement drops the batches after it: they are
   // prepared again from what is acknowledged, and the central answers a batch it already holds
   // with what it stored.
-  constexpr size_t kInFlight = 2;
+  const size_t in_flight = static_cast<size_t>(std::max(1, m_options.batches_in_flight));
   struct Outgoing {
     int64_t from_seq = 0, to_seq = 0;
     size_t events = 0;
@@ -348,7 +348,7 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   } drop_on_exit{drop_flight};
   double prepare_ms = 0;
   auto fill = [&]() -> Status {
-    while (!all_prepared && flight.size() < kInFlight) {
+    while (!all_prepared && flight.size() < in_flight) {
       const auto p0 = std::chrono::steady_clock::now();
       auto events = ReadPending(prepared_through, m_batch_events, kMaxBatchBytes);
       if (!events.ok()) return events.error();

@@ -181,15 +181,15 @@ TEST_CASE("injected 500/503, connection resets and a response lost after the cen
   CHECK(k.kiosk->Status().last_sync_error.empty());
 }
 
-TEST_CASE("two batches in flight: faults on either one leave every event once and every verdict stored") {
+TEST_CASE("batches in flight: faults on any one of them leave every event once and every verdict stored") {
   CentralFixture c;
   FaultProxy proxy(c.server->Port());
-  // Batches of 256 (not grown: 256 is the most), so that every round keeps two in flight.
+  // Batches of 256 (not grown: 256 is the most), so that every round keeps three in flight.
   TestKiosk k(c.dir, "KIOSK-F2", {.central_url = proxy.Url(), .initial_batch_events = 256, .max_batch_events = 256});
   k.Enrol(c);
   k.AppendRaw(3000);
-  // Each fault hits whichever request reaches the proxy next: the first of a pair or the one
-  // behind it.
+  // Each fault hits whichever request reaches the proxy next: the oldest in flight or one behind
+  // it.
   const Fault faults[] = {Fault::Status503, Fault::DropResponseAfterCommit, Fault::ResetBeforeForward,
                           Fault::Status500, Fault::DropResponseAfterCommit};
   for (Fault f : faults) {
