@@ -198,8 +198,12 @@ class SqliteStore final : public CentralStore {
   }
   Status Commit() override {
     Status s = m_db->Commit();  // rolls back when it fails
-    if (s.ok()) m_sold_pending.clear();
-    else ForgetPendingSold();
+    if (s.ok()) {
+      m_sold_pending.clear();
+      m_sold_committed_through = m_sold_through;
+    } else {
+      ForgetPendingSold();
+    }
     m_sold_current = false;
     return s;
   }
