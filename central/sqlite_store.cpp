@@ -129,7 +129,7 @@ StoredEvent EventFromRow(Statement& r) {
 // table no longer carries (migration 3). Open addressing with linear probing over a 64-bit
 // fingerprint; a fingerprint match is checked against the row itself, so a collision costs a
 // read, never a wrong answer. 16 bytes a slot, at most half of them used: about 32 bytes of
-// memory per unit ever reported sold (3.2 MB for 100,000). Used by the store's one thread.
+// memory per unit ever reported sold (4 MB of slots for 100,000). Used by the store's one thread.
 class SelloutIndex {
  public:
   static uint64_t Fingerprint(std::string_view gtin, std::string_view serial) {
