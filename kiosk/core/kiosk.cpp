@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -29,43 +28,22 @@ storage::Db& Kiosk::Database() { return *m_impl->db; }
 
 // ---- Opening -------------------------------------------------------------------------------
 
-namespace {
-
-// "YYYY-MM-DD..." -> that day, or nothing.
-std::optional<std::chrono::sys_days> DayOf(std::string_view s) {
-  using namespace std::chrono;
-  int y = 0, m = 0, d = 0;
-  if (s.size() < 10 || std::sscanf(std::string(s.substr(0, 10)).c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3)
-    return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return sys_days{ymd};
-}
-
-std::string DayText(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-}  // namespace
-
 std::string MoveDatesToToday(std::string_view reference_json, std::chrono::system_clock::time_point today) {
   nlohmann::json doc = nlohmann::json::parse(reference_json, nullptr, false);
   if (!doc.is_object() || !doc.contains("generated_at") || !doc["generated_at"].is_string())
     return std::string(reference_json);
   const std::string generated = doc["generated_at"].get<std::string>();
-  const auto made = DayOf(generated);
-  if (!made) return std::string(reference_json);
-  const auto shift = std::chrono::floor<std::chrono::days>(today) - *made;
+  std::chrono::sys_days made;
+  if (generated.size() < 10 || !ParseDate(std::string_view(generated).substr(0, 10), made))
+    return std::string(reference_json);
+  const auto shift = std::chrono::floor<std::chrono::days>(today) - made;
   if (shift.count() == 0) return std::string(reference_json);
-  doc["generated_at"] = DayText(*made + shift) + generated.substr(10);
+  doc["generated_at"] = FormatDate(made + shift) + generated.substr(10);
   if (doc.contains("devices") && doc["devices"].is_array())
     for (auto& d : doc["devices"]) {
       if (!d.is_object() || !d.contains("due_date") || !d["due_date"].is_string()) continue;
-      if (auto due = DayOf(d["due_date"].get<std::string>())) d["due_date"] = DayText(*due + shift);
+      std::chrono::sys_days due;
+      if (ParseDate(d["due_date"].get<std::string>(), due)) d["due_date"] = FormatDate(due + shift);
     }
   return doc.dump();
 }
