@@ -1,8 +1,9 @@
 #pragma once
 // Central: kiosk-central's logic over a CentralStore: enrolment, authenticated batch ingest with
 // chain checks and the program's business rules, reference publication, USB import, reports.
-// Thread-safe: every public call takes one mutex (the store is single-writer anyway). Used by the
-// HTTP server's worker threads and by the command line.
+// Thread-safe: every public call takes one mutex (one store connection per Central). Several
+// Central processes may share one PostgreSQL database: the store's row locks order them. Used by
+// the HTTP server's worker threads and by the command line.
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -100,6 +101,24 @@ class Central {
   static Prepared Prepare(const sync::Batch& batch, const std::string& key_hex);
   Result<sync::BatchResponse> IngestLocked(const sync::Batch& batch, const std::string& via,
                                            const std::string* nonce, const Prepared* prepared = nullptr);
+  // One attempt of IngestLocked: one store transaction.
+  Result<sync::BatchResponse> IngestOnce(const sync::Batch& batch, const std::string& via, const std::string* nonce,
+                                         const Prepared* prepared);
+  Result<LoadSummary> LoadReferenceLocked(bool full, const nlohmann::json& j);
+  // Runs `attempt` (one whole transaction) again while it fails with a conflict that another
+  // central process's concurrent transaction caused (a deadlock, a serialisation failure, a unique
+  // key taken meanwhile): at most kMaxAttempts times, with a short random pause between.
+  template <typename Fn>
+  auto RetryConflicts(Fn&& attempt) -> decltype(attempt()) {
+    for (int n = 1;; ++n) {
+      auto r = attempt();
+      if (r.ok() || !IsConflict(r.error()) || n >= kMaxAttempts) return r;
+      PauseBeforeRetry(n);
+    }
+  }
+  static constexpr int kMaxAttempts = 8;
+  static void PauseBeforeRetry(int attempt);
+  static void RemarkClock(bool skewed, const Reception& s, sync::Verdict& v);
   Result<KioskRecord> FindKioskLocked(const sync::SignedHeaders& h);
   // The kiosk's key, from m_keys when known there (no wait for another batch's transaction).
   Result<std::string> KioskKey(const sync::SignedHeaders& h);

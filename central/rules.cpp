@@ -486,6 +486,38 @@ PayloadFacts ReadPayload(const Event& e) {
   return facts;
 }
 
+void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) {
+  const PayloadFacts facts = given ? PayloadFacts{} : ReadPayload(e);
+  const PayloadFacts& f = given ? *given : facts;
+  if (f.read) {
+    if (f.object && e.type == "sellout.reported")
+      for (const SoldUnit& u : f.units) keys.units.emplace(u.gtin, u.serial);
+    return;
+  }
+  // The members ApplyRules reads below, read the same way.
+  json p = json::parse(e.payload, nullptr, false);
+  if (!p.is_object()) return;
+  try {
+    if (e.type == "loyalty.redeemed") {
+      keys.partners.insert(p.value("partner_id", ""));
+    } else if (e.type == "device.checked_out" || e.type == "device.checked_in") {
+      if (p.contains("devices") && p["devices"].is_array())
+        for (const json& d : p["devices"]) {
+          const std::string tag = d.value("asset_tag", "");
+          if (!tag.empty()) keys.asset_tags.insert(tag);
+        }
+    } else if (e.type == "sellout.reported") {
+      if (p.contains("units") && p["units"].is_array())
+        for (const json& u : p["units"]) keys.units.emplace(u.value("gtin", ""), u.value("serial", ""));
+    } else if (e.type == "deal.registered") {
+      keys.partners.insert(p.value("partner_id", ""));
+      keys.deals.emplace(AsciiLower(p.value("customer", "")), AsciiLower(p.value("product", "")));
+    }
+  } catch (const json::exception&) {
+    // A member of an odd type: ApplyRules meets the same and answers for the event.
+  }
+}
+
 Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts* given) {
   auto not_object = [&] {
     Verdict v;

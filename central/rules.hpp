@@ -12,7 +12,7 @@
 namespace kiosk::central {
 
 struct RuleContext {
-  CentralStore& store;
+  RuleStore& store;  // during an ingest: the batch's working set (BatchFacts)
   std::string kiosk_id;
   std::string now_utc;
   int64_t next_version = 1;  // reference version that will carry changes made by this batch
@@ -32,6 +32,10 @@ struct PayloadFacts {
   std::vector<SoldUnit> units;
 };
 PayloadFacts ReadPayload(const Event& e);
+
+// Adds the rows ApplyRules will read for `e` to `keys` (store.hpp: RuleKeys), from `facts` where
+// they hold them, else from the payload's tree.
+void CollectRuleKeys(const Event& e, const PayloadFacts* facts, RuleKeys& keys);
 
 // Accepted, adjusted or rejected, with a reason code and a message for the kiosk's admin.
 // `facts`, when given, is ReadPayload(e) computed earlier.

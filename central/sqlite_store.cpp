@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -398,6 +400,99 @@ class SqliteStore final : public CentralStore {
     return m_db->Run("INSERT INTO boots (kiosk_id, boot_id, offset_ms) VALUES (?,?,?) ON CONFLICT(kiosk_id, boot_id) "
                      "DO UPDATE SET offset_ms = excluded.offset_ms",
                      kiosk_id, boot_id, offset_ms);
+  }
+
+  // ---- The batch calls: in SQLite each is a loop over the cached statements above (a call costs
+  // no round trip here); the file's write lock, taken at Begin, orders everything.
+
+  Result<int64_t> TakeReferenceVersion() override {
+    auto current = GetMeta("reference_version");
+    if (!current.ok()) return current.error();
+    const int64_t next = (*current ? std::stoll(**current) : 0) + 1;
+    KIOSK_TRY(SetMeta("reference_version", std::to_string(next)));
+    return next;
+  }
+  Result<std::optional<KioskRecord>> LockKiosk(const std::string& id) override { return GetKiosk(id); }
+  Result<std::vector<StoredEvent>> GetEvents(const std::string& kiosk_id, int64_t from_seq, int64_t to_seq) override {
+    std::vector<StoredEvent> out;
+    KIOSK_TRY(m_db->Each(kEventColumns + "WHERE kiosk_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+                         [&](Statement& r) { out.push_back(EventFromRow(r)); }, kiosk_id, from_seq, to_seq));
+    return out;
+  }
+  Result<std::vector<char>> InsertEvents(const std::vector<EventInsert>& events) override {
+    std::vector<char> inserted;
+    inserted.reserve(events.size());
+    for (const EventInsert& e : events) {
+      auto ok = InsertEvent(*e.event, *e.reception);
+      if (!ok.ok()) return ok.error();
+      inserted.push_back(*ok ? 1 : 0);
+    }
+    return inserted;
+  }
+  Result<std::map<std::string, int64_t>> GetBootOffsets(const std::string& kiosk_id,
+                                                        const std::set<std::string>& boot_ids) override {
+    std::map<std::string, int64_t> out;
+    for (const std::string& b : boot_ids) {
+      auto o = GetBootOffset(kiosk_id, b);
+      if (!o.ok()) return o.error();
+      if (*o) out[b] = **o;
+    }
+    return out;
+  }
+  Status LoadFacts(const RuleKeys& keys, BatchFacts& facts) override {
+    for (const std::string& p : keys.partners) {
+      for (const char* list : {"partners", "balances"}) {
+        auto r = GetRef(list, p);
+        if (!r.ok()) return r.error();
+        facts.KnowRef(list, p, *r);
+      }
+    }
+    for (const std::string& tag : keys.asset_tags) {
+      auto c = GetCustody(tag);
+      if (!c.ok()) return c.error();
+      facts.KnowCustody(tag, *c);
+      auto d = GetRef("devices", tag);
+      if (!d.ok()) return d.error();
+      facts.KnowRef("devices", tag, *d);
+    }
+    if (!keys.units.empty()) {
+      // As in ClaimSellout: caught up once inside the write lock, the index is complete.
+      if (!m_sold_current) KIOSK_TRY(CatchUpSold());
+      m_sold_current = m_db->InTransaction();
+      for (const auto& [gtin, serial] : keys.units) {
+        auto s = FindSold(SelloutIndex::Fingerprint(gtin, serial), gtin, serial);
+        if (!s.ok()) return s.error();
+        facts.KnowSellout(gtin, serial, *s);
+      }
+    }
+    for (const auto& [customer, product] : keys.deals) {
+      auto d = FindApprovedDeal(customer, product);
+      if (!d.ok()) return d.error();
+      facts.KnowApprovedDeal(customer, product, *d);
+    }
+    return {};
+  }
+  Status SaveBatch(const BatchSave& save) override {
+    for (const auto& [boot, offset] : save.boots) KIOSK_TRY(PutBootOffset(save.kiosk.kiosk_id, boot, offset));
+    for (const sync::Verdict& v : save.verdicts) KIOSK_TRY(UpdateVerdict(save.kiosk.kiosk_id, v.seq, v));
+    if (const BatchFacts* f = save.facts) {
+      for (const auto& [key, r] : f->refs_written) KIOSK_TRY(PutRef(r));
+      for (const auto& [tag, c] : f->custody_written) KIOSK_TRY(PutCustody(c));
+      for (const SelloutRecord& s : f->sellouts) {
+        auto first = ClaimSellout(s);
+        if (!first.ok()) return first.error();
+        if (*first)  // the write lock was held since LoadFacts: another writer can't have claimed it
+          return MakeError(ErrorKind::Integrity, "central.sellout_race",
+                           "Serial " + s.serial + " was claimed twice in one transaction; nothing was stored.");
+      }
+      for (const RedemptionRecord& r : f->redemptions)
+        KIOSK_TRY(PutRedemption(r.kiosk_id, r.seq, r.partner_id, r.reward_id, r.requested, r.honoured, r.at));
+      for (const DealRecord& d : f->deals) KIOSK_TRY(PutDeal(d));
+      for (const FlagRecord& fl : f->flags) KIOSK_TRY(AddFlag(fl));
+    }
+    KIOSK_TRY(PutKiosk(save.kiosk));
+    if (save.forget_nonces_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(save.forget_nonces_before_ms));
+    return {};
   }
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row) override {

@@ -1,12 +1,19 @@
 #pragma once
-// CentralStore: everything kiosk-central keeps, behind one interface so that a PostgreSQL backend
-// can replace the SQLite one (sqlite_store.cpp) without touching the protocol or the rules.
-// Callers (central.cpp) serialise access; an implementation need not be thread-safe. All writes
-// of one request happen between Begin() and Commit().
+// CentralStore: everything kiosk-central keeps, behind one interface with two backends: one SQLite
+// file (sqlite_store.cpp, the embedded default) and PostgreSQL (pg_store.cpp, several central
+// processes over one database). Shaped for a database across a network: a batch is checked and
+// stored in a fixed number of calls, whatever its size (LockKiosk, GetEvents, GetBootOffsets,
+// InsertEvents, LoadFacts, SaveBatch), not one per event or per rule; the rules run in between on
+// a working set in memory (BatchFacts).
+// Callers (the Central) serialise access to one store; an implementation need not be thread-safe.
+// All writes of one request happen inside one StoreTransaction.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kiosk/core/journal.hpp"
@@ -78,6 +85,14 @@ struct DealRecord {
   int64_t version = 0;  // reference version that carries the decision
 };
 
+struct RedemptionRecord {
+  std::string kiosk_id;
+  int64_t seq = 0;
+  std::string partner_id, reward_id;
+  int64_t requested = 0, honoured = 0;  // points
+  std::string at;                       // event wall_time
+};
+
 struct FlagRecord {
   std::string kiosk_id;
   int64_t seq = 0;
@@ -86,18 +101,126 @@ struct FlagRecord {
   std::string created_at;
 };
 
-class CentralStore {
+// What the partner program's rules read and write (rules.cpp). The CentralStore implements it row
+// by row (for the command line and tests); during an ingest the rules work on BatchFacts instead.
+class RuleStore {
  public:
-  virtual ~CentralStore() = default;
+  virtual ~RuleStore() = default;
+  virtual Result<std::optional<RefRecord>> GetRef(const std::string& list, const std::string& key) = 0;
+  virtual Status PutRef(const RefRecord& r) = 0;
+  virtual Result<std::optional<CustodyRecord>> GetCustody(const std::string& asset_tag) = 0;
+  virtual Status PutCustody(const CustodyRecord& c) = 0;
+  // Records the sale unless (gtin, serial) was already reported: then returns that first report
+  // and stores nothing.
+  virtual Result<std::optional<SelloutRecord>> ClaimSellout(const SelloutRecord& s) = 0;
+  virtual Status PutRedemption(const std::string& kiosk_id, int64_t seq, const std::string& partner_id,
+                               const std::string& reward_id, int64_t requested, int64_t honoured,
+                               const std::string& at) = 0;
+  // An approved deal for (customer, product), compared case-insensitively (ASCII).
+  virtual Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer,
+                                                             const std::string& product) = 0;
+  virtual Status PutDeal(const DealRecord& d) = 0;
+  virtual Status AddFlag(const FlagRecord& f) = 0;
+};
 
+// The rows a batch's rules will read, named from the payloads before the rules run (rules.cpp:
+// CollectRuleKeys), so that a store fetches them in one go and, on a shared database, locks them
+// in one fixed order (sorted sets: every process takes them in the same order).
+struct RuleKeys {
+  std::set<std::string> partners;                      // partner records and their balances
+  std::set<std::string> asset_tags;                    // custody and device records
+  std::set<std::pair<std::string, std::string>> units;  // (gtin, serial)
+  std::set<std::pair<std::string, std::string>> deals;  // (customer, product), ASCII-lowercased
+};
+
+std::string AsciiLower(std::string s);
+
+// A batch's working set: the rows named by RuleKeys as the store found them (LoadFacts), what the
+// rules then read and wrote in memory, and the flags of the ingest itself. SaveBatch writes the
+// changes in one go. A row the keys did not name is read from `fallback` (a partner's name for a
+// message, say) and never written there. Owned by one ingest, on its thread.
+class BatchFacts final : public RuleStore {
+ public:
+  explicit BatchFacts(RuleStore& fallback) : m_fallback(fallback) {}
+
+  // Filled by the store's LoadFacts; nullopt: the row does not exist.
+  void KnowRef(const std::string& list, const std::string& key, std::optional<RefRecord> r) {
+    m_refs[{list, key}] = std::move(r);
+  }
+  void KnowCustody(const std::string& tag, std::optional<CustodyRecord> c) { m_custody[tag] = std::move(c); }
+  void KnowSellout(const std::string& gtin, const std::string& serial, std::optional<SelloutRecord> s) {
+    m_sold[{gtin, serial}] = std::move(s);
+  }
+  void KnowApprovedDeal(const std::string& customer, const std::string& product, std::optional<DealRecord> d) {
+    m_approved[{AsciiLower(customer), AsciiLower(product)}] = std::move(d);
+  }
+
+  Result<std::optional<RefRecord>> GetRef(const std::string& list, const std::string& key) override;
+  Status PutRef(const RefRecord& r) override;
+  Result<std::optional<CustodyRecord>> GetCustody(const std::string& asset_tag) override;
+  Status PutCustody(const CustodyRecord& c) override;
+  Result<std::optional<SelloutRecord>> ClaimSellout(const SelloutRecord& s) override;
+  Status PutRedemption(const std::string& kiosk_id, int64_t seq, const std::string& partner_id,
+                       const std::string& reward_id, int64_t requested, int64_t honoured,
+                       const std::string& at) override;
+  Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer, const std::string& product) override;
+  Status PutDeal(const DealRecord& d) override;
+  Status AddFlag(const FlagRecord& f) override;
+
+  // True when published reference data changed (refs or deal decisions): the batch then needs a
+  // reference version (CentralStore::TakeReferenceVersion), given to them by SetVersion.
+  bool NeedsVersion() const { return !refs_written.empty() || !deals.empty(); }
+  void SetVersion(int64_t version);
+
+  // What the rules and the ingest wrote, in the order SaveBatch stores it.
+  std::map<std::pair<std::string, std::string>, RefRecord> refs_written;  // by (list, key)
+  std::map<std::string, CustodyRecord> custody_written;                  // by asset tag
+  std::vector<SelloutRecord> sellouts;                                    // new claims
+  std::vector<RedemptionRecord> redemptions;
+  std::vector<DealRecord> deals;
+  std::vector<FlagRecord> flags;
+
+ private:
+  RuleStore& m_fallback;
+  std::map<std::pair<std::string, std::string>, std::optional<RefRecord>> m_refs;
+  std::map<std::string, std::optional<CustodyRecord>> m_custody;
+  std::map<std::pair<std::string, std::string>, std::optional<SelloutRecord>> m_sold;
+  std::map<std::pair<std::string, std::string>, std::optional<DealRecord>> m_approved;
+};
+
+// One event to store, with what the central adds to it.
+struct EventInsert {
+  const Event* event = nullptr;
+  const Reception* reception = nullptr;
+};
+
+// Everything an ingest writes after its rules ran, stored by one SaveBatch call.
+struct BatchSave {
+  KioskRecord kiosk;                                     // the new high-water mark and head
+  std::vector<sync::Verdict> verdicts;                   // changed verdicts of events this batch stored
+  std::vector<std::pair<std::string, int64_t>> boots;    // (boot id, offset ms) learnt from this batch
+  const BatchFacts* facts = nullptr;
+  int64_t forget_nonces_before_ms = 0;                   // > 0: drop older nonces too
+};
+
+class CentralStore : public RuleStore {
+ public:
+  // Plain transactions (Begin/Commit/Rollback) go through StoreTransaction below.
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
 
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
   virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
+  // Inside a transaction: the next reference version, current + 1, stored as current. A shared
+  // database hands versions out in commit order (the meta row stays locked until the commit), so
+  // a reader that saw version v never misses a change of version <= v that commits later.
+  virtual Result<int64_t> TakeReferenceVersion() = 0;
 
   virtual Result<std::optional<KioskRecord>> GetKiosk(const std::string& kiosk_id) = 0;
+  // Inside a transaction: the kiosk's row, locked until the commit, so that one kiosk's batches
+  // are stored one after the other by every central process on this database.
+  virtual Result<std::optional<KioskRecord>> LockKiosk(const std::string& kiosk_id) = 0;
   virtual Status PutKiosk(const KioskRecord& k) = 0;
   virtual Result<std::vector<KioskRecord>> ListKiosks() = 0;
 
@@ -110,10 +233,16 @@ class CentralStore {
   virtual Status ForgetNoncesBefore(int64_t ms) = 0;
 
   virtual Result<std::optional<StoredEvent>> GetEvent(const std::string& kiosk_id, int64_t seq) = 0;
+  // The stored events of a kiosk with from_seq <= seq <= to_seq, in seq order (a resent batch).
+  virtual Result<std::vector<StoredEvent>> GetEvents(const std::string& kiosk_id, int64_t from_seq,
+                                                     int64_t to_seq) = 0;
   // false: another event (of any kiosk) already holds e.event_id, and nothing was written. The
   // event id's unique index answers that in the same step as the insert, so a batch needs no
   // look-up of its ids first.
   virtual Result<bool> InsertEvent(const Event& e, const Reception& r) = 0;
+  // The same for many events in one go, in order: inserted[i] is false where events[i]'s id was
+  // taken (by an earlier event, of this call too).
+  virtual Result<std::vector<char>> InsertEvents(const std::vector<EventInsert>& events) = 0;
   // A stored event's verdict, changed within the transaction that stored it (the rules decide
   // after the insert).
   virtual Status UpdateVerdict(const std::string& kiosk_id, int64_t seq, const sync::Verdict& v) = 0;
@@ -122,35 +251,62 @@ class CentralStore {
   virtual Status ForEachEvent(const std::string& kiosk_id, int64_t from_seq,
                               const std::function<void(const StoredEvent&)>& fn) = 0;
 
-  virtual Result<std::optional<RefRecord>> GetRef(const std::string& list, const std::string& key) = 0;
-  virtual Status PutRef(const RefRecord& r) = 0;
+  // Reference records (RuleStore::GetRef/PutRef for one).
   // Live records (deleted = false) when since == 0, else every record changed after `since`.
   virtual Status ForEachRef(int64_t since, const std::function<void(const RefRecord&)>& fn) = 0;
   virtual Status MarkAllRefsDeleted(int64_t version) = 0;
 
-  virtual Result<std::optional<CustodyRecord>> GetCustody(const std::string& asset_tag) = 0;
-  virtual Status PutCustody(const CustodyRecord& c) = 0;
   virtual Result<std::optional<SelloutRecord>> GetSellout(const std::string& gtin, const std::string& serial) = 0;
-  // Records the sale unless (gtin, serial) was already reported: then returns that first report
-  // and stores nothing. Runs once per unit sold, inside the batch's transaction: keep it cheap
-  // (SQLite: an appended row and a look-up in memory, see sqlite_store.cpp).
-  virtual Result<std::optional<SelloutRecord>> ClaimSellout(const SelloutRecord& s) = 0;
-  virtual Status PutRedemption(const std::string& kiosk_id, int64_t seq, const std::string& partner_id,
-                               const std::string& reward_id, int64_t requested, int64_t honoured,
-                               const std::string& at) = 0;
-  virtual Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer,
-                                                             const std::string& product) = 0;
-  virtual Status PutDeal(const DealRecord& d) = 0;
   virtual Status ForEachDeal(const std::string& kiosk_id, int64_t since_version,
                              const std::function<void(const DealRecord&)>& fn) = 0;
-  virtual Status AddFlag(const FlagRecord& f) = 0;
   virtual Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) = 0;
   virtual Status PutBootOffset(const std::string& kiosk_id, const std::string& boot_id, int64_t offset_ms) = 0;
+  // The known offsets of these boots of a kiosk (absent: unknown).
+  virtual Result<std::map<std::string, int64_t>> GetBootOffsets(const std::string& kiosk_id,
+                                                                const std::set<std::string>& boot_ids) = 0;
+
+  // Inside the batch's transaction: the rows `keys` names, into `facts`; on a shared database
+  // they stay locked until the commit, taken in one fixed order.
+  virtual Status LoadFacts(const RuleKeys& keys, BatchFacts& facts) = 0;
+  // Inside the batch's transaction: everything the batch changed, in one go.
+  virtual Status SaveBatch(const BatchSave& save) = 0;
 
   // Reports: header row first, then one row per record. name: sellout | redemptions | custody |
   // rejects | flags.
   virtual Status Report(const std::string& name,
                         const std::function<void(const std::vector<std::string>&)>& row) = 0;
 };
+
+// One store transaction, rolled back unless committed: the one way the central opens one.
+class StoreTransaction {
+ public:
+  explicit StoreTransaction(CentralStore& store) : m_store(store) {}
+  StoreTransaction(const StoreTransaction&) = delete;
+  StoreTransaction& operator=(const StoreTransaction&) = delete;
+  ~StoreTransaction() { Rollback(); }
+  Status Begin() {
+    Rollback();
+    KIOSK_TRY(m_store.Begin());
+    m_open = true;
+    return {};
+  }
+  Status Commit() {
+    m_open = false;
+    return m_store.Commit();  // a failed commit leaves no transaction open
+  }
+  void Rollback() {
+    if (m_open) m_store.Rollback();
+    m_open = false;
+  }
+  bool open() const { return m_open; }
+
+ private:
+  CentralStore& m_store;
+  bool m_open = false;
+};
+
+// A store error that a retry of the whole transaction can cure (a deadlock, a serialisation
+// failure, a unique key taken by a concurrent transaction): code "store.conflict".
+inline bool IsConflict(const Error& e) { return e.code == "store.conflict"; }
 
 }  // namespace kiosk::central

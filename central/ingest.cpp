@@ -1,0 +1,509 @@
+// Ingest: a kiosk's batch checked (signature, HMACs, chain, clock), stored exactly once with the
+// rules' verdicts, in a fixed number of store calls whatever its size.
+#include "central/central.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "central/rules.hpp"
+#include "central/central_parts.hpp"
+
+namespace kiosk::central {
+
+using nlohmann::json;
+
+using namespace detail;
+
+sync::Anchor Central::MakeAnchor(const std::string& kiosk_id, int64_t seq, const std::string& hash) {
+  sync::Anchor a{kiosk_id, seq, hash, FormatUtc(m_clock.Now()), ""};
+  a.signature = sync::Sign(m_key, sync::AnchorSigningString(a));
+  return a;
+}
+
+Central::Prepared Central::Prepare(const sync::Batch& batch, const std::string& key_hex) {
+  Prepared p;
+  p.key_hex = key_hex;
+  auto key = KeyFromHex(key_hex);
+  if (!key.ok()) return p;
+  EventHasher hasher(*key);
+  p.hmac_ok.reserve(batch.events.size());
+  p.facts.reserve(batch.events.size());
+  for (const Event& e : batch.events) {
+    p.hmac_ok.push_back(crypto::ConstantTimeEqual(hasher.Hash(e), e.hash));
+    p.facts.push_back(ReadPayload(e));
+  }
+  return p;
+}
+
+void Central::AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const std::string& kiosk_id,
+                                     int64_t from_seq) {
+  // A later batch that finds nobody else of its kiosk at work still waits a moment: the earlier
+  // one may not have been read off its connection yet. A real gap (the central's database was
+  // restored) is answered after that moment.
+  const auto start = std::chrono::steady_clock::now();
+  const auto grace = start + std::chrono::milliseconds(500);
+  const auto deadline = start + std::chrono::seconds(30);
+  for (;;) {
+    auto k = m_store.GetKiosk(kiosk_id);
+    if (!k.ok() || !*k || from_seq <= (*k)->acked_through + 1) return;
+    const auto now = std::chrono::steady_clock::now();
+    bool others_at_work;
+    {
+      std::lock_guard side(m_side_mu);
+      Flight& f = m_flights[kiosk_id];
+      others_at_work = f.active - f.waiting > 1;
+      if (now < deadline && (others_at_work || now < grace)) ++f.waiting;
+    }
+    if (now >= deadline || (!others_at_work && now >= grace)) return;
+    m_landed.wait_until(lock, others_at_work ? deadline : grace);
+    std::lock_guard side(m_side_mu);
+    --m_flights[kiosk_id].waiting;
+  }
+}
+
+namespace {
+
+// For KIOSK_CENTRAL_TRACE: this thread's CPU time, and its time spent runnable but waiting for a
+// core (the scheduler's run delay), in ms. Where the ingest's wall time goes when it is not CPU.
+struct ThreadTimes {
+  double cpu_ms = 0, runnable_ms = 0;
+  static ThreadTimes Now() {
+    ThreadTimes t;
+    timespec cpu{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    t.cpu_ms = static_cast<double>(cpu.tv_sec) * 1e3 + static_cast<double>(cpu.tv_nsec) / 1e6;
+    std::ifstream f("/proc/thread-self/schedstat");  // on_cpu_ns run_delay_ns slices
+    long long on_cpu = 0, delay = 0;
+    if (f >> on_cpu >> delay) t.runnable_ms = static_cast<double>(delay) / 1e6;
+    return t;
+  }
+};
+
+}  // namespace
+
+HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string& body) {
+  if (body.size() > sync::kMaxRequestBytes)
+    return Answer(MakeError(ErrorKind::Usage, "batch.too_large", "The batch is larger than 2 MiB; send smaller ones."));
+  // A kiosk sends its next batches before this one's answer is back (three in flight). Everything
+  // that needs no store (parsing, the request's signature, each event's HMAC, reading each
+  // payload for the rules) runs outside the lock, overlapping the transaction of the batch
+  // before; the transactions themselves run one at a time, in seq order.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto batch = sync::ParseBatch(body);
+  const int64_t now = NowMs();
+  auto key_hex = KioskKey(h);
+  if (!key_hex.ok()) return Answer(key_hex.error(), json{{"server_time_ms", now}});
+  {
+    std::lock_guard side(m_side_mu);
+    ++m_flights[h.kiosk_id].active;
+  }
+  std::unique_lock lock(m_mu, std::defer_lock);
+  struct Landing {
+    Central& c;
+    std::unique_lock<std::mutex>& lock;
+    const std::string& id;
+    ~Landing() {
+      // Under m_mu, so that a batch deciding to wait for this one can't miss the notification.
+      if (!lock.owns_lock()) lock.lock();
+      {
+        std::lock_guard side(c.m_side_mu);
+        if (--c.m_flights[id].active == 0) c.m_flights.erase(id);
+      }
+      c.m_landed.notify_all();
+    }
+  } landing{*this, lock, h.kiosk_id};
+
+  if (Status s = CheckSignature(*key_hex, "POST", "/v1/batches", h, body, now); !s.ok())
+    return Answer(s.error(), json{{"server_time_ms", now}});
+  if (!batch.ok()) return Answer(batch.error());
+  if (batch->kiosk_id != h.kiosk_id)
+    return Answer(MakeError(ErrorKind::Usage, "batch.malformed",
+                            "The batch names kiosk " + batch->kiosk_id + " but is signed by " + h.kiosk_id + "."));
+  const Prepared prepared = Prepare(*batch, *key_hex);
+  const auto t1 = std::chrono::steady_clock::now();
+
+  lock.lock();
+  AwaitPredecessorLocked(lock, h.kiosk_id, batch->from_seq);
+  const auto t2 = std::chrono::steady_clock::now();
+  static const bool trace = std::getenv("KIOSK_CENTRAL_TRACE") != nullptr;
+  const ThreadTimes before = trace ? ThreadTimes::Now() : ThreadTimes{};
+  auto r = IngestLocked(*batch, "http", &h.nonce, &prepared);
+  if (!r.ok()) {
+    json extra{{"server_time_ms", now}};
+    if (auto k = m_store.GetKiosk(h.kiosk_id); k.ok() && *k) extra["acked_through"] = (*k)->acked_through;
+    return Answer(r.error(), extra);
+  }
+  r->server_time_ms = now;
+  const auto t3 = std::chrono::steady_clock::now();
+  const ThreadTimes after = trace ? ThreadTimes::Now() : ThreadTimes{};
+  HttpAnswer answer{200, sync::SerializeBatchResponse(*r), 0};
+  if (trace) {
+    auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    std::fprintf(stderr,
+                 "central batch %zu events from seq %lld: read ahead %.1f ms, waited %.1f ms, ingest %.1f ms (cpu %.1f "
+                 "ms, runnable %.1f ms), answer %.1f ms\n",
+                 batch->events.size(), static_cast<long long>(batch->from_seq), ms(t1 - t0), ms(t2 - t1),
+                 ms(t3 - t2), after.cpu_ms - before.cpu_ms, after.runnable_ms - before.runnable_ms,
+                 ms(std::chrono::steady_clock::now() - t3));
+  }
+  return answer;
+}
+
+Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std::string& via) {
+  std::lock_guard lock(m_mu);
+  return IngestLocked(batch, via, nullptr);
+}
+
+namespace {
+
+// "2026-11-24T13:45:01.123Z" -> Unix ms (the milliseconds may be missing). Read by hand, not with
+// sscanf: it runs once per ingested event.
+std::optional<int64_t> ParseUtcMs(std::string_view s) {
+  auto num = [&](size_t at, size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, sec, ms = 0;
+  if (!num(0, 4, y) || s.size() < 5 || s[4] != '-' || !num(5, 2, mo) || s.size() < 8 || s[7] != '-' ||
+      !num(8, 2, d) || s.size() < 11 || s[10] != 'T' || !num(11, 2, h) || s.size() < 14 || s[13] != ':' ||
+      !num(14, 2, mi) || s.size() < 17 || s[16] != ':' || !num(17, 2, sec))
+    return std::nullopt;
+  if (s.size() >= 21 && s[19] == '.' && !num(20, 3, ms)) ms = 0;
+  // Days from the civil date (H. Hinnant's algorithm): timegm without the C library's locking.
+  const int yy = y - (mo <= 2);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(yy - era * 400);
+  const unsigned doy = static_cast<unsigned>((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = int64_t{era} * 146097 + static_cast<int64_t>(doe) - 719468;
+  return ((days * 24 + h) * 60 + mi) * 60'000 + int64_t{sec} * 1000 + ms;
+}
+
+// Unix ms -> "2026-11-24T13:45:01.123Z", as FormatUtc writes it, without gmtime and snprintf:
+// every ingested event gets one (est_time).
+std::string FormatMs(int64_t ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(ms)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return FormatUtc(system_clock::time_point(milliseconds(ms)));
+  int64_t in_day = (t - day).count();  // ms since midnight
+  char buf[24] = "0000-00-00T00:00:00.000";
+  auto put = [&](int at, int64_t v, int width) {
+    for (int i = at + width - 1; i >= at; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, in_day / 3'600'000, 2);
+  put(14, in_day / 60'000 % 60, 2);
+  put(17, in_day / 1000 % 60, 2);
+  put(20, in_day % 1000, 3);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
+}
+
+}  // namespace
+
+void Central::PauseBeforeRetry(int attempt) {
+  // Two processes that collided would collide again if they retried in step.
+  thread_local std::minstd_rand rng(static_cast<unsigned>(std::random_device{}()));
+  const int ms = std::min(200, 2 << std::min(attempt, 6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(ms))));
+}
+
+Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
+                                                  const std::string* nonce, const Prepared* prepared) {
+  return RetryConflicts([&] { return IngestOnce(batch, via, nonce, prepared); });
+}
+
+// The batch in one transaction and a fixed number of store calls: lock the kiosk's row, the events
+// already stored (a resend) and the boots' clock offsets in one read each, every new event in one
+// insert (a reused event id comes back as not inserted, and its quarantine copy goes in a second),
+// the rows the rules will read in one LoadFacts, the rules in memory, and all their writes in one
+// SaveBatch. The answer is made only after the commit.
+Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const std::string& via,
+                                                const std::string* nonce, const Prepared* prepared) {
+  const int64_t now = NowMs();
+  const std::string now_utc = FormatMs(now);
+  StoreTransaction tx(m_store);
+  KIOSK_TRY(tx.Begin());
+  auto kiosk_found = m_store.LockKiosk(batch.kiosk_id);
+  if (!kiosk_found.ok()) return kiosk_found.error();
+  if (!*kiosk_found)
+    return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
+                     "Kiosk " + batch.kiosk_id + " is not enrolled with this central; its events can't be verified.");
+  KioskRecord kiosk = **kiosk_found;
+  auto key = KeyFromHex(kiosk.key_hex);
+  if (!key.ok()) return key.error();
+  if (batch.from_seq > kiosk.acked_through + 1)
+    return MakeError(ErrorKind::Refused, "batch.gap",
+                     "The central holds kiosk " + batch.kiosk_id + "'s events through seq " +
+                         std::to_string(kiosk.acked_through) + "; this batch starts at " +
+                         std::to_string(batch.from_seq) + ". Send from seq " + std::to_string(kiosk.acked_through + 1) +
+                         " first.");
+
+  if (nonce) {
+    auto fresh = m_store.RememberNonce(batch.kiosk_id, *nonce, now);
+    if (!fresh.ok()) return fresh.error();
+    if (!*fresh)
+      return MakeError(ErrorKind::Refused, "auth.replayed",
+                       "This exact request was already received (its nonce was used): a replay. Nothing was stored.");
+  }
+  // The request was checked against the key the kiosk had then; it was enrolled again since.
+  if (prepared && prepared->key_hex != kiosk.key_hex)
+    return MakeError(ErrorKind::Refused, "auth.bad_signature",
+                     "Kiosk " + batch.kiosk_id + " was enrolled again with a new key while this request was on its "
+                     "way; it was signed with the old one. Nothing was stored.");
+  if (prepared && prepared->hmac_ok.size() != batch.events.size()) prepared = nullptr;
+
+  BatchSave save;
+  BatchFacts facts(m_store);
+  save.facts = &facts;
+
+  // Clock: over HTTP the batch is made just before sending, so the central's receive time minus
+  // the kiosk's monotonic clock gives that boot's offset. The other boots' offsets in one read.
+  std::map<std::string, std::optional<int64_t>> boot_offsets;
+  if (via == "http" && !batch.boot_id.empty()) {
+    const int64_t offset = now - batch.mono_ms;
+    boot_offsets[batch.boot_id] = offset;
+    save.boots.emplace_back(batch.boot_id, offset);
+  }
+  {
+    std::set<std::string> unknown;
+    for (const Event& e : batch.events)
+      if (e.seq > kiosk.acked_through && !boot_offsets.count(e.boot_id)) unknown.insert(e.boot_id);
+    if (!unknown.empty()) {
+      auto known = m_store.GetBootOffsets(batch.kiosk_id, unknown);
+      if (!known.ok()) return known.error();
+      for (const std::string& b : unknown) {
+        auto it = known->find(b);
+        boot_offsets[b] = it == known->end() ? std::nullopt : std::optional<int64_t>(it->second);
+      }
+    }
+  }
+
+  // A resend: what the central stored of these seqs, in one read.
+  std::map<int64_t, StoredEvent> already;
+  if (!batch.events.empty() && batch.events.front().seq <= kiosk.acked_through) {
+    auto stored = m_store.GetEvents(batch.kiosk_id, batch.events.front().seq,
+                                    std::min(batch.events.back().seq, kiosk.acked_through));
+    if (!stored.ok()) return stored.error();
+    for (StoredEvent& s : *stored) already.emplace(s.event.seq, std::move(s));
+  }
+
+  // Each new event as it will be stored, unless quarantine must change its kiosk or id (`altered`).
+  struct Pending {
+    size_t index = 0;
+    Reception reception;
+    std::optional<Event> altered;
+    bool apply_rules = false;
+    bool skewed = false;
+    const Event& Stored(const Event& e) const { return altered ? *altered : e; }
+  };
+  std::vector<Pending> pending;
+  pending.reserve(batch.events.size());
+  std::vector<std::optional<sync::Verdict>> verdicts(batch.events.size());
+  EventHasher hasher(*key);
+  bool clock_flagged = false;
+
+  size_t malformed_i = 0;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& e = batch.events[i];
+    const bool malformed = malformed_i < batch.malformed.size() && batch.malformed[malformed_i].first == i;
+    if (e.seq <= kiosk.acked_through) {
+      if (malformed) ++malformed_i;
+      auto stored = already.find(e.seq);
+      if (stored == already.end())
+        return MakeError(ErrorKind::Integrity, "central.missing_event",
+                         "The central acknowledged seq " + std::to_string(e.seq) + " of " + batch.kiosk_id +
+                             " but no longer has it; restore the central's database.");
+      if (stored->second.event.hash != e.hash) {
+        tx.Rollback();
+        const std::string msg = "Seq " + std::to_string(e.seq) + " of kiosk " + batch.kiosk_id +
+                                " was acknowledged with hash " + stored->second.event.hash.substr(0, 16) +
+                                "…, but this batch carries " + e.hash.substr(0, 16) +
+                                "…: the kiosk's journal was rewritten after the central acknowledged it (tampering, or "
+                                "a restored backup). Nothing of this batch was stored; an admin must investigate.";
+        StoreTransaction flag_tx(m_store);
+        if (flag_tx.Begin().ok() && m_store.AddFlag({batch.kiosk_id, e.seq, "journal.fork", msg, now_utc}).ok())
+          (void)flag_tx.Commit();
+        return MakeError(ErrorKind::Integrity, "journal.fork", msg);
+      }
+      verdicts[i] = stored->second.verdict;
+      continue;
+    }
+    Pending& p = pending.emplace_back();
+    p.index = i;
+    Reception& s = p.reception;
+    s.received_at = now_utc;
+    s.via = via;
+    s.verdict.seq = e.seq;
+    s.verdict.event_id = e.event_id;
+    auto seq_text = [&] { return "Seq " + std::to_string(e.seq); };
+    if (e.prev_hash != kiosk.head_hash && !malformed)
+      return MakeError(ErrorKind::Integrity, "journal.broken_chain",
+                       seq_text() + " of kiosk " + batch.kiosk_id +
+                           " does not follow the previous event (its prev_hash does not match): events were inserted, "
+                           "deleted or reordered in the kiosk's journal. Nothing of this batch from seq " +
+                           std::to_string(e.seq) + " on was stored; run `kiosk verify` on the kiosk.");
+    auto quarantine = [&](const char* code, std::string message) {
+      s.verdict.verdict = sync::VerdictKind::Rejected;
+      s.verdict.code = code;
+      s.verdict.message = std::move(message);
+      (void)facts.AddFlag({batch.kiosk_id, e.seq, code, s.verdict.message, now_utc});
+    };
+    if (malformed) {
+      quarantine("event.malformed", seq_text() + " could not be read (" + batch.malformed[malformed_i].second +
+                                        "); it is kept in quarantine and changed nothing at the central.");
+      ++malformed_i;
+      Event& q = p.altered.emplace(e);
+      if (q.event_id.empty()) q.event_id = "quarantine/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      q.kiosk_id = batch.kiosk_id;
+    } else if (e.kiosk_id != batch.kiosk_id) {
+      quarantine("event.wrong_kiosk",
+                 seq_text() + " claims to come from kiosk " + e.kiosk_id + "; it is kept in quarantine and changed nothing.");
+    } else if (prepared ? !prepared->hmac_ok[i] : !crypto::ConstantTimeEqual(hasher.Hash(e), e.hash)) {
+      quarantine("event.tampered", seq_text() + " (" + e.type +
+                                       ") does not match its signature: it was altered after it was logged. It is kept in "
+                                       "quarantine and changed nothing.");
+    } else {
+      p.apply_rules = true;
+      // Clock check: where the central knows this boot's offset, it can date the event itself.
+      const std::optional<int64_t>& offset = boot_offsets[e.boot_id];
+      auto wall = ParseUtcMs(e.wall_time);
+      if (offset && wall) {
+        const int64_t est = *offset + e.mono_ms;
+        s.est_time = FormatMs(est);
+        s.skew_ms = *wall - est;
+        p.skewed = s.skew_ms > sync::kClockFlagMs || -s.skew_ms > sync::kClockFlagMs;
+        if (p.skewed && !clock_flagged) {
+          clock_flagged = true;
+          (void)facts.AddFlag({batch.kiosk_id, e.seq, "clock.skewed",
+                               "Kiosk clock " + std::to_string(s.skew_ms / 60000) + " minutes off", now_utc});
+        }
+      }
+    }
+    RemarkClock(p.skewed, s, s.verdict);
+    kiosk.acked_through = e.seq;
+    kiosk.head_hash = e.hash;
+  }
+
+  // Event ids are unique across all kiosks, and the insert is what finds out: a reused id (of an
+  // earlier batch, another kiosk or this very batch) stores nothing, and the event is then kept
+  // in quarantine under an id of its own, without its rules. One already in quarantine keeps the
+  // reason it has.
+  if (!pending.empty()) {
+    std::vector<EventInsert> rows;
+    rows.reserve(pending.size());
+    for (const Pending& p : pending) rows.push_back({&p.Stored(batch.events[p.index]), &p.reception});
+    auto inserted = m_store.InsertEvents(rows);
+    if (!inserted.ok()) return inserted.error();
+    std::vector<EventInsert> again;
+    std::vector<Pending*> again_of;
+    for (size_t n = 0; n < pending.size(); ++n) {
+      if ((*inserted)[n]) continue;
+      Pending& p = pending[n];
+      const Event& e = batch.events[p.index];
+      if (p.apply_rules) {
+        p.reception.verdict.verdict = sync::VerdictKind::Rejected;
+        p.reception.verdict.code = "event.duplicate_id";
+        p.reception.verdict.message = "Seq " + std::to_string(e.seq) + " reuses event id " + e.event_id +
+                                      " of another event; it is kept in quarantine.";
+        RemarkClock(p.skewed, p.reception, p.reception.verdict);
+        (void)facts.AddFlag({batch.kiosk_id, e.seq, "event.duplicate_id", p.reception.verdict.message, now_utc});
+      }
+      p.apply_rules = false;
+      const std::string id = p.Stored(e).event_id;
+      if (!p.altered) p.altered.emplace(e);
+      p.altered->event_id = id + "/dup/" + batch.kiosk_id + "/" + std::to_string(e.seq);
+      again.push_back({&*p.altered, &p.reception});
+      again_of.push_back(&p);
+    }
+    if (!again.empty()) {
+      auto second = m_store.InsertEvents(again);
+      if (!second.ok()) return second.error();
+      for (size_t n = 0; n < again.size(); ++n)
+        if (!(*second)[n]) {
+          const Event& e = batch.events[again_of[n]->index];
+          return MakeError(ErrorKind::Integrity, "central.duplicate_id",
+                           "Seq " + std::to_string(e.seq) + " of kiosk " + batch.kiosk_id + " reuses event id " +
+                               e.event_id +
+                               ", and the central already holds its quarantine id too; restore the central's database.");
+        }
+    }
+  }
+
+  // The rules: every row they will read in one load, then each event in seq order in memory. The
+  // events are stored already; nearly every verdict is a plain accept, as stored.
+  RuleKeys keys;
+  for (const Pending& p : pending)
+    if (p.apply_rules)
+      CollectRuleKeys(batch.events[p.index], prepared ? &prepared->facts[p.index] : nullptr, keys);
+  if (!keys.partners.empty() || !keys.asset_tags.empty() || !keys.units.empty() || !keys.deals.empty())
+    KIOSK_TRY(m_store.LoadFacts(keys, facts));
+  // The version is handed out at the end (SetVersion), in commit order.
+  RuleContext rules{facts, batch.kiosk_id, now_utc, 0};
+  for (Pending& p : pending) {
+    const Event& e = batch.events[p.index];
+    if (p.apply_rules) {
+      auto v = ApplyRules(rules, e, prepared ? &prepared->facts[p.index] : nullptr);
+      if (!v.ok()) return v.error();
+      if (!sync::IsPlainAccept(*v)) {
+        p.reception.verdict = std::move(*v);
+        p.reception.verdict.seq = e.seq;
+        p.reception.verdict.event_id = e.event_id;
+        RemarkClock(p.skewed, p.reception, p.reception.verdict);
+        save.verdicts.push_back(p.reception.verdict);
+      }
+    }
+    verdicts[p.index] = std::move(p.reception.verdict);
+  }
+  if (facts.NeedsVersion()) {
+    auto version = m_store.TakeReferenceVersion();
+    if (!version.ok()) return version.error();
+    facts.SetVersion(*version);
+  }
+  kiosk.last_seen = now_utc;
+  save.kiosk = kiosk;
+  if (nonce && (now / 1000) % 60 == 0) save.forget_nonces_before_ms = now - 2 * sync::kRequestWindowMs;
+  KIOSK_TRY(m_store.SaveBatch(save));
+  KIOSK_TRY(tx.Commit());
+
+  sync::BatchResponse response;
+  response.verdicts.reserve(batch.events.size());
+  for (auto& v : verdicts) response.verdicts.push_back(std::move(*v));
+  response.acked_through = kiosk.acked_through;
+  response.head_hash = kiosk.head_hash;
+  response.anchor = MakeAnchor(batch.kiosk_id, kiosk.acked_through, kiosk.head_hash);
+  response.server_time_ms = now;
+  return response;
+}
+
+// A skewed clock is remarked on unless the verdict has something of its own to say.
+void Central::RemarkClock(bool skewed, const Reception& s, sync::Verdict& v) {
+  if (!skewed) return;
+  v.detail["clock_skew_ms"] = s.skew_ms;
+  v.detail["central_time"] = s.est_time;
+  if (v.code.empty()) {
+    v.code = "clock.skewed";
+    v.message = "The kiosk's clock was " + std::to_string(s.skew_ms / 60000) +
+                " minutes off when this was logged; the central dates it " + s.est_time + ".";
+  }
+}
+
+}  // namespace kiosk::central

@@ -1,0 +1,177 @@
+// Reference data: loading a publication, and each kiosk's document (full or since a version).
+#include "central/central.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "kiosk/core/reference.hpp"
+#include "central/central_parts.hpp"
+
+namespace kiosk::central {
+
+using nlohmann::json;
+
+using namespace detail;
+
+Result<LoadSummary> Central::LoadReference(std::string_view text) {
+  auto parsed = ParseReference(text);
+  if (!parsed.ok()) return parsed.error();
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return MakeError(ErrorKind::Usage, "reference.invalid", "not JSON");
+  std::lock_guard lock(m_mu);
+  return RetryConflicts([&]() -> Result<LoadSummary> { return LoadReferenceLocked(parsed->full, j); });
+}
+
+Result<LoadSummary> Central::LoadReferenceLocked(bool full, const nlohmann::json& j) {
+  LoadSummary out;
+  out.full = full;
+  StoreTransaction tx(m_store);
+  KIOSK_TRY(tx.Begin());
+  auto version = m_store.TakeReferenceVersion();
+  if (!version.ok()) return version.error();
+  out.version = *version;
+  if (out.full) {
+    KIOSK_TRY(m_store.MarkAllRefsDeleted(out.version));
+    KIOSK_TRY(m_store.SetMeta("reference_floor", std::to_string(out.version)));
+  }
+  for (const auto& [list, keyname] : RefLists()) {
+    auto it = j.find(list);
+    if (it == j.end() || !it->is_array()) continue;
+    for (const json& item : *it) {
+      RefRecord r{list, item.value(keyname, ""), "", out.version, item.value("deleted", false)};
+      if (!r.deleted) r.body = item.dump();
+      else if (auto old = m_store.GetRef(list, r.key); old.ok() && *old) r.body = (*old)->body;
+      else r.body = "{}";
+      KIOSK_TRY(m_store.PutRef(r));
+      ++out.records;
+    }
+  }
+  if (j.contains("settings") && j["settings"].is_object())
+    KIOSK_TRY(m_store.PutRef({"settings", "settings", j["settings"].dump(), out.version, false}));
+  KIOSK_TRY(tx.Commit());
+  return out;
+}
+
+Result<std::string> Central::ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after) {
+  std::string out;
+  KIOSK_TRY(WriteReferenceDocument(kiosk_id, since, verdicts_after, [&](std::string_view part) { out += part; }));
+  return out;
+}
+
+Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after,
+                                       const std::function<void(std::string_view)>& write) {
+  // Streamed record by record as the store yields them: a 100,000-device snapshot never exists as
+  // one string or json tree in the central.
+  std::lock_guard lock(m_mu);
+  auto current_t = m_store.GetMeta("reference_version");
+  if (!current_t.ok()) return current_t.error();
+  auto floor_t = m_store.GetMeta("reference_floor");
+  if (!floor_t.ok()) return floor_t.error();
+  const int64_t current = *current_t ? std::stoll(**current_t) : 0;
+  const int64_t floor = *floor_t ? std::stoll(**floor_t) : 0;
+  const bool full = since <= 0 || since < floor || since > current;
+  auto kiosk = m_store.GetKiosk(kiosk_id);
+  if (!kiosk.ok()) return kiosk.error();
+  auto settings = m_store.GetRef("settings", "settings");
+  if (!settings.ok()) return settings.error();
+
+  json head{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", current}, {"full", full},
+            {"generated_at", FormatUtc(m_clock.Now())}};
+  if (!full) head["base_version"] = since;
+  if (*kiosk) head["covers_kiosk_seq"] = (*kiosk)->acked_through;
+  if (*settings && !(*settings)->deleted && (full || (*settings)->version > since))
+    head["settings"] = json::parse((*settings)->body, nullptr, false);
+  std::string text = head.dump();
+  text.pop_back();  // reopen the object: the arrays follow without a tree of their own
+  write(text);
+
+  // An array member written element by element; opened on its first element, or empty when
+  // `always` (a full snapshot names every list).
+  struct Array {
+    const std::function<void(std::string_view)>& write;
+    std::string name;
+    bool open = false;
+    void Add(std::string_view element) {
+      if (open) write(",");
+      else write(",\"" + name + "\":[");
+      open = true;
+      write(element);
+    }
+    void Close(bool always) {
+      if (open) write("]");
+      else if (always) write(",\"" + name + "\":[]");
+      open = false;
+    }
+  };
+  {
+    Array deals{write, "deal_decisions"};
+    KIOSK_TRY(m_store.ForEachDeal(kiosk_id, full ? 0 : since, [&](const DealRecord& d) {
+      deals.Add(json{{"seq", d.seq}, {"status", d.status}, {"message", d.message}}.dump());
+    }));
+    deals.Close(false);
+  }
+  if (*kiosk && verdicts_after >= 0) {
+    Array verdicts{write, "verdicts"};
+    KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {
+      verdicts.Add(sync::ToJson(s.verdict).dump());
+    }));
+    verdicts.Close(false);
+  }
+  std::vector<std::string> written;
+  std::optional<Array> list;
+  KIOSK_TRY(m_store.ForEachRef(full ? 0 : since, [&](const RefRecord& r) {
+    if (r.list == "settings") return;
+    if (!list || list->name != r.list) {
+      if (list) list->Close(true);
+      list.emplace(Array{write, r.list});
+      written.push_back(r.list);
+    }
+    if (r.deleted) list->Add(json{{KeyField(r.list), r.key}, {"deleted", true}}.dump());
+    else list->Add(r.body);
+  }));
+  if (list) list->Close(true);
+  if (full)
+    for (const auto& [name, keyname] : RefLists())
+      if (std::find(written.begin(), written.end(), name) == written.end()) write(",\"" + name + "\":[]");
+  write("}");
+  return {};
+}
+
+HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
+                                    int64_t verdicts_after) {
+  {
+    std::lock_guard lock(m_mu);
+    const int64_t now = NowMs();
+    auto kiosk = AuthenticateLocked("GET", signed_path, h, "", now);
+    if (!kiosk.ok()) return Answer(kiosk.error(), json{{"server_time_ms", now}});
+    Status s = [&]() -> Status {
+      StoreTransaction tx(m_store);
+      KIOSK_TRY(tx.Begin());
+      auto fresh = m_store.RememberNonce(h.kiosk_id, h.nonce, now);
+      if (!fresh.ok()) return fresh.error();
+      if (!*fresh)
+        return MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay.");
+      return tx.Commit();
+    }();
+    if (!s.ok()) return Answer(s.error());
+  }
+  // The document goes to an unnamed temporary file that the server sends in pieces: memory stays
+  // bounded whatever the size of the reference data.
+  std::shared_ptr<FILE> file(std::tmpfile(), [](FILE* f) { if (f) std::fclose(f); });
+  if (!file)
+    return Answer(MakeError(ErrorKind::Storage, "central.tmpfile",
+                            "The central can't create a temporary file for the reference data; retry later."));
+  Status s = WriteReferenceDocument(h.kiosk_id, since, verdicts_after, [&](std::string_view part) {
+    std::fwrite(part.data(), 1, part.size(), file.get());
+  });
+  if (!s.ok()) return Answer(s.error());
+  if (std::fflush(file.get()) != 0 || std::ferror(file.get()))
+    return Answer(MakeError(ErrorKind::Storage, "central.tmpfile",
+                            "The central could not write the reference data to a temporary file (disk full?)."));
+  HttpAnswer a;
+  a.body_file = std::move(file);
+  return a;
+}
+
+}  // namespace kiosk::central
