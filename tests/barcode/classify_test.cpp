@@ -124,15 +124,15 @@ TEST_CASE("GS1 errors keep the kind and say exactly what is wrong") {
   Classified c = C().Classify("]d20100614141000013" "21X");
   CHECK(c.kind == Kind::Gs1);
   CHECK_FALSE(c.valid);
-  CHECK(c.reason == "(01) GTIN check digit is 3, expected 2");
+  CHECK(c.reason == "character 16: (01) GTIN check digit is 3, expected 2");
   CHECK(c.Gtin() == std::optional<std::string>("00614141000013"));  // still reported, not valid
   c = C().Classify("]d2010061414100");
-  CHECK(c.reason == "(01) is cut short: 10 of 14 digits");
+  CHECK(c.reason == "character 13: (01) is cut short: 10 of 14 digits");
   c = C().Classify("]d2ABC");
   CHECK(c.kind == Kind::Gs1);
-  CHECK(c.reason == "expected an application identifier at character 1, found 'A'");
+  CHECK(c.reason == "character 1: expected an application identifier, found 'A'");
   c = C().Classify("(01)00614141000012(99)");
-  CHECK(c.reason == "(99) has no value");
+  CHECK(c.reason == "character 23: (99) has no value");
 }
 
 TEST_CASE("EAN-13, EAN-8, UPC-A, UPC-E, GTIN-14 and add-ons") {
@@ -190,7 +190,7 @@ TEST_CASE("unknown and garbage input never crash and say why") {
   CHECK(c.kind == Kind::Unknown);
   c = C().Classify("https://example.com/");
   CHECK(c.kind == Kind::Unknown);
-  CHECK(c.reason == "not a GS1 Digital Link: the path has no primary key such as /01/ followed by a GTIN");
+  CHECK(c.reason == "character 20: not a GS1 Digital Link: the path has no primary key such as /01/ followed by a GTIN");
   c = C().Classify(std::string(100000, '9'));  // very long input: bounded work, clear reason
   CHECK(c.kind == Kind::Unknown);
 }

@@ -458,7 +458,8 @@ Classified Classifier::Classify(std::string_view scanned) const {
   if (ApplyRules(text, c)) return c;
   if (LooksLikeUri(text)) {
     Gs1Parse p = ParseDigitalLink(text);
-    if (!p.ais.empty() || StartsWith(p.error, "Digital Link")) {
+    // A link that is no Digital Link at all gets a plain reason; one that tries gets the fault.
+    if (!p.ais.empty() || p.error.find("not a GS1 Digital Link") == std::string::npos) {
       TakeGs1(std::move(p), Kind::DigitalLink, c);
     } else {
       c.reason = std::move(p.error);
