@@ -83,7 +83,7 @@ TEST_CASE("GS as Ctrl+right-bracket and as Alt+0029 / Alt+029 decode to 0x1D") {
   CHECK(alt4[0].text == "\x1D");
   auto alt3 = Decode({R(0, {0x1E}), R(0), R(0x04, {0x62}), R(0x04, {0x5A}), R(0x04, {0x61}), R(0), R(0, {0x28})});
   CHECK(alt3[0].text == "1\x1D");
-  // On German the Ctrl+] key is the same key (the one right of P).
+  // On German the Ctrl+] key is the same physical key (usage 0x30, two right of P, "+" there).
   CHECK(Decode({R(0x01, {0x30}), R(0), R(0, {0x04}), R(0, {0x28})}, {.layout = Layout::De})[0].text == "\x1D" "a");
 }
 
