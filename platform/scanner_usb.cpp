@@ -168,8 +168,13 @@ void UsbScannerSource::Attach(const UsbDevice& d) {
     r->path = d.path;
     r->name = !match->model.empty() ? match->vendor + " " + match->model : d.product.empty() ? std::string(vp) : d.product;
     r->transport = transport;
-    r->decoder = m_options.decoder;
-    if (match->layout) r->decoder.layout = *match->layout;
+    if (m_options.decoder_for) {
+      r->decoder = m_options.decoder_for(match, d.vid, d.pid);
+      r->decoder.timeout_ms = m_options.decoder.timeout_ms;
+    } else {
+      r->decoder = m_options.decoder;
+      if (match->layout) r->decoder.layout = *match->layout;
+    }
     r->handle = std::move(handle).value();
     Reader* raw = r.get();
     {

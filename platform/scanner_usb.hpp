@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,8 @@ std::unique_ptr<UsbTransport> MakeLibusbTransport();
 struct UsbSourceOptions {
   std::vector<UsbId> ids;         // which devices are scanners
   scan::DecoderOptions decoder;   // layout, terminators, time-out for keyboard-mode scanners
+  // Per scanner (kiosk.json's settings by VID:PID); when unset, `decoder` with the model's layout.
+  std::function<scan::DecoderOptions(const UsbId* model, uint16_t vid, uint16_t pid)> decoder_for;
   int rescan_ms = 1000;           // re-enumeration period when the transport has no hotplug
   int read_timeout_ms = 100;      // how often a reader looks at the stop flag and the scan time-out
 };

@@ -31,6 +31,7 @@
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/core/kiosk.hpp"
+#include "platform/scanner_set.hpp"
 #include "platform/scanner_usb.hpp"
 
 namespace kiosk::cli {
@@ -313,48 +314,36 @@ bool Has(const std::vector<std::string>& list, const char* name) {
 }
 
 Check CheckScanners(const Config& config) {
-  const auto& sc = config.scanner;
-  std::vector<std::string> found;
-  if (Has(sc.sources, "serial")) {
-    const auto& port = sc.serial_port;
-    if (::access(port.c_str(), F_OK) != 0)
-      return Fail("scanners", "serial scanner " + port + " is not there",
+  // The same list the admin screen's scanner health shows, found without claiming anything, so
+  // the doctor can run beside a running kiosk.
+  platform::ScannerSetOptions o;
+  o.config = config.scanner;
+  o.scanners_json = AssetsDir() / "scanners.json";
+  const std::vector<platform::ScannerInfo> rows = platform::ScannerSet::Probe(o);
+  std::string found, errors, waiting;
+  bool usb_bus = true;
+  for (const auto& r : rows) {
+    std::string line = r.name + " (" + r.transport + ")" + (r.detail.empty() ? "" : ": " + r.detail);
+    if (r.transport == "wedge") continue;  // always "there": it says nothing about a scanner
+    std::string& list = r.state == "found" ? found : r.state == "error" ? errors : waiting;
+    list += (list.empty() ? "" : "; ") + line;
+    if (r.detail.find("no USB bus") != std::string::npos) usb_bus = false;
+  }
+  const std::string usb_note = usb_bus ? "" : " (this machine has no USB bus)";
+  for (const auto& r : rows) {
+    if (r.state != "error") continue;
+    if (r.transport == "serial" && r.detail.find("not there") != std::string::npos)
+      return Fail("scanners", "serial scanner " + r.detail,
                   "plug the scanner in (CDC-ACM mode), or correct scanner.serial_port in /etc/kiosk/kiosk.json");
-    if (::access(port.c_str(), R_OK | W_OK) != 0)
-      return Fail("scanners", "serial scanner " + port + " cannot be opened by this user",
-                  "the kiosk user must be in the dialout group (`adduser kiosk dialout`)");
-    found.push_back("serial " + port);
+    if (r.transport == "serial")
+      return Fail("scanners", "serial scanner " + r.detail, "the kiosk user must be in the dialout group (`adduser kiosk dialout`)");
+    if (r.name == "scanner models")
+      return Fail("scanners", r.detail, "reinstall the kiosk package (it ships scanners.json)");
+    if (r.transport == "usb")
+      return Fail("scanners", "USB: " + r.detail, "check that /dev/bus/usb exists and the udev rule is installed");
   }
-  std::string usb_note;
-  if (Has(sc.sources, "usb")) {
-    // Enumerating only reads descriptors: it does not claim anything from a running kiosk.
-    auto ids = platform::LoadScannerIds(AssetsDir() / "scanners.json");
-    if (!ids.ok())
-      return Fail("scanners", ids.error().message, "reinstall the kiosk package (it ships scanners.json)");
-    for (const auto& text : sc.usb_ids)
-      if (auto id = platform::ParseUsbId(text); id.ok()) ids->push_back(*id);
-    auto transport = platform::MakeLibusbTransport();
-    if (auto st = transport->Init(); !st.ok())
-      return Fail("scanners", "USB: " + st.error().message, "check that /dev/bus/usb exists and the udev rule is installed");
-    for (const auto& dev : transport->Enumerate()) {
-      for (const auto& id : *ids) {
-        if (!id.Matches(dev.vid, dev.pid)) continue;
-        char vidpid[16];
-        std::snprintf(vidpid, sizeof(vidpid), "%04x:%04x", dev.vid, dev.pid);
-        found.push_back("USB " + (dev.product.empty() ? id.vendor + " " + id.model : dev.product) + " (" + vidpid +
-                        ") at " + dev.path);
-        break;
-      }
-    }
-    std::error_code ec;
-    if (!fs::exists("/dev/bus/usb", ec)) usb_note = " (this machine has no USB bus)";
-  }
-  if (!found.empty()) {
-    std::string detail;
-    for (const auto& f : found) detail += (detail.empty() ? "" : "; ") + f;
-    return Pass("scanners", detail);
-  }
-  const bool keyboard_modes = Has(sc.sources, "evdev") || Has(sc.sources, "wedge");
+  if (!found.empty()) return errors.empty() ? Pass("scanners", found) : Warn("scanners", found + "; " + errors, "see docs/scanners.md");
+  const bool keyboard_modes = Has(config.scanner.sources, "evdev") || Has(config.scanner.sources, "wedge");
   const std::string fix =
       "plug the scanner in; if it is plugged in, find its VID:PID with `lsusb` and add it to scanner.usb_ids in "
       "/etc/kiosk/kiosk.json; `kiosk scanners` shows what the kiosk sees";

@@ -1,4 +1,5 @@
 #include "kiosk/core/config.hpp"
+#include "kiosk/core/scan/keyboard_layout.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -159,10 +160,11 @@ Result<Config> ParseConfig(std::string_view json_text, std::string_view origin_v
       return MakeError(ErrorKind::Usage, "config.invalid",
                        origin + ": \"scanner\" must be an object such as {\"sources\": [\"usb\", \"wedge\"]}");
     Reader sr(s, origin, "scanner.");
-    sr.CheckKnown({"sources", "usb_ids", "serial_port", "serial_baud", "wedge_max_gap_ms", "beep"});
+    sr.CheckKnown({"sources", "usb_ids", "layout", "terminators", "suffix", "serial_port", "serial_baud", "replay_file",
+                   "wedge_max_gap_ms", "beep"});
     if (!sr.failed() && s.contains("sources")) {
       const json& src = s.at("sources");
-      const std::set<std::string> allowed = {"usb", "evdev", "wedge", "serial"};
+      const std::set<std::string> allowed = {"usb", "evdev", "wedge", "serial", "replay"};
       bool ok = src.is_array();
       std::vector<std::string> list;
       for (const auto& e : ok ? src : json::array()) {
@@ -173,28 +175,80 @@ Result<Config> ParseConfig(std::string_view json_text, std::string_view origin_v
         list.push_back(e.get<std::string>());
       }
       if (!ok)
-        sr.Fail("config.invalid", "\"scanner.sources\" must be a list of \"usb\", \"evdev\", \"wedge\" and/or "
-                                  "\"serial\", got " + src.dump());
+        sr.Fail("config.invalid", "\"scanner.sources\" must be a list of \"usb\", \"evdev\", \"wedge\", "
+                                  "\"serial\" and/or \"replay\", got " + src.dump());
       else
         c.scanner.sources = std::move(list);
     }
+    // Terminators: a list of "enter" and/or "tab"; checked the same for the default and per scanner.
+    auto terminators = [&](const json& t, const std::string& where, std::vector<std::string>& out) {
+      bool ok = t.is_array();
+      for (const auto& e : ok ? t : json::array()) {
+        std::string v = e.is_string() ? e.get<std::string>() : "";
+        if (v != "enter" && v != "tab") ok = false;
+        else out.push_back(v);
+      }
+      if (!ok) sr.Fail("config.invalid", "\"" + where + "\" must be a list of \"enter\" and/or \"tab\", got " + t.dump());
+      return ok;
+    };
+    auto layout_ok = [&](const std::string& name, const std::string& where) {
+      if (scan::ParseLayout(name)) return true;
+      sr.Fail("config.invalid", "\"" + where + "\" must be a keyboard layout: \"us\", \"de\", \"fr\", \"fi-se\", "
+                                "\"pl\" or \"ru\", got \"" + name + "\"");
+      return false;
+    };
     if (!sr.failed() && s.contains("usb_ids")) {
       const json& ids = s.at("usb_ids");
       bool ok = ids.is_array();
       std::vector<std::string> list;
+      std::vector<ScannerDeviceConfig> devices;
       for (const auto& e : ok ? ids : json::array()) {
-        if (!e.is_string() || !ValidUsbId(e.get<std::string>())) {
+        if (e.is_string() && ValidUsbId(e.get<std::string>())) {
+          list.push_back(e.get<std::string>());
+          continue;
+        }
+        // {"id": "0c2e:0b61", "layout": "de", "terminators": ["enter"], "suffix": ""}
+        if (!e.is_object() || !e.contains("id") || !e.at("id").is_string() || !ValidUsbId(e.at("id").get<std::string>())) {
           ok = false;
           break;
         }
-        list.push_back(e.get<std::string>());
+        ScannerDeviceConfig d;
+        d.id = e.at("id").get<std::string>();
+        for (const auto& [k, v] : e.items()) {
+          if (k == "id") continue;
+          if (k == "layout" && v.is_string()) {
+            d.layout = v.get<std::string>();
+            if (!layout_ok(d.layout, "scanner.usb_ids[" + d.id + "].layout")) break;
+          } else if (k == "terminators") {
+            d.terminators.emplace();
+            if (!terminators(v, "scanner.usb_ids[" + d.id + "].terminators", *d.terminators)) break;
+          } else if (k == "suffix" && v.is_string()) {
+            d.suffix = v.get<std::string>();
+          } else {
+            sr.Fail("config.invalid", "\"scanner.usb_ids\" entry " + d.id + " has an unknown or mistyped key \"" + k +
+                                          "\" (known: id, layout, terminators, suffix)");
+            break;
+          }
+        }
+        list.push_back(d.id);
+        devices.push_back(std::move(d));
       }
       if (!ok)
         sr.Fail("config.invalid", "\"scanner.usb_ids\" must be a list of USB ids as `lsusb` shows them, "
-                                  "\"vvvv:pppp\" or \"vvvv:*\" in hex (e.g. [\"0c2e:0b61\"]), got " + ids.dump());
-      else
+                                  "\"vvvv:pppp\" or \"vvvv:*\" in hex (e.g. [\"0c2e:0b61\"]), or objects such as "
+                                  "{\"id\": \"0c2e:0b61\", \"layout\": \"de\"}, got " + ids.dump());
+      else if (!sr.failed()) {
         c.scanner.usb_ids = std::move(list);
+        c.scanner.devices = std::move(devices);
+      }
     }
+    if (sr.String("layout", c.scanner.layout)) layout_ok(c.scanner.layout, "scanner.layout");
+    if (!sr.failed() && s.contains("terminators")) {
+      std::vector<std::string> t;
+      if (terminators(s.at("terminators"), "scanner.terminators", t)) c.scanner.terminators = std::move(t);
+    }
+    sr.String("suffix", c.scanner.suffix);
+    sr.String("replay_file", c.scanner.replay_file);
     if (sr.String("serial_port", c.scanner.serial_port) && !c.scanner.serial_port.empty() &&
         c.scanner.serial_port.rfind("/dev/", 0) != 0)
       sr.Fail("config.invalid", "\"scanner.serial_port\" must be a device path such as \"/dev/ttyACM0\", got \"" +
@@ -205,6 +259,11 @@ Result<Config> ParseConfig(std::string_view json_text, std::string_view origin_v
     if (sr.failed()) return sr.error();
     bool wants_serial = false;
     for (const auto& name : c.scanner.sources) wants_serial |= name == "serial";
+    bool wants_replay = false;
+    for (const auto& name : c.scanner.sources) wants_replay |= name == "replay";
+    if (wants_replay && c.scanner.replay_file.empty())
+      return MakeError(ErrorKind::Usage, "config.invalid",
+                       origin + ": \"scanner.sources\" lists \"replay\" but \"scanner.replay_file\" is not set");
     if (wants_serial && c.scanner.serial_port.empty())
       return MakeError(ErrorKind::Usage, "config.invalid",
                        origin + ": \"scanner.sources\" lists \"serial\" but \"scanner.serial_port\" is not set "
@@ -257,6 +316,9 @@ std::string DefaultConfigJson() {
       {"scanner",
        {{"sources", d.scanner.sources},
         {"usb_ids", d.scanner.usb_ids},
+        {"layout", d.scanner.layout},
+        {"terminators", d.scanner.terminators},
+        {"suffix", d.scanner.suffix},
         {"serial_port", d.scanner.serial_port},
         {"serial_baud", d.scanner.serial_baud},
         {"wedge_max_gap_ms", d.scanner.wedge_max_gap_ms},

@@ -7,6 +7,7 @@
 // out-of-range value is refused with an error naming the file, the key and what is allowed, so a
 // typo in the field never silently falls back to a default.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,12 +16,26 @@
 
 namespace kiosk {
 
-// Which scanner transports the app opens and how (issue 3 reads these).
+// Settings of one scanner, by its USB VID:PID (an object in scanner.usb_ids); unset fields take
+// the scanner.* defaults.
+struct ScannerDeviceConfig {
+  std::string id;                                         // "0c2e:0b61" or "0c2e:*"
+  std::string layout;                                     // "de"; "" = the model's or scanner.layout
+  std::optional<std::vector<std::string>> terminators;    // "enter", "tab"
+  std::optional<std::string> suffix;                      // ends a scan and is removed
+};
+
+// Which scanner transports the touchscreen opens and how (platform::ScannerSet reads these).
 struct ScannerConfig {
-  std::vector<std::string> sources = {"usb", "evdev", "wedge"};  // any of usb, evdev, wedge, serial
+  std::vector<std::string> sources = {"usb", "evdev", "wedge"};  // any of usb, evdev, wedge, serial, replay
   std::vector<std::string> usb_ids;   // extra USB scanners, "vvvv:pppp" or "vvvv:*" (hex), beside assets/scanners.json
+  std::vector<ScannerDeviceConfig> devices;  // the usb_ids given as objects, with settings of their own
+  std::string layout = "us";          // keyboard layout keyboard-mode scanners are set to (usb, evdev, replay)
+  std::vector<std::string> terminators = {"enter"};  // keys that end a scan: "enter", "tab"
+  std::string suffix;                 // a text that ends a scan (usb, evdev, serial); removed from it
   std::string serial_port;            // e.g. "/dev/ttyACM0"; empty: no serial scanner
   int serial_baud = 9600;             // bits per second
+  std::string replay_file;            // .jsonl of timed scans, played once (sources: "replay")
   int wedge_max_gap_ms = 30;          // keyboard wedge: longest gap between keys of one barcode, ms
   bool beep = true;                   // sound on a good/bad read
 };

@@ -147,3 +147,30 @@ TEST_CASE("LoadConfig reads a file and names a missing one") {
   REQUIRE(env.ok());
   CHECK(env->sync_interval_s == 900);
 }
+
+TEST_CASE("scanner settings per scanner and their defaults: layout, terminators, suffix, replay") {
+  auto r = ParseConfig(R"({"scanner": {"sources": ["usb", "replay"], "layout": "de", "terminators": ["enter", "tab"],
+                          "suffix": "#", "replay_file": "/tmp/scans.jsonl",
+                          "usb_ids": ["05e0:*", {"id": "0c2e:0b61", "layout": "fr", "terminators": ["tab"], "suffix": ""}]}})");
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  CHECK(r->scanner.layout == "de");
+  CHECK(r->scanner.terminators == std::vector<std::string>{"enter", "tab"});
+  CHECK(r->scanner.suffix == "#");
+  CHECK(r->scanner.replay_file == "/tmp/scans.jsonl");
+  CHECK(r->scanner.usb_ids == std::vector<std::string>{"05e0:*", "0c2e:0b61"});
+  REQUIRE(r->scanner.devices.size() == 1);
+  CHECK(r->scanner.devices[0].id == "0c2e:0b61");
+  CHECK(r->scanner.devices[0].layout == "fr");
+  CHECK(r->scanner.devices[0].terminators == std::vector<std::string>{"tab"});
+  CHECK(r->scanner.devices[0].suffix == std::string(""));
+
+  CHECK(ErrorOf(R"({"scanner": {"layout": "dvorak"}})").find("\"scanner.layout\" must be a keyboard layout") !=
+        std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"terminators": ["cr"]}})").find("\"scanner.terminators\" must be a list of \"enter\"") !=
+        std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"usb_ids": [{"id": "0c2e:0b61", "layout": "xx"}]}})")
+            .find("\"scanner.usb_ids[0c2e:0b61].layout\"") != std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"usb_ids": [{"id": "0c2e:0b61", "beep": true}]}})").find("unknown or mistyped key \"beep\"") !=
+        std::string::npos);
+  CHECK(ErrorOf(R"({"scanner": {"sources": ["replay"]}})").find("\"scanner.replay_file\" is not set") != std::string::npos);
+}
