@@ -247,21 +247,22 @@ std::string CheckPairFor(std::string_view data) {
 
 // One content rule over one component `v` of a value; `off` is where the component starts.
 Fault ApplyCheck(AiCheck check, const AiSpec& spec, std::string_view ai, std::string_view v, size_t off) {
-  const std::string name = Paren(ai) + " " + std::string(spec.title);
+  // Built only for a reason: every scan passes through here, and most pass.
+  auto Name = [&] { return Paren(ai) + " " + std::string(spec.title); };
   switch (check) {
     case AiCheck::None: return {};
     case AiCheck::CheckDigit: {
       int expected = Gs1CheckDigit(v.substr(0, v.size() - 1));
       int got = v.back() - '0';
       if (expected != got) {
-        return {name + " check digit is " + std::to_string(got) + ", expected " + std::to_string(expected), off + v.size() - 1};
+        return {Name() + " check digit is " + std::to_string(got) + ", expected " + std::to_string(expected), off + v.size() - 1};
       }
       // A GTIN whose GS1 prefix is 980-984 or 99 is a refund receipt or a coupon number, which
       // GS1 never allocates to a trade item (General Specifications 1.4.2).
       if ((ai == "01" || ai == "02") && v.size() == 14) {
         int prefix = ToInt(v.substr(1, 3));
         if ((prefix >= 980 && prefix <= 984) || prefix >= 990) {
-          return {name + " has GS1 prefix " + std::string(v.substr(1, 3)) +
+          return {Name() + " has GS1 prefix " + std::string(v.substr(1, 3)) +
                       ", which GS1 keeps for refund receipts and coupons, not trade items",
                   off + 1};
         }
@@ -269,10 +270,10 @@ Fault ApplyCheck(AiCheck check, const AiSpec& spec, std::string_view ai, std::st
       return {};
     }
     case AiCheck::CheckPair: {
-      if (v.size() < 2) return {name + " is too short for its two check characters", off};
+      if (v.size() < 2) return {Name() + " is too short for its two check characters", off};
       std::string expected = CheckPairFor(v.substr(0, v.size() - 2));
       if (v.substr(v.size() - 2) != expected) {
-        return {name + " check characters are \"" + std::string(v.substr(v.size() - 2)) + "\", expected \"" + expected + "\"",
+        return {Name() + " check characters are \"" + std::string(v.substr(v.size() - 2)) + "\", expected \"" + expected + "\"",
                 off + v.size() - 2};
       }
       return {};
@@ -281,9 +282,9 @@ Fault ApplyCheck(AiCheck check, const AiSpec& spec, std::string_view ai, std::st
       // SSCC, GTIN and ITIP begin with an extension or indicator digit; the prefix follows it.
       size_t start = (ai == "00" || ai == "01" || ai == "02") ? 1 : 0;
       for (size_t i = start; i < start + 4; ++i) {
-        if (i >= v.size()) return {name + " is too short to start with a GS1 Company Prefix (at least 4 digits)", off};
+        if (i >= v.size()) return {Name() + " is too short to start with a GS1 Company Prefix (at least 4 digits)", off};
         if (!IsDigit(v[i])) {
-          return {name + " must start with a GS1 Company Prefix (at least 4 digits), found " + DescribeChar(v[i]), off + i};
+          return {Name() + " must start with a GS1 Company Prefix (at least 4 digits), found " + DescribeChar(v[i]), off + i};
         }
       }
       return {};
