@@ -55,8 +55,8 @@ void EvdevSource::Run(ScanQueue& queue) {
     for (auto& d : out) {
       Scan s{std::move(d.text), "", id, std::chrono::system_clock::now(), std::string(scan::ToString(d.terminator))};
       SplitAim(s.text, s.symbology);
+      ++m_count;  // before the push: whoever drains the scan must already see it counted
       queue.Push(std::move(s));
-      ++m_count;
     }
     out.clear();
   };

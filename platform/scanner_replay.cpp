@@ -72,8 +72,8 @@ void ReplaySource::Run(ScanQueue& queue) {
       for (auto& [text, terminator] : texts) {
         Scan s{std::move(text), "", m_options.source_id, std::chrono::system_clock::now(), terminator};
         SplitAim(s.text, s.symbology);
+        ++m_count;  // before the push: whoever drains the scan must already see it counted
         queue.Push(std::move(s));
-        ++m_count;
       }
     }
   } while (m_options.loop && !m_items.empty());

@@ -83,8 +83,8 @@ void SerialSource::Deliver(ScanQueue& queue, const char* terminator) {
   Scan s{std::move(m_buf), "", "serial:" + m_options.path, std::chrono::system_clock::now(), terminator};
   m_buf.clear();
   SplitAim(s.text, s.symbology);
+  ++m_count;  // before the push: whoever drains the scan must already see it counted
   queue.Push(std::move(s));
-  ++m_count;
 }
 
 void SerialSource::Run(ScanQueue& queue) {

@@ -198,8 +198,8 @@ void UsbScannerSource::ReadLoop(Reader& r) {
   auto push = [&](std::string text, std::string symbology, std::string terminator) {
     Scan s{std::move(text), std::move(symbology), r.id, std::chrono::system_clock::now(), std::move(terminator)};
     if (s.symbology.empty()) SplitAim(s.text, s.symbology);
+    ++r.scans;  // before the push: whoever drains the scan must already see it counted
     m_queue->Push(std::move(s));
-    ++r.scans;
   };
   while (!m_stop) {
     auto st = r.handle->Read(buf, m_options.read_timeout_ms);
