@@ -1,6 +1,7 @@
 // kiosk-central: the reference central server. Each subcommand opens the database, does one
 // thing and exits; `serve` runs until SIGINT/SIGTERM.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 
@@ -47,6 +48,28 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT to listen on (PORT 0: any free port, printed)");
   serve->add_option("--cert", cert, "TLS certificate (PEM); with --key serves HTTPS");
   serve->add_option("--key", key, "TLS private key (PEM)");
+  kiosk::central::ServerOptions serve_opt;  // the defaults; docs/deployment.md's capacity section
+  serve->add_option("--event-threads", serve_opt.event_threads, "Threads holding connections (default 2)")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--workers", serve_opt.workers, "Threads verifying and storing requests (default 4)")
+      ->check(CLI::Range(1, 256));
+  serve->add_option("--queue", serve_opt.queue_limit,
+                    "Requests waiting for a worker before the central answers 503 (default 256)")
+      ->check(CLI::Range(1, 1000000));
+  serve->add_option("--idle-timeout", serve_opt.idle_timeout_s, "Seconds an idle connection is kept (default 120)")
+      ->check(CLI::Range(1, 86400));
+  serve->add_option("--backlog", serve_opt.backlog, "listen() backlog (default 4096; capped by net.core.somaxconn)")
+      ->check(CLI::Range(16, 1 << 20));
+  serve->add_option("--kiosk-rate", serve_opt.kiosk_rate_per_s,
+                    "Requests per second per kiosk before 429 (default 100; 0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
+  serve->add_option("--kiosk-burst", serve_opt.kiosk_burst, "Burst of requests per kiosk (default 200)")
+      ->check(CLI::Range(1.0, 1e9));
+  serve->add_option("--enrol-rate", serve_opt.enrol_rate_per_min,
+                    "Enrolment attempts per minute per source address before 429 (default 60; 0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
+  serve->add_option("--enrol-burst", serve_opt.enrol_burst, "Burst of enrolment attempts per address (default 120)")
+      ->check(CLI::Range(1.0, 1e9));
 
   std::string kiosk_id;
   int valid_hours = 72;
@@ -100,7 +123,7 @@ int main(int argc, char** argv) {
   if (auto s = central.Init(); !s.ok()) return Fail(s.error());
 
   if (*serve) {
-    kiosk::central::ServerOptions opt;
+    kiosk::central::ServerOptions opt = serve_opt;
     const size_t colon = listen.rfind(':');
     if (colon == std::string::npos) {
       std::cerr << "error: --listen wants HOST:PORT, e.g. 0.0.0.0:8443\n";
@@ -110,6 +133,12 @@ int main(int argc, char** argv) {
     opt.port = std::atoi(listen.c_str() + colon + 1);
     opt.cert_file = cert;
     opt.key_file = key;
+    // A socket per connected kiosk: the soft descriptor limit (often 1024) goes up to the hard one
+    // (systemd's LimitNOFILE, packaging/systemd/kiosk-central.service).
+    if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
     // Signals are taken by sigwait below, not by whichever thread happens to run.
     sigset_t set;
     sigemptyset(&set);

@@ -1,14 +1,26 @@
 #pragma once
-// The HTTP(S) face of Central (cpp-httplib): POST /v1/enroll, POST /v1/batches,
-// GET /v1/reference, GET /v1/health. Owns its listening thread; the handlers run on httplib's
-// worker threads and call Central, which serialises them.
+// The HTTP(S) face of Central on libevent's evhttp: POST /v1/enroll, POST /v1/batches,
+// GET /v1/reference, GET /v1/health.
+//
+// Threads: a few event threads hold every connection (any number: an idle kiosk's keep-alive
+// costs a socket and a few KiB, no thread); a fixed pool of workers runs Central's handlers
+// (verification, the store); between them one bounded queue. A request that finds the queue full
+// is answered 503 with a jittered Retry-After at once, never left hanging. The health answer,
+// the rate limits and the overload answers are written on the event threads, so they still come
+// back when every worker is busy. Owned by kiosk-central's main (or a test); Start/Stop from one
+// thread.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "central/central.hpp"
-
-namespace httplib { class Server; }
 
 namespace kiosk::central {
 
@@ -17,6 +29,30 @@ struct ServerOptions {
   int port = 0;            // 0: any free port (see Port())
   std::string cert_file;   // both set: HTTPS
   std::string key_file;
+  int event_threads = 2;   // threads holding connections (accept, read, write)
+  int workers = 4;         // threads running the handlers; the store serialises writes anyway
+  int queue_limit = 256;   // requests read and waiting for a worker; beyond it: 503
+  size_t queue_bytes = size_t{96} << 20;  // bodies waiting for a worker; beyond it: 503
+  int idle_timeout_s = 120;  // a connection with no request for this long is closed
+  int backlog = 4096;        // listen() backlog (the kernel caps it at net.core.somaxconn)
+  // Per kiosk id (X-Kiosk-Id), all requests but enrolment: a token bucket; over it: 429.
+  double kiosk_rate_per_s = 100;
+  double kiosk_burst = 200;
+  // Per source address, POST /v1/enroll: a token bucket; over it: 429.
+  double enrol_rate_per_min = 60;
+  double enrol_burst = 120;
+  int max_retry_after_s = 60;  // the spread of Retry-After under overload grows up to this
+};
+
+// What GET /v1/health reports (also for tests and the benchmark).
+struct ServerLoad {
+  int64_t queued = 0, queue_limit = 0;
+  int64_t busy_workers = 0, workers = 0;
+  int64_t connections = 0;        // open connections that sent a request
+  int64_t served = 0;             // answers from the workers since start
+  int64_t overloaded = 0;         // 503 for a full queue since start
+  int64_t rate_limited = 0;       // 429 since start
+  int retry_after_spread_s = 1;   // Retry-After is drawn from 1..this now
 };
 
 class Server {
@@ -26,18 +62,20 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving on a thread; returns once requests are accepted.
+  // Binds and starts serving; returns once requests are accepted.
   Status Start();
   int Port() const { return m_port; }
   void Stop();
-  // Blocks until Stop() (from a signal handler thread) ends the server.
+  // Blocks until Stop() (from another thread) ends the server.
   void Wait();
+  ServerLoad Load() const;
+
+  struct Impl;  // libevent state, kept out of this header
 
  private:
   Central& m_central;
   ServerOptions m_options;
-  std::unique_ptr<httplib::Server> m_http;
-  std::thread m_thread;
+  std::unique_ptr<Impl> m_impl;
   int m_port = 0;
 };
 

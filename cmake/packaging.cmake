@@ -87,7 +87,7 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_NAME kiosk-central)
 set(CPACK_DEBIAN_CENTRAL_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS
-    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcpp-httplib0.11")
+    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libevent-core-2.1-7 (>= 2.1.12), libevent-extra-2.1-7, libevent-openssl-2.1-7, libevent-pthreads-2.1-7")
 set(CPACK_DEBIAN_CENTRAL_DESCRIPTION
     "Showroom Kiosk central sync server\nReceives the kiosks' signed journal batches and USB-stick imports,\nkeeps authoritative balances and publishes reference data.")
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_CONTROL_EXTRA

@@ -5,7 +5,7 @@
 # Usage: scripts/cross-test.sh [aarch64|armhf] [--full]
 #   default       lean: kiosk_core, the `kiosk` CLI and the core test suites (no GUI, no central)
 #   --full        also cross-builds the touchscreen app and kiosk-central (links the target's GLFW,
-#                 imgui, GL and cpp-httplib) in build/cross-<arch>/full; runs no tests
+#                 imgui, GL and libevent) in build/cross-<arch>/full; runs no tests
 # Env: KIOSK_CROSS_SUITES  test suites to build and run (default: the core suites that exist)
 #      KIOSK_SKIP_CROSS=1  skip (scripts/test.sh honours it too)
 #      KIOSK_CROSS_EXCLUDE  ctest -E regex of tests not run under qemu (default: the fork+unshare/setuid ones)
@@ -44,7 +44,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 # packages when apt can co-install them with the build machine's, else extracted into a sysroot.
 host_packages=("g++-$triplet" qemu-user)
 core_packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev libusb-1.0-0-dev)
-gui_packages=(libglfw3-dev libimgui-dev libstb-dev libgl-dev libcpp-httplib-dev libasound2-dev)
+gui_packages=(libglfw3-dev libimgui-dev libstb-dev libgl-dev libevent-dev libasound2-dev)
 target_packages=("${core_packages[@]}")
 ((full)) && target_packages+=("${gui_packages[@]}")
 sudo_cmd=()

@@ -487,6 +487,8 @@ Result<SyncReport> SyncEngine::Pull() {
                            "&verdicts_after=" + std::to_string(VerdictsThrough());
   auto req = SignedRequest("GET", path, "");
   if (!req.ok()) return req.error();
+  // The last document's ETag: when nothing changed the central answers 304 with no body.
+  if (const std::string etag = State("reference_etag"); !etag.empty()) req->headers.emplace_back("If-None-Match", etag);
   // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text
   // that need never be in memory (the kiosk parses it from the file).
   // Named per process: the touchscreen's sync thread and an admin's `kiosk sync` may pull at once.
@@ -502,8 +504,17 @@ Result<SyncReport> SyncEngine::Pull() {
   } remove_after{download};
   auto res = m_http.Send(*req);
   if (!res.ok()) return res.error();
+  if (res->status == 304) {
+    // Unchanged since the document of that ETag was handled: the kiosk's data is current now.
+    report.pulled = true;
+    report.reference_version = version;
+    KIOSK_TRY(SetState("last_fresh_at", std::to_string(NowMs(m_kiosk.GetClock()))));
+    KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
+    return report;
+  }
   if (res->status != 200) return ErrorFrom(*res);
   report.pulled = true;
+  const std::string etag = res->Header("etag");
   std::error_code ec;
   const bool in_file = res->body.empty() && std::filesystem::exists(download, ec);
   const uintmax_t size = in_file ? std::filesystem::file_size(download, ec) : res->body.size();
@@ -555,6 +566,8 @@ Result<SyncReport> SyncEngine::Pull() {
       KIOSK_TRY(SetState("covers_kiosk_seq", std::to_string(j["covers_kiosk_seq"].get<int64_t>())));
     KIOSK_TRY(tx.Commit());
   }
+  // Only once the document is handled: a 304 for it then means the same.
+  KIOSK_TRY(SetState("reference_etag", etag));
   KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
   return report;
 }
@@ -603,7 +616,13 @@ std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds mi
   cap = std::min<int64_t>(cap, max_delay.count());
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 0));
   int64_t d = dist(rng);
-  d = std::max(d, std::min<int64_t>(retry_after_ms, max_delay.count()));
+  if (retry_after_ms > 0) {
+    // Retry-After is a floor, and the central said it to many kiosks at once: each adds up to half
+    // of it again, so that they do not come back in lockstep.
+    const int64_t floor = std::min<int64_t>(retry_after_ms, max_delay.count());
+    std::uniform_int_distribution<int64_t> extra(0, floor / 2);
+    d = std::max(d, std::min<int64_t>(floor + extra(rng), max_delay.count()));
+  }
   return std::chrono::milliseconds(d);
 }
 

@@ -94,11 +94,11 @@ struct CentralFixture {
   std::unique_ptr<platform::HttpClient> http = platform::MakeCurlHttpClient();
   std::string url;
 
-  CentralFixture() {
+  explicit CentralFixture(central::ServerOptions options = {}) {
     store = central::OpenSqliteStore(dir / "central.db").value();
     central = std::make_unique<central::Central>(*store, SystemClock());
     (void)central->Init();
-    server = std::make_unique<central::Server>(*central, central::ServerOptions{});
+    server = std::make_unique<central::Server>(*central, options);
     (void)server->Start();
     url = "http://127.0.0.1:" + std::to_string(server->Port());
   }
