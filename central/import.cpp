@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 #include "central/central_parts.hpp"
+#include "kiosk/core/atomic_file.hpp"
 
 namespace kiosk::central {
 
@@ -133,10 +134,8 @@ Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::pa
     std::error_code dir_error;
     std::filesystem::create_directories(dir, dir_error);  // --receipts DIR may name a new folder
     const auto path = dir / ("receipt-" + kiosk_id + "-" + std::to_string(last.acked_through) + ".skr");
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << sync::MakeReceipt(m_key, body);
-    out.close();
-    if (!out)
+    // Whole or not at all (atomic_file.hpp): a kiosk never reads half a receipt.
+    if (!WriteFileAtomically(path, sync::MakeReceipt(m_key, body)).ok())
       return MakeError(ErrorKind::Storage, "import.receipt",
                        "The events were imported, but the receipt could not be written to " + path.string() +
                            ". Import the same files again to write it (nothing is imported twice).");

@@ -62,6 +62,27 @@ bool Statement::IsNull(int col) const { return sqlite3_column_type(m_stmt, col) 
 
 // ---- Db ------------------------------------------------------------------------------------
 
+namespace {
+
+// quick_check lists up to 100 problems, each a line such as "Tree 5 page 7 cell 0: invalid page
+// number 1234"; a person needs one line: how bad, and where it starts. The first problem is cut
+// at a word boundary, never mid-word.
+std::string HealthSummary(const std::vector<std::string>& problems) {
+  if (problems.empty()) return "quick_check reported nothing";
+  std::string first = problems.front();
+  for (char& c : first)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  constexpr size_t kMax = 120;
+  if (first.size() > kMax) {
+    size_t cut = first.rfind(' ', kMax);
+    first = first.substr(0, cut == std::string::npos || cut < kMax / 2 ? kMax : cut) + " ...";
+  }
+  const std::string n = problems.size() >= 100 ? "100 or more" : std::to_string(problems.size());
+  return "quick_check found " + n + (problems.size() == 1 ? " problem" : " problems") + ", first: " + first;
+}
+
+}  // namespace
+
 Db::~Db() {
   m_cache.clear();  // finalize statements before closing
   if (m_db) sqlite3_close_v2(m_db);
@@ -177,15 +198,14 @@ Status Db::Configure(const DbOptions& options) {
                          "). Nothing was changed. Install the newer kiosk software, or restore a backup.");
 
   if (options.quick_check && !fresh) {
-    std::string result;
-    auto s = Each("PRAGMA quick_check", [&](Statement& row) {
-      if (!result.empty()) result += "; ";
-      result += row.Text(0);
-    });
-    if (!s.ok()) result = s.error().message;
-    if (result != "ok") {
+    std::vector<std::string> problems;
+    auto s = Each("PRAGMA quick_check", [&](Statement& row) { problems.push_back(row.Text(0)); });
+    if (!s.ok()) problems.push_back(s.error().message);
+    if (!(problems.size() == 1 && problems[0] == "ok")) {
       // A damaged file is never written again: reads go on as far as they can.
-      m_health = result.substr(0, 400);
+      m_health_report.clear();
+      for (const auto& p : problems) m_health_report += p + "\n";
+      m_health = HealthSummary(problems);
       m_read_only = true;
       sqlite3_exec(m_db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
       return {};

@@ -164,7 +164,10 @@ class Db {
   int64_t LastInsertRowid() const;  // of this connection's last successful INSERT
   int SchemaVersion() const { return m_schema_version; }
   bool ReadOnly() const { return m_read_only; }
-  const std::string& Health() const { return m_health; }  // "ok" or what quick_check found
+  // "ok", or one line for a person: how many problems quick_check found and the first of them.
+  const std::string& Health() const { return m_health; }
+  // Everything quick_check reported, one problem per line ("ok" when healthy): for --verbose.
+  const std::string& HealthReport() const { return m_health_report; }
   const std::filesystem::path& Path() const { return m_path; }
 
   // Maps the last SQLite failure to an Error a person can act on.
@@ -193,6 +196,7 @@ class Db {
   int m_schema_version = 0;
   bool m_read_only = false;
   std::string m_health = "ok";
+  std::string m_health_report = "ok";
 };
 
 // Rolls back unless Commit() was called: one action = one transaction, all or nothing.

@@ -1,6 +1,9 @@
 #include "storage/journal_store.hpp"
 
 #include <chrono>
+#include <cstdlib>
+
+#include "kiosk/core/anchor.hpp"
 
 namespace kiosk::storage {
 namespace {
@@ -140,6 +143,72 @@ Result<JournalStore::VerifyResult> JournalStore::Verify() {
     return true;
   });
   if (!s.ok()) return s.error();
+  if (!result.ok) return result;
+  // expected_seq - 1 is now the last seq whose chain verified (the pruned head for an empty rest).
+  return CheckAnchor(result, expected_seq - 1);
+}
+
+Result<JournalStore::VerifyResult> JournalStore::CheckAnchor(VerifyResult result, int64_t head_seq) {
+  auto anchor_text = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'anchor'");
+  if (!anchor_text.ok()) return anchor_text.error();
+  auto acked = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'acked_through'");
+  if (!acked.ok()) return acked.error();
+  const int64_t acked_through = *acked ? std::strtoll((*acked)->c_str(), nullptr, 10) : 0;
+  auto fail = [&](int64_t seq, std::string problem) {
+    result.ok = false;
+    result.first_bad_seq = seq;
+    result.problem = std::move(problem);
+    return result;
+  };
+  auto missing = [&](int64_t through, const std::string& who) {
+    result.missing_from = head_seq + 1;
+    result.missing_to = through;
+    const std::string range = result.missing_from == through
+                                  ? "event " + std::to_string(through) + " is"
+                                  : "events " + std::to_string(result.missing_from) + " to " + std::to_string(through) +
+                                        " are";
+    return fail(head_seq + 1, "the journal ends at seq " + std::to_string(head_seq) + ", but " + who + " seq " +
+                                  std::to_string(through) + ": " + range +
+                                  " missing from this database (removed, or the data folder was restored from an "
+                                  "older backup). The central holds them; see README: Recovering");
+  };
+  if (!*anchor_text) {
+    // No anchor yet (never synced): the acknowledgement mark is all there is to hold the journal to.
+    if (acked_through > head_seq) return missing(acked_through, "the central acknowledged up to");
+    return result;
+  }
+  auto anchor = AnchorFromJsonText(**anchor_text);
+  if (!anchor.ok()) return fail(head_seq, anchor.error().message + " (sync state 'anchor')");
+  result.anchor_seq = anchor->seq;
+  auto pub = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'central_public_key'");
+  if (!pub.ok()) return pub.error();
+  if (!AnchorSignedFor(*anchor, pub->value_or(""), m_kiosk_id))
+    return fail(anchor->seq, "the central's anchor for seq " + std::to_string(anchor->seq) +
+                                 " kept in sync state is not signed by the central this kiosk enrolled with (or "
+                                 "names another kiosk): the sync state was altered");
+  if (anchor->seq > head_seq)
+    return missing(anchor->seq, "the central signed for");
+  if (acked_through > head_seq) return missing(acked_through, "the central acknowledged up to");
+  if (anchor->seq == 0) return result;
+  // The hash at the anchor's seq: its row, or the pruned head when retention removed exactly it.
+  auto at = m_db.ScalarText("SELECT hash FROM journal WHERE seq = ?", anchor->seq);
+  if (!at.ok()) return at.error();
+  std::optional<std::string> hash = *at;
+  if (!hash) {
+    auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
+    auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+    if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash &&
+        std::strtoll((*pruned_seq)->c_str(), nullptr, 10) == anchor->seq)
+      hash = **pruned_hash;
+  }
+  if (!hash)
+    return fail(anchor->seq, "the event at the central's anchor (seq " + std::to_string(anchor->seq) +
+                                 ") was removed: nothing left to check the central's signature against");
+  if (*hash != anchor->hash)
+    return fail(anchor->seq, "seq " + std::to_string(anchor->seq) +
+                                 " differs from the event the central signed for (its hash is " + hash->substr(0, 12) +
+                                 "..., the central's " + anchor->hash.substr(0, 12) +
+                                 "...): this journal's history is not the one the central holds");
   return result;
 }
 

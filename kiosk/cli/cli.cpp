@@ -42,6 +42,7 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kiosk ") + KIOSK_VERSION);
   app.add_option("--data", ctx.data_dir, "Data folder (default: $KIOSK_DATA or the XDG data folder)");
   app.add_flag("--json", ctx.json, "Machine-readable JSON output");
+  app.add_flag("--verbose", ctx.verbose, "Full reports (e.g. SQLite's integrity check) instead of a summary line");
   app.require_subcommand(0, 1);
   app.fallthrough();
 
@@ -69,7 +70,8 @@ int Main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   }
-  return ctx.exit_code;
+  // An integrity failure outranks whatever the command managed to do with the damaged folder.
+  return ctx.integrity_failed ? 3 : ctx.exit_code;
 }
 
 }  // namespace kiosk::cli

@@ -13,7 +13,11 @@ namespace kiosk::cli {
 struct Context {
   std::string data_dir;   // --data DIR, $KIOSK_DATA, or the XDG data folder
   bool json = false;      // --json: machine-readable output on stdout
+  bool verbose = false;   // --verbose: full reports (SQLite's quick_check) instead of one line
   int exit_code = 0;      // 0 done, 1 refused by a rule, 2 usage error, 3 storage/integrity
+  // Set when the data folder failed an integrity check, whatever the command did with it: the
+  // process then exits 3 even if the command itself (status, journal) could still read.
+  bool integrity_failed = false;
 };
 
 int Main(int argc, char** argv);

@@ -319,21 +319,25 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
   jr_cmd->add_option("--since", jr->since, "First seq to print (default 1)");
   jr_cmd->add_option("--limit", jr->limit, "At most this many events");
 
-  AddKioskCommand(app, ctx, "verify", "Walk the journal's HMAC chain; exit 1 at the first bad event", [&ctx](Kiosk& k) {
+  AddKioskCommand(app, ctx, "verify", "Walk the journal's HMAC chain; exit 3 at the first bad event", [&ctx](Kiosk& k) {
     auto r = k.Verify();
     if (!r.ok()) return ReportError(ctx, r.error());
-    json j{{"ok", r->ok}, {"events", r->events}};
+    json j{{"ok", r->ok}, {"events", r->events}, {"anchor_seq", r->anchor_seq}};
     if (!r->ok) {
       j["first_bad_seq"] = r->first_bad_seq;
       j["problem"] = r->problem;
-      ctx.exit_code = 1;
+      if (r->missing_to) j["missing"] = {{"from_seq", r->missing_from}, {"to_seq", r->missing_to}};
+      ctx.exit_code = 3;  // an integrity failure, like every other
       if (!ctx.json) {
-        std::cerr << "journal verification FAILED at seq " << r->first_bad_seq << ": " << r->problem << "\n"
-                  << "  " << r->events << " events before it are intact.\n";
+        std::cerr << "journal verification FAILED at seq " << r->first_bad_seq << ": " << r->problem << "\n";
+        if (r->missing_to == 0) std::cerr << "  " << r->events << " events before it are intact.\n";
         return;
       }
     }
-    Emit(ctx, j, "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified");
+    Emit(ctx, j,
+         "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified" +
+             (r->anchor_seq ? ", and it holds the central's signed anchor at seq " + std::to_string(r->anchor_seq)
+                            : std::string(", no anchor from a central yet")));
   }, true);
 
   auto keep_days = std::make_shared<int>(-1);

@@ -56,6 +56,7 @@ struct Check {
   CheckState state = CheckState::Pass;
   std::string detail;  // what was seen
   std::string fix;     // what to do, when not passing
+  bool integrity = false;  // a failure of the data's integrity (damaged file, altered journal): exit 3
 };
 
 struct DoctorOptions {
@@ -165,7 +166,7 @@ Check CheckKey(const DataPaths& paths) {
 }
 
 // ---- database -------------------------------------------------------------------------------------
-Check CheckDatabase(const DataPaths& paths, std::string& last_event_time) {
+Check CheckDatabase(const DataPaths& paths, std::string& last_event_time, bool verbose) {
   std::error_code ec;
   if (!fs::exists(paths.Db(), ec))
     return Fail("database", paths.Db().string() + " does not exist: the kiosk is not enrolled",
@@ -177,25 +178,37 @@ Check CheckDatabase(const DataPaths& paths, std::string& last_event_time) {
                 "of a damaged journal and `kiosk export` saves unsent events for the central");
   Kiosk& k = **opened;
   const StatusView status = k.Status();
-  if (status.database_health != "ok")
-    return Fail("database", "integrity check: " + status.database_health,
-                "stop the kiosk (systemctl stop kiosk), copy the data folder, export the journal with "
-                "`kiosk export`, then restore from the central");
+  if (status.database_health != "ok") {
+    Check c = Fail("database", "integrity check failed: " + status.database_health +
+                                   (verbose ? "\n           SQLite's report:\n" + status.database_report : ""),
+                   "stop the kiosk (systemctl stop kiosk), copy the data folder, export the journal with "
+                   "`kiosk export`, then restore the data folder (README: Recovering)" +
+                       std::string(verbose ? "" : "; --verbose shows SQLite's full report"));
+    c.integrity = true;
+    return c;
+  }
   auto verified = k.Verify();
   if (!verified.ok())
     return Fail("database", "journal verification failed: " + verified.error().message,
                 "do not edit the database; export it (`kiosk export`) and report it to the central's operator");
-  if (!verified->ok)
-    return Fail("database", "journal chain broken at seq " + std::to_string(verified->first_bad_seq) + ": " +
-                                verified->problem,
-                "the journal was altered or damaged: keep the data folder untouched and report it to the central's "
-                "operator (it holds the acknowledged copy)");
+  if (!verified->ok) {
+    Check c = Fail("database", (verified->missing_to ? "journal incomplete: " : "journal chain broken at seq " +
+                                       std::to_string(verified->first_bad_seq) + ": ") + verified->problem,
+                   "the journal was altered or damaged: keep the data folder untouched and report it to the central's "
+                   "operator (it holds the acknowledged copy)");
+    c.integrity = true;
+    return c;
+  }
   if (status.last_seq > 0) {
     auto last = k.Journal(status.last_seq - 1, 1);
     if (last.ok() && !last->empty()) last_event_time = last->back().wall_time;
   }
   return Pass("database", "kiosk " + status.kiosk_id + ": integrity ok, " + std::to_string(verified->events) +
-                              " journal events verified, " + std::to_string(status.pending_events) + " not yet synced");
+                              " journal events verified" +
+                              (verified->anchor_seq ? " against the central's anchor at seq " +
+                                                          std::to_string(verified->anchor_seq)
+                                                    : std::string()) +
+                              ", " + std::to_string(status.pending_events) + " not yet synced");
 }
 
 // ---- clock --------------------------------------------------------------------------------------------
@@ -429,7 +442,7 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
   if (have_dir) {
     add("disk", [&] { return CheckDisk(dir, opt.min_free_mb); });
     add("key", [&] { return CheckKey(paths); });
-    add("database", [&] { return CheckDatabase(paths, last_event_time); });
+    add("database", [&] { return CheckDatabase(paths, last_event_time, ctx.verbose); });
   }
   add("clock", [&] { return CheckClock(last_event_time); });
   add("display", [&] { return CheckDisplay(); });
@@ -437,8 +450,10 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
   add("central", [&] { return CheckCentral(config, opt.central_timeout_ms); });
 
   int failed = 0, warned = 0;
+  bool integrity = false;
   for (const auto& c : checks) {
     failed += c.state == CheckState::Fail;
+    integrity = integrity || (c.state == CheckState::Fail && c.integrity);
     warned += c.state == CheckState::Warn;
   }
   if (ctx.json) {
@@ -465,7 +480,7 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
         << (warned ? ", " + std::to_string(warned) + " warning(s)" : std::string()) << "\n";
     std::cout << out.str();
   }
-  return failed ? 1 : 0;
+  return integrity ? 3 : failed ? 1 : 0;
 }
 
 }  // namespace
@@ -474,7 +489,7 @@ void RegisterDeviceCommands(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<DoctorOptions>();
   CLI::App* doctor = app.add_subcommand(
       "doctor", "Check this kiosk's health: config, data folder, disk, key, database, clock, display, scanners, "
-                "central; says what to fix; exit 0 only when nothing failed");
+                "central; says what to fix; exit 0 only when nothing failed, 3 when the data's integrity failed");
   doctor->add_option("--config", opt->config_path, "Config file (default: $KIOSK_CONFIG or /etc/kiosk/kiosk.json)");
   doctor->add_option("--min-free-mb", opt->min_free_mb, "Fail below this much free disk space (MB)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));

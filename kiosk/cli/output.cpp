@@ -23,6 +23,15 @@ void Emit(Context& ctx, const nlohmann::json& data, const std::string& human) {
   else std::cout << human << (human.empty() || human.back() == '\n' ? "" : "\n");
 }
 
+void ReportDamage(Context& ctx, const std::string& summary, const std::string& report) {
+  ctx.integrity_failed = true;
+  std::cerr << "error: the kiosk database is damaged (" << summary
+            << "). Nothing more is written to it; save what can be read with `kiosk journal --json > rescue.json`, "
+               "then restore the data folder (README: Recovering)."
+            << (ctx.verbose ? "" : " --verbose shows SQLite's full report.") << " [db.damaged]\n";
+  if (ctx.verbose) std::cerr << "SQLite quick_check report:\n" << report << (report.ends_with('\n') ? "" : "\n");
+}
+
 std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only) {
   auto k = Kiosk::Open({.data_dir = ctx.data_dir});
   // Commands that only read still work on a database that can't be written (read-only file
@@ -33,6 +42,8 @@ std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only) {
     ReportError(ctx, k.error());
     return nullptr;
   }
+  const StatusView s = (*k)->Status(Kiosk::StatusDetail::kSyncState);
+  if (s.database_health != "ok") ReportDamage(ctx, s.database_health, s.database_report);
   return std::move(*k);
 }
 

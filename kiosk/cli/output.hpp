@@ -20,7 +20,11 @@ namespace kiosk::cli {
 void ReportError(Context& ctx, const Error& error);
 // Prints `data` as JSON (with --json) or `human` text.
 void Emit(Context& ctx, const nlohmann::json& data, const std::string& human);
-// Opens the kiosk of ctx.data_dir, reporting any error. Null on failure.
+// Says on stderr, in one line, that the database failed its integrity check and what to do
+// (with --verbose, SQLite's whole report follows), and makes the process exit 3.
+void ReportDamage(Context& ctx, const std::string& summary, const std::string& report);
+// Opens the kiosk of ctx.data_dir, reporting any error. Null on failure. A damaged database is
+// opened read-only and reported through ReportDamage.
 std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only = false);
 
 }  // namespace kiosk::cli

@@ -7,6 +7,8 @@
 #include <openssl/sha.h>
 
 #include <charconv>
+#include <memory>
+#include <vector>
 #include <stdexcept>
 
 namespace kiosk::crypto {
@@ -61,6 +63,17 @@ std::string HmacSha256Hex(std::span<const unsigned char> key, std::string_view d
   unsigned char md[32];
   HmacSha256(key, data, md);
   return Hex(md);
+}
+
+bool VerifyEd25519(std::string_view public_hex, std::string_view message, std::string_view signature_hex) {
+  std::vector<unsigned char> pub, sig;
+  if (!FromHex(public_hex, pub) || !FromHex(signature_hex, sig) || pub.size() != 32 || sig.size() != 64) return false;
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), pub.size()), &EVP_PKEY_free);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
 }
 
 namespace {

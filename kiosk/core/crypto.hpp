@@ -21,6 +21,9 @@ void HmacSha256(std::span<const unsigned char> key, std::string_view data, unsig
 std::string HashPin(std::string_view pin, int iterations = 120000);
 bool VerifyPin(std::string_view pin, std::string_view encoded);
 
+// Ed25519 signature check: public key 64 hex, signature 128 hex. False on any malformed input.
+bool VerifyEd25519(std::string_view public_hex, std::string_view message, std::string_view signature_hex);
+
 // Constant-time comparison of two equal-length strings.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 

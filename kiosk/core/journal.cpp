@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/atomic_file.hpp"
 #include "kiosk/core/crypto.hpp"
 
 namespace kiosk {
@@ -132,22 +133,8 @@ Result<Event> EventFromJson(const nlohmann::json& j) {
 // ---- Key file ------------------------------------------------------------------------------
 
 Status WriteKeyFile(const std::string& path, const JournalKey& key) {
-  // Written to a temporary file, synced, then renamed: a power cut leaves the old key or the new one.
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return MakeError(ErrorKind::Storage, "key.write_failed",
-                     "Can't write the key file " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  const std::string text = crypto::Hex(key.bytes) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorKind::Storage, "key.write_failed",
-                     "Can't write the key file " + path + ": " + std::strerror(errno));
-  }
-  return {};
+  // A power cut leaves the old key or the new one (atomic_file.hpp), never half a key.
+  return WriteFileAtomically(path, crypto::Hex(key.bytes) + "\n", {.mode = 0600, .error_code = "key.write_failed"});
 }
 
 Status CreateKeyFile(const std::string& path, JournalKey& out) {

@@ -551,6 +551,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
   v.kiosk_id = m.kiosk_id;
   v.read_only = m.db->ReadOnly();
   v.database_health = m.db->Health();
+  v.database_report = m.db->HealthReport();
   if (auto head = m.journal->Head(); head.ok()) {
     v.last_seq = head->seq;
     v.last_hash = head->hash;
@@ -791,7 +792,7 @@ Result<std::vector<Event>> Kiosk::Journal(int64_t since_seq, int64_t limit) {
 Result<VerifyReport> Kiosk::Verify() {
   auto r = m_impl->journal->Verify();
   if (!r.ok()) return r.error();
-  return VerifyReport{r->events, r->ok, r->first_bad_seq, r->problem};
+  return VerifyReport{r->events, r->ok, r->first_bad_seq, r->problem, r->anchor_seq, r->missing_from, r->missing_to};
 }
 
 }  // namespace kiosk

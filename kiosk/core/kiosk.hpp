@@ -118,7 +118,8 @@ struct StatusView {
   int partners = 0, cards = 0, badges = 0, models = 0, devices = 0, rewards = 0;
   int devices_out = 0, devices_overdue = 0;
   bool read_only = false;
-  std::string database_health;    // "ok" or what quick_check said
+  std::string database_health;    // "ok" or one line: how many problems quick_check found, the first
+  std::string database_report;    // quick_check's full report, one problem per line (--verbose)
 };
 
 // ---- Action requests and receipts -------------------------------------------------------------
@@ -185,6 +186,9 @@ struct VerifyReport {
   bool ok = true;
   int64_t first_bad_seq = 0;
   std::string problem;
+  int64_t anchor_seq = 0;     // the central's signed anchor the journal was checked against (0: none)
+  int64_t missing_from = 0;   // seqs the anchor proves existed that the journal lacks (0, 0: none)
+  int64_t missing_to = 0;
 };
 
 struct LoadReport {

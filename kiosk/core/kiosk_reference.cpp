@@ -1,5 +1,6 @@
 // Applying reference data: a validated document is applied in one transaction, together with a
 // `reference.loaded` journal event, or not at all.
+#include "kiosk/core/anchor.hpp"
 #include "kiosk/core/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
 
@@ -177,6 +178,10 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   if (!first_kept.ok()) return first_kept.error();
   int64_t through = acked;
   if (*first_kept) through = std::min(through, **first_kept - 1);
+  // Verification needs the event the central's anchor signs for (its row and HMAC), so the prefix
+  // stops just before it, however old it is.
+  if (auto anchor = AnchorFromJsonText(m.StateValue("anchor", "")); anchor.ok())
+    through = std::min(through, anchor->seq - 1);
   if (through <= already) return int64_t{0};
   auto head = m.db->ScalarText("SELECT hash FROM journal WHERE seq = ?", through);
   if (!head.ok()) return head.error();

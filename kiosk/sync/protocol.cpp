@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -90,6 +91,12 @@ bool IsHex(std::string_view s, size_t len) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
+}
+
+// A text member, or "" when it is missing or not text: json::value() would throw on a number.
+std::string TextOr(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::vector<unsigned char> Bytes(std::string_view hex) {
@@ -344,7 +351,7 @@ Result<Batch> ParseBatch(std::string_view body) {
   if (auto lean = LeanBatch(body)) return std::move(*lean);
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Malformed("the batch is not a JSON object");
-  if (j.value("format", "") != "showroom-kiosk/batch") return Malformed("/format: expected \"showroom-kiosk/batch\"");
+  if (TextOr(j, "format") != "showroom-kiosk/batch") return Malformed("/format: expected \"showroom-kiosk/batch\"");
   if (!j.contains("format_version") || !j["format_version"].is_number_integer() || j["format_version"] != 1)
     return Malformed("/format_version: this central reads batch format version 1");
   Batch b;
@@ -443,15 +450,11 @@ Result<Verdict> VerdictFromJson(const json& j) {
   if (!kind) return MakeError(ErrorKind::Usage, "response.malformed", "unknown verdict " + j["verdict"].dump(),
                               {{"detail", "unknown verdict " + j["verdict"].dump()}});
   v.verdict = *kind;
-  v.event_id = j.value("event_id", "");
-  v.code = j.value("code", "");
-  v.message = j.value("message", "");
+  v.event_id = TextOr(j, "event_id");
+  v.code = TextOr(j, "code");
+  v.message = TextOr(j, "message");
   if (j.contains("detail") && j["detail"].is_object()) v.detail = j["detail"];
   return v;
-}
-
-std::string AnchorSigningString(const Anchor& a) {
-  return "ske-anchor1|" + a.kiosk_id + "|" + std::to_string(a.seq) + "|" + a.hash + "|" + a.signed_at;
 }
 
 json ToJson(const Anchor& a) {
@@ -464,11 +467,11 @@ Result<Anchor> AnchorFromJson(const json& j) {
     return MakeError(ErrorKind::Usage, "response.malformed", "the anchor is malformed",
                      {{"detail", "the anchor is malformed"}});
   Anchor a;
-  a.kiosk_id = j.value("kiosk_id", "");
+  a.kiosk_id = TextOr(j, "kiosk_id");
   a.seq = j["seq"].get<int64_t>();
-  a.hash = j.value("hash", "");
-  a.signed_at = j.value("signed_at", "");
-  a.signature = j.value("signature", "");
+  a.hash = TextOr(j, "hash");
+  a.signed_at = TextOr(j, "signed_at");
+  a.signature = TextOr(j, "signature");
   return a;
 }
 
@@ -577,8 +580,8 @@ Result<BatchResponse> ParseBatchResponse(std::string_view body) {
   if (!j.contains("acked_through") || !j["acked_through"].is_number_integer()) return bad("no acked_through");
   BatchResponse r;
   r.acked_through = j["acked_through"].get<int64_t>();
-  r.head_hash = j.value("head_hash", "");
-  r.server_time_ms = j.value("server_time_ms", int64_t{0});
+  r.head_hash = TextOr(j, "head_hash");
+  if (auto t = j.find("server_time_ms"); t != j.end() && t->is_number_integer()) r.server_time_ms = t->get<int64_t>();
   if (j.contains("anchor")) {
     auto a = AnchorFromJson(j["anchor"]);
     if (!a.ok()) return bad(a.error().message);
@@ -636,14 +639,7 @@ std::string Sign(const SigningKey& key, std::string_view message) {
 }
 
 bool VerifySigned(std::string_view public_hex, std::string_view message, std::string_view signature_hex) {
-  auto pub = Bytes(public_hex);
-  auto sig = Bytes(signature_hex);
-  if (pub.size() != 32 || sig.size() != 64) return false;
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), 32));
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
+  return crypto::VerifyEd25519(public_hex, message, signature_hex);
 }
 
 // ---- Enrolment ------------------------------------------------------------------------------
@@ -753,10 +749,10 @@ Result<BatchFile> SplitBatchFile(std::string_view text) {
   if (h.is_discarded() || !h.is_object() || !h.contains("time_ms") || !h["time_ms"].is_number_integer())
     return bad("the batch file's signed header (line 2) is malformed");
   BatchFile f;
-  f.headers.kiosk_id = h.value("kiosk_id", "");
+  f.headers.kiosk_id = TextOr(h, "kiosk_id");
   f.headers.time_ms = h["time_ms"].get<int64_t>();
-  f.headers.nonce = h.value("nonce", "");
-  f.headers.signature = h.value("signature", "");
+  f.headers.nonce = TextOr(h, "nonce");
+  f.headers.signature = TextOr(h, "signature");
   f.body = std::string(text.substr(l2 + 1));
   return f;
 }
@@ -777,13 +773,43 @@ Result<json> OpenReceipt(std::string_view text, std::string_view central_public_
   if (h.is_discarded() || !h.is_object()) return bad("the receipt's signature line is malformed");
   std::string_view body = text.substr(l2 + 1);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
-  if (!VerifySigned(central_public_hex, body, h.value("signature", "")))
+  if (!VerifySigned(central_public_hex, body, TextOr(h, "signature")))
     return MakeError(ErrorKind::Integrity, "receipt.bad_signature",
                      "The receipt is not signed by the central this kiosk is enrolled with, or it was altered. "
                      "Nothing was applied.");
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad("the receipt body is not a JSON object");
   return j;
+}
+
+Result<BatchResponse> ReadReceiptBody(const json& j) {
+  auto bad = [](const std::string& what) {
+    return MakeError(ErrorKind::Usage, "receipt.malformed", "The receipt is malformed: " + what + ". Nothing was applied.",
+                     {{"detail", what}});
+  };
+  if (!j.is_object()) return bad("the body is not a JSON object");
+  BatchResponse r;
+  if (auto it = j.find("acked_through"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0) return bad("acked_through is not a seq");
+    r.acked_through = it->get<int64_t>();
+  }
+  if (auto it = j.find("head_hash"); it != j.end()) {
+    if (!it->is_string()) return bad("head_hash is not text");
+    r.head_hash = it->get<std::string>();
+  }
+  if (auto it = j.find("anchor"); it != j.end()) {
+    auto a = AnchorFromJson(*it);
+    if (!a.ok()) return a.error();
+    r.anchor = *a;
+  }
+  if (auto it = j.find("verdicts"); it != j.end() && it->is_array()) {
+    std::map<int64_t, Verdict> by_seq;
+    for (const json& v : *it) {
+      if (auto parsed = VerdictFromJson(v); parsed.ok()) by_seq[parsed->seq] = std::move(*parsed);
+    }
+    for (auto& [seq, v] : by_seq) r.verdicts.push_back(std::move(v));
+  }
+  return r;
 }
 
 }  // namespace kiosk::sync

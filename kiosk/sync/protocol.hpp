@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/anchor.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/journal.hpp"
 #include "kiosk/core/result.hpp"
@@ -95,14 +96,8 @@ bool IsPlainAccept(const Verdict& v);
 std::string DetailText(const Verdict& v);
 
 // The central's signed statement "I hold kiosk K's journal through seq S whose hash is H".
-struct Anchor {
-  std::string kiosk_id;
-  int64_t seq = 0;
-  std::string hash;
-  std::string signed_at;   // central UTC time
-  std::string signature;   // Ed25519 over AnchorSigningString, hex
-};
-std::string AnchorSigningString(const Anchor& a);
+using kiosk::Anchor;  // kiosk/core/anchor.hpp: verify checks the journal against it too
+using kiosk::AnchorSigningString;
 nlohmann::json ToJson(const Anchor& a);
 Result<Anchor> AnchorFromJson(const nlohmann::json& j);
 
@@ -165,5 +160,9 @@ Result<BatchFile> SplitBatchFile(std::string_view text);
 inline constexpr const char* kReceiptMagic = "showroom-kiosk/receipt 1";
 std::string MakeReceipt(const SigningKey& key, const nlohmann::json& body);
 Result<nlohmann::json> OpenReceipt(std::string_view text, std::string_view central_public_hex);
+// The acknowledgement a receipt's body carries (kiosk_id is the caller's to check). A field of the
+// wrong type is a "receipt.malformed" error, never an exception; an unreadable verdict is skipped;
+// a seq listed twice (overlapping files, an older central) counts once.
+Result<BatchResponse> ReadReceiptBody(const nlohmann::json& body);
 
 }  // namespace kiosk::sync

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "kiosk/core/atomic_file.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/client.hpp"
 #include "storage/db.hpp"
@@ -18,34 +19,12 @@ using nlohmann::json;
 
 namespace {
 
-// Written to NAME.tmp, flushed to the stick and renamed: a pulled stick leaves either the whole
-// file or none.
+// Written to NAME.tmp, flushed to the stick, renamed, and the folder flushed: a pulled stick or a
+// power cut leaves either the whole file or none (atomic_file.hpp).
 Status WriteFileDurably(const std::filesystem::path& path, const std::string& data) {
-  const std::string tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  auto fail = [&](const char* what) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorKind::Storage, "export.write",
-                     std::string("Can't ") + what + " " + path.string() + ": " + std::strerror(errno) +
-                         ". Is the stick full, read-only or pulled out? Nothing on the kiosk changed.",
-                     {{"path", path.string()}, {"detail", std::strerror(errno)}});
-  };
-  if (fd < 0) return fail("create");
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail("flush");
-  ::close(fd);
-  fd = -1;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("finish");
-  return {};
+  return WriteFileAtomically(path, data,
+                             {.error_code = "export.write",
+                              .hint = "Is the stick full, read-only or pulled out? Nothing on the kiosk changed."});
 }
 
 std::string Seq10(int64_t seq) {
@@ -139,21 +118,9 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
                      "This receipt is for kiosk " + j.value("kiosk_id", "?") + ", not for this kiosk (" +
                          m_kiosk.KioskId() + "). Nothing was applied.",
                      {{"other", j.value("kiosk_id", "?")}, {"kiosk", m_kiosk.KioskId()}});
-  BatchResponse r;
-  r.acked_through = j.value("acked_through", int64_t{0});
-  r.head_hash = j.value("head_hash", "");
-  if (j.contains("anchor")) {
-    auto a = AnchorFromJson(j["anchor"]);
-    if (!a.ok()) return a.error();
-    r.anchor = *a;
-  }
-  if (j.contains("verdicts") && j["verdicts"].is_array()) {
-    // A receipt of an older central may list a seq twice (overlapping files): count it once.
-    std::map<int64_t, Verdict> by_seq;
-    for (const json& v : j["verdicts"])
-      if (auto parsed = VerdictFromJson(v); parsed.ok()) by_seq[parsed->seq] = std::move(*parsed);
-    for (auto& [seq, v] : by_seq) r.verdicts.push_back(std::move(v));
-  }
+  auto read = ReadReceiptBody(j);
+  if (!read.ok()) return read.error();
+  BatchResponse& r = *read;
   ReceiptReport report;
   report.acked_before = AckedThrough();
   auto head = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM journal");

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -113,7 +114,57 @@ TEST_CASE_FIXTURE(Cli, "a malformed reference file: exit 2, the JSON path, nothi
   CHECK(missing.err.find("nope.json") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(Cli, "verify exits 1 naming the first bad seq, and key failures exit 3") {
+TEST_CASE_FIXTURE(Cli, "a damaged database file: every command exits 3 with one line to act on, --verbose gives SQLite's report") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  REQUIRE(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  const auto db = dir / "data" / "kiosk.db";
+  int64_t page_size = 0, root = 0;
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT (SELECT page_size FROM pragma_page_size), rootpage FROM sqlite_master "
+                                  "WHERE name = 'devices'", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    page_size = sqlite3_column_int64(st, 0);
+    root = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    REQUIRE(sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  REQUIRE(root > 1);
+  {
+    // Bytes overwritten inside the devices table's root page, as a failing card would.
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((root - 1) * page_size + 8);
+    const std::string junk(600, '\xA5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto status = Run({"status"});
+  CHECK(status.exit_code == 3);
+  CHECK(status.out.find("DAMAGED: quick_check found") != std::string::npos);
+  // One line on stderr: what happened, how bad, what to do; no SQLite dump.
+  CHECK(std::count(status.err.begin(), status.err.end(), '\n') == 1);
+  CHECK(status.err.find("damaged") != std::string::npos);
+  CHECK(status.err.find("kiosk journal --json") != std::string::npos);
+  CHECK(status.err.find("--verbose") != std::string::npos);
+  auto verbose = Run({"--verbose", "status"});
+  CHECK(verbose.exit_code == 3);
+  CHECK(verbose.err.find("SQLite quick_check report:") != std::string::npos);
+  CHECK(std::count(verbose.err.begin(), verbose.err.end(), '\n') > 2);
+  // Reading still works, and still exits 3; writing is refused with the same code.
+  auto journal = Run({"journal"});
+  CHECK(journal.exit_code == 3);
+  CHECK(journal.out.find("device.audited") != std::string::npos);
+  CHECK(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 3);
+  CHECK(Run({"verify"}).exit_code == 3);
+  auto doctor = Run({"doctor", "--skip", "display", "--skip", "scanners", "--skip", "central", "--skip", "clock",
+                     "--skip", "disk"});
+  CHECK(doctor.exit_code == 3);
+  CHECK(doctor.out.find("integrity check failed: quick_check found") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Cli, "verify exits 3 naming the first bad seq, and key failures exit 3") {
   REQUIRE(Run({"init", "--demo"}).exit_code == 0);
   REQUIRE(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
   REQUIRE(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
@@ -123,7 +174,7 @@ TEST_CASE_FIXTURE(Cli, "verify exits 1 naming the first bad seq, and key failure
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(h);
   auto v = Run({"verify"});
-  CHECK(v.exit_code == 1);
+  CHECK(v.exit_code == 3);
   CHECK(v.err.find("seq 3") != std::string::npos);
   json vj = Json({"verify"});
   CHECK(vj["first_bad_seq"] == 3);
