@@ -6,14 +6,15 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "central/central.hpp"
+#include "central/open_store.hpp"
 #include "central/server.hpp"
-#include "central/sqlite_store.hpp"
 
 namespace {
 
@@ -40,7 +41,9 @@ int main(int argc, char** argv) {
   CLI::App app{"kiosk-central: the Showroom Kiosk reference central server"};
   app.set_version_flag("--version", std::string("kiosk-central ") + KIOSK_VERSION);
   std::string db_path = std::getenv("KIOSK_CENTRAL_DB") ? std::getenv("KIOSK_CENTRAL_DB") : "central.db";
-  app.add_option("--db", db_path, "Central database file (default: $KIOSK_CENTRAL_DB or ./central.db)");
+  app.add_option("--db", db_path,
+                 "Central database: a SQLite file, or postgresql://USER@HOST/DB for PostgreSQL (default: "
+                 "$KIOSK_CENTRAL_DB or ./central.db)");
   app.require_subcommand(1);
 
   std::string listen = "127.0.0.1:8443", cert, key;
@@ -97,6 +100,18 @@ int main(int argc, char** argv) {
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
+  // PostgreSQL only: the events' monthly partitions (run monthly, e.g. from a systemd timer).
+  int months_ahead = 3;
+  auto* partitions = app.add_subcommand("partitions", "PostgreSQL: make the next months' event partitions, list all");
+  partitions->add_option("--ahead", months_ahead, "Months to make ahead of this one (default 3)")
+      ->check(CLI::Range(0, 36));
+  std::string retention_before, retention_export;
+  auto* retention = app.add_subcommand(
+      "retention", "PostgreSQL: export each month of events before MONTH to CSV, then drop it");
+  retention->add_option("--before", retention_before, "First month kept, YYYY-MM")->required();
+  retention->add_option("--export", retention_export, "Folder for events-YYYYMM.csv (written before the drop)")
+      ->required();
+
   // For bench/bench_sync: the store's raw batched durable insert rate of the events in batch
   // files (no verification, no rules), one transaction per file, in this process.
   std::vector<std::string> bench_files;
@@ -117,8 +132,30 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
-  auto store = kiosk::central::OpenSqliteStore(db_path, true);
+  // A postgresql:// URI selects PostgreSQL; anything else is a SQLite file.
+  auto store = kiosk::central::OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
+  if (*partitions) {
+    auto list = kiosk::central::PgEnsurePartitions(**store, months_ahead);
+    if (!list.ok()) return Fail(list.error());
+    std::cout << "partition,month,rows_estimate\n";
+    for (const auto& p : *list) std::cout << p.name << "," << p.month << "," << p.rows << "\n";
+    return 0;
+  }
+  if (*retention) {
+    int y = 0, m = 0;
+    if (std::sscanf(retention_before.c_str(), "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12) {
+      std::cerr << "error: --before wants a month as YYYY-MM, e.g. 2026-01\n";
+      return 2;
+    }
+    auto dropped = kiosk::central::PgDropMonthsBefore(**store, y * 100 + m, retention_export);
+    if (!dropped.ok()) return Fail(dropped.error());
+    for (int month : *dropped)
+      std::cout << "exported and dropped " << month / 100 << "-" << (month % 100 < 10 ? "0" : "") << month % 100
+                << " (" << retention_export << "/events-" << month << ".csv)\n";
+    if (dropped->empty()) std::cout << "no month before " << retention_before << " to drop\n";
+    return 0;
+  }
   kiosk::central::Central central(**store, kiosk::SystemClock());
   if (auto s = central.Init(); !s.ok()) return Fail(s.error());
 

@@ -14,10 +14,12 @@
 
 #include "central/central.hpp"
 #include "central/server.hpp"
+#include "central/open_store.hpp"
 #include "central/sqlite_store.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/protocol.hpp"
 #include "platform/http_client.hpp"
+#include "support/pg_cluster.hpp"
 
 namespace kiosk::test {
 
@@ -39,6 +41,13 @@ inline std::string ReadFile(const std::filesystem::path& p) {
 inline int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The central database of a test: a SQLite file in `dir`, or with KIOSK_TEST_STORE=postgresql a
+// fresh database in this process's throwaway PostgreSQL cluster. Either opens with OpenStore.
+inline std::string TestCentralDb(const std::filesystem::path& dir) {
+  if (PgCluster::Wanted()) return PgCluster::Shared().NewDatabase();
+  return (dir / "central.db").string();
 }
 
 // A kiosk's journal in memory, signed with its own key.
@@ -95,7 +104,9 @@ struct CentralFixture {
   std::string url;
 
   explicit CentralFixture(central::ServerOptions options = {}) {
-    store = central::OpenSqliteStore(dir / "central.db").value();
+    auto opened = central::OpenStore(TestCentralDb(dir));
+    if (!opened.ok()) throw std::runtime_error(opened.error().message);
+    store = std::move(*opened);
     central = std::make_unique<central::Central>(*store, SystemClock());
     (void)central->Init();
     server = std::make_unique<central::Server>(*central, options);

@@ -59,10 +59,10 @@ bool WaitHealthy(int port) {
 
 TEST_CASE("central SIGKILLed mid-batch and restarted while the client keeps going") {
   auto dir = kiosk::test::TempDir("sigkill");
-  const std::string db = (dir / "central.db").string();
+  const std::string db = kiosk::test::TestCentralDb(dir);
   const int port = FreePort();
   {
-    auto store = kiosk::central::OpenSqliteStore(db).value();
+    auto store = kiosk::central::OpenStore(db).value();
     kiosk::central::Central central(*store, kiosk::SystemClock());
     REQUIRE(central.Init().ok());
   }
@@ -73,7 +73,7 @@ TEST_CASE("central SIGKILLed mid-batch and restarted while the client keeps goin
   kiosk::test::TestKiosk k(dir, "KIOSK-K1", {.central_url = url});
   {
     // Enrol through a second handle on the database: the code is stored, the child serves it.
-    auto store = kiosk::central::OpenSqliteStore(db).value();
+    auto store = kiosk::central::OpenStore(db).value();
     kiosk::central::Central central(*store, kiosk::SystemClock());
     REQUIRE(central.Init().ok());
     auto code = central.CreateEnrolment(k.Id());
@@ -109,7 +109,7 @@ TEST_CASE("central SIGKILLed mid-batch and restarted while the client keeps goin
   CHECK(done);
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
-  auto store = kiosk::central::OpenSqliteStore(db).value();
+  auto store = kiosk::central::OpenStore(db).value();
   auto rec = store->GetKiosk(k.Id()).value();
   REQUIRE(rec.has_value());
   CHECK(store->CountEvents(k.Id()).value() == k.HeadSeq());
