@@ -9,6 +9,10 @@
 // front of the serving central and of the push child, e.g. "valgrind --tool=callgrind
 // --callgrind-out-file=/tmp/central.%p": wall-clock figures are then meaningless, the counts are not.
 // KIOSK_BENCH_IN_FLIGHT=N makes the push keep N batches in flight instead of the engine's default.
+// KIOSK_BENCH_STORE=postgresql runs the central on PostgreSQL instead: a throwaway cluster of its
+// own (tests/support/pg_cluster.hpp, fsync on), a fresh database for the push and for each raw and
+// ingest run; the raw figure is then the store's prepared unnest insert of each batch file, and
+// PostgreSQL's CPU and memory over the push are printed beside the central's.
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +30,7 @@
 #include <string>
 
 #include "bench_common.hpp"
+#include "tests/support/pg_cluster.hpp"
 #include "kiosk/core/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
 #include "platform/http_client.hpp"
@@ -121,9 +126,51 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
   return 0;
 }
 
+// The cluster's processes: its postmaster (postmaster.pid's first line) and the postmaster's
+// children. CPU seconds over all of them, and their proportional memory (Pss: shared buffers
+// counted once, not once per process).
+std::vector<pid_t> PgProcesses(const std::string& data_dir) {
+  std::vector<pid_t> out;
+  std::ifstream pidfile(data_dir + "/postmaster.pid");
+  long master = 0;
+  if (!(pidfile >> master)) return out;
+  out.push_back(static_cast<pid_t>(master));
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string state;
+    long ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == master) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+double PgCpuSeconds(const std::string& data_dir);
+int64_t PgPssKb(const std::string& data_dir) {
+  int64_t total = 0;
+  for (pid_t p : PgProcesses(data_dir)) {
+    std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Pss:", 0) == 0) total += std::strtoll(line.c_str() + 4, nullptr, 10);
+  }
+  return total;
+}
+
 double Field(const std::string& text, const std::string& name) {
   const size_t p = text.find(name + " ");
   return p == std::string::npos ? -1 : std::atof(text.c_str() + p + name.size() + 1);
+}
+
+double PgCpuSeconds(const std::string& data_dir) {
+  double total = 0;
+  for (pid_t p : PgProcesses(data_dir)) total += ProcessCpuSeconds(p);
+  return total;
 }
 
 }  // namespace
@@ -137,10 +184,18 @@ int main(int argc, char** argv) {
   std::random_device rd;
   const fs::path dir = fs::temp_directory_path() / ("bench-sync-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(dir);
-  const fs::path central_db = dir / "central.db";
+  const char* store_kind = std::getenv("KIOSK_BENCH_STORE");
+  const bool pg = store_kind && std::string(store_kind) == "postgresql";
+  kiosk::test::PgCluster* cluster = nullptr;
+  if (pg) {
+    ::setenv("KIOSK_TEST_PG_FSYNC", "on", 1);  // durable commits, as in production
+    cluster = &kiosk::test::PgCluster::Shared();
+  }
+  const std::string central_db = pg ? cluster->NewDatabase() : (dir / "central.db").string();
   const std::string bin = CentralBinary().string();
-  const std::string db_arg = " --db '" + central_db.string() + "' ";
-  std::printf("bench_sync: %d events, %d-device snapshot, central %s\n", events, devices, bin.c_str());
+  const std::string db_arg = " --db '" + central_db + "' ";
+  std::printf("bench_sync: %d events, %d-device snapshot, central %s on %s\n", events, devices, bin.c_str(),
+              pg ? "PostgreSQL" : "SQLite");
 
   // Central: reference data with `devices` units, and an enrolment code.
   {
@@ -184,7 +239,7 @@ int main(int argc, char** argv) {
     ::dup2(pipefd[1], 1);
     ::close(pipefd[0]);
     if (const char* wrap = std::getenv("KIOSK_BENCH_CENTRAL_WRAP")) {
-      const std::string cmd = std::string("exec ") + wrap + " '" + bin + "' --db '" + central_db.string() +
+      const std::string cmd = std::string("exec ") + wrap + " '" + bin + "' --db '" + central_db +
                               "' serve --listen 127.0.0.1:0";
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
     }
@@ -222,6 +277,7 @@ int main(int argc, char** argv) {
   const std::string self = fs::canonical("/proc/self/exe").string();
   const char* push_wrap = std::getenv("KIOSK_BENCH_PUSH_WRAP");
   const double central_cpu0 = ProcessCpuSeconds(pid);
+  const double pg_cpu0 = pg ? PgCpuSeconds(cluster->Dir() + "/pg") : 0;
   const std::string push_out =
       Run(std::string(push_wrap ? push_wrap : "") + " '" + self + "' --kiosk push '" + kdir.string() + "'");
   const double push_s = Field(push_out, "seconds");
@@ -231,6 +287,9 @@ int main(int argc, char** argv) {
   std::printf("  push over HTTP: %.0f events in %.0f batches, %.2f s = %.0f events/s (last batch size %.0f events)\n",
               pushed, Field(push_out, "batches"), push_s, push_rate, Field(push_out, "last_batch"));
   const int64_t central_rss_push = PeakRssKb(pid);
+  if (pg)
+    std::printf("  PostgreSQL over the push: %.2f s CPU (all its processes), %.1f MB Pss after it\n",
+                PgCpuSeconds(cluster->Dir() + "/pg") - pg_cpu0, PgPssKb(cluster->Dir() + "/pg") / 1024.0);
   // Kiosk and central share this machine's cores here (in a showroom they don't): what both
   // spent against what the cores had over the push.
   const double kiosk_cpu = Field(push_out, "cpu_s"), central_cpu = ProcessCpuSeconds(pid) - central_cpu0;
@@ -257,14 +316,17 @@ int main(int argc, char** argv) {
   // Each run into a fresh database; the raw and ingest runs alternate, so that both see the same
   // drift of the machine.
   auto rate_of = [&](const std::string& command, int run) {
-    const fs::path db = dir / ("rate" + std::to_string(run) + ".db");
-    const std::string out = Run(bin + " --db '" + db.string() + "' " + command + files);
+    const std::string db = pg ? cluster->NewDatabase() : (dir / ("rate" + std::to_string(run) + ".db")).string();
+    const std::string out = Run(bin + " --db '" + db + "' " + command + files);
     std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
+    if (!pg)
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db + suffix, ec);
     const double rate = Field(out, "events_per_s");
     if (rate <= 0) Die(command + " failed: " + out);
     return rate;
   };
+  double load[3] = {0, 0, 0};
+  if (::getloadavg(load, 3) > 0) std::printf("  machine load before the raw runs: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
   std::vector<double> raw_rates, ingest_rates;
   const std::string ingest_command = "bench-ingest --key-file '" + (kdir / "kiosk.key").string() + "'";
   for (int run = 0; run < 3; ++run) {

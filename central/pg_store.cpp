@@ -320,9 +320,14 @@ class PgStore final : public CentralStore {
   // ---- Transactions --------------------------------------------------------------------------
 
   Status Begin() override {
-    // A connection lost (the server restarted) is made again here, between transactions only.
+    // A connection lost (the server restarted) is made again here, between transactions only: a
+    // dead connection shows only when used, so a failed BEGIN on one is tried once more afresh.
     if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) KIOSK_TRY(Connect());
-    KIOSK_TRY(Exec("BEGIN"));
+    if (Status s = Exec("BEGIN"); !s.ok()) {
+      if (s.error().code != "store.unavailable") return s;
+      KIOSK_TRY(Connect());
+      KIOSK_TRY(Exec("BEGIN"));
+    }
     m_in_tx = true;
     return {};
   }
@@ -952,7 +957,9 @@ class PgStore final : public CentralStore {
     if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "23505")
       return MakeError(ErrorKind::Storage, "store.conflict",
                        "A concurrent transaction of another central process got in the way (" + msg + "); retry.");
-    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK || sqlstate.rfind("08", 0) == 0 ||
+    // No SQLSTATE: libpq's own error, which here means the connection broke (the server went
+    // away); PQstatus may still say OK until the next call.
+    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK || sqlstate.empty() || sqlstate.rfind("08", 0) == 0 ||
         sqlstate.rfind("57P", 0) == 0)
       return MakeError(ErrorKind::Storage, "store.unavailable",
                        "The central's PostgreSQL database is unreachable (" + msg + "); nothing was stored, retry later.");
@@ -984,6 +991,14 @@ class PgStore final : public CentralStore {
     return {};
   }
   Result<PgResult> ExecPrepared(const std::string& sql, const Params& p) {
+    auto r = ExecPreparedOnce(sql, p);
+    if (!r.ok() && !m_in_tx && r.error().code == "store.unavailable") {  // as in Each
+      KIOSK_TRY(Connect());
+      r = ExecPreparedOnce(sql, p);
+    }
+    return r;
+  }
+  Result<PgResult> ExecPreparedOnce(const std::string& sql, const Params& p) {
     KIOSK_TRY(NeedConnection());
     auto name = Prepared(sql, p);
     if (!name.ok()) return name.error();
@@ -1012,6 +1027,16 @@ class PgStore final : public CentralStore {
   // Rows streamed one at a time (single-row mode): a kiosk's whole history or a report never sits
   // in memory at once.
   Status Each(const std::string& sql, const Params& p, const std::function<void(const Row&)>& fn) {
+    Status s = EachOnce(sql, p, fn);
+    // Outside a transaction a statement on a connection the server dropped is run once more on a
+    // new one (nothing of it happened); inside one, the caller's transaction failed as a whole.
+    if (!s.ok() && !m_in_tx && s.error().code == "store.unavailable") {
+      KIOSK_TRY(Connect());
+      s = EachOnce(sql, p, fn);
+    }
+    return s;
+  }
+  Status EachOnce(const std::string& sql, const Params& p, const std::function<void(const Row&)>& fn) {
     KIOSK_TRY(NeedConnection());
     auto name = Prepared(sql, p);
     if (!name.ok()) return name.error();

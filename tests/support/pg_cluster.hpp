@@ -64,7 +64,14 @@ class PgCluster {
   void StopImmediate() { RunAsOwner({m_bin + "/pg_ctl", "-D", m_dir + "/pg", "-m", "immediate", "-w", "stop"}); }
   bool Start() {
     return RunAsOwner({m_bin + "/pg_ctl", "-D", m_dir + "/pg", "-w", "-t", "60", "-l", m_dir + "/log", "-o",
-                       "-k " + m_dir + " -c listen_addresses='' -c fsync=off -c max_connections=60", "start"}) == 0;
+                       "-k " + m_dir + " -c listen_addresses='' -c max_connections=60 -c fsync=" + Fsync(), "start"}) == 0;
+  }
+
+  // Tests run with fsync off (a killed server loses nothing the OS holds); a benchmark sets
+  // KIOSK_TEST_PG_FSYNC=on for durable commits.
+  static std::string Fsync() {
+    const char* f = std::getenv("KIOSK_TEST_PG_FSYNC");
+    return f && std::string(f) == "on" ? "on" : "off";
   }
 
   ~PgCluster() {
