@@ -7,10 +7,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "central/central.hpp"
 #include "central/open_store.hpp"
@@ -35,15 +38,30 @@ std::string CsvCell(const std::string& s) {
   return out + "\"";
 }
 
+// The database as printed: a password in a connection string is not for the log.
+std::string Printable(const std::string& db) {
+  const size_t scheme = db.find("://");
+  const size_t at = db.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return db;
+  const size_t colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon + 1) + "***" + db.substr(at);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"kiosk-central: the Showroom Kiosk reference central server"};
   app.set_version_flag("--version", std::string("kiosk-central ") + KIOSK_VERSION);
-  std::string db_path = std::getenv("KIOSK_CENTRAL_DB") ? std::getenv("KIOSK_CENTRAL_DB") : "central.db";
+  std::string db_path;
   app.add_option("--db", db_path,
-                 "Central database: a SQLite file, or postgresql://USER@HOST/DB for PostgreSQL (default: "
-                 "$KIOSK_CENTRAL_DB or ./central.db)");
+                 "Central database: a SQLite file, or postgresql://USER@HOST/DB?... for PostgreSQL (default: "
+                 "\"db\" of the --config file, else $KIOSK_CENTRAL_DB, else ./central.db)");
+  const char* config_env = std::getenv("KIOSK_CENTRAL_CONFIG");
+  std::string config_path = config_env ? config_env : "/etc/kiosk/central.json";
+  auto* config_opt = app.add_option("--config", config_path,
+                                    "Settings file, JSON: {\"db\": \"postgresql://...\"} (default: $KIOSK_CENTRAL_CONFIG "
+                                    "or /etc/kiosk/central.json when it exists)");
   app.require_subcommand(1);
 
   std::string listen = "127.0.0.1:8443", cert, key;
@@ -132,6 +150,22 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  // The database: --db, else the settings file's "db" (where a PostgreSQL connection string with
+  // its password belongs: a file only the central reads, not a command line), else the
+  // environment, else ./central.db.
+  if (db_path.empty() && (config_opt->count() > 0 || config_env || std::filesystem::exists(config_path))) {
+    std::ifstream in(config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto config = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!in || !config.is_object() || (config.contains("db") && !config["db"].is_string())) {
+      std::cerr << "error: " << config_path << " can't be read as a JSON object with \"db\" a string, e.g. "
+                << "{\"db\": \"postgresql://kiosk_central@db1/kiosk_central\"}\n";
+      return 2;
+    }
+    db_path = config.value("db", "");
+  }
+  if (db_path.empty()) db_path = std::getenv("KIOSK_CENTRAL_DB") ? std::getenv("KIOSK_CENTRAL_DB") : "central.db";
   // A postgresql:// URI selects PostgreSQL; anything else is a SQLite file.
   auto store = kiosk::central::OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
@@ -185,7 +219,7 @@ int main(int argc, char** argv) {
     kiosk::central::Server server(central, opt);
     if (auto s = server.Start(); !s.ok()) return Fail(s.error());
     std::cout << "kiosk-central listening on " << (cert.empty() ? "http" : "https") << "://" << opt.host << ":"
-              << server.Port() << " (database " << db_path << ")" << std::endl;
+              << server.Port() << " (database " << Printable(db_path) << ")" << std::endl;
     int sig = 0;
     sigwait(&set, &sig);
     server.Stop();

@@ -33,7 +33,7 @@ CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE kiosks (
   kiosk_id text PRIMARY KEY, key_hex text NOT NULL, enrolled_at text NOT NULL,
   acked_through bigint NOT NULL DEFAULT 0, head_hash text NOT NULL, last_seen text NOT NULL DEFAULT ''
-);
+) WITH (fillfactor = 70);  -- updated by every batch: room on the page keeps the updates HOT
 CREATE TABLE enrolments (
   kiosk_id text PRIMARY KEY, secret_hex text NOT NULL, expires_ms bigint NOT NULL, attempts int NOT NULL
 );
@@ -221,6 +221,19 @@ class PgStore final : public CentralStore {
 
   Status Migrate() {
     const int latest = PgMigrations().back().first;
+    // A streaming replica (reports): check the schema, change nothing.
+    auto recovery = OneText("SELECT pg_is_in_recovery()::text", Params());
+    if (!recovery.ok()) return recovery.error();
+    if (recovery->value_or("false") == "true") {
+      int version = -1;
+      KIOSK_TRY(Each("SELECT version FROM kiosk_central_schema WHERE application = $1", Params().Text(kPgApplication),
+                     [&](const Row& r) { version = static_cast<int>(r.Int(0)); }));
+      if (version != latest)
+        return MakeError(ErrorKind::Integrity, "store.replica_schema",
+                         "This read-only replica holds kiosk-central schema " + std::to_string(version) + ", this "
+                         "kiosk-central wants " + std::to_string(latest) + "; use the kiosk-central of the primary.");
+      return {};
+    }
     StoreTransaction tx(*this);
     KIOSK_TRY(tx.Begin());
     // Two central processes starting at once: one migrates, the other waits and finds it done.
