@@ -13,12 +13,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "central/central_fixture.hpp"
+#include "support/run_process.hpp"
 
 using nlohmann::json;
 using kiosk::test::PgCluster;
@@ -357,4 +359,57 @@ TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn,
                        CHECK_MESSAGE(v.code == "custody.conflict", row[0] << " seq " << v.seq);
                    }
                  }).ok());
+}
+
+TEST_CASE("growth: monthly partitions made ahead, and an old month exported to CSV before it is dropped") {
+  PgCluster& cluster = PgCluster::Shared();
+  const std::string db = cluster.NewDatabase();
+  const auto dir = kiosk::test::TempDir("pg-retention");
+  auto store = kiosk::central::OpenStore(db).value();
+  kiosk::central::Central central(*store, kiosk::SystemClock());
+  REQUIRE(central.Init().ok());
+  ScriptedKiosk k("KIOSK-M1");
+  {
+    kiosk::central::StoreTransaction tx(*store);
+    REQUIRE(tx.Begin().ok());
+    REQUIRE(store->PutKiosk({k.id, kiosk::crypto::Hex(k.key.bytes), "2025-01-01T00:00:00.000Z", 0,
+                             kiosk::GenesisHash(k.id), ""})
+                .ok());
+    REQUIRE(tx.Commit().ok());
+  }
+  for (int i = 0; i < 10; ++i) k.Add("device.audited", json{{"devices", json::array({{{"asset_tag", "DEMO-00001"}}})}});
+  REQUIRE(central.Ingest(k.MakeBatch(1, 10), "file").ok());
+  // Seqs 1-4 as if received in January 2025.
+  REQUIRE(cluster.Psql(db, "CREATE TABLE events_y2025m01 PARTITION OF events FOR VALUES FROM (202501) TO (202502); "
+                           "UPDATE events SET month = 202501 WHERE seq <= 4; "
+                           "UPDATE event_ids SET month = 202501 WHERE seq <= 4") == 0);
+  const std::string bin = std::string(KIOSK_BINARY_DIR) + "/central/kiosk-central";
+  auto listed = kiosk::test::RunProcess({bin, "--db", db, "partitions", "--ahead", "2"});
+  INFO(listed.out << listed.err);
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find("events_y2025m01,202501,") != std::string::npos);
+  // This month and two ahead, whatever month the test runs in.
+  int current_and_ahead = 0;
+  for (size_t at = listed.out.find("events_y20"); at != std::string::npos; at = listed.out.find("events_y20", at + 1))
+    if (listed.out.compare(at, 15, "events_y2025m01") != 0) ++current_and_ahead;
+  CHECK(current_and_ahead >= 3);
+  CHECK(listed.out.find("events_default") != std::string::npos);
+
+  const auto archive = dir / "archive";
+  auto dropped = kiosk::test::RunProcess({bin, "--db", db, "retention", "--before", "2025-02", "--export", archive.string()});
+  INFO(dropped.out << dropped.err);
+  REQUIRE(dropped.exit_code == 0);
+  CHECK(dropped.out.find("exported and dropped 2025-01") != std::string::npos);
+  const std::string csv = kiosk::test::ReadFile(archive / "events-202501.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') >= 5);  // a header and seqs 1-4
+  CHECK(csv.find(k.events[0].hash) != std::string::npos);
+  CHECK(csv.find(k.events[3].hash) != std::string::npos);
+  CHECK(csv.find(k.events[4].hash) == std::string::npos);
+  CHECK(store->CountEvents(k.id).value() == 6);
+  auto again = kiosk::test::RunProcess({bin, "--db", db, "partitions"});
+  CHECK(again.out.find("events_y2025m01") == std::string::npos);
+  auto nothing = kiosk::test::RunProcess({bin, "--db", db, "retention", "--before", "2025-02", "--export", archive.string()});
+  CHECK(nothing.out.find("no month before 2025-02") != std::string::npos);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }

@@ -57,6 +57,12 @@ class PgCluster {
     RunAsOwner({m_bin + "/createdb", "-h", m_dir, "-U", "kiosk", name});
     return Uri(name);
   }
+  // Runs SQL on a database (its URI from NewDatabase) with psql; psql's exit code.
+  int Psql(const std::string& uri, const std::string& sql) const {
+    const size_t from = uri.find("@/") + 2, to = uri.find('?');
+    return RunAsOwner({m_bin + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", m_dir, "-U", "kiosk", "-d",
+                       uri.substr(from, to - from), "-c", sql});
+  }
   std::string Uri(const std::string& db) const { return "postgresql://kiosk@/" + db + "?host=" + m_dir; }
   const std::string& Dir() const { return m_dir; }
 
