@@ -28,6 +28,10 @@
 // acknowledged: every acknowledged event there exactly once, seqs contiguous from 1, the chain
 // linked and its head at the kiosk's acknowledged seq equal to the kiosk's. Exit status 1 on any
 // difference or on a kiosk that did not finish.
+// The store (--pg / --db / --centrals): by default one SQLite file. --pg starts a throwaway
+// PostgreSQL cluster (tests/support/pg_cluster.hpp, fsync on) and uses a fresh database in it;
+// --db postgresql://... names one. --centrals 2 runs a second central process on the same
+// database, and every other kiosk talks to it (kills hit the first one only).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -43,6 +47,9 @@
 #include <event2/event.h>
 
 #include <CLI/CLI.hpp>
+
+#include "central/open_store.hpp"
+#include "tests/support/pg_cluster.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -97,6 +104,9 @@ struct Options {
   std::string dir;
   std::string event_type = "sellout.reported";
   std::vector<std::string> central_args;  // passed to `serve`
+  std::string db;     // "" = central.db in the work folder
+  bool pg = false;    // a throwaway PostgreSQL cluster
+  int centrals = 1;   // central processes on the one database
   uint64_t seed = 0;
 };
 
@@ -285,6 +295,7 @@ struct Stats {
 
 class Fleet {
  public:
+  CentralProcess* m_second = nullptr;  // --centrals 2: odd kiosks talk to this one
   Fleet(Options o, event_base* base, CentralProcess& central) : m_opt(std::move(o)), m_base(base), m_central(central) {
     m_t0 = SteadyClock::now();
     m_rng.seed(m_opt.seed ? m_opt.seed : std::random_device{}());
@@ -643,7 +654,8 @@ class Fleet {
     bufferevent_enable(k.bev, EV_READ | EV_WRITE);
     sockaddr_in dst{};
     dst.sin_family = AF_INET;
-    dst.sin_port = htons(static_cast<uint16_t>(m_central.Port()));
+    const CentralProcess& to = m_second && k.index % 2 == 1 ? *m_second : m_central;
+    dst.sin_port = htons(static_cast<uint16_t>(to.Port()));
     dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bufferevent_socket_connect(k.bev, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
       bufferevent_free(k.bev);
@@ -796,8 +808,8 @@ void PrintLatency(const char* what, std::vector<double> ms) {
 }
 
 // The central's store against what each kiosk saw acknowledged. Returns the number of problems.
-int CheckStore(const fs::path& db, Fleet& fleet, bool expect_all) {
-  auto store = kiosk::central::OpenSqliteStore(db, false);
+int CheckStore(const std::string& db, Fleet& fleet, bool expect_all) {
+  auto store = kiosk::central::OpenStore(db);
   if (!store.ok()) Die("can't open the central's store: " + store.error().message);
   int problems = 0;
   int64_t events = 0;
@@ -874,6 +886,10 @@ int main(int argc, char** argv) {
   app.add_option("--event-type", o.event_type)->check(CLI::IsMember({"sellout.reported", "device.audited"}));
   app.add_option("--seed", o.seed);
   app.add_option("--serve-arg", o.central_args, "extra argument for `kiosk-central serve` (repeat)");
+  app.add_option("--db", o.db, "the central's database (a file, or postgresql://...; default: central.db in --dir)");
+  app.add_flag("--pg", o.pg, "a throwaway PostgreSQL cluster of this run for the central's database");
+  app.add_option("--centrals", o.centrals, "central processes on the one database (2: needs PostgreSQL)")
+      ->check(CLI::Range(1, 2));
   CLI11_PARSE(app, argc, argv);
 
   if (o.central_bin.empty())
@@ -884,10 +900,17 @@ int main(int argc, char** argv) {
                                                               std::to_string(rd()))
                                : fs::path(o.dir);
   fs::create_directories(dir);
-  const fs::path db = dir / "central.db";
-  fs::remove(db);
-  fs::remove(dir / "central.db-wal");
-  fs::remove(dir / "central.db-shm");
+  std::string db = o.db.empty() ? (dir / "central.db").string() : o.db;
+  if (o.pg) {
+    ::setenv("KIOSK_TEST_PG_FSYNC", "on", 1);
+    db = kiosk::test::PgCluster::Shared().NewDatabase();
+  }
+  if (!kiosk::central::IsPostgresUri(db)) {
+    fs::remove(db);
+    fs::remove(db + "-wal");
+    fs::remove(db + "-shm");
+  }
+  if (o.centrals > 1 && !kiosk::central::IsPostgresUri(db)) Die("--centrals 2 wants PostgreSQL (--pg or --db postgresql://...)");
   ::signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit(static_cast<size_t>(o.kiosks) + 1024);
 
@@ -904,7 +927,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<VKiosk>> made;
   {
     const auto t0 = SteadyClock::now();
-    auto store = kiosk::central::OpenSqliteStore(db, true);
+    auto store = kiosk::central::OpenStore(db);
     if (!store.ok()) Die(store.error().message);
     kiosk::central::Central central(**store, kiosk::SystemClock());
     if (auto s = central.Init(); !s.ok()) Die(s.error().message);
@@ -932,12 +955,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> serve_args = o.central_args;
   // The fleet enrols from a few addresses: the per-address enrolment limit is for strangers.
   serve_args.insert(serve_args.end(), {"--enrol-rate", "0"});
-  CentralProcess central(o.central_bin, db.string(), dir / "central.log", serve_args);
+  CentralProcess central(o.central_bin, db, dir / "central.log", serve_args);
   central.Start(FreePort());
+  CentralProcess second(o.central_bin, db, dir / "central2.log", serve_args);
+  if (o.centrals > 1) second.Start(FreePort());
   event_config* cfg = event_config_new();
   event_base* base = event_base_new_with_config(cfg);
   event_config_free(cfg);
   Fleet fleet(o, base, central);
+  if (o.centrals > 1) fleet.m_second = &second;
   const int64_t base_ms = UnixMs();
   fleet.SetBaseTimes(base_ms, Fleet::MonoMs());
   for (auto& k : made) fleet.Add(std::move(k));
@@ -1078,7 +1104,44 @@ int main(int argc, char** argv) {
     }
     fleet.StopKills();
   }
-  const double cpu_all = central.TotalCpuSeconds() - cpu0;
+  const double cpu_all = central.TotalCpuSeconds() + second.TotalCpuSeconds() - cpu0;
+  if (o.centrals > 1)
+    std::printf("central processes: 2 on %s; CPU %.1f s and %.1f s, RSS now %.1f MB and %.1f MB\n",
+                kiosk::central::IsPostgresUri(db) ? "PostgreSQL" : "SQLite", central.TotalCpuSeconds(),
+                second.TotalCpuSeconds(), central.RssKb() / 1024.0, second.RssKb() / 1024.0);
+  if (o.pg) {
+    // PostgreSQL's own processes: the postmaster and its children.
+    const std::string data = kiosk::test::PgCluster::Shared().Dir() + "/pg";
+    std::ifstream pidfile(data + "/postmaster.pid");
+    long master = 0;
+    pidfile >> master;
+    double pg_cpu = 0;
+    long pg_rss = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      const size_t paren = text.rfind(')');
+      if (paren == std::string::npos) continue;
+      std::istringstream fields(text.substr(paren + 2));
+      std::string f;
+      long ppid = 0;
+      fields >> f >> ppid;
+      if (std::stol(name) != master && ppid != master) continue;
+      long long utime = 0, stime = 0;
+      for (int i = 5; i <= 15 && fields >> f; ++i) {
+        if (i == 14) utime = std::atoll(f.c_str());
+        if (i == 15) stime = std::atoll(f.c_str());
+      }
+      pg_cpu += static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+      std::ifstream rollup(entry.path() / "smaps_rollup");
+      std::string line;
+      while (std::getline(rollup, line))
+        if (line.rfind("Pss:", 0) == 0) pg_rss += std::atol(line.c_str() + 4);
+    }
+    std::printf("PostgreSQL: CPU %.1f s over the run (all its processes), Pss now %.1f MB\n", pg_cpu, pg_rss / 1024.0);
+  }
   std::printf("requests %lld: 200 %lld, 304 %lld, 503 %lld, 429 %lld, other %lld; socket errors %lld, answers lost "
               "(injected) %lld, connects %lld, idle connections closed %lld, central kills %lld, central CPU %.1f s\n",
               static_cast<long long>(st.requests), static_cast<long long>(st.answers_200),
@@ -1096,6 +1159,7 @@ int main(int argc, char** argv) {
     k->timer = nullptr;
   }
   central.Stop();
+  second.Stop();
   event_base_free(base);
   if (pushed_events) failures += CheckStore(db, fleet, true);
   if (own_dir && failures == 0) fs::remove_all(dir);
