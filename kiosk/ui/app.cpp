@@ -27,6 +27,7 @@
 #include "kiosk/core/config.hpp"
 #include "platform/beeper.hpp"
 #include "platform/scan_queue.hpp"
+#include "platform/scanner_set.hpp"
 #include "platform/scanner_wedge.hpp"
 #include "platform/sd_notify.hpp"
 #include "platform/window_glfw.hpp"
@@ -101,6 +102,27 @@ class ScanFifo {
 };
 
 // Text a person typed on a physical keyboard goes where the on-screen keyboard would put it.
+// One code point as UTF-8: keys typed into a field when no keyboard wedge is configured.
+std::string EncodeUtf8(char32_t c) {
+  std::string out;
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
+
 void TypeIntoFocus(UiContext& ctx, const std::string& text) {
   if (ctx.focus_id.empty() || !ctx.focus_value) return;
   for (char c : text)
@@ -649,18 +671,31 @@ int RunGui(const GuiOptions& options) {
   ctx.i18n = languages.at("en");
   SetCtx(&ctx);
 
-  // Scanners: the keyboard wedge reads this window's keys; every source delivers into one queue
-  // whose wake-up ends the event wait.
+  // Scanners: the sources kiosk.json configures (libusb, evdev, serial, replay, and the keyboard
+  // wedge, which reads this window's keys) deliver into one queue whose wake-up ends the event
+  // wait. The caller may hand in its own set; otherwise it is built here from kiosk.json (a broken
+  // file leaves the defaults; `kiosk doctor` says why).
   platform::ScanQueue scans([win] { win->Wake(); });
-  platform::WedgeSource wedge;
-  (void)wedge.Start(scans);
-  {
-    std::string health;
-    for (const auto& i : wedge.Scanners())
-      health += (health.empty() ? "" : "; ") + i.name + " (" + i.transport + "): " + i.state + ", " +
-                std::to_string(i.scans) + " scans";
-    controller->SetScannerHealth(health + ". USB, evdev and serial scanner sources are not started by the touchscreen yet.");
+  std::unique_ptr<platform::ScannerSet> own_scanners;
+  platform::ScannerSet* scanners = options.scanners;
+  bool beep = options.beep;
+  if (!scanners) {
+    platform::ScannerSetOptions so;
+    if (auto config = LoadConfigFromEnvironment(); config.ok()) so.config = config->scanner;
+    so.scanners_json = AssetsDir() / "scanners.json";
+    beep = so.config.beep;
+    own_scanners = std::make_unique<platform::ScannerSet>(std::move(so));
+    scanners = own_scanners.get();
   }
+  scanners->Start(scans);
+  platform::WedgeSource* wedge = scanners->Wedge();
+  // Said plainly at start (the journal of the kiosk service) and on the admin screen, live.
+  {
+    std::string lines = platform::FormatHealth(scanners->Health());
+    for (size_t at = 0; (at = lines.find('\n', at)) != std::string::npos; at += 3) lines.replace(at, 1, "\n  ");
+    std::cerr << "scanners:\n  " << lines << "\n";
+  }
+  controller->SetScannerHealth(platform::FormatHealth(scanners->Health()));
 
   // Every banner (the answer to every scan and action) also beeps, where there is a sound device.
   std::unique_ptr<platform::Beeper> beeper = platform::MakeAlsaBeeper();
@@ -709,7 +744,7 @@ int RunGui(const GuiOptions& options) {
         trim_pending = false;
       }
       int64_t deadline = controller->NextDeadlineMs();
-      if (auto w = wedge.Deadline()) {  // the wedge decides a pending burst after a pause
+      if (auto w = wedge ? wedge->Deadline() : std::nullopt) {  // the wedge decides a pending burst after a pause
         int64_t at = now + std::max<int64_t>(0, *w - window->TimeMs());
         if (deadline < 0 || at < deadline) deadline = at;
       }
@@ -727,16 +762,31 @@ int RunGui(const GuiOptions& options) {
     // Keyboard input: a wedge scanner's bursts become scans; what a person types goes to the
     // focused field (a kiosk with a keyboard attached for service).
     for (const auto& k : window->TakeKeys()) {
+      if (!wedge) {  // no wedge configured: keys go straight to the focused field
+        if (!k.enter && !k.tab) TypeIntoFocus(ctx, EncodeUtf8(k.codepoint));
+        continue;
+      }
       std::vector<scan::WedgeEvent> typed =
-          k.enter ? wedge.OnKey(scan::WedgeKey::Enter, k.time_ms)
-          : k.tab ? wedge.OnKey(scan::WedgeKey::Tab, k.time_ms)
-                  : wedge.OnChar(k.codepoint, k.time_ms);
+          k.enter ? wedge->OnKey(scan::WedgeKey::Enter, k.time_ms)
+          : k.tab ? wedge->OnKey(scan::WedgeKey::Tab, k.time_ms)
+                  : wedge->OnChar(k.codepoint, k.time_ms);
       for (const auto& t : typed) TypeIntoFocus(ctx, t.text);
       frames_wanted = std::max(frames_wanted, typed.empty() ? 0 : 2);
     }
-    if (wedge.Deadline())
-      for (const auto& t : wedge.Tick(window->TimeMs())) TypeIntoFocus(ctx, t.text);
-    for (auto& s : scans.DrainScans()) controller->OnScan(s.Raw(), now);
+    if (wedge && wedge->Deadline())
+      for (const auto& t : wedge->Tick(window->TimeMs())) TypeIntoFocus(ctx, t.text);
+    bool scanned = false;
+    for (auto& s : scans.DrainScans()) {
+      controller->OnScan(s.Raw(), now);
+      scanned = true;
+    }
+    // A scanner plugged, unplugged or failing: logged, and the admin screen's health follows.
+    auto scanner_events = scans.DrainEvents();
+    for (const auto& e : scanner_events) std::cerr << "scanner " << e.source_id << " " << e.state << ": " << e.message << "\n";
+    if (scanned || !scanner_events.empty()) {
+      controller->SetScannerHealth(platform::FormatHealth(scanners->Health()));
+      frames_wanted = std::max(frames_wanted, scanner_events.empty() ? 0 : 2);
+    }
     if (fifo) {
       for (auto& [s, t] : fifo->Take()) {
         controller->OnScan(std::move(s), now);
@@ -753,7 +803,7 @@ int RunGui(const GuiOptions& options) {
     }
     if (const app::Banner& b = controller->Vm().banner; b.serial != beeped_serial) {
       beeped_serial = b.serial;
-      if (b.kind != app::BannerKind::None)
+      if (beep && b.kind != app::BannerKind::None)
         beeper->Beep(b.kind == app::BannerKind::Error     ? platform::BeepKind::Error
                      : b.kind == app::BannerKind::Warning ? platform::BeepKind::Warning
                                                           : platform::BeepKind::Ok);
@@ -827,6 +877,7 @@ int RunGui(const GuiOptions& options) {
 
   // 6. Shut down in reverse.
   fifo.reset();
+  scanners->Stop();  // gives the scanners' keyboards back to the kernel
   beeper.reset();
   controller.reset();
   SetCtx(nullptr);

@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 
+namespace kiosk::platform {
+class ScannerSet;
+}
+
 namespace kiosk::ui {
 
 struct GuiOptions {
@@ -16,6 +20,10 @@ struct GuiOptions {
   bool trace = false;           // --trace: timing lines on stdout (benchmarks)
   std::optional<std::filesystem::path> scan_fifo;  // --scan-fifo PATH: replay scanner, one scan a line
   int exit_after_ms = -1;       // --exit-after MS: quit on its own (benchmarks)
+  // Scanner sources handed in by the caller; RunGui starts them into its scan queue and stops
+  // them on exit. Null: RunGui builds them from kiosk.json's `scanner` section (and its `beep`).
+  platform::ScannerSet* scanners = nullptr;
+  bool beep = true;             // with `scanners` given: sound with every banner (good/bad read)
 };
 
 // Returns the process exit code: 0, 1 for a failed script expectation, 2 for bad options or

@@ -65,6 +65,8 @@ for p in "${progs[@]}"; do
     *) copy_with_libs "$p" "/bin/$(basename "$p")" ;;
   esac
 done
+# KIOSK_VM_DATA: a kiosk data folder to put at /data (the touchscreen's scan path needs one).
+if [ -n "${KIOSK_VM_DATA:-}" ]; then cp -a "$KIOSK_VM_DATA" "$root/data"; fi
 echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 

@@ -20,10 +20,13 @@
 #include <thread>
 #include <vector>
 
+#include "kiosk/app/app_controller.hpp"
 #include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/config.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_evdev.hpp"
 #include "platform/scanner_serial.hpp"
+#include "platform/scanner_set.hpp"
 #include "platform/scanner_usb.hpp"
 
 namespace fs = std::filesystem;
@@ -139,7 +142,8 @@ platform::UsbSourceOptions UsbOptions(scan::Layout layout, int64_t timeout_ms = 
 // libusb finds the scanner by VID:PID, detaches usbhid, claims, reads a typed scan; on Stop the
 // kernel driver comes back (the keyboard's evdev node reappears).
 void UsbTypedScan(const std::string& name, scan::Layout layout, const std::string& expected) {
-  bool had_node = !KeyboardEventNode().empty();
+  // Right after boot usbhid may still be probing: the kernel's node must be there before libusb takes it.
+  bool had_node = WaitFor([] { return !KeyboardEventNode().empty(); }, 10s);
   platform::ScanQueue q;
   Collected c;
   auto src = std::make_unique<platform::UsbScannerSource>(UsbOptions(layout), platform::MakeLibusbTransport());
@@ -252,6 +256,116 @@ void Serial() {
   Result("serial", pass, "got " + Visible(c.scans[0].symbology + c.scans[0].text) + " (" + c.scans[0].terminator + ") from " + port);
 }
 
+
+// ---- The touchscreen's own scan path, without its window -----------------------------------------
+// The sources kiosk.json configures (platform::ScannerSet), one ScanQueue, the app controller on a
+// demo data folder (made on the host with `kiosk init --demo`): what the app loop does with scans,
+// step by step, so what a scanner sends is resolved as the touchscreen would resolve it.
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct AppPath {
+  explicit AppPath(app::AppController& c) : controller(c) {}
+  app::AppController& controller;
+  platform::ScanQueue queue{std::function<void()>{}};
+  std::unique_ptr<platform::ScannerSet> set;
+  std::vector<platform::ScannerEvent> events;
+
+  bool Start(const std::string& kiosk_json) {
+    std::ofstream("/etc/kiosk-test.json") << kiosk_json;
+    auto config = LoadConfig("/etc/kiosk-test.json");
+    if (!config.ok()) {
+      Log("config: " + config.error().message);
+      return false;
+    }
+    platform::ScannerSetOptions o;
+    o.config = config->scanner;
+    set = std::make_unique<platform::ScannerSet>(o);
+    set->Start(queue);
+    return true;
+  }
+  // The app loop's scan handling until `done` or `limit`: drain scans into the controller, pump its
+  // results, refresh the health line.
+  bool Run(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    return WaitFor([&] {
+      int64_t now = NowMs();
+      for (auto& s : queue.DrainScans()) {
+        Log("app scan " + Visible(s.Raw()) + " from " + s.source_id);
+        controller.OnScan(s.Raw(), now);
+      }
+      for (auto& e : queue.DrainEvents()) {
+        Log("app event " + e.source_id + " " + e.state);
+        events.push_back(std::move(e));
+      }
+      controller.Pump(now);
+      controller.SetScannerHealth(platform::FormatHealth(set->Health()));
+      return done();
+    }, limit);
+  }
+  bool Attached() const {
+    for (const auto& e : events) {
+      if (e.state == "attached") return true;
+    }
+    return false;
+  }
+};
+
+void AppScanPath(const std::function<void(const std::string&)>& step) {
+  app::AppController::Options co;
+  co.data_dir = "/data";
+  app::AppController controller(co);
+  controller.Start(NowMs());
+  controller.WaitIdle(NowMs());
+  auto banner = [&] { return controller.Vm().banner; };
+  AppPath us(controller);
+  // A US-layout scanner, known by its VID:PID only through kiosk.json.
+  if (!us.Start(R"({"data_dir": "/data", "scanner": {"sources": ["usb"], "usb_ids": [{"id": "0627:0001", "layout": "us"}]}})"))
+    return Result("app-scan-path", false, "kiosk.json refused");
+  if (!us.Run([&] { return us.Attached(); }, 15s)) return Result("app-scan-path", false, "no scanner attached from kiosk.json");
+  int64_t serial = banner().serial;
+  step("app-type-us BDG-10017");
+  us.Run([&] { return banner().serial != serial; }, 10s);
+  auto b1 = banner();
+  std::string health_us = controller.Vm().admin.scanner_health;
+  bool signed_in = controller.Vm().op.signed_in;
+  us.set->Stop();
+
+  // The same scanner set to German: kiosk.json says so; Y/Z and the symbols come out right.
+  AppPath de(controller);
+  if (!de.Start(R"({"data_dir": "/data", "scanner": {"sources": ["usb"], "usb_ids": [{"id": "0627:0001", "layout": "de"}]}})"))
+    return Result("app-scan-path", false, "kiosk.json (de) refused");
+  de.Run([&] { return de.Attached(); }, 15s);
+  // Unplugged and plugged again while the path runs: no restart.
+  de.events.clear();
+  step("app-unplug");
+  bool detached = de.Run([&] {
+    for (const auto& e : de.events) {
+      if (e.state == "detached") return true;
+    }
+    return false;
+  }, 10s);
+  de.events.clear();
+  step("app-plug");
+  bool replugged = de.Run([&] { return de.Attached(); }, 20s);
+  serial = banner().serial;
+  step("app-type-de ]d20100614141000036<GS>21C22B3780490");
+  de.Run([&] { return banner().serial != serial; }, 10s);
+  auto b2 = banner();
+  std::string health_de = controller.Vm().admin.scanner_health;
+  de.set->Stop();
+
+  Log("banner 1: " + b1.text);
+  Log("banner 2: " + b2.text);
+  Log("health: " + health_de);
+  bool pass = signed_in && b1.kind == app::BannerKind::Success && b2.kind != app::BannerKind::Error && !b2.text.empty() &&
+              b2.text.find("DEMO-00007") != std::string::npos && detached && replugged &&
+              health_us.find("layout us") != std::string::npos && health_de.find("layout de") != std::string::npos;
+  Result("app-scan-path", pass,
+         "signed in=" + std::to_string(signed_in) + ", device banner: \"" + b2.text + "\", unplug/replug=" +
+             std::to_string(detached) + "/" + std::to_string(replugged));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,6 +380,7 @@ int main(int argc, char** argv) {
   }
   if (want("evdev")) EvdevGrab();
   if (want("serial")) Serial();
+  if (want("app") && fs::exists("/data")) AppScanPath(Step);
   std::cout << "@@END failures=" << g_failures << std::endl;
   return g_failures == 0 ? 0 : 1;
 }

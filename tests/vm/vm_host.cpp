@@ -4,7 +4,10 @@
 // types through QMP input-send-event as a US- or German-layout scanner would (GS as Ctrl+] or as
 // Alt + keypad 0029), plugs and unplugs with device_add/device_del, writes into the serial adapter.
 //
-//   vm_host --guest BIN --scripts DIR --work DIR [--kernel VMLINUZ] [--accel auto|tcg|kvm] [--only CASE]
+//   vm_host --guest BIN --scripts DIR --work DIR [--kiosk BIN] [--kernel VMLINUZ] [--accel auto|tcg|kvm] [--only CASE]
+//
+// With --kiosk, `kiosk init --demo` makes a data folder that goes into the VM, and the guest also
+// runs the touchscreen's scan path (kiosk.json -> ScannerSet -> ScanQueue -> AppController).
 //
 // Exit 0 when every case passed, 1 when one failed, 77 (ctest's skip) when the host cannot run
 // the VM (no qemu, kernel, modules or busybox), 2 on a rig failure (boot, QMP).
@@ -343,7 +346,19 @@ int main(int argc, char** argv) {
   fs::path work = opt["--work"];
   fs::create_directories(work);
   fs::path initrd = work / "initrd.gz";
-  std::string cmd = "'" + (fs::path(opt["--scripts"]) / "make_initramfs.sh").string() + "' '" + initrd.string() + "' '" +
+  // The touchscreen's scan path needs a data folder: the demo showroom, made by the kiosk itself.
+  std::string data_env;
+  if (opt.count("--kiosk")) {
+    fs::path data = work / "data";
+    fs::remove_all(data);
+    std::string init = "'" + opt["--kiosk"] + "' --data '" + data.string() + "' init --demo >/dev/null";
+    if (std::system(init.c_str()) != 0) {
+      std::cout << "FAIL: " << init << "\n";
+      return 2;
+    }
+    data_env = "KIOSK_VM_DATA='" + data.string() + "' ";
+  }
+  std::string cmd = data_env + "'" + (fs::path(opt["--scripts"]) / "make_initramfs.sh").string() + "' '" + initrd.string() + "' '" +
                     kver + "' '" + (fs::path(opt["--scripts"]) / "guest_init.sh").string() + "' '" + opt["--guest"] + "'";
   if (std::system(cmd.c_str()) != 0) {
     std::cout << "FAIL: could not build the initramfs (" << cmd << ")\n";
@@ -451,10 +466,12 @@ int main(int argc, char** argv) {
       } else if (step == "serial") {
         std::string bytes = us;  // "]d2...": GS is the byte itself, CR ends the scan
         ok = ::write(serial_fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-      } else if (step.rfind("app-type-us", 0) == 0) {
-        ok = Type(qmp, us, Layout::Us, GsAs::CtrlBracket);
-      } else if (step.rfind("app-type-de", 0) == 0) {
-        ok = Type(qmp, de, Layout::De, GsAs::AltNumpad);
+      } else if (step.rfind("app-type-us ", 0) == 0 || step.rfind("app-type-de ", 0) == 0) {
+        // The guest says what to type: "<GS>" stands for the separator, Enter ends the scan.
+        std::string text = step.substr(12);
+        for (size_t at; (at = text.find("<GS>")) != std::string::npos;) text.replace(at, 4, "\x1D");
+        bool german = step[9] == 'd';
+        ok = Type(qmp, text + "\r", german ? Layout::De : Layout::Us, german ? GsAs::AltNumpad : GsAs::CtrlBracket);
       } else if (step.rfind("app-unplug", 0) == 0) {
         device_del(current_kbd);
       } else if (step.rfind("app-plug", 0) == 0) {
