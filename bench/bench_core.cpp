@@ -12,7 +12,7 @@
 #include <random>
 
 #include "bench_common.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 

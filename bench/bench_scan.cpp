@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/core/barcode/classify.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/core/scan/hid_decoder.hpp"
 
 namespace fs = std::filesystem;

@@ -31,9 +31,9 @@
 
 #include "bench_common.hpp"
 #include "tests/support/pg_cluster.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
-#include "platform/http_client.hpp"
+#include "platform/http_client_curl.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "platform/http_client.hpp"
+#include "platform/http_client_curl.hpp"
 
 namespace kiosk::platform {
 namespace {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 #include "kiosk/core/config.hpp"
 #include "kiosk/core/result.hpp"
@@ -30,13 +31,9 @@ std::string DefaultDataDir() {
 [[gnu::weak]] void RegisterDeviceCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterCoreCommands(CLI::App&, Context&) {}
 
-#ifdef KIOSK_HAVE_GUI
-void RegisterGuiCommands(CLI::App& app, Context& ctx);  // cmd_gui.cpp
-int RunGuiDefault(Context& ctx);                         // cmd_gui.cpp
-#endif
-
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, GuiLauncher gui) {
   Context ctx;
+  ctx.gui = std::move(gui);
   ctx.data_dir = DefaultDataDir();
   CLI::App app{"Showroom Kiosk: demo equipment, loyalty and sell-out at the reseller's showroom"};
   app.set_version_flag("--version", std::string("kiosk ") + KIOSK_VERSION);
@@ -50,9 +47,7 @@ int Main(int argc, char** argv) {
   RegisterScanCommands(app, ctx);
   RegisterSyncCommands(app, ctx);
   RegisterDeviceCommands(app, ctx);
-#ifdef KIOSK_HAVE_GUI
-  RegisterGuiCommands(app, ctx);
-#endif
+  if (ctx.gui) RegisterGuiCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -64,9 +59,7 @@ int Main(int argc, char** argv) {
     return 3;
   }
   if (app.get_subcommands().empty()) {
-#ifdef KIOSK_HAVE_GUI
-    return RunGuiDefault(ctx);  // a bare `kiosk` is the touchscreen app
-#endif
+    if (ctx.gui) return RunGuiDefault(ctx);  // a bare `kiosk` is the touchscreen app
     std::cout << app.help();
     return 0;
   }

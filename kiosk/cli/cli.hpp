@@ -2,12 +2,28 @@
 // The `kiosk` command line: one subcommand per action, over the same core services the
 // touchscreen uses. Each feature area registers its subcommands from its own file
 // (cmd_<area>.cpp) so that the areas stay independent.
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace CLI { class App; }
 
 namespace kiosk::cli {
+
+// What `kiosk gui` asks of the touchscreen app. The CLI never includes kiosk/ui: the composition
+// root (kiosk/main.cpp) turns this into ui::GuiOptions and runs the app.
+struct GuiRequest {
+  std::filesystem::path data_dir;
+  std::optional<std::filesystem::path> script;       // --script FILE: run it, then exit
+  std::optional<std::filesystem::path> screenshots;  // --screenshots DIR
+  std::optional<std::filesystem::path> scan_fifo;    // --scan-fifo PATH: replay scanner
+  int width = 0, height = 0;                         // --windowed WxH; 0: full screen
+  bool trace = false;                                // --trace: timing lines (benchmarks)
+  int exit_after_ms = -1;                            // --exit-after MS (benchmarks)
+};
+// Returns the app's exit code. Empty in a CLI-only build: then there is no `gui` subcommand.
+using GuiLauncher = std::function<int(const GuiRequest&)>;
 
 // Shared by every subcommand of one invocation.
 struct Context {
@@ -18,9 +34,10 @@ struct Context {
   // Set when the data folder failed an integrity check, whatever the command did with it: the
   // process then exits 3 even if the command itself (status, journal) could still read.
   bool integrity_failed = false;
+  GuiLauncher gui;        // set by kiosk/main.cpp in a GUI build
 };
 
-int Main(int argc, char** argv);
+int Main(int argc, char** argv, GuiLauncher gui = {});
 
 // Registration hooks, one per area. Each adds its subcommands to `app`; a subcommand's callback
 // does its work and sets ctx.exit_code.
@@ -28,8 +45,9 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx);     // cmd_core.cpp (iss
 void RegisterScanCommands(CLI::App& app, Context& ctx);     // cmd_scan.cpp (issue 3)
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // cmd_sync.cpp (issue 5)
 void RegisterDeviceCommands(CLI::App& app, Context& ctx);   // cmd_doctor.cpp (issue 6)
-// The touchscreen app (kiosk/ui) registers `gui` and is the default without a subcommand.
-// Set by kiosk/ui when it is linked in; null in a CLI-only build.
-using GuiEntry = std::function<int(int argc, char** argv, Context& ctx)>;
+// `gui` (cmd_gui.cpp), registered only when ctx.gui is set; then it is also the default without a
+// subcommand.
+void RegisterGuiCommands(CLI::App& app, Context& ctx);
+int RunGuiDefault(Context& ctx);
 
 }  // namespace kiosk::cli

@@ -11,7 +11,7 @@
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/core/reference.hpp"
 
 namespace kiosk::cli {

@@ -30,7 +30,7 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "platform/scanner_set.hpp"
 #include "platform/scanner_usb.hpp"
 

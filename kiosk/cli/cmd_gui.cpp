@@ -1,5 +1,5 @@
-// `kiosk gui`: the touchscreen app, also what a bare `kiosk` starts in a GUI build.
-#ifdef KIOSK_HAVE_GUI
+// `kiosk gui`: the touchscreen app, also what a bare `kiosk` starts in a GUI build. Parses the
+// options only; the app itself is started through ctx.gui, which kiosk/main.cpp sets.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -8,8 +8,7 @@
 #include <memory>
 
 #include "kiosk/cli/cli.hpp"
-#include "kiosk/core/kiosk.hpp"
-#include "kiosk/ui/app.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 namespace kiosk::cli {
 
@@ -23,7 +22,7 @@ struct GuiArgs {
 };
 
 int RunGuiCommand(Context& ctx, const GuiArgs& args) {
-  ui::GuiOptions o;
+  GuiRequest o;
   o.data_dir = ctx.data_dir;
   DataPaths paths{o.data_dir};
   std::error_code ec;
@@ -51,7 +50,7 @@ int RunGuiCommand(Context& ctx, const GuiArgs& args) {
   if (!args.scan_fifo.empty()) o.scan_fifo = args.scan_fifo;
   o.trace = args.trace;
   o.exit_after_ms = args.exit_after_ms;
-  return ui::RunGui(o);
+  return ctx.gui(o);
 }
 
 void RegisterGuiCommands(CLI::App& app, Context& ctx) {
@@ -69,4 +68,3 @@ void RegisterGuiCommands(CLI::App& app, Context& ctx) {
 int RunGuiDefault(Context& ctx) { return RunGuiCommand(ctx, GuiArgs{}); }
 
 }  // namespace kiosk::cli
-#endif

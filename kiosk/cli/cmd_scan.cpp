@@ -14,7 +14,7 @@
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/barcode/gs1.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/core/scan/hid_decoder.hpp"
 #include "platform/scanner_usb.hpp"
 

@@ -9,9 +9,9 @@
 
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
-#include "platform/http_client.hpp"
+#include "platform/http_client_curl.hpp"
 #include "storage/db.hpp"
 
 namespace kiosk::cli {

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 namespace kiosk::cli {
 

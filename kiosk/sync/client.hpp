@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/protocol.hpp"
-#include "platform/http_client.hpp"
+#include "kiosk/sync/http_client.hpp"
 
 namespace kiosk::sync {
 

@@ -22,10 +22,11 @@
 #include <imgui.h>
 #include <stb/stb_image_write.h>
 
-#include "kiosk/core/app/app_controller.hpp"
+#include "kiosk/app/app_controller.hpp"
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
 #include "platform/beeper.hpp"
+#include "platform/http_client_curl.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_set.hpp"
 #include "platform/scanner_wedge.hpp"

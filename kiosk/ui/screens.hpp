@@ -4,8 +4,8 @@
 // blocking call, no static widget state. One file per screen: screen_<name>.cpp.
 #include <string>
 
-#include "kiosk/core/app/intents.hpp"
-#include "kiosk/core/app/view_models.hpp"
+#include "kiosk/app/intents.hpp"
+#include "kiosk/app/view_models.hpp"
 #include "kiosk/ui/widgets.hpp"
 
 namespace kiosk::ui {

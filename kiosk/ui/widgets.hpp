@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kiosk/core/app/view_models.hpp"
+#include "kiosk/app/view_models.hpp"
 #include "kiosk/ui/i18n.hpp"
 
 namespace kiosk::ui {

@@ -9,10 +9,10 @@
 #include <random>
 #include <thread>
 
-#include "kiosk/core/app/app_controller.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/app/app_controller.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/protocol.hpp"
-#include "platform/http_client.hpp"
+#include "kiosk/sync/http_client.hpp"
 #include "storage/db.hpp"
 
 namespace fs = std::filesystem;

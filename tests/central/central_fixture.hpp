@@ -18,7 +18,7 @@
 #include "central/sqlite_store.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/protocol.hpp"
-#include "platform/http_client.hpp"
+#include "platform/http_client_curl.hpp"
 #include "support/pg_cluster.hpp"
 
 namespace kiosk::test {

@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cli/cli.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -13,10 +13,10 @@
 #include <map>
 #include <random>
 
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
 #include "kiosk/sync/protocol.hpp"
-#include "platform/http_client.hpp"
+#include "platform/http_client_curl.hpp"
 #include "storage/crash_vfs.hpp"
 #include "storage/db.hpp"
 #include "support/test_support.hpp"

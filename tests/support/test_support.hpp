@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 namespace kiosk::test {
 

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "central/central_fixture.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"

@@ -84,8 +84,8 @@ std::set<std::string> CoreMessageKeys() {
   // The sync and USB errors reach the admin screen (last sync error, export banner) too.
   const char* sync_sources[] = {"kiosk/sync/engine.cpp", "kiosk/sync/usb.cpp", "kiosk/sync/protocol.cpp",
                                 "platform/http_client_curl.cpp"};
-  for (const char* f : {"kiosk/core/kiosk.cpp", "kiosk/core/kiosk_actions.cpp", "storage/db.cpp",
-                        "kiosk/core/app/app_controller.cpp"})
+  for (const char* f : {"kiosk/services/kiosk.cpp", "kiosk/services/kiosk_actions.cpp", "storage/db.cpp",
+                        "kiosk/app/app_controller.cpp"})
     for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
   std::string sync;
   for (const char* f : sync_sources) sync += Source(f);
@@ -94,7 +94,7 @@ std::set<std::string> CoreMessageKeys() {
   for (const auto& k : Matches(Source("platform/http_client_curl.cpp"), std::regex(R"re(code = "(net\.[a-z_]+)")re"), "reason."))
     keys.insert(k);
   // A variant is the last argument of a MakeError: `..., {{...}}, "to");` or `cond ? "a" : "b");`
-  const std::string actions = Source("kiosk/core/kiosk_actions.cpp") + Source("kiosk/core/kiosk.cpp");
+  const std::string actions = Source("kiosk/services/kiosk_actions.cpp") + Source("kiosk/services/kiosk.cpp");
   const std::string with_variants = actions + sync;
   std::regex call(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_.]+)"([^;]*)\);)re");
   std::regex variant(R"re([,?:]\s*"([a-z]+)"\s*(?=[:)]|$))re");
@@ -118,10 +118,10 @@ std::set<std::string> CoreMessageKeys() {
     for (char c : a) key += c == ' ' || c == '-' ? '_' : c;
     keys.insert(key);
   }
-  for (const auto& k : Matches(Source("kiosk/core/app/app_controller.cpp"), std::regex(R"re("(banner\.[a-z_]+)")re"), ""))
+  for (const auto& k : Matches(Source("kiosk/app/app_controller.cpp"), std::regex(R"re("(banner\.[a-z_]+)")re"), ""))
     keys.insert(k);
   // The notes under a session's units; a custodian's name makes "note.due" "note.due_with".
-  for (const auto& k : Matches(Source("kiosk/core/app/app_controller.cpp"), std::regex(R"re("(note\.[a-z_]+)")re"), "")) {
+  for (const auto& k : Matches(Source("kiosk/app/app_controller.cpp"), std::regex(R"re("(note\.[a-z_]+)")re"), "")) {
     keys.insert(k);
     if (k == "note.due" || k == "note.overdue") keys.insert(k + "_with");
   }

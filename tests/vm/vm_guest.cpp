@@ -20,12 +20,7 @@
 #include <thread>
 #include <vector>
 
-// The app controller moves from kiosk/core/app to kiosk/app with the layering work.
-#if __has_include("kiosk/app/app_controller.hpp")
 #include "kiosk/app/app_controller.hpp"
-#else
-#include "kiosk/core/app/app_controller.hpp"
-#endif
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/config.hpp"
 #include "platform/scan_queue.hpp"

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "kiosk/core/crypto.hpp"
-#include "kiosk/core/kiosk_impl.hpp"
+#include "kiosk/services/kiosk_impl.hpp"
 
 namespace kiosk {
 

@@ -1,4 +1,4 @@
-#include "kiosk/core/app/app_controller.hpp"
+#include "kiosk/app/app_controller.hpp"
 
 #include <algorithm>
 #include <chrono>

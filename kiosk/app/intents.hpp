@@ -5,7 +5,7 @@
 #include <variant>
 #include <vector>
 
-#include "kiosk/core/app/view_models.hpp"
+#include "kiosk/app/view_models.hpp"
 
 namespace kiosk::app::intent {
 

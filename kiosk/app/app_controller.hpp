@@ -15,11 +15,11 @@
 #include <string>
 #include <thread>
 
-#include "kiosk/core/app/intents.hpp"
-#include "kiosk/core/app/view_models.hpp"
+#include "kiosk/app/intents.hpp"
+#include "kiosk/app/view_models.hpp"
 #include "kiosk/core/clock.hpp"
-#include "kiosk/core/kiosk.hpp"
-#include "platform/http_client.hpp"
+#include "kiosk/services/kiosk.hpp"
+#include "kiosk/sync/http_client.hpp"
 
 namespace kiosk::sync {
 class SyncService;

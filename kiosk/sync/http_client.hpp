@@ -1,6 +1,6 @@
 #pragma once
-// HttpClient: the narrow HTTP interface the sync client talks through. The libcurl
-// implementation lives in http_client_curl.cpp; tests may inject their own. One instance is used
+// HttpClient: the narrow HTTP interface the sync client talks through, a port owned by kiosk/sync.
+// The libcurl adapter lives in platform/http_client_curl.*; tests may inject their own. One instance is used
 // by one thread at a time (it keeps one connection alive between requests).
 #include <memory>
 #include <string>
@@ -44,12 +44,5 @@ class HttpClient {
   // errors, of kind Network with code "net.*" and a message naming the URL and the cause.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
-
-struct CurlOptions {
-  std::string ca_file;       // extra CA bundle for a self-signed central (PEM); empty: system CAs
-  bool verify_peer = true;
-};
-
-std::unique_ptr<HttpClient> MakeCurlHttpClient(const CurlOptions& options = {});
 
 }  // namespace kiosk::platform

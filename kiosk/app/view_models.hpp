@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kiosk/core/domain.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 namespace kiosk::app {
 

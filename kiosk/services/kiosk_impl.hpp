@@ -5,7 +5,7 @@
 #include <string>
 
 #include "kiosk/core/barcode/classify.hpp"
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 

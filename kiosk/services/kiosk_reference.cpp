@@ -1,7 +1,7 @@
 // Applying reference data: a validated document is applied in one transaction, together with a
 // `reference.loaded` journal event, or not at all.
 #include "kiosk/core/anchor.hpp"
-#include "kiosk/core/kiosk_impl.hpp"
+#include "kiosk/services/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
 
 namespace kiosk {

@@ -1,6 +1,6 @@
 // Kiosk: opening a data folder, shared helpers and the read-only queries. Actions are in
 // kiosk_actions.cpp, reference data in kiosk_reference.cpp.
-#include "kiosk/core/kiosk.hpp"
+#include "kiosk/services/kiosk.hpp"
 
 #include <sys/stat.h>
 
@@ -11,7 +11,7 @@
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/barcode/check_digit.hpp"
 #include "kiosk/core/crypto.hpp"
-#include "kiosk/core/kiosk_impl.hpp"
+#include "kiosk/services/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
 #include "storage/schema.hpp"
 
