@@ -107,6 +107,7 @@ struct Options {
   std::string db;     // "" = central.db in the work folder
   bool pg = false;    // a throwaway PostgreSQL cluster
   int centrals = 1;   // central processes on the one database
+  std::string real_kiosk;  // idle: a `kiosk` binary that enrols and pushes 100 events mid-hold
   uint64_t seed = 0;
 };
 
@@ -787,6 +788,17 @@ class Fleet {
   void SetFaults(bool on) { m_faults = on; }
 };
 
+std::string RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
 void RaiseFileLimit(size_t need) {
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -885,6 +897,7 @@ int main(int argc, char** argv) {
   app.add_option("--dir", o.dir, "work folder (default: a new temporary one, removed after)");
   app.add_option("--event-type", o.event_type)->check(CLI::IsMember({"sellout.reported", "device.audited"}));
   app.add_option("--seed", o.seed);
+  app.add_option("--real-kiosk", o.real_kiosk, "idle: a kiosk binary that enrols and pushes 100 events mid-hold");
   app.add_option("--serve-arg", o.central_args, "extra argument for `kiosk-central serve` (repeat)");
   app.add_option("--db", o.db, "the central's database (a file, or postgresql://...; default: central.db in --dir)");
   app.add_flag("--pg", o.pg, "a throwaway PostgreSQL cluster of this run for the central's database");
@@ -1000,6 +1013,37 @@ int main(int argc, char** argv) {
       fleet.After(kr, std::uniform_real_distribution<double>(0, std::min(o.poll_s, o.hold_s))(rng),
                   [&fleet, &kr] { fleet.Poll(kr); });
     }
+    // A real kiosk (the `kiosk` CLI) with 100 events, enrolled and pushed halfway through.
+    const fs::path kdir = dir / "real-kiosk";
+    std::thread real;
+    std::string real_report;
+    if (!o.real_kiosk.empty()) {
+      RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' init --demo --kiosk-id REAL-1 2>&1");
+      for (int i = 0; i < 98; ++i)  // init logged 2 events
+        RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' audit --by BDG-10017 DEMO-00001 2>&1");
+      real = std::thread([&, half = o.hold_s / 2] {
+        std::this_thread::sleep_for(std::chrono::duration<double>(half));
+        const std::string out = RunCommand(o.central_bin + " --db '" + db.string() + "' enroll REAL-1 2>&1");
+        const size_t at = out.find("--code ");
+        const std::string code = at == std::string::npos ? "" : out.substr(at + 7, 23);
+        const std::string url = "http://127.0.0.1:" + std::to_string(central.Port());
+        const auto t0 = SteadyClock::now();
+        const std::string e = RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' enroll --central " + url +
+                                         " --code " + code + " 2>&1; echo rc=$?");
+        const double enrol_s = Seconds(t0);
+        const auto t1 = SteadyClock::now();
+        const std::string p = RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' sync --once 2>&1; echo rc=$?");
+        const double sync_s = Seconds(t1);
+        const std::string st = RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' status 2>&1");
+        const bool ok = e.find("rc=0") != std::string::npos && p.find("rc=0") != std::string::npos &&
+                        st.find("sync:      0 events waiting") != std::string::npos;
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "real kiosk: enrol %.2f s, sync (push 100 events, pull) %.2f s, together %.2f s: %s\n",
+                      enrol_s, sync_s, enrol_s + sync_s, ok ? "all acknowledged" : "FAILED");
+        real_report = buf;
+        if (!ok) real_report += e + p + st;
+      });
+    }
     long rss_max = 0;
     double cpu_start = 0;
     const double warmup = std::min(10.0, o.hold_s / 4);
@@ -1017,6 +1061,11 @@ int main(int argc, char** argv) {
                 100.0 * (central.TotalCpuSeconds() - cpu_start) / std::max(1.0, measured), warmup,
                 static_cast<long long>(fleet.idle_poll_failures()));
     if (open < o.kiosks) ++failures;
+    if (real.joinable()) {
+      real.join();
+      std::printf("%s", real_report.c_str());
+      if (real_report.find("FAILED") != std::string::npos) ++failures;
+    }
   } else if (o.scenario == "pull") {
     const double warm = std::min(5.0, o.duration_s / 5);
     fleet.SetPullWindow(fleet.Now() + warm, fleet.Now() + warm + o.duration_s);
