@@ -169,8 +169,8 @@ class SyncService {
   std::thread m_thread;
 };
 
-// Full-jitter exponential backoff: uniform in [0, min(max, min_delay * 2^attempt)], but never
-// less than the server's Retry-After.
+// Full-jitter exponential backoff: uniform in [0, min(max, min_delay * 2^attempt)]; when the
+// server gave a Retry-After, that instead plus up to half of it again (capped at max).
 std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds min_delay,
                                        std::chrono::milliseconds max_delay, int64_t retry_after_ms);
 

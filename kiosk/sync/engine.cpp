@@ -615,15 +615,15 @@ std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds mi
   for (int i = 0; i < shift && cap < max_delay.count(); ++i) cap *= 2;
   cap = std::min<int64_t>(cap, max_delay.count());
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 0));
-  int64_t d = dist(rng);
   if (retry_after_ms > 0) {
-    // Retry-After is a floor, and the central said it to many kiosks at once: each adds up to half
-    // of it again, so that they do not come back in lockstep.
+    // The central said when to come back: that, not the growing backoff (which left a storm's
+    // kiosks waiting minutes while the central sat idle, bench_fleet). It said so to many kiosks at
+    // once: each adds up to half of it again, so that they do not come back in lockstep.
     const int64_t floor = std::min<int64_t>(retry_after_ms, max_delay.count());
     std::uniform_int_distribution<int64_t> extra(0, floor / 2);
-    d = std::max(d, std::min<int64_t>(floor + extra(rng), max_delay.count()));
+    return std::chrono::milliseconds(std::min<int64_t>(floor + extra(rng), max_delay.count()));
   }
-  return std::chrono::milliseconds(d);
+  return std::chrono::milliseconds(dist(rng));
 }
 
 }  // namespace kiosk::sync
