@@ -1023,7 +1023,7 @@ int main(int argc, char** argv) {
         RunCommand(o.real_kiosk + " --data '" + kdir.string() + "' audit --by BDG-10017 DEMO-00001 2>&1");
       real = std::thread([&, half = o.hold_s / 2] {
         std::this_thread::sleep_for(std::chrono::duration<double>(half));
-        const std::string out = RunCommand(o.central_bin + " --db '" + db.string() + "' enroll REAL-1 2>&1");
+        const std::string out = RunCommand(o.central_bin + " --db '" + db + "' enroll REAL-1 2>&1");
         const size_t at = out.find("--code ");
         const std::string code = at == std::string::npos ? "" : out.substr(at + 7, 23);
         const std::string url = "http://127.0.0.1:" + std::to_string(central.Port());
