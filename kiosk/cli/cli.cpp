@@ -30,6 +30,7 @@ std::string DefaultDataDir() {
 [[gnu::weak]] void RegisterSyncCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterDeviceCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterCoreCommands(CLI::App&, Context&) {}
+[[gnu::weak]] void RegisterLabelCommands(CLI::App&, Context&) {}
 
 int Main(int argc, char** argv, GuiLauncher gui) {
   Context ctx;
@@ -47,6 +48,7 @@ int Main(int argc, char** argv, GuiLauncher gui) {
   RegisterScanCommands(app, ctx);
   RegisterSyncCommands(app, ctx);
   RegisterDeviceCommands(app, ctx);
+  RegisterLabelCommands(app, ctx);
   if (ctx.gui) RegisterGuiCommands(app, ctx);
 
   try {

@@ -45,6 +45,7 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx);     // cmd_core.cpp (iss
 void RegisterScanCommands(CLI::App& app, Context& ctx);     // cmd_scan.cpp (issue 3)
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // cmd_sync.cpp (issue 5)
 void RegisterDeviceCommands(CLI::App& app, Context& ctx);   // cmd_doctor.cpp (issue 6)
+void RegisterLabelCommands(CLI::App& app, Context& ctx);    // cmd_labels.cpp (barcode labels)
 // `gui` (cmd_gui.cpp), registered only when ctx.gui is set; then it is also the default without a
 // subcommand.
 void RegisterGuiCommands(CLI::App& app, Context& ctx);

@@ -12,7 +12,7 @@ cd "$root"
 
 # Folder -> the folders (or exact headers) its files may include, besides itself. Most specific
 # folder first: a file belongs to the first folder that prefixes its path.
-folders=(kiosk/core storage kiosk/services kiosk/sync kiosk/app kiosk/ui kiosk/cli platform central)
+folders=(kiosk/core storage kiosk/services kiosk/sync kiosk/app kiosk/labels kiosk/ui kiosk/cli platform central)
 declare -A allowed=(
   [kiosk/core]=""
   [storage]="kiosk/core"
@@ -22,7 +22,9 @@ declare -A allowed=(
   # The UI and the CLI act through the app and the services, never on storage (no SQL), and the
   # CLI never includes the UI: `kiosk gui` starts it through kiosk/main.cpp.
   [kiosk/ui]="kiosk/app kiosk/sync kiosk/services kiosk/core platform"
-  [kiosk/cli]="kiosk/app kiosk/sync kiosk/services kiosk/core platform"
+  [kiosk/cli]="kiosk/app kiosk/sync kiosk/services kiosk/labels kiosk/core platform"
+  # Label sheets and ZPL: drawn from the domain's facts alone (libzint, cairo), no data folder.
+  [kiosk/labels]="kiosk/core"
   # Adapters: they implement ports declared above them (sync's HttpClient) and use the core.
   [platform]="kiosk/core kiosk/sync/http_client.hpp"
   # The central reuses the protocol, the journal and the storage code, never the kiosk's UI,
