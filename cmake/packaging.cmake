@@ -69,6 +69,9 @@ set(KIOSK_DEB_KIOSK_DEPENDS
 if(KIOSK_BUILD_GUI)
   string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libglfw3 (>= 3.3), libgl1, libopengl0, libstb0, fonts-dejavu-core")
 endif()
+if(TARGET kiosk_labels)  # `kiosk labels`: libzint draws the symbols, cairo writes the PDF sheets
+  string(APPEND KIOSK_DEB_KIOSK_DEPENDS ", libzint2.11 (>= 2.11), libcairo2 (>= 1.16)")
+endif()
 
 set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME kiosk)
 set(CPACK_DEBIAN_KIOSK_FILE_NAME DEB-DEFAULT)
@@ -87,7 +90,7 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_NAME kiosk-central)
 set(CPACK_DEBIAN_CENTRAL_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS
-    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libevent-core-2.1-7 (>= 2.1.12), libevent-extra-2.1-7, libevent-openssl-2.1-7, libevent-pthreads-2.1-7")
+    "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libevent-core-2.1-7 (>= 2.1.12), libevent-extra-2.1-7, libevent-openssl-2.1-7, libevent-pthreads-2.1-7, libpq5 (>= 15)")
 set(CPACK_DEBIAN_CENTRAL_DESCRIPTION
     "Showroom Kiosk central sync server\nReceives the kiosks' signed journal batches and USB-stick imports,\nkeeps authoritative balances and publishes reference data.")
 set(CPACK_DEBIAN_CENTRAL_PACKAGE_CONTROL_EXTRA
