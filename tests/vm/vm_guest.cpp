@@ -347,7 +347,7 @@ void AppScanPath(const std::function<void(const std::string&)>& step) {
   }, 10s);
   de.events.clear();
   step("app-plug");
-  bool replugged = de.Run([&] { return de.Attached(); }, 20s);
+  bool replugged = de.Run([&] { return de.Attached(); }, 60s);  // TCG under load: re-enumeration plus the 1 s rescan took over 20 s
   serial = banner().serial;
   step("app-type-de ]d20100614141000036<GS>21C22B3780490");
   de.Run([&] { return banner().serial != serial; }, 10s);
