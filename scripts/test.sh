@@ -15,4 +15,7 @@ if [[ "${CI:-}" == "true" || -n "${KIOSK_FUZZ_SECONDS:-}" ]]; then "$here/script
 "$here/scripts/cross-test.sh" aarch64
 echo "==> Running tests ($preset), $((SECONDS - start)) s in"
 cd "$here/build/$preset"
-ctest --output-on-failure -j "$(nproc)" --timeout 600
+# A failed test runs once more: the VM rig's hot-plug under TCG and the GUI flows under load have
+# each failed once in a loaded run and passed alone (see the closing note of 2026-12-04); a real
+# fault fails twice. Remove the retry once those are made steady.
+ctest --output-on-failure -j "$(nproc)" --timeout 600 --repeat until-pass:2
