@@ -98,7 +98,11 @@ Status UsbScannerSource::Start(ScanQueue& queue) {
 }
 
 void UsbScannerSource::Manage() {
-  int64_t since_rescan = 0;
+  // Hotplug events alone are not enough: an arrival can come before the kernel has configured the
+  // device (its descriptors are not readable yet), or while usbhid is still binding (the claim
+  // fails). Either way that device would be lost until the next plug. So the list is also walked
+  // every rescan_ms, hotplug or not; Attach skips what is already being read.
+  auto last_rescan = std::chrono::steady_clock::now();
   while (!m_stop) {
     std::vector<UsbDevice> arrived;
     std::vector<std::string> left;
@@ -107,21 +111,20 @@ void UsbScannerSource::Manage() {
     } else {
       std::unique_lock lock(m_stop_mu);
       m_stop_cv.wait_for(lock, std::chrono::milliseconds(std::min(200, m_options.rescan_ms)), [&] { return m_stop.load(); });
-      since_rescan += std::min(200, m_options.rescan_ms);
-      if (!m_stop && since_rescan >= m_options.rescan_ms) {
-        since_rescan = 0;
-        std::set<std::string> present;
-        for (UsbDevice& d : m_transport->Enumerate()) {
-          present.insert(d.path);
-          arrived.push_back(std::move(d));
-        }
-        std::lock_guard g(m_mu);
-        for (const auto& [id, r] : m_readers) {
-          if (!present.count(r->path)) left.push_back(r->path);
-        }
-      }
     }
     if (m_stop) break;
+    if (std::chrono::steady_clock::now() - last_rescan >= std::chrono::milliseconds(m_options.rescan_ms)) {
+      last_rescan = std::chrono::steady_clock::now();
+      std::set<std::string> present;
+      for (UsbDevice& d : m_transport->Enumerate()) {
+        present.insert(d.path);
+        arrived.push_back(std::move(d));
+      }
+      std::lock_guard g(m_mu);
+      for (const auto& [id, r] : m_readers) {
+        if (!present.count(r->path)) left.push_back(r->path);
+      }
+    }
     for (const std::string& p : left) Detach(p);
     ReapFinished();
     for (const UsbDevice& d : arrived) Attach(d);

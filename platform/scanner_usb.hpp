@@ -87,7 +87,7 @@ struct UsbSourceOptions {
   scan::DecoderOptions decoder;   // layout, terminators, time-out for keyboard-mode scanners
   // Per scanner (kiosk.json's settings by VID:PID); when unset, `decoder` with the model's layout.
   std::function<scan::DecoderOptions(const UsbId* model, uint16_t vid, uint16_t pid)> decoder_for;
-  int rescan_ms = 1000;           // re-enumeration period when the transport has no hotplug
+  int rescan_ms = 1000;           // re-enumeration period (also with hotplug: it catches arrivals that were not ready)
   int read_timeout_ms = 100;      // how often a reader looks at the stop flag and the scan time-out
 };
 

@@ -24,6 +24,7 @@ struct FakeBus {
   std::set<std::string> unplugged;
   std::map<std::string, std::vector<uint8_t>> descriptors;
   int opens = 0, releases = 0;
+  int failing_opens = 0;  // the next N opens fail, as a claim does while usbhid is still binding
   std::vector<UsbDevice> arrived;
   std::vector<std::string> left;
   bool hotplug = true;
@@ -89,6 +90,10 @@ class FakeTransport final : public UsbTransport {
   }
   Result<std::unique_ptr<UsbHandle>> Open(const UsbDevice& d, const UsbInterface&) override {
     std::lock_guard g(m_bus.mu);
+    if (m_bus.failing_opens > 0) {
+      --m_bus.failing_opens;
+      return MakeError(ErrorKind::Storage, "scanner.usb_claim", "cannot claim the scanner at USB " + d.path + ": Resource busy");
+    }
     ++m_bus.opens;
     return std::unique_ptr<UsbHandle>(new FakeHandle(m_bus, d.path));
   }
@@ -234,6 +239,41 @@ TEST_CASE("hotplug: plug while running, two scanners with their own ids, unplug 
   got = WaitScans(q, 1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].text == "BDG-90001");
+  src.Stop();
+  CHECK(bus.releases == bus.opens);
+}
+
+TEST_CASE("hotplug: an arrival that was not ready is picked up by the rescan, with one error shown") {
+  FakeBus bus;
+  ScanQueue q;
+  auto opts = Opts();
+  opts.rescan_ms = 300;
+  UsbScannerSource src(opts, std::make_unique<FakeTransport>(bus));
+  REQUIRE(src.Start(q).ok());
+  // The claim fails on arrival (the kernel is still binding its driver) and on the next try too.
+  {
+    std::lock_guard g(bus.mu);
+    bus.failing_opens = 2;
+  }
+  bus.Plug(Keyboard("1-3"));
+  REQUIRE(WaitFor([&] { return src.Scanners().size() == 1; }));
+  // A device whose arrival event never came (descriptors not readable yet): only the rescan sees it.
+  {
+    std::lock_guard g(bus.mu);
+    bus.devices.push_back(Keyboard("1-5"));
+  }
+  REQUIRE(WaitFor([&] { return src.Scanners().size() == 2; }));
+  int errors = 0, attached = 0;
+  for (auto& e : q.DrainEvents()) {
+    errors += e.state == "error";
+    attached += e.state == "attached";
+  }
+  CHECK(errors == 1);  // the same failure is not repeated on every retry
+  CHECK(attached == 2);
+  bus.Send("1-3", Reports("BDG-10017"));
+  auto got = WaitScans(q, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].source_id == "usb:0c2e:0b61@1-3");
   src.Stop();
   CHECK(bus.releases == bus.opens);
 }

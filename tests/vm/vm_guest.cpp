@@ -89,6 +89,19 @@ std::string KeyboardEventNode() {
   return {};
 }
 
+// What the guest kernel sees on its USB buses ("1-1 0627:0001 usbhid" ...), for failure details.
+std::string KernelUsbDevices() {
+  std::string out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/bus/usb/devices", ec)) {
+    std::ifstream v(e.path() / "idVendor"), p(e.path() / "idProduct");
+    std::string vid, pid;
+    if (!std::getline(v, vid) || !std::getline(p, pid)) continue;
+    out += (out.empty() ? "" : ", ") + e.path().filename().string() + " " + vid + ":" + pid;
+  }
+  return out.empty() ? "none" : out;
+}
+
 bool WaitFor(const std::function<bool()>& ok, std::chrono::milliseconds limit) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
@@ -184,7 +197,7 @@ void UsbHotplug() {
   bool got = c.WaitScans(q, 1, 10s);
   src->Stop();
   std::string detail = "detached=" + std::to_string(detached) + " scans-after-unplug=" + std::to_string(after_unplug) +
-                       " reattached=" + std::to_string(attached);
+                       " reattached=" + std::to_string(attached) + "; kernel sees " + KernelUsbDevices();
   if (!got) return Result("usb-hotplug", false, "no scan after re-plug; " + detail);
   bool pass = detached && after_unplug == 0 && attached && c.scans.size() == 1 && c.scans[0].text == kPlugText;
   Result("usb-hotplug", pass, "got " + Visible(c.scans[0].text) + "; " + detail);
@@ -363,7 +376,7 @@ void AppScanPath(const std::function<void(const std::string&)>& step) {
               health_us.find("layout us") != std::string::npos && health_de.find("layout de") != std::string::npos;
   Result("app-scan-path", pass,
          "signed in=" + std::to_string(signed_in) + ", device banner: \"" + b2.text + "\", unplug/replug=" +
-             std::to_string(detached) + "/" + std::to_string(replugged));
+             std::to_string(detached) + "/" + std::to_string(replugged) + "; kernel sees " + KernelUsbDevices());
 }
 
 }  // namespace

@@ -437,6 +437,12 @@ int main(int argc, char** argv) {
     if (!qmp.Execute("device_add", {{"driver", "usb-kbd"}, {"id", id}, {"bus", "xhci.0"}})) {
       std::cout << "device_add " << id << ": " << qmp.LastError() << "\n";
     }
+    // What QEMU itself has on its USB buses now: if the guest misses the device, this says whose side it is on.
+    if (auto info = qmp.Execute("human-monitor-command", {{"command-line", "info usb"}}); info && info->is_string()) {
+      std::string text = info->get<std::string>();
+      for (auto& ch : text) if (ch == '\r' || ch == '\n') ch = ' ';
+      std::cout << "  qemu info usb after device_add " << id << ": " << text << "\n";
+    }
   };
   std::string current_kbd = "kbd1";
 
