@@ -1,6 +1,14 @@
 #include "central/rules.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/rules/loyalty.hpp"
+#include "kiosk/core/rules/orders.hpp"
+#include "kiosk/core/rules/partners.hpp"
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -21,11 +29,7 @@ std::string PartnerName(RuleContext& ctx, const std::string& id) {
   return id;
 }
 
-std::string Points(int64_t n) {
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
-}
+using rules::Points;  // one formatter for the kiosk's texts and the central's
 
 Status UpdateRef(RuleContext& ctx, const std::string& list, const std::string& key,
                  const std::function<void(json&)>& change) {
@@ -50,25 +54,30 @@ Result<Verdict> Redeemed(RuleContext& ctx, const Event& e, const json& p) {
   auto bal = ctx.store.GetRef("balances", partner);
   if (!bal.ok()) return bal.error();
   int64_t honoured = 0;
-  if (!*bal || (*bal)->deleted) {
+  // The loyalty policy's central half (rules/loyalty.hpp); the texts say it to the kiosk's admin.
+  std::optional<int64_t> account;
+  json b;
+  if (*bal && !(*bal)->deleted) {
+    b = json::parse((*bal)->body, nullptr, false);
+    account = b.is_object() ? b.value("available", int64_t{0}) : 0;
+  }
+  const rules::HonourDecision decision = rules::HonourRedemption(points, account);
+  honoured = decision.honoured;
+  if (decision.honour == rules::Honour::NoAccount) {
     v.verdict = VerdictKind::Rejected;
     v.code = "loyalty.no_account";
     v.message = "The central has no points account for " + name + ", so this redemption of " + Points(points) +
                 " points was not honoured. The channel manager can settle it.";
   } else {
-    json b = json::parse((*bal)->body, nullptr, false);
-    const int64_t available = b.is_object() ? b.value("available", int64_t{0}) : 0;
-    if (points <= available) {
-      honoured = points;
-    } else if (available > 0) {
-      honoured = available;
+    const int64_t available = *account;
+    if (decision.honour == rules::Honour::Partly) {
       v.verdict = VerdictKind::Adjusted;
       v.code = "loyalty.partly_honoured";
       v.message = name + " had only " + Points(available) + " points when this redemption of " + Points(points) +
                   " arrived at the central (another kiosk or an older balance): " + Points(available) +
                   " points were deducted and " + Points(points - available) +
                   " were not honoured. Settle the difference with the partner.";
-    } else {
+    } else if (decision.honour == rules::Honour::Nothing) {
       v.verdict = VerdictKind::Rejected;
       v.code = "loyalty.insufficient_points";
       v.message = name + " had no points left when this redemption of " + Points(points) +
@@ -459,13 +468,63 @@ Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
   return v;
 }
 
+// Demo orders: the kiosk refused a suspended partner and an order beyond the tier's quota before
+// logging it; the central applies the same rules (kiosk/core/rules) to what arrives, so an order
+// from a kiosk with older reference data is not recorded as if it were allowed.
+Result<Verdict> DemoOrdered(RuleContext& ctx, const Event& e, const json& p) {
+  (void)e;
+  Verdict v;
+  auto refuse = [&](const Error& err) {
+    v.verdict = VerdictKind::Rejected;
+    v.code = err.code;
+    v.message = err.message + " The central did not accept this demo order.";
+    return v;
+  };
+  auto text = [](const json& j, const char* key, const std::string& def) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : def;
+  };
+  const std::string partner_id = text(p, "partner_id", "");
+  auto pr = ctx.store.GetRef("partners", partner_id);
+  if (!pr.ok()) return pr.error();
+  if (!*pr || (*pr)->deleted) return v;  // a partner the central does not know: recorded as it is
+  const json pj = json::parse((*pr)->body, nullptr, false);
+  if (!pj.is_object()) return v;
+  Partner partner;
+  partner.id = partner_id;
+  partner.name = text(pj, "name", partner_id);
+  partner.status = ParsePartnerStatus(text(pj, "status", "active")).value_or(PartnerStatus::Active);
+  partner.tier = ParseTier(text(pj, "tier", "registered")).value_or(Tier::Registered);
+  if (auto s = rules::CheckActive(partner, "order demo units"); !s.ok()) return refuse(s.error());
+  const std::string gtin = text(p, "gtin", "");
+  auto mr = ctx.store.GetRef("models", gtin);
+  if (!mr.ok()) return mr.error();
+  if (!*mr || (*mr)->deleted) return v;
+  const json mj = json::parse((*mr)->body, nullptr, false);
+  if (!mj.is_object()) return v;
+  DemoModel model;
+  model.gtin = gtin;
+  model.name = text(mj, "name", text(p, "model", gtin));
+  if (auto q = mj.find("quota"); q != mj.end() && q->is_object())
+    for (Tier t : {Tier::Registered, Tier::Silver, Tier::Gold, Tier::Platinum})
+      if (auto n = q->find(std::string(ToString(t))); n != q->end() && n->is_number_integer())
+        model.quota[static_cast<int>(t)] = n->get<int>();
+  auto qty = p.find("qty");
+  const int64_t units = qty != p.end() && qty->is_number_integer() ? qty->get<int64_t>() : 1;
+  // The central holds no count of open orders per partner yet: it checks the order itself.
+  if (auto s = rules::CheckDemoQuota(partner, model, static_cast<int>(std::clamp<int64_t>(units, 0, 1 << 20)), 0);
+      !s.ok())
+    return refuse(s.error());
+  return v;
+}
+
 }  // namespace
 
 PayloadFacts ReadPayload(const Event& e) {
   PayloadFacts facts;
   const bool sellout = e.type == "sellout.reported";
   if (sellout || (e.type != "loyalty.redeemed" && e.type != "device.checked_out" && e.type != "device.checked_in" &&
-                  e.type != "deal.registered")) {
+                  e.type != "deal.registered" && e.type != "demo.ordered")) {
     PayloadScan scan;
     bool valid = false;
     switch (PlainJson<PayloadScan>::Read(e.payload, scan)) {
@@ -509,6 +568,8 @@ void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) 
     } else if (e.type == "sellout.reported") {
       if (p.contains("units") && p["units"].is_array())
         for (const json& u : p["units"]) keys.units.emplace(u.value("gtin", ""), u.value("serial", ""));
+    } else if (e.type == "demo.ordered") {
+      keys.partners.insert(p.value("partner_id", ""));
     } else if (e.type == "deal.registered") {
       keys.partners.insert(p.value("partner_id", ""));
       keys.deals.emplace(AsciiLower(p.value("customer", "")), AsciiLower(p.value("product", "")));
@@ -531,7 +592,7 @@ Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts*
   if (f.read) {
     if (!f.object) return not_object();
     if (e.type == "sellout.reported") return Sellout(ctx, e, f.partner_id, f.units);
-    return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
+    return Verdict{};  // audits, reference loads, admin events: recorded as they are
   }
   json p = json::parse(e.payload, nullptr, false);
   if (!p.is_object()) return not_object();
@@ -540,7 +601,8 @@ Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts*
   if (e.type == "device.checked_in") return CheckedIn(ctx, e, p);
   if (e.type == "sellout.reported") return Sellout(ctx, e, p);
   if (e.type == "deal.registered") return Deal(ctx, e, p);
-  return Verdict{};  // audits, demo orders, reference loads, admin events: recorded as they are
+  if (e.type == "demo.ordered") return DemoOrdered(ctx, e, p);
+  return Verdict{};  // audits, reference loads, admin events: recorded as they are
 }
 
 }  // namespace kiosk::central

@@ -251,6 +251,11 @@ Result<Statement*> Db::Prepare(const std::string& sql) {
   return raw;
 }
 
+Status Db::SetMemoryLimits(int64_t mmap_bytes, int64_t cache_kib) {
+  return ExecScript("PRAGMA mmap_size=" + std::to_string(mmap_bytes) + "; PRAGMA cache_size=-" +
+                    std::to_string(cache_kib) + ";");
+}
+
 Status Db::ExecScript(const std::string& sql) {
   char* msg = nullptr;
   if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {

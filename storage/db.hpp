@@ -117,6 +117,8 @@ class Db {
 
   // Runs statements without parameters (schema, pragmas).
   Status ExecScript(const std::string& sql);
+  // This connection's memory: bytes of the file memory-mapped, KiB of page cache.
+  Status SetMemoryLimits(int64_t mmap_bytes, int64_t cache_kib);
 
   // Prepare + bind + step once (a write statement completes in its first step).
   template <typename... A>

@@ -1,4 +1,5 @@
 #include "kiosk/app/app_controller.hpp"
+#include "kiosk/core/rules/partners.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +8,6 @@
 #include <system_error>
 
 #include "kiosk/sync/client.hpp"
-#include "storage/db.hpp"
 
 namespace kiosk::app {
 
@@ -151,13 +151,10 @@ void AppController::Start(int64_t now_ms) {
       };
     }
     m_kiosk = std::move(k).value();
-    (void)m_kiosk->Database().ExecScript("PRAGMA mmap_size=" + std::to_string(m_options.db_mmap_bytes) +
-                                         "; PRAGMA cache_size=-" + std::to_string(m_options.db_cache_kib) + ";");
-    // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
-    auto key = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_public_key");
-    const bool enrolled = key.ok() && *key && !(**key).empty();
-    auto stored_url = m_kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", "central_url");
-    std::string url = stored_url.ok() && *stored_url ? **stored_url : "";
+    (void)m_kiosk->TuneMemory(m_options.db_mmap_bytes, m_options.db_cache_kib);
+    const EnrolmentView enrolment = m_kiosk->Enrolment();
+    const bool enrolled = enrolment.enrolled;
+    std::string url = enrolment.central_url;
     if (!enrolled || url.empty()) url = m_options.central_url;
     return [enrolled, url](AppController& c) {
       c.m_vm.ready = true;
@@ -326,7 +323,7 @@ void AppController::AnnouncePartner(const Partner& p, bool scanned) {
     SetBanner(BannerKind::Success, "banner.partner", std::move(args), std::move(text));
   else if (scanned)
     SetBanner(BannerKind::Warning, "banner.partner_suspended_scan", std::move(args),
-              text + ": this partner is suspended; orders and redemptions are refused.");
+              text + ": " + rules::SuspendedNotice(p));
   else
     SetBanner(BannerKind::Warning, "banner.partner_suspended", std::move(args), text + ": this partner is suspended.");
 }
@@ -420,13 +417,9 @@ void AppController::LoadVerdicts() {
   Run([](Kiosk& k) -> Completion {
     std::vector<VerdictRow> rows;
     // The same rows as `kiosk verdicts`: what the central rejected or adjusted.
-    auto s = k.Database().Each(
-        "SELECT v.seq, v.verdict, v.code, v.message, j.type FROM verdicts v LEFT JOIN journal j ON j.seq = v.seq "
-        "WHERE v.verdict <> 'accepted' ORDER BY v.seq",
-        [&](storage::Statement& r) {
-          rows.push_back(VerdictRow{r.Int(0), r.IsNull(4) ? "" : r.Text(4), r.Text(1), r.Text(2), r.Text(3)});
-        });
+    auto s = k.Verdicts();
     if (!s.ok()) return Fail(s.error());
+    for (const VerdictView& v : *s) rows.push_back(VerdictRow{v.seq, v.type, v.verdict, v.code, v.message});
     return [rows = std::move(rows)](AppController& c) {
       c.m_vm.admin.verdicts = rows;
       c.m_vm.admin.verdicts_loaded = true;
@@ -623,16 +616,10 @@ void AppController::HandleScan(const std::string& raw) {
       };
     }
     if (res.kind == EntityKind::PartnerCard) {
-      auto p = k.GetPartner(res.key);
+      // A blocked card is refused here in the services' words (rules/partners.hpp).
+      auto p = k.CheckPartnerCard(res.key);
       if (!p.ok()) return Fail(p.error());
       PartnerView v = std::move(p).value();
-      if (v.card_status == CardStatus::Blocked) {
-        std::string msg = "Card " + v.card_number + " of " + v.partner.name +
-                          " is blocked (reported lost or withdrawn): it cannot be used. Use another of the partner's "
-                          "cards, or ask its channel manager.";
-        ReasonArgs args{{"card", v.card_number}, {"partner", v.partner.name}};
-        return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.card_blocked", args, msg); };
-      }
       return [v](AppController& c) {
         bool other = c.m_vm.partner.view.partner.id != v.partner.id;
         c.m_vm.partner.loaded = true;
@@ -656,16 +643,23 @@ void AppController::HandleScan(const std::string& raw) {
         }
         return [unit](AppController& c) { c.AddUnit(c.m_vm.checkout.units, unit); };
       }
-      auto d = k.GetDevice(res.key);
+      // What may be checked in is the services' rule (rules/devices.hpp), as `kiosk checkin` applies it.
+      auto d = screen == ScreenId::Checkin ? k.CheckCheckinUnit(res.key) : k.GetDevice(res.key);
+      if (!d.ok() && d.error().code == "device.not_out") {
+        // The rule's refusal, in the touchscreen's words for a scan into the check-in list.
+        const Error e = d.error();
+        std::string tag, state;
+        for (const auto& [name, value] : e.args) {
+          if (name == "tag") tag = value;
+          else if (name == "state") state = value;
+        }
+        std::string msg = e.message;
+        ReasonArgs args{{"tag", tag}, {"state", state}};
+        return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.not_checked_out", args, msg); };
+      }
       if (!d.ok()) return Fail(d.error());
       DeviceView v = std::move(d).value();
       if (screen == ScreenId::Checkin) {
-        if (v.device.state != DeviceState::CheckedOut) {
-          std::string msg = v.device.asset_tag + " is not checked out (" + std::string(DisplayName(v.device.state)) +
-                            "): there is nothing to check in.";
-          ReasonArgs args{{"tag", v.device.asset_tag}, {"state", StateKey(v.device.state)}};
-          return [msg, args](AppController& c) { c.SetBanner(BannerKind::Error, "banner.not_checked_out", args, msg); };
-        }
         SessionUnit unit{res.key, res.label, "", "", {}};
         unit.note = v.overdue ? "overdue since " + v.device.due_date : "due " + v.device.due_date;
         unit.note_key = v.overdue ? "note.overdue" : "note.due";
@@ -901,7 +895,7 @@ bool AppController::On(const intent::Enrol& i) {
         c.SetBanner(BannerKind::Error, network ? "banner.enrol_failed_network" : "banner.enrol_failed", args, text);
       };
     }
-    const std::string url = engine->State("central_url");  // as the engine stored it (no trailing '/')
+    const std::string url = engine->StoredCentralUrl();  // as the engine stored it (no trailing '/')
     return [url, kiosk_id](AppController& c) {
       SyncVm& v = c.m_vm.admin.sync;
       v.enrolling = false;

@@ -12,7 +12,6 @@
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
 #include "platform/http_client_curl.hpp"
-#include "storage/db.hpp"
 
 namespace kiosk::cli {
 
@@ -190,17 +189,13 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     if (!kiosk) return;
     json arr = json::array();
     std::ostringstream o;
-    const std::string sql =
-        std::string("SELECT v.seq, v.verdict, v.code, v.message, v.received_at, j.type, j.wall_time FROM verdicts v "
-                    "LEFT JOIN journal j ON j.seq = v.seq WHERE ") +
-        (a->all ? "v.verdict <> 'accepted' OR v.code <> ''" : "v.verdict <> 'accepted'") + " ORDER BY v.seq";
-    auto s = kiosk->Database().Each(sql, [&](storage::Statement& r) {
-      arr.push_back(json{{"seq", r.Int(0)}, {"verdict", r.Text(1)}, {"code", r.Text(2)}, {"message", r.Text(3)},
-                         {"received_at", r.Text(4)}, {"type", r.Text(5)}, {"wall_time", r.Text(6)}});
-      o << "#" << r.Int(0) << "  " << r.Text(5) << "  " << r.Text(1) << " [" << r.Text(2) << "]\n    " << r.Text(3)
-        << "\n";
-    });
+    auto s = kiosk->Verdicts(a->all);
     if (!s.ok()) return ReportError(ctx, s.error());
+    for (const VerdictView& v : *s) {
+      arr.push_back(json{{"seq", v.seq}, {"verdict", v.verdict}, {"code", v.code}, {"message", v.message},
+                         {"received_at", v.received_at}, {"type", v.type}, {"wall_time", v.wall_time}});
+      o << "#" << v.seq << "  " << v.type << "  " << v.verdict << " [" << v.code << "]\n    " << v.message << "\n";
+    }
     Emit(ctx, arr, arr.empty() ? "No rejected or adjusted items." : o.str());
   });
 }

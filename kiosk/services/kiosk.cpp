@@ -13,7 +13,10 @@
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
+#include "kiosk/core/rules/partners.hpp"
+#include "kiosk/core/rules/people.hpp"
 #include "storage/schema.hpp"
+#include "storage/verdicts.hpp"
 
 namespace kiosk {
 
@@ -104,7 +107,7 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     storage::JournalStore journal(**db, kiosk_id, key, options.clock ? *options.clock : SystemClock());
     storage::Transaction tx(**db);
     kiosk::Status s = tx.Begin();
-    if (s.ok()) s = (*db)->Run("INSERT INTO sync_state (key, value) VALUES ('kiosk_id', ?)", kiosk_id);
+    if (s.ok()) s = storage::StateStore(**db).Set(SyncKey::KioskId, kiosk_id);
     if (s.ok()) {
       auto e = journal.Append("kiosk.initialized",
                               json{{"kiosk_id", kiosk_id}, {"software", std::string("kiosk ") + KIOSK_VERSION}}.dump(), "");
@@ -167,7 +170,7 @@ Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
                                .read_only = options.read_only});
   if (!db.ok()) return db.error();
   impl->db = std::move(*db);
-  auto id = impl->db->ScalarText("SELECT value FROM sync_state WHERE key = 'kiosk_id'");
+  auto id = storage::StateStore(*impl->db).Find(SyncKey::KioskId);
   if (!id.ok()) return id.error();
   if (!*id)
     return MakeError(ErrorKind::Integrity, "kiosk.no_id",
@@ -199,36 +202,20 @@ Status Kiosk::Impl::RequireWritable() const {
 
 std::string Kiosk::Impl::Today() const { return FormatDate(clock->Now()); }
 
-std::string Kiosk::Impl::StateValue(const std::string& key, const std::string& def) {
-  auto v = db->ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
-  return v.ok() && *v ? **v : def;
+std::string Kiosk::Impl::StateValue(SyncKey key, const std::string& def) {
+  return storage::StateStore(*db).Get(key, def);
 }
-Status Kiosk::Impl::SetState(const std::string& key, const std::string& value) {
-  return db->Run("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 key, value);
-}
+Status Kiosk::Impl::SetState(SyncKey key, const std::string& value) { return storage::StateStore(*db).Set(key, value); }
 namespace {
 // Keys of the admin's local settings in local_state.
-constexpr const char* kLocalLanguage = "ui.language";
-constexpr const char* kLocalIdleTimeout = "ui.idle_timeout_s";
-
-// "order demo units" -> "do.order_demo_units": the translation key of an action named in a reason.
-std::string ActionKey(std::string_view action) {
-  std::string key = "do.";
-  for (char ch : action) key += ch == ' ' || ch == '-' ? '_' : ch;
-  return key;
-}
+constexpr LocalKey kLocalLanguage = LocalKey::UiLanguage;
+constexpr LocalKey kLocalIdleTimeout = LocalKey::UiIdleTimeout;
 }  // namespace
 
-std::string Kiosk::Impl::LocalValue(const std::string& key, const std::string& def) {
-  auto v = db->ScalarText("SELECT value FROM local_state WHERE key = ?", key);
-  return v.ok() && *v ? **v : def;
+std::string Kiosk::Impl::LocalValue(LocalKey key, const std::string& def) {
+  return storage::StateStore(*db).Get(key, def);
 }
-Status Kiosk::Impl::SetLocal(const std::string& key, const std::string& value) {
-  return db->Run(
-      "INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
-      value);
-}
+Status Kiosk::Impl::SetLocal(LocalKey key, const std::string& value) { return storage::StateStore(*db).Set(key, value); }
 
 Settings Kiosk::Impl::LoadSettings() {
   Settings s;
@@ -249,11 +236,11 @@ Settings Kiosk::Impl::LoadSettings() {
   return s;
 }
 
-int64_t Kiosk::Impl::CoversSeq() { return std::strtoll(StateValue("covers_kiosk_seq", "0").c_str(), nullptr, 10); }
+int64_t Kiosk::Impl::CoversSeq() { return std::strtoll(StateValue(SyncKey::CoversKioskSeq, "0").c_str(), nullptr, 10); }
 
 std::optional<int64_t> Kiosk::Impl::HoursSinceFresh() {
   // Fresh data comes from a sync or a reference load, whichever was last.
-  const std::string fresh = StateValue("last_fresh_at");
+  const std::string fresh = StateValue(SyncKey::LastFreshAt);
   if (fresh.empty()) return std::nullopt;
   const int64_t then_ms = std::strtoll(fresh.c_str(), nullptr, 10);
   const int64_t now_ms =
@@ -262,20 +249,7 @@ std::optional<int64_t> Kiosk::Impl::HoursSinceFresh() {
 }
 
 Status Kiosk::Impl::StaleGuard(const char* action) {
-  const int limit = LoadSettings().stale_hours;
-  auto hours = HoursSinceFresh();
-  if (!hours)
-    return MakeError(ErrorKind::Refused, "data.stale",
-                     std::string("This kiosk has never received data from the central, so ") + action +
-                         " can't be checked. Ask an admin to sync the kiosk.",
-                     {{"action", ActionKey(action)}}, "never");
-  if (*hours > limit)
-    return MakeError(ErrorKind::Refused, "data.stale",
-                     "This kiosk last synced " + std::to_string(*hours) + " hours ago (the limit is " +
-                         std::to_string(limit) + " hours), so " + action +
-                         " are paused until it has fresh data. Ask an admin to sync (network or USB stick).",
-                     {{"hours", std::to_string(*hours)}, {"limit", std::to_string(limit)}, {"action", ActionKey(action)}});
-  return {};
+  return rules::CheckFresh(HoursSinceFresh(), LoadSettings().stale_hours, action);
 }
 
 Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code, const barcode::Classified* given) {
@@ -313,18 +287,8 @@ Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code, const barcode::Cla
 Result<Badge> Kiosk::Impl::RequireBadge(std::string_view code, std::initializer_list<Role> roles, const char* action) {
   auto b = LookupBadge(code);
   if (!b.ok()) return b.error();
-  if (!b->active)
-    return MakeError(ErrorKind::Refused, "badge.inactive",
-                     "Badge " + b->code + " (" + b->name + ") is no longer active. Ask an admin.",
-                     {{"badge", b->code}, {"name", b->name}});
-  for (Role r : roles)
-    if (b->role == r) return b;
-  std::string allowed;
-  for (Role r : roles) allowed += (allowed.empty() ? "" : " or ") + std::string(ToString(r));
-  return MakeError(ErrorKind::Refused, "badge.wrong_role",
-                   std::string("Only ") + allowed + " badges can " + action + "; " + b->code + " belongs to " + b->name +
-                       " (" + std::string(ToString(b->role)) + ").",
-                   {{"action", ActionKey(action)}, {"badge", b->code}, {"name", b->name}, {"role", RoleKey(b->role)}});
+  KIOSK_TRY(rules::CheckBadge(*b, roles, action));
+  return b;
 }
 
 namespace {
@@ -414,19 +378,11 @@ Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const
   return ctx;
 }
 
-Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, bool must_be_active, const char* action) {
+Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, const char* action) {
   auto p = LookupPartner(card_or_id);
   if (!p.ok()) return p.error();
-  if (p->card_status == CardStatus::Blocked)
-    return MakeError(ErrorKind::Refused, "card.blocked",
-                     "Card " + p->card_number + " is blocked by the vendor. Keep the card and ask the partner to "
-                                                "contact their channel manager.",
-                     {{"card", p->card_number}});
-  if (must_be_active && p->partner.status == PartnerStatus::Suspended)
-    return MakeError(ErrorKind::Refused, "partner.suspended",
-                     p->partner.name + " is suspended from the partner program, so it can't " + action +
-                         ". Its channel manager can reinstate it.",
-                     {{"partner", p->partner.name}, {"action", ActionKey(action)}});
+  KIOSK_TRY(rules::CheckCard(p->card_number, p->card_status, p->partner));
+  KIOSK_TRY(rules::CheckActive(p->partner, action));
   return p;
 }
 
@@ -573,12 +529,12 @@ StatusView Kiosk::Status(StatusDetail detail) {
     auto overdue = m.db->ScalarInt("SELECT count(*) FROM devices WHERE state = 'checked_out' AND due_date < ?", m.Today());
     v.devices_overdue = overdue.ok() && *overdue ? static_cast<int>(**overdue) : 0;
   }
-  v.reference_version = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
-  v.last_sync = m.StateValue("last_sync");
-  v.last_sync_error = m.StateValue("last_error");
+  v.reference_version = std::strtoll(m.StateValue(SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
+  v.last_sync = m.StateValue(SyncKey::LastSync);
+  v.last_sync_error = m.StateValue(SyncKey::LastError);
   if (!v.last_sync_error.empty()) {
-    v.last_sync_error_key = m.StateValue("last_error_key");
-    auto args = nlohmann::json::parse(m.StateValue("last_error_args", "{}"), nullptr, false);
+    v.last_sync_error_key = m.StateValue(SyncKey::LastErrorKey);
+    auto args = nlohmann::json::parse(m.StateValue(SyncKey::LastErrorArgs, "{}"), nullptr, false);
     if (args.is_object())
       for (const auto& [name, value] : args.items())
         if (value.is_string()) v.last_sync_error_args.emplace_back(name, value.get<std::string>());
@@ -589,7 +545,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
   } else {
     v.stale = true;
   }
-  const int64_t acked = std::strtoll(m.StateValue("acked_through", "0").c_str(), nullptr, 10);
+  const int64_t acked = std::strtoll(m.StateValue(SyncKey::AckedThrough, "0").c_str(), nullptr, 10);
   v.pending_events = std::max<int64_t>(0, v.last_seq - acked);
   if (v.pending_events > 0) {
     auto t = m.db->ScalarText("SELECT wall_time FROM journal WHERE seq > ? ORDER BY seq LIMIT 1", acked);
@@ -760,7 +716,7 @@ std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
   std::optional<PartnerCtx> partner;
   std::string partner_problem;
   if (!partner_card.empty()) {
-    auto p = m.RequirePartner(partner_card, true, "redeem rewards");
+    auto p = m.RequirePartner(partner_card, "redeem rewards");
     if (p.ok()) partner = *p;
     else partner_problem = p.error().message;
   }
@@ -783,6 +739,29 @@ std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+Result<std::vector<VerdictView>> Kiosk::Verdicts(bool with_remarks) {
+  auto rows = storage::ListVerdicts(*m_impl->db, with_remarks);
+  if (!rows.ok()) return rows.error();
+  std::vector<VerdictView> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows)
+    out.push_back(VerdictView{r.seq, std::move(r.verdict), std::move(r.code), std::move(r.message),
+                              std::move(r.received_at), std::move(r.type), std::move(r.wall_time)});
+  return out;
+}
+
+EnrolmentView Kiosk::Enrolment() {
+  // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
+  EnrolmentView v;
+  v.enrolled = !m_impl->StateValue(SyncKey::CentralPublicKey).empty();
+  v.central_url = m_impl->StateValue(SyncKey::CentralUrl);
+  return v;
+}
+
+kiosk::Status Kiosk::TuneMemory(int64_t mmap_bytes, int64_t cache_kib) {
+  return m_impl->db->SetMemoryLimits(mmap_bytes, cache_kib);
 }
 
 Result<std::vector<Event>> Kiosk::Journal(int64_t since_seq, int64_t limit) {

@@ -181,6 +181,23 @@ struct DealRequest {
   std::string by_badge;
 };
 
+// One of the central's verdicts on this kiosk's events (admin screen, `kiosk verdicts`).
+struct VerdictView {
+  int64_t seq = 0;
+  std::string verdict;      // "rejected", "adjusted" (or "accepted" with a remark)
+  std::string code;
+  std::string message;
+  std::string received_at;  // UTC
+  std::string type;         // the event's type; "" if the event was pruned
+  std::string wall_time;
+};
+
+// Whether this kiosk is enrolled with a central, and where that central is.
+struct EnrolmentView {
+  bool enrolled = false;     // the central's public key is stored
+  std::string central_url;   // as stored at enrolment; "" if none
+};
+
 struct VerifyReport {
   int64_t events = 0;
   bool ok = true;
@@ -230,6 +247,11 @@ class Kiosk {
   std::vector<RewardView> Rewards(std::string_view partner_card);  // empty card: no affordability
   std::vector<DemoModel> Models();
   Result<std::vector<Event>> Journal(int64_t since_seq, int64_t limit);
+  // Rejected and adjusted events, oldest first; with_remarks adds accepted ones with a remark.
+  Result<std::vector<VerdictView>> Verdicts(bool with_remarks = false);
+  EnrolmentView Enrolment();
+  // This connection's memory: mmap and page cache sizes (the touchscreen's connection).
+  kiosk::Status TuneMemory(int64_t mmap_bytes, int64_t cache_kib);
 
   // ---- Local settings ----
   // What an admin changes on this kiosk's screen (language, idle time-out): kept in the kiosk's
@@ -255,6 +277,10 @@ class Kiosk {
   // checkout would be refused for, before the session is confirmed. Nothing is written.
   Result<Device> CheckCheckoutUnit(std::string_view code);
   Result<std::pair<std::string, std::string>> CheckSelloutUnit(std::string_view code);  // gtin, serial
+  // What a unit scanned into a check-in would be refused for (not out), else the unit.
+  Result<DeviceView> CheckCheckinUnit(std::string_view code);
+  // A partner's card as the touchscreen scans it: refused if blocked, else the partner.
+  Result<PartnerView> CheckPartnerCard(std::string_view card);
 
   // ---- Retention ----
   // Removes the oldest events the central has acknowledged and that are older than keep_days,

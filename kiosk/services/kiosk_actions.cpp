@@ -5,6 +5,11 @@
 #include <set>
 
 #include "kiosk/core/crypto.hpp"
+#include "kiosk/core/rules/deals.hpp"
+#include "kiosk/core/rules/devices.hpp"
+#include "kiosk/core/rules/orders.hpp"
+#include "kiosk/core/rules/partners.hpp"
+#include "kiosk/core/rules/sellout.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 
 namespace kiosk {
@@ -13,19 +18,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string Points(int64_t n) {
-  // 24500 -> "24,500": a person reads points at a glance.
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
-}
-
-// "under repair", for the middle of a sentence.
-std::string StateInSentence(DeviceState st) {
-  std::string s(DisplayName(st));
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
+using rules::Points;
+using rules::StateInSentence;
 
 json DeviceJson(const Device& d) { return json{{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}}; }
 
@@ -66,6 +60,15 @@ Receipt MakeReceipt(const Event& e, std::string message, std::vector<Warning> wa
 
 }  // namespace
 
+// ---- Partners ------------------------------------------------------------------------------
+
+Result<PartnerView> Kiosk::CheckPartnerCard(std::string_view card) {
+  auto v = GetPartner(card);
+  if (!v.ok()) return v.error();
+  KIOSK_TRY(rules::CheckCard(v->card_number, v->card_status, v->partner));
+  return v;
+}
+
 // ---- Demo equipment ------------------------------------------------------------------------
 
 Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
@@ -76,17 +79,10 @@ Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
   if (!d->kit.empty()) group = m.KitMembers(d->kit);
   for (const Device& g : group) {
     if (g.state == DeviceState::Available) continue;
-    std::string who, name;
+    std::string name;
     if (!g.custodian.empty())
-      if (auto b = m.LookupBadge(g.custodian); b.ok()) name = b->name, who = " to " + b->name;
-    if (g.state == DeviceState::CheckedOut)
-      return MakeError(ErrorKind::Refused, "device.already_out",
-                       g.asset_tag + " is already checked out" + who + ", due " + g.due_date +
-                           ". Check it in before it can go out again.",
-                       {{"tag", g.asset_tag}, {"custodian", name}, {"due", g.due_date}}, name.empty() ? "" : "to");
-    return MakeError(ErrorKind::Refused, "device.not_available",
-                     g.asset_tag + " is " + StateInSentence(g.state) + " and can't be checked out.",
-                     {{"tag", g.asset_tag}, {"state", StateKey(g.state)}});
+      if (auto b = m.LookupBadge(g.custodian); b.ok()) name = b->name;
+    KIOSK_TRY(rules::CheckCheckoutUnit(g, name));
   }
   return *d;
 }
@@ -105,21 +101,9 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
 
   const Settings settings = m.LoadSettings();
   const auto today = std::chrono::floor<std::chrono::days>(m.clock->Now());
-  std::string due = Trimmed(r.due_date);
-  if (due.empty()) {
-    due = FormatDate(today + std::chrono::days(settings.default_loan_days));
-  } else {
-    std::chrono::sys_days parsed;
-    if (!ParseDate(due, parsed))
-      return MakeError(ErrorKind::Usage, "checkout.due_date", "The due date '" + due + "' is not a date (YYYY-MM-DD).",
-                       {{"date", due}});
-    if (parsed < today)
-      return MakeError(ErrorKind::Usage, "checkout.due_past", "The due date " + due + " is in the past.", {{"date", due}});
-    if (parsed > today + std::chrono::days(180))
-      return MakeError(ErrorKind::Usage, "checkout.due_far",
-                       "The due date " + due + " is more than 180 days away; demo loans are shorter.",
-                       {{"date", due}});
-  }
+  auto due_date = rules::CheckDueDate(r.due_date, today, settings.default_loan_days);
+  if (!due_date.ok()) return due_date.error();
+  const std::string due = *due_date;
   std::string purpose = Trimmed(r.purpose);
   if (purpose.empty()) purpose = "Customer demo";
   if (purpose.size() > 200) purpose.resize(200);
@@ -143,6 +127,13 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
                      {}, {{"count", std::to_string(n)}, {"rep", rep->name}, {"due", due}});
 }
 
+Result<DeviceView> Kiosk::CheckCheckinUnit(std::string_view code) {
+  auto v = GetDevice(code);
+  if (!v.ok()) return v.error();
+  KIOSK_TRY(rules::CheckCheckinUnit(v->device));
+  return v;
+}
+
 Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
@@ -157,12 +148,8 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   for (const std::string& code : r.codes)
     if (auto d = m.LookupDevice(code); d.ok()) scanned_tags.insert(d->asset_tag);
   for (const Device& d : *units) {
-    const bool out = d.state == DeviceState::CheckedOut || d.state == DeviceState::InTransit;
-    if (out) out_units.push_back(d);
-    else if (scanned_tags.count(d.asset_tag))
-      return MakeError(ErrorKind::Refused, "device.not_out",
-                       d.asset_tag + " is " + StateInSentence(d.state) + ", not checked out: nothing to check in.",
-                       {{"tag", d.asset_tag}, {"state", StateKey(d.state)}});
+    if (rules::IsOut(d.state)) out_units.push_back(d);
+    else if (scanned_tags.count(d.asset_tag)) KIOSK_TRY(rules::CheckCheckinUnit(d));
   }
   std::string condition = Trimmed(r.condition);
   if (condition.empty()) condition = "ok";
@@ -231,36 +218,20 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   KIOSK_TRY(m.RequireWritable());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "order demo units");
   if (!by.ok()) return by.error();
-  auto p = m.RequirePartner(r.partner_card, true, "order demo units");
+  auto p = m.RequirePartner(r.partner_card, "order demo units");
   if (!p.ok()) return p.error();
   auto model = m.LookupModel(r.model_gtin);
   if (!model.ok()) return model.error();
-  if (!model->active)
-    return MakeError(ErrorKind::Refused, "model.inactive", model->name + " is no longer in the demo catalogue.",
-                     {{"model", model->name}});
-  if (r.qty < 1 || r.qty > 20)
-    return MakeError(ErrorKind::Usage, "order.qty", "Order between 1 and 20 units.");
+  KIOSK_TRY(rules::CheckOrderableModel(*model));
+  KIOSK_TRY(rules::CheckOrderQty(r.qty));
   KIOSK_TRY(m.StaleGuard("demo orders"));
-  const int quota = model->quota[static_cast<int>(p->partner.tier)];
+  const int quota = rules::DemoQuota(*model, p->partner.tier);
   auto open = m.db->ScalarInt(
       "SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND gtin = ? AND status = 'open'",
       p->partner.id, model->gtin);
   if (!open.ok()) return open.error();
   const int64_t open_units = open->value_or(0);
-  if (open_units + r.qty > quota)
-    return MakeError(ErrorKind::Refused, "order.quota",
-                     std::string(DisplayName(p->partner.tier)) + " partners may have " + std::to_string(quota) +
-                         " open demo units of " + model->name + " on order; " + p->partner.name + " has " +
-                         std::to_string(open_units) + ". " +
-                         (quota > open_units ? "Order at most " + std::to_string(quota - open_units) + "."
-                                             : "Wait until an open order is delivered."),
-                     {{"tier", TierKey(p->partner.tier)},
-                      {"quota", std::to_string(quota)},
-                      {"model", model->name},
-                      {"partner", p->partner.name},
-                      {"open", std::to_string(open_units)},
-                      {"left", std::to_string(quota - open_units)}},
-                     quota > open_units ? "" : "full");
+  KIOSK_TRY(rules::CheckDemoQuota(p->partner, *model, r.qty, open_units));
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"gtin", model->gtin},
                {"model", model->name},        {"qty", r.qty},           {"tier", ToString(p->partner.tier)}};
   const std::string now = FormatUtc(m.clock->Now());
@@ -281,62 +252,24 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
 }
 
 Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward& reward, int qty) {
-  if (!reward.active) return MakeError(ErrorKind::Refused, "reward.inactive", reward.name + " is no longer offered.",
-                                             {{"reward", reward.name}});
-  if (reward.stock < qty)
-    return MakeError(ErrorKind::Refused, "reward.out_of_stock",
-                     reward.stock <= 0 ? reward.name + " is out of stock at this kiosk."
-                                       : "Only " + std::to_string(reward.stock) + " of " + reward.name + " left.",
-                     {{"reward", reward.name}, {"stock", std::to_string(reward.stock)}}, reward.stock <= 0 ? "" : "few");
+  KIOSK_TRY(rules::CheckReward(reward, qty));
   KIOSK_TRY(StaleGuard("redemptions"));
   const Settings s = LoadSettings();
   auto balance = LookupBalance(p.partner.id);
   if (!balance.ok()) return balance.error();
-  RedeemPlan plan;
-  plan.cost = reward.points * qty;
+  rules::OfflineFacts facts;
+  facts.synced_available = balance->available;
   const int64_t covers = CoversSeq();
-  int64_t count_partner = 0;
   KIOSK_TRY(db->Each("SELECT COALESCE(sum(points), 0), count(*) FROM redemptions WHERE partner_id = ? AND seq > ?",
                      [&](storage::Statement& r) {
-                       plan.held_partner = r.Int(0);
-                       count_partner = r.Int(1);
+                       facts.held_partner = r.Int(0);
+                       facts.count_partner = r.Int(1);
                      },
                      p.partner.id, covers));
   auto held_kiosk = db->ScalarInt("SELECT COALESCE(sum(points), 0) FROM redemptions WHERE seq > ?", covers);
   if (!held_kiosk.ok()) return held_kiosk.error();
-  plan.available = balance->available - plan.held_partner;
-  if (plan.cost > plan.available)
-    return MakeError(ErrorKind::Refused, "points.insufficient",
-                     p.partner.name + " has " + Points(std::max<int64_t>(0, plan.available)) + " points available" +
-                         (plan.held_partner > 0 ? " (" + Points(balance->available) + " synced, " +
-                                                      Points(plan.held_partner) + " held by redemptions not yet synced)"
-                                                : "") +
-                         "; " + reward.name + " costs " + Points(plan.cost) + ".",
-                     {{"partner", p.partner.name},
-                      {"available", Points(std::max<int64_t>(0, plan.available))},
-                      {"reward", reward.name},
-                      {"cost", Points(plan.cost)}});
-  if (plan.held_partner + plan.cost > s.offline_hard_points)
-    return MakeError(ErrorKind::Refused, "offline.partner_points",
-                     "Offline limit reached: " + p.partner.name + " may redeem up to " + Points(s.offline_hard_points) +
-                         " points between syncs (" + Points(plan.held_partner) +
-                         " already). Ask an admin to sync, then try again.",
-                     {{"partner", p.partner.name},
-                      {"limit", Points(s.offline_hard_points)},
-                      {"held", Points(plan.held_partner)}});
-  if (count_partner + 1 > s.offline_hard_count)
-    return MakeError(ErrorKind::Refused, "offline.partner_count",
-                     "Offline limit reached: " + p.partner.name + " may make " + std::to_string(s.offline_hard_count) +
-                         " redemptions between syncs. Ask an admin to sync, then try again.",
-                     {{"partner", p.partner.name}, {"limit", std::to_string(s.offline_hard_count)}});
-  if (held_kiosk->value_or(0) + plan.cost > s.offline_kiosk_points_cap)
-    return MakeError(ErrorKind::Refused, "offline.kiosk_points",
-                     "This kiosk has reached its offline limit of " + Points(s.offline_kiosk_points_cap) +
-                         " points in redemptions not yet synced. Ask an admin to sync.",
-                     {{"limit", Points(s.offline_kiosk_points_cap)}});
-  if (plan.held_partner + plan.cost > s.offline_soft_points || count_partner + 1 > s.offline_soft_count)
-    plan.warnings.push_back({"redeem.soft_limit", "Many points redeemed since the last sync: syncing soon is recommended.", {}});
-  return plan;
+  facts.held_kiosk = held_kiosk->value_or(0);
+  return rules::PlanRedemption(p.partner, reward, qty, facts, s);
 }
 
 Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
@@ -344,11 +277,11 @@ Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
   KIOSK_TRY(m.RequireWritable());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "redeem rewards");
   if (!by.ok()) return by.error();
-  auto p = m.RequirePartner(r.partner_card, true, "redeem rewards");
+  auto p = m.RequirePartner(r.partner_card, "redeem rewards");
   if (!p.ok()) return p.error();
   auto reward = m.LookupReward(r.reward_id);
   if (!reward.ok()) return reward.error();
-  if (r.qty < 1 || r.qty > 10) return MakeError(ErrorKind::Usage, "redeem.qty", "Redeem between 1 and 10 at a time.");
+  KIOSK_TRY(rules::CheckRewardQty(r.qty));
   auto plan = m.PlanRedemption(*p, *reward, r.qty);
   if (!plan.ok()) return plan.error();
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number},     {"reward_id", reward->id},
@@ -375,31 +308,14 @@ Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
 
 Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_view code) {
   Impl& m = *m_impl;
-  auto c = m.classifier.Classify(code);
-  auto gtin = c.Gtin();
-  auto serial = c.Serial();
-  if (!c.valid && c.kind != barcode::Kind::Unknown)
-    return MakeError(ErrorKind::Usage, "barcode.invalid", "That barcode is not valid: " + c.reason + ".",
-                     {{"reason", c.reason}});
-  if (!gtin || !serial)
-    return MakeError(ErrorKind::Usage, "sellout.no_serial",
-                     "A sell-out needs the unit's GS1 barcode with GTIN (01) and serial number (21); \"" +
-                         std::string(code.substr(0, 40)) + "\" is not one.",
-                     {{"code", std::string(code.substr(0, 40))}});
-  auto demo = m.db->ScalarText("SELECT asset_tag FROM devices WHERE gtin = ? AND serial = ?", *gtin, *serial);
+  auto unit = rules::SoldUnitFromScan(m.classifier.Classify(code), code);
+  if (!unit.ok()) return unit.error();
+  auto demo = m.db->ScalarText("SELECT asset_tag FROM devices WHERE gtin = ? AND serial = ?", unit->gtin, unit->serial);
   if (!demo.ok()) return demo.error();
-  if (*demo)
-    return MakeError(ErrorKind::Refused, "sellout.demo_unit",
-                     "Serial " + *serial + " is demo unit " + **demo + ", which is not for resale.",
-                     {{"serial", *serial}, {"tag", **demo}});
-  auto dup = m.db->ScalarInt("SELECT seq FROM sellouts WHERE gtin = ? AND serial = ?", *gtin, *serial);
+  auto dup = m.db->ScalarInt("SELECT seq FROM sellouts WHERE gtin = ? AND serial = ?", unit->gtin, unit->serial);
   if (!dup.ok()) return dup.error();
-  if (*dup)
-    return MakeError(ErrorKind::Refused, "sellout.duplicate",
-                     "Serial " + *serial + " (GTIN " + *gtin + ") was already reported as sold (journal seq " +
-                         std::to_string(**dup) + ").",
-                     {{"serial", *serial}, {"gtin", *gtin}, {"seq", std::to_string(**dup)}});
-  return std::make_pair(*gtin, *serial);
+  KIOSK_TRY(rules::CheckSoldUnit(*unit, *demo, *dup));
+  return std::make_pair(unit->gtin, unit->serial);
 }
 
 Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
@@ -407,7 +323,7 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   KIOSK_TRY(m.RequireWritable());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "file sell-out reports");
   if (!by.ok()) return by.error();
-  auto p = m.RequirePartner(r.partner_card, false, "file sell-out reports");
+  auto p = m.RequirePartner(r.partner_card, "file sell-out reports");
   if (!p.ok()) return p.error();
   if (r.codes.empty()) return MakeError(ErrorKind::Usage, "request.no_units", "Scan at least one sold unit.", {}, "sold");
   std::vector<std::pair<std::string, std::string>> units;
@@ -421,11 +337,7 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
     units.push_back(*u);
   }
   std::vector<Warning> warnings;
-  if (p->partner.status == PartnerStatus::Suspended)
-    warnings.push_back({"sellout.partner_suspended",
-                        p->partner.name + " is suspended: the sale is recorded, but no points are credited until it is "
-                                          "reinstated.",
-                        {{"partner", p->partner.name}}});
+  rules::AddSelloutWarnings(p->partner, warnings);
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"units", json::array()}};
   for (const auto& [g, s] : units) payload["units"].push_back({{"gtin", g}, {"serial", s}});
   auto e = m.Act("sellout.reported", payload, by->code, [&](int64_t seq) -> kiosk::Status {
@@ -446,24 +358,14 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
   KIOSK_TRY(m.RequireWritable());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "register deals");
   if (!by.ok()) return by.error();
-  auto p = m.RequirePartner(r.partner_card, true, "register deals");
+  auto p = m.RequirePartner(r.partner_card, "register deals");
   if (!p.ok()) return p.error();
-  const std::string customer = Trimmed(r.customer), product = Trimmed(r.product);
-  if (customer.empty() || customer.size() > 200)
-    return MakeError(ErrorKind::Usage, "deal.customer", "Enter the customer's name (up to 200 characters).");
-  if (product.empty() || product.size() > 200)
-    return MakeError(ErrorKind::Usage, "deal.product", "Enter the product or solution (up to 200 characters).");
-  if (!(r.value > 0) || r.value > 1e9)
-    return MakeError(ErrorKind::Usage, "deal.value", "Enter the expected value in EUR (more than 0).");
-  std::chrono::sys_days close;
-  if (!ParseDate(r.close_date, close))
-    return MakeError(ErrorKind::Usage, "deal.close_date",
-                     "The expected close date '" + r.close_date + "' is not a date (YYYY-MM-DD).",
-                     {{"date", r.close_date}});
-  if (close < std::chrono::floor<std::chrono::days>(m.clock->Now()))
-    return MakeError(ErrorKind::Usage, "deal.close_past", "The expected close date " + r.close_date + " is in the past.",
-                     {{"date", r.close_date}});
-  const double value = std::round(r.value * 100) / 100;
+  auto fields = rules::CheckDealFields(r.customer, r.product, r.value, r.close_date,
+                                       std::chrono::floor<std::chrono::days>(m.clock->Now()));
+  if (!fields.ok()) return fields.error();
+  const std::string& customer = fields->customer;
+  const std::string& product = fields->product;
+  const double value = fields->value_eur;
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"customer", customer},
                {"product", product},          {"value_eur_cents", static_cast<int64_t>(value * 100)},
                {"close_date", r.close_date}};
@@ -488,7 +390,7 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
   if (!admin.ok()) return admin.error();
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
-  const int64_t locked_until = std::strtoll(m.LocalValue("pin_locked_until", "0").c_str(), nullptr, 10);
+  const int64_t locked_until = std::strtoll(m.LocalValue(LocalKey::PinLockedUntil, "0").c_str(), nullptr, 10);
   if (now_ms < locked_until) {
     const int64_t secs = (locked_until - now_ms + 999) / 1000;
     return MakeError(ErrorKind::Refused, "admin.locked",
@@ -498,18 +400,18 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
   }
   if (crypto::VerifyPin(pin, admin->pin_hash)) {
     if (m.db->ReadOnly()) return admin;  // a damaged database can still be inspected
-    (void)m.SetLocal("pin_failures", "0");
+    (void)m.SetLocal(LocalKey::PinFailures, "0");
     return admin;
   }
   if (m.db->ReadOnly())
     return MakeError(ErrorKind::Refused, "admin.wrong_pin", "Wrong PIN.", {}, "unsaved");
-  const int failures = static_cast<int>(std::strtol(m.LocalValue("pin_failures", "0").c_str(), nullptr, 10)) + 1;
+  const int failures = static_cast<int>(std::strtol(m.LocalValue(LocalKey::PinFailures, "0").c_str(), nullptr, 10)) + 1;
   const bool lock = failures >= kMaxTries;
   // Wrong PINs are security events: journaled, with the lockout, in one transaction.
   auto e = m.Act(lock ? "admin.locked_out" : "admin.pin_failed",
                  json{{"badge", admin->code}, {"failures", failures}}, admin->code, [&](int64_t) -> kiosk::Status {
-                   KIOSK_TRY(m.SetLocal("pin_failures", lock ? "0" : std::to_string(failures)));
-                   if (lock) KIOSK_TRY(m.SetLocal("pin_locked_until", std::to_string(now_ms + kLockMs)));
+                   KIOSK_TRY(m.SetLocal(LocalKey::PinFailures, lock ? "0" : std::to_string(failures)));
+                   if (lock) KIOSK_TRY(m.SetLocal(LocalKey::PinLockedUntil, std::to_string(now_ms + kLockMs)));
                    return {};
                  });
   if (!e.ok()) return e.error();

@@ -5,11 +5,16 @@
 #include <string>
 
 #include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
+#include "storage/state.hpp"
 
 namespace kiosk {
+
+using storage::LocalKey;
+using storage::SyncKey;
 
 struct PartnerCtx {
   Partner partner;
@@ -17,13 +22,7 @@ struct PartnerCtx {
   CardStatus card_status = CardStatus::Active;
 };
 
-// What a redemption would do: checked by Redeem and by the rewards list alike.
-struct RedeemPlan {
-  int64_t cost = 0;
-  int64_t available = 0;       // before this redemption
-  int64_t held_partner = 0;    // unsynced points held for this partner
-  std::vector<Warning> warnings;
-};
+using rules::RedeemPlan;
 
 struct Kiosk::Impl {
   DataPaths paths;
@@ -37,10 +36,10 @@ struct Kiosk::Impl {
   // ---- helpers (kiosk.cpp) ----
   kiosk::Status RequireWritable() const;
   std::string Today() const;
-  std::string StateValue(const std::string& key, const std::string& def = "");
-  kiosk::Status SetState(const std::string& key, const std::string& value);
-  std::string LocalValue(const std::string& key, const std::string& def = "");
-  kiosk::Status SetLocal(const std::string& key, const std::string& value);
+  std::string StateValue(SyncKey key, const std::string& def = "");
+  kiosk::Status SetState(SyncKey key, const std::string& value);
+  std::string LocalValue(LocalKey key, const std::string& def = "");
+  kiosk::Status SetLocal(LocalKey key, const std::string& value);
   Settings LoadSettings();
   int64_t CoversSeq();
   std::optional<int64_t> HoursSinceFresh();
@@ -50,7 +49,9 @@ struct Kiosk::Impl {
   Result<Badge> LookupBadge(std::string_view code, const barcode::Classified* c = nullptr);
   Result<Badge> RequireBadge(std::string_view code, std::initializer_list<Role> roles, const char* action);
   Result<PartnerCtx> LookupPartner(std::string_view card_or_id, const barcode::Classified* c = nullptr);
-  Result<PartnerCtx> RequirePartner(std::string_view card_or_id, bool must_be_active, const char* action);
+  // The card must not be blocked, and the partner not suspended if `action` is one a suspended
+  // partner is refused (rules/partners.hpp).
+  Result<PartnerCtx> RequirePartner(std::string_view card_or_id, const char* action);
   Result<Device> LookupDevice(std::string_view code, const barcode::Classified* c = nullptr);
   Result<DemoModel> LookupModel(std::string_view gtin);
   Result<Reward> LookupReward(std::string_view id);

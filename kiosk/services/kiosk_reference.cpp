@@ -44,7 +44,7 @@ Result<LoadReport> Kiosk::LoadReferenceFile(const std::filesystem::path& file) {
 namespace {
 
 Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
-  const int64_t current = std::strtoll(m.StateValue("reference_version", "0").c_str(), nullptr, 10);
+  const int64_t current = std::strtoll(m.StateValue(SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
   if (!doc.full && doc.base_version != current)
     return MakeError(ErrorKind::Refused, "reference.version_gap",
                      "This delta applies on top of reference version " + std::to_string(doc.base_version) +
@@ -142,11 +142,11 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
       KIOSK_TRY(db.Run("UPDATE deals SET status = ?, decided_at = ? WHERE seq = ?", d.value("status", "pending"), now,
                        d["seq"].get<int64_t>()));
     }
-    KIOSK_TRY(m.SetState("reference_version", std::to_string(doc.version)));
+    KIOSK_TRY(m.SetState(SyncKey::ReferenceVersion, std::to_string(doc.version)));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
-    KIOSK_TRY(m.SetState("last_fresh_at", std::to_string(now_ms)));
-    if (doc.covers_kiosk_seq) KIOSK_TRY(m.SetState("covers_kiosk_seq", std::to_string(*doc.covers_kiosk_seq)));
+    KIOSK_TRY(m.SetState(SyncKey::LastFreshAt, std::to_string(now_ms)));
+    if (doc.covers_kiosk_seq) KIOSK_TRY(m.SetState(SyncKey::CoversKioskSeq, std::to_string(*doc.covers_kiosk_seq)));
     return {};
   });
   if (!e.ok()) return e.error();
@@ -170,8 +170,8 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   Impl& m = *m_impl;
   if (keep_days <= 0) return int64_t{0};
   KIOSK_TRY(m.RequireWritable());
-  const int64_t acked = std::strtoll(m.StateValue("acked_through", "0").c_str(), nullptr, 10);
-  const int64_t already = std::strtoll(m.StateValue("pruned_through", "0").c_str(), nullptr, 10);
+  const int64_t acked = std::strtoll(m.StateValue(SyncKey::AckedThrough, "0").c_str(), nullptr, 10);
+  const int64_t already = std::strtoll(m.StateValue(SyncKey::PrunedThrough, "0").c_str(), nullptr, 10);
   const std::string cutoff = FormatUtc(m.clock->Now() - std::chrono::days(keep_days));
   // A prefix: stop before the first event that is recent enough to keep.
   auto first_kept = m.db->ScalarInt("SELECT min(seq) FROM journal WHERE wall_time >= ?", cutoff);
@@ -180,7 +180,7 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   if (*first_kept) through = std::min(through, **first_kept - 1);
   // Verification needs the event the central's anchor signs for (its row and HMAC), so the prefix
   // stops just before it, however old it is.
-  if (auto anchor = AnchorFromJsonText(m.StateValue("anchor", "")); anchor.ok())
+  if (auto anchor = AnchorFromJsonText(m.StateValue(SyncKey::Anchor, "")); anchor.ok())
     through = std::min(through, anchor->seq - 1);
   if (through <= already) return int64_t{0};
   auto head = m.db->ScalarText("SELECT hash FROM journal WHERE seq = ?", through);
@@ -191,8 +191,8 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   auto e = m.Act("journal.pruned", payload, "", [&](int64_t) -> kiosk::Status {
     KIOSK_TRY(m.db->Run("DELETE FROM device_events WHERE seq <= ?", through));
     KIOSK_TRY(m.db->Run("DELETE FROM journal WHERE seq <= ?", through));
-    KIOSK_TRY(m.SetState("pruned_through", std::to_string(through)));
-    return m.SetState("pruned_head_hash", **head);
+    KIOSK_TRY(m.SetState(SyncKey::PrunedThrough, std::to_string(through)));
+    return m.SetState(SyncKey::PrunedHeadHash, **head);
   });
   if (!e.ok()) return e.error();
   return removed;

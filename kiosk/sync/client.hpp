@@ -18,6 +18,7 @@
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/protocol.hpp"
 #include "kiosk/sync/http_client.hpp"
+#include "storage/state.hpp"
 
 namespace kiosk::sync {
 
@@ -97,9 +98,12 @@ class SyncEngine {
   };
   Result<ReceiptReport> ApplyReceipt(const std::filesystem::path& file);
 
-  // sync_state access shared with the CLI.
-  std::string State(const std::string& key, const std::string& def = "");
-  Status SetState(const std::string& key, const std::string& value);
+  // sync_state, by key (storage/state.hpp); by name only for tools and tests.
+  std::string State(storage::SyncKey key, const std::string& def = "");
+  Status SetState(storage::SyncKey key, const std::string& value);
+  std::string State(const std::string& name, const std::string& def = "");
+  Status SetState(const std::string& name, const std::string& value);
+  std::string StoredCentralUrl() { return State(storage::SyncKey::CentralUrl); }
   int64_t AckedThrough();
   // Every verdict up to this seq is known: a row, or a plain acceptance where there is none.
   int64_t VerdictsThrough();

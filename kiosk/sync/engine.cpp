@@ -59,21 +59,30 @@ SyncEngine::SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions o
   (void)m_kiosk.Database().ExecScript("PRAGMA mmap_size=0;");
 }
 
-std::string SyncEngine::State(const std::string& key, const std::string& def) {
-  auto v = m_kiosk.Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
-  return v.ok() && *v ? **v : def;
+std::string SyncEngine::State(storage::SyncKey key, const std::string& def) {
+  return storage::StateStore(m_kiosk.Database()).Get(key, def);
 }
 
-Status SyncEngine::SetState(const std::string& key, const std::string& value) {
-  return m_kiosk.Database().Run(
-      "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
-      value);
+Status SyncEngine::SetState(storage::SyncKey key, const std::string& value) {
+  return storage::StateStore(m_kiosk.Database()).Set(key, value);
 }
 
-int64_t SyncEngine::AckedThrough() { return std::strtoll(State("acked_through", "0").c_str(), nullptr, 10); }
+std::string SyncEngine::State(const std::string& name, const std::string& def) {
+  auto key = storage::ParseSyncKey(name);
+  return key ? State(*key, def) : def;
+}
+
+Status SyncEngine::SetState(const std::string& name, const std::string& value) {
+  auto key = storage::ParseSyncKey(name);
+  if (!key) return MakeError(ErrorKind::Usage, "state.unknown_key", "No sync state is called \"" + name + "\".",
+                            {{"name", name}});
+  return SetState(*key, value);
+}
+
+int64_t SyncEngine::AckedThrough() { return std::strtoll(State(storage::SyncKey::AckedThrough, "0").c_str(), nullptr, 10); }
 
 int64_t SyncEngine::VerdictsThrough() {
-  const std::string v = State("verdicts_through");
+  const std::string v = State(storage::SyncKey::VerdictsThrough);
   if (!v.empty()) return std::strtoll(v.c_str(), nullptr, 10);
   // A kiosk from before this key stored a row for every verdict, from seq 1 on, and writes the
   // key at its first verdicts since (or at enrolment).
@@ -82,16 +91,16 @@ int64_t SyncEngine::VerdictsThrough() {
 }
 
 void SyncEngine::RecordError(const Error& e) {
-  (void)SetState("last_error", e.message + " [" + e.code + "]");
+  (void)SetState(storage::SyncKey::LastError, e.message + " [" + e.code + "]");
   // The reason's key and values too, so the admin screen can say it in the kiosk's language.
   json args = json::object();
   for (const auto& [name, value] : e.args) args[name] = value;
-  (void)SetState("last_error_key", ReasonKey(e));
-  (void)SetState("last_error_args", args.dump());
-  (void)SetState("last_error_at", FormatUtc(m_kiosk.GetClock().Now()));
+  (void)SetState(storage::SyncKey::LastErrorKey, ReasonKey(e));
+  (void)SetState(storage::SyncKey::LastErrorArgs, args.dump());
+  (void)SetState(storage::SyncKey::LastErrorAt, FormatUtc(m_kiosk.GetClock().Now()));
 }
 
-bool SyncEngine::Enrolled() { return !State("central_public_key").empty(); }
+bool SyncEngine::Enrolled() { return !State(storage::SyncKey::CentralPublicKey).empty(); }
 
 Result<JournalKey> SyncEngine::Key() {
   if (!m_key) {
@@ -103,10 +112,10 @@ Result<JournalKey> SyncEngine::Key() {
 }
 
 std::string SyncEngine::Url() {
-  return TrimSlash(m_options.central_url.empty() ? State("central_url") : m_options.central_url);
+  return TrimSlash(m_options.central_url.empty() ? State(storage::SyncKey::CentralUrl) : m_options.central_url);
 }
 
-std::string SyncEngine::CaFile() { return m_options.ca_file.empty() ? State("central_ca_file") : m_options.ca_file; }
+std::string SyncEngine::CaFile() { return m_options.ca_file.empty() ? State(storage::SyncKey::CentralCaFile) : m_options.ca_file; }
 
 Error SyncEngine::ErrorFrom(const platform::HttpResponse& r, json* extra) {
   json j = json::parse(r.body, nullptr, false);
@@ -191,19 +200,19 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
   storage::Db& db = m_kiosk.Database();
   storage::Transaction tx(db);
   KIOSK_TRY(tx.Begin());
-  KIOSK_TRY(SetState("central_url", TrimSlash(central_url)));
+  KIOSK_TRY(SetState(storage::SyncKey::CentralUrl, TrimSlash(central_url)));
   // Later rounds (the touchscreen's sync thread, `kiosk sync`) verify the central with the same CA.
   if (!m_options.ca_file.empty()) {
     std::error_code ec;
     const auto ca = std::filesystem::absolute(m_options.ca_file, ec);
-    KIOSK_TRY(SetState("central_ca_file", ec ? m_options.ca_file : ca.string()));
+    KIOSK_TRY(SetState(storage::SyncKey::CentralCaFile, ec ? m_options.ca_file : ca.string()));
   }
-  KIOSK_TRY(SetState("central_public_key", pub));
-  KIOSK_TRY(SetState("enrolled_at", FormatUtc(m_kiosk.GetClock().Now())));
-  KIOSK_TRY(SetState("acked_through", std::to_string(j.value("acked_through", int64_t{0}))));
+  KIOSK_TRY(SetState(storage::SyncKey::CentralPublicKey, pub));
+  KIOSK_TRY(SetState(storage::SyncKey::EnrolledAt, FormatUtc(m_kiosk.GetClock().Now())));
+  KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(j.value("acked_through", int64_t{0}))));
   // From here on the mark is kept, never guessed from the rows (see VerdictsThrough).
-  KIOSK_TRY(SetState("verdicts_through", std::to_string(VerdictsThrough())));
-  KIOSK_TRY(SetState("last_error", ""));
+  KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(VerdictsThrough())));
+  KIOSK_TRY(SetState(storage::SyncKey::LastError, ""));
   KIOSK_TRY(tx.Commit());
   return {};
 }
@@ -262,7 +271,7 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
   }
   // Written with any verdicts, changed or not: once a row exists that does not start a run from
   // seq 1 (a verdict learnt out of order), the rows no longer tell how far the verdicts are known.
-  if (!verdicts.empty()) KIOSK_TRY(SetState("verdicts_through", std::to_string(through)));
+  if (!verdicts.empty()) KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(through)));
   return {};
 }
 
@@ -270,7 +279,7 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
                             std::optional<int64_t> through) {
   // The anchor must be the central's and name our own hash at that seq: otherwise the central
   // (or someone in between) holds a different history than ours.
-  const std::string pub = State("central_public_key");
+  const std::string pub = State(storage::SyncKey::CentralPublicKey);
   if (!VerifySigned(pub, AnchorSigningString(r.anchor), r.anchor.signature) || r.anchor.seq != r.acked_through ||
       r.anchor.kiosk_id != m_kiosk.KioskId())
     return MakeError(ErrorKind::Integrity, "anchor.bad_signature",
@@ -291,10 +300,10 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
   KIOSK_TRY(tx.Begin());
   KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
   const int64_t new_acked = through.value_or(r.acked_through);
-  if (new_acked > AckedThrough()) KIOSK_TRY(SetState("acked_through", std::to_string(new_acked)));
-  KIOSK_TRY(SetState("anchor", ToJson(r.anchor).dump()));
-  KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
-  KIOSK_TRY(SetState("last_error", ""));
+  if (new_acked > AckedThrough()) KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(new_acked)));
+  KIOSK_TRY(SetState(storage::SyncKey::Anchor, ToJson(r.anchor).dump()));
+  KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
+  KIOSK_TRY(SetState(storage::SyncKey::LastError, ""));
   return tx.Commit();
 }
 
@@ -429,9 +438,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       if (central >= acked) return e;  // not a gap we can close
       acked = central;
       prepared_through = acked;
-      KIOSK_TRY(SetState("acked_through", std::to_string(acked)));
+      KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(acked)));
       // Its verdicts from there on come again, and may differ.
-      if (VerdictsThrough() > acked) KIOSK_TRY(SetState("verdicts_through", std::to_string(acked)));
+      if (VerdictsThrough() > acked) KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(acked)));
       continue;
     }
     if (e.code == "auth.clock" && extra.contains("server_time_ms") && clock_retries++ < 2) {
@@ -482,13 +491,13 @@ void RemoveDownloadsOfDeadProcesses(const std::filesystem::path& dir) {
 Result<SyncReport> SyncEngine::Pull() {
   SyncReport report;
   RemoveDownloadsOfDeadProcesses(m_kiosk.Paths().dir);
-  const int64_t version = std::strtoll(State("reference_version", "0").c_str(), nullptr, 10);
+  const int64_t version = std::strtoll(State(storage::SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
   const std::string path = "/v1/reference?since=" + std::to_string(version) +
                            "&verdicts_after=" + std::to_string(VerdictsThrough());
   auto req = SignedRequest("GET", path, "");
   if (!req.ok()) return req.error();
   // The last document's ETag: when nothing changed the central answers 304 with no body.
-  if (const std::string etag = State("reference_etag"); !etag.empty()) req->headers.emplace_back("If-None-Match", etag);
+  if (const std::string etag = State(storage::SyncKey::ReferenceEtag); !etag.empty()) req->headers.emplace_back("If-None-Match", etag);
   // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text
   // that need never be in memory (the kiosk parses it from the file).
   // Named per process: the touchscreen's sync thread and an admin's `kiosk sync` may pull at once.
@@ -508,8 +517,8 @@ Result<SyncReport> SyncEngine::Pull() {
     // Unchanged since the document of that ETag was handled: the kiosk's data is current now.
     report.pulled = true;
     report.reference_version = version;
-    KIOSK_TRY(SetState("last_fresh_at", std::to_string(NowMs(m_kiosk.GetClock()))));
-    KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
+    KIOSK_TRY(SetState(storage::SyncKey::LastFreshAt, std::to_string(NowMs(m_kiosk.GetClock()))));
+    KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
     return report;
   }
   if (res->status != 200) return ErrorFrom(*res);
@@ -525,7 +534,7 @@ Result<SyncReport> SyncEngine::Pull() {
     if (!loaded.ok()) return loaded.error();
     report.reference_applied = true;
     report.reference_version = loaded->version;
-    KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
+    KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
     return report;
   }
   if (in_file) {
@@ -561,14 +570,14 @@ Result<SyncReport> SyncEngine::Pull() {
     // Nothing new: the kiosk's data is still current as of now (stale-data guard).
     storage::Transaction tx(m_kiosk.Database());
     KIOSK_TRY(tx.Begin());
-    KIOSK_TRY(SetState("last_fresh_at", std::to_string(NowMs(m_kiosk.GetClock()))));
+    KIOSK_TRY(SetState(storage::SyncKey::LastFreshAt, std::to_string(NowMs(m_kiosk.GetClock()))));
     if (j.contains("covers_kiosk_seq") && j["covers_kiosk_seq"].is_number_integer())
-      KIOSK_TRY(SetState("covers_kiosk_seq", std::to_string(j["covers_kiosk_seq"].get<int64_t>())));
+      KIOSK_TRY(SetState(storage::SyncKey::CoversKioskSeq, std::to_string(j["covers_kiosk_seq"].get<int64_t>())));
     KIOSK_TRY(tx.Commit());
   }
   // Only once the document is handled: a 304 for it then means the same.
-  KIOSK_TRY(SetState("reference_etag", etag));
-  KIOSK_TRY(SetState("last_sync", FormatUtc(m_kiosk.GetClock().Now())));
+  KIOSK_TRY(SetState(storage::SyncKey::ReferenceEtag, etag));
+  KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
   return report;
 }
 

@@ -93,13 +93,13 @@ Result<SyncEngine::ExportReport> SyncEngine::ExportTo(const std::filesystem::pat
   signed_manifest["signature"] = crypto::HmacSha256Hex(key->bytes, "ske-manifest1\n" + manifest.dump());
   report.manifest = dir / ("manifest-" + kiosk_id + ".json");
   KIOSK_TRY(WriteFileDurably(report.manifest, signed_manifest.dump(2) + "\n"));
-  (void)SetState("last_export", FormatUtc(clock.Now()) + " seq " + std::to_string(report.from_seq) + ".." +
+  (void)SetState(storage::SyncKey::LastExport, FormatUtc(clock.Now()) + " seq " + std::to_string(report.from_seq) + ".." +
                                     std::to_string(report.to_seq) + " to " + dir.string());
   return report;
 }
 
 Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem::path& file) {
-  const std::string pub = State("central_public_key");
+  const std::string pub = State(storage::SyncKey::CentralPublicKey);
   if (pub.empty())
     return MakeError(ErrorKind::Refused, "sync.not_enrolled",
                      "This kiosk is not enrolled with a central, so it can't check the receipt's signature. Enrol it "

@@ -581,3 +581,51 @@ TEST_CASE("admin enrolment: a wrong code is the central's refusal, the right one
   h.c->WaitIdle(h.now);
   CHECK(*central.enrol_requests == 2);
 }
+
+// ---- One rule, one answer: the touchscreen says what the services say (issue 14) ---------------
+
+TEST_CASE("check-in: a unit in transit is taken back on the touchscreen as `kiosk checkin` takes it") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Do(intent::Navigate{ScreenId::Checkin});
+  h.Scan("DEMO-00039");  // in transit to the Warsaw office
+  CHECK(h.Vm().banner.kind != BannerKind::Error);
+  REQUIRE(h.Vm().checkin.units.size() == 1);
+  CHECK(h.Vm().checkin.units[0].code == "DEMO-00039");
+  h.Do(intent::ConfirmCheckin{"ok"});
+  CHECK(h.Vm().banner.kind == BannerKind::Success);
+  CHECK(h.Vm().screen == ScreenId::Home);
+  h.Do(intent::Navigate{ScreenId::Checkin});
+  h.Scan("DEMO-00039");  // now in the showroom: nothing to check in, in the services' words
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.key == "banner.not_checked_out");
+  CHECK(h.Vm().checkin.units.empty());
+}
+
+TEST_CASE("a blocked card is refused on the touchscreen in the same words as at the counter") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Scan("6299826000100011");
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.key == "reason.card.blocked");
+  auto side = OpenSide(h.data.dir);
+  auto refused = side->Redeem({.partner_card = "6299826000100011", .reward_id = "R-001", .by_badge = "BDG-10017"});
+  REQUIRE(!refused.ok());
+  CHECK(h.Vm().banner.text == refused.error().message);
+}
+
+TEST_CASE("a suspended partner's banner names every action it is refused, deals too") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Scan("6299643000200018");
+  CHECK(h.Vm().banner.key == "banner.partner_suspended_scan");
+  CHECK(h.Vm().banner.text.find("orders") != std::string::npos);
+  CHECK(h.Vm().banner.text.find("redemptions") != std::string::npos);
+  CHECK(h.Vm().banner.text.find("deals") != std::string::npos);
+  // And the services do refuse it a deal.
+  auto side = OpenSide(h.data.dir);
+  auto deal = side->RegisterDeal({.partner_card = "6299643000200018", .customer = "Acme", .product = "C4500",
+                                  .value = 1000, .close_date = "2026-12-31", .by_badge = "BDG-10017"});
+  REQUIRE(!deal.ok());
+  CHECK(deal.error().code == "partner.suspended");
+}

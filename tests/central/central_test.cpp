@@ -549,3 +549,21 @@ TEST_CASE("reference: full snapshot at since=0, then only what changed") {
   CHECK(d["rewards"][0]["deleted"] == true);
   CHECK(d["base_version"] == 1);
 }
+
+TEST_CASE("rules: a demo order from a suspended partner or beyond the tier's quota is rejected at the central too") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk a("KIOSK-O1");
+  REQUIRE(f.Enrol(a).status == 200);
+  // P-FI-0001 is gold: 3 open units of the C4500. P-RU-0002 is suspended.
+  a.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}, {"qty", 2}});
+  a.Add("demo.ordered", json{{"partner_id", "P-RU-0002"}, {"gtin", "00614141000012"}, {"qty", 1}});
+  a.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}, {"qty", 9}});
+  auto r = Ok(f.Push(a, 1, 3));
+  REQUIRE(r.verdicts.size() == 3);
+  CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[1].code == "partner.suspended");
+  CHECK(r.verdicts[2].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[2].code == "order.quota");
+}

@@ -85,7 +85,9 @@ std::set<std::string> CoreMessageKeys() {
   const char* sync_sources[] = {"kiosk/sync/engine.cpp", "kiosk/sync/usb.cpp", "kiosk/sync/protocol.cpp",
                                 "platform/http_client_curl.cpp"};
   for (const char* f : {"kiosk/services/kiosk.cpp", "kiosk/services/kiosk_actions.cpp", "storage/db.cpp",
-                        "kiosk/app/app_controller.cpp"})
+                        "kiosk/app/app_controller.cpp", "kiosk/core/rules/people.cpp", "kiosk/core/rules/partners.cpp",
+                        "kiosk/core/rules/devices.cpp", "kiosk/core/rules/orders.cpp", "kiosk/core/rules/loyalty.cpp",
+                        "kiosk/core/rules/sellout.cpp", "kiosk/core/rules/deals.cpp"})
     for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
   std::string sync;
   for (const char* f : sync_sources) sync += Source(f);
@@ -94,7 +96,9 @@ std::set<std::string> CoreMessageKeys() {
   for (const auto& k : Matches(Source("platform/http_client_curl.cpp"), std::regex(R"re(code = "(net\.[a-z_]+)")re"), "reason."))
     keys.insert(k);
   // A variant is the last argument of a MakeError: `..., {{...}}, "to");` or `cond ? "a" : "b");`
-  const std::string actions = Source("kiosk/services/kiosk_actions.cpp") + Source("kiosk/services/kiosk.cpp");
+  std::string actions = Source("kiosk/services/kiosk_actions.cpp") + Source("kiosk/services/kiosk.cpp");
+  for (const char* f : {"people", "partners", "devices", "orders", "loyalty", "sellout", "deals"})
+    actions += Source(std::string("kiosk/core/rules/") + f + ".cpp");
   const std::string with_variants = actions + sync;
   std::regex call(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_.]+)"([^;]*)\);)re");
   std::regex variant(R"re([,?:]\s*"([a-z]+)"\s*(?=[:)]|$))re");

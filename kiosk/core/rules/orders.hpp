@@ -1,0 +1,25 @@
+#pragma once
+// The partner program's rules, demo orders: a tier may have so many open demo units of a model on
+// order. The kiosk checks its own orders before logging one; the central checks every kiosk's
+// orders together when the event arrives (central/rules.cpp), with the same function.
+#include <cstdint>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/result.hpp"
+
+namespace kiosk::rules {
+
+inline constexpr int kMaxOrderQty = 20;  // units in one demo order
+
+// How many open demo units of `model` a partner of `tier` may have on order.
+int DemoQuota(const DemoModel& model, Tier tier);
+
+// model.inactive: the model left the demo catalogue.
+Status CheckOrderableModel(const DemoModel& model);
+// order.qty: between 1 and kMaxOrderQty.
+Status CheckOrderQty(int qty);
+// order.quota (variant "full" when nothing is left): `open_units` already on order for this
+// partner and model, plus `qty`, must stay within the tier's quota.
+Status CheckDemoQuota(const Partner& partner, const DemoModel& model, int qty, int64_t open_units);
+
+}  // namespace kiosk::rules

@@ -1,0 +1,52 @@
+// rules/orders: demo orders within the tier's quota. Pure: no SQLite.
+#include <doctest/doctest.h>
+
+#include "kiosk/core/rules/orders.hpp"
+
+using namespace kiosk;
+
+TEST_CASE("orders: the tier's quota counts the open units plus this order") {
+  DemoModel m;
+  m.gtin = "00614141000012";
+  m.name = "C4500";
+  m.quota[0] = 1, m.quota[1] = 2, m.quota[2] = 3, m.quota[3] = 5;
+  struct Row {
+    Tier tier;
+    int qty;
+    int64_t open;
+    const char* code;  // "" = allowed
+    const char* variant;
+  };
+  const Row rows[] = {
+      {Tier::Registered, 1, 0, "", ""},        {Tier::Registered, 1, 1, "order.quota", "full"},
+      {Tier::Gold, 3, 0, "", ""},              {Tier::Gold, 2, 1, "", ""},
+      {Tier::Gold, 2, 2, "order.quota", ""},   {Tier::Gold, 1, 3, "order.quota", "full"},
+      {Tier::Platinum, 5, 0, "", ""},          {Tier::Platinum, 6, 0, "order.quota", ""},
+  };
+  for (const Row& r : rows) {
+    Partner p;
+    p.name = "Tulostin Oy";
+    p.tier = r.tier;
+    CAPTURE(ToString(r.tier));
+    CAPTURE(r.qty);
+    CAPTURE(r.open);
+    auto s = rules::CheckDemoQuota(p, m, r.qty, r.open);
+    CHECK((s.ok() ? std::string() : s.error().code) == r.code);
+    if (!s.ok()) CHECK(s.error().variant == r.variant);
+  }
+  Partner gold;
+  gold.name = "Tulostin Oy";
+  gold.tier = Tier::Gold;
+  CHECK(rules::CheckDemoQuota(gold, m, 2, 2).error().message ==
+        "Gold partners may have 3 open demo units of C4500 on order; Tulostin Oy has 2. Order at most 1.");
+}
+
+TEST_CASE("orders: quantity and catalogue") {
+  for (int q : {1, 20}) CHECK(rules::CheckOrderQty(q).ok());
+  for (int q : {0, -1, 21}) CHECK(rules::CheckOrderQty(q).error().code == "order.qty");
+  DemoModel m;
+  m.name = "Old";
+  CHECK(rules::CheckOrderableModel(m).ok());
+  m.active = false;
+  CHECK(rules::CheckOrderableModel(m).error().code == "model.inactive");
+}
