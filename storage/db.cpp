@@ -256,6 +256,10 @@ Status Db::SetMemoryLimits(int64_t mmap_bytes, int64_t cache_kib) {
                     std::to_string(cache_kib) + ";");
 }
 
+Status Db::SetMmapSize(int64_t mmap_bytes) {
+  return ExecScript("PRAGMA mmap_size=" + std::to_string(mmap_bytes) + ";");
+}
+
 Status Db::ExecScript(const std::string& sql) {
   char* msg = nullptr;
   if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {

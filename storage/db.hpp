@@ -119,6 +119,8 @@ class Db {
   Status ExecScript(const std::string& sql);
   // This connection's memory: bytes of the file memory-mapped, KiB of page cache.
   Status SetMemoryLimits(int64_t mmap_bytes, int64_t cache_kib);
+  // Only the memory-mapped size (0: read through the page cache alone), page cache untouched.
+  Status SetMmapSize(int64_t mmap_bytes);
 
   // Prepare + bind + step once (a write statement completes in its first step).
   template <typename... A>

@@ -212,4 +212,48 @@ Result<JournalStore::VerifyResult> JournalStore::CheckAnchor(VerifyResult result
   return result;
 }
 
+// ---- JournalTable -------------------------------------------------------------------------
+
+Result<int64_t> JournalTable::LastSeq() {
+  auto n = m_db.ScalarInt("SELECT max(seq) FROM journal");
+  if (!n.ok()) return n.error();
+  return n->value_or(0);
+}
+
+Result<std::optional<std::string>> JournalTable::HashAt(int64_t seq) {
+  return m_db.ScalarText("SELECT hash FROM journal WHERE seq = ?", seq);
+}
+
+Result<std::optional<std::string>> JournalTable::WallTimeAfter(int64_t seq) {
+  return m_db.ScalarText("SELECT wall_time FROM journal WHERE seq > ? ORDER BY seq LIMIT 1", seq);
+}
+
+Result<std::optional<int64_t>> JournalTable::FirstSeqSince(const std::string& wall_time) {
+  return m_db.ScalarInt("SELECT min(seq) FROM journal WHERE wall_time >= ?", wall_time);
+}
+
+Result<std::vector<Event>> JournalTable::ReadBatch(int64_t after_seq, int64_t max_events,
+                                                   const std::function<bool(const Event&)>& take) {
+  std::vector<Event> out;
+  auto st = m_db.Prepare(kSelectColumns + "WHERE seq > ? ORDER BY seq LIMIT ?");
+  if (!st.ok()) return st.error();
+  Query q(**st);
+  q->Bind(1, after_seq).Bind(2, max_events);
+  for (;;) {
+    auto row = q->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    Event e;
+    FillEvent(*q, e);
+    if (!take(e)) break;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status JournalTable::PruneThrough(int64_t seq) {
+  KIOSK_TRY(m_db.Run("DELETE FROM device_events WHERE seq <= ?", seq));
+  return m_db.Run("DELETE FROM journal WHERE seq <= ?", seq);
+}
+
 }  // namespace kiosk::storage

@@ -69,4 +69,34 @@ class JournalStore {
   const Clock& m_clock;
 };
 
+// The journal's rows for code that holds no journal key: the sync engine's batches and its
+// acknowledgement checks, the status view's oldest pending event, retention's pruning. Reads are
+// plain table reads (a pruned head does not count, unlike JournalStore::Head). Same thread as
+// its Db.
+class JournalTable {
+ public:
+  explicit JournalTable(Db& db) : m_db(db) {}
+
+  // The highest seq kept in the table; 0 when it is empty.
+  Result<int64_t> LastSeq();
+  // The hash of the event at seq; nullopt when no row has it (pruned, or not written yet).
+  Result<std::optional<std::string>> HashAt(int64_t seq);
+  // wall_time of the first event after seq; nullopt when there is none.
+  Result<std::optional<std::string>> WallTimeAfter(int64_t seq);
+  // The first seq logged at or after wall_time (UTC, as FormatUtc writes it); nullopt when none.
+  Result<std::optional<int64_t>> FirstSeqSince(const std::string& wall_time);
+  // The events after after_seq in seq order, at most max_events of them. take(e) is asked before
+  // each one is added and ends the batch with false (the sync engine's byte budget), so a batch
+  // may come back shorter. One statement, stepped once per event.
+  Result<std::vector<Event>> ReadBatch(int64_t after_seq, int64_t max_events,
+                                       const std::function<bool(const Event&)>& take);
+  // Removes the events up to seq and their device-history links. Runs inside the caller's
+  // transaction, which logs the journal.pruned event and the pruned head; the schema refuses to
+  // remove an event the central has not acknowledged.
+  Status PruneThrough(int64_t seq);
+
+ private:
+  Db& m_db;
+};
+
 }  // namespace kiosk::storage

@@ -18,4 +18,32 @@ Result<std::vector<VerdictListRow>> ListVerdicts(Db& db, bool with_remarks) {
   return rows;
 }
 
+Result<int64_t> VerdictStore::HighestSeq() {
+  auto max = m_db.ScalarInt("SELECT max(seq) FROM verdicts");
+  if (!max.ok()) return max.error();
+  return max->value_or(0);
+}
+
+Status VerdictStore::Forget(int64_t from_seq, int64_t to_seq) {
+  return m_db.Run("DELETE FROM verdicts WHERE seq BETWEEN ? AND ?", from_seq, to_seq);
+}
+
+Status VerdictStore::Put(const VerdictRow& v) {
+  return m_db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
+                  "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = "
+                  "excluded.code, message = excluded.message, detail = excluded.detail",
+                  v.seq, v.event_id, v.verdict, v.code, v.message, v.detail, v.received_at);
+}
+
+Result<std::vector<PartnerOutcomeRow>> VerdictStore::UnshownForPartner(const std::string& partner_id) {
+  std::vector<PartnerOutcomeRow> rows;
+  auto s = m_db.Each(
+      "SELECT v.seq, v.verdict, v.code, v.message, v.detail, j.type FROM verdicts v JOIN journal j ON j.seq = v.seq "
+      "WHERE v.verdict <> 'accepted' AND v.shown = 0 AND json_extract(j.payload, '$.partner_id') = ? ORDER BY v.seq",
+      [&](Statement& r) { rows.push_back(PartnerOutcomeRow{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(5)}); },
+      partner_id);
+  if (!s.ok()) return s.error();
+  return rows;
+}
+
 }  // namespace kiosk::storage

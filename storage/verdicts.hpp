@@ -1,6 +1,8 @@
 #pragma once
-// The central's verdicts on this kiosk's events, as the admin screen and `kiosk verdicts` list
-// them: one query for both. Read-only; same thread as the Db it is given.
+// The central's verdicts on this kiosk's events: written by the sync engine as acknowledgements
+// and pulls bring them, listed by the admin screen and `kiosk verdicts` (one query for both), and
+// shown on a partner's panel until seen. Only verdicts that say something have a row: a plain
+// acceptance is implied (kiosk/sync/engine.cpp). Same thread as the Db it is given.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,8 +23,46 @@ struct VerdictListRow {
   std::string wall_time;    // the event's time; "" if pruned
 };
 
+// One verdict as the central sent it.
+struct VerdictRow {
+  int64_t seq = 0;
+  std::string event_id;
+  std::string verdict;      // "accepted", "adjusted" or "rejected"
+  std::string code;
+  std::string message;
+  std::string detail;       // JSON object: what the central changed (adjusted points, say)
+  std::string received_at;  // UTC
+};
+
+// A verdict on one of a partner's events that the partner's panel has not shown yet.
+struct PartnerOutcomeRow {
+  int64_t seq = 0;
+  std::string verdict;
+  std::string code;
+  std::string message;
+  std::string type;  // the event's type
+};
+
 // Rejected and adjusted events, oldest first; with_remarks adds accepted events that carry a
 // remark (a clock flag, say).
 Result<std::vector<VerdictListRow>> ListVerdicts(Db& db, bool with_remarks = false);
+
+class VerdictStore {
+ public:
+  explicit VerdictStore(Db& db) : m_db(db) {}
+
+  Result<std::vector<VerdictListRow>> List(bool with_remarks = false) { return ListVerdicts(m_db, with_remarks); }
+  // The highest seq with a verdict row; 0 when none.
+  Result<int64_t> HighestSeq();
+  // Removes the rows of seqs from..to (a run of plain accepts replaces what was known of them).
+  Status Forget(int64_t from_seq, int64_t to_seq);
+  // Inserts or replaces a verdict; one seen again (a resend) keeps its `shown` flag.
+  Status Put(const VerdictRow& v);
+  // Not-accepted verdicts on the partner's events that were not shown yet, oldest first.
+  Result<std::vector<PartnerOutcomeRow>> UnshownForPartner(const std::string& partner_id);
+
+ private:
+  Db& m_db;
+};
 
 }  // namespace kiosk::storage

@@ -19,6 +19,7 @@
 #include "kiosk/sync/client.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
+#include "storage/verdicts.hpp"
 
 namespace kiosk::sync {
 
@@ -56,7 +57,7 @@ SyncEngine::SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions o
   // The sync connection (SyncService and the CLI open their own Kiosk for it) reads the journal
   // once, front to back: memory-mapping it would only keep up to 64 MB of file pages resident in
   // the kiosk process. The UI's connection keeps its mapping for lookups.
-  (void)m_kiosk.Database().ExecScript("PRAGMA mmap_size=0;");
+  (void)m_kiosk.Database().SetMmapSize(0);
 }
 
 std::string SyncEngine::State(storage::SyncKey key, const std::string& def) {
@@ -86,8 +87,8 @@ int64_t SyncEngine::VerdictsThrough() {
   if (!v.empty()) return std::strtoll(v.c_str(), nullptr, 10);
   // A kiosk from before this key stored a row for every verdict, from seq 1 on, and writes the
   // key at its first verdicts since (or at enrolment).
-  auto max = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM verdicts");
-  return max.ok() ? max->value_or(0) : 0;
+  auto max = storage::VerdictStore(m_kiosk.Database()).HighestSeq();
+  return max.ok() ? *max : 0;
 }
 
 void SyncEngine::RecordError(const Error& e) {
@@ -220,30 +221,20 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
 // ---- Push -------------------------------------------------------------------------------------
 
 Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_events, size_t max_bytes) {
-  std::vector<Event> out;
-  size_t bytes = 400;
-  storage::Db& db = m_kiosk.Database();
-  auto st = db.Prepare(std::string("SELECT ") + storage::kJournalEventColumns +
-                       " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?");
-  if (!st.ok()) return st.error();
-  storage::Query q(**st);
-  q->Bind(1, after_seq).Bind(2, int64_t{max_events});
-  for (;;) {
-    auto row = q->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    Event e;
-    storage::FillEvent(*q, e);
-    const size_t size = SerializedEventSize(e);
-    if (!out.empty() && bytes + size > max_bytes) break;
-    bytes += size;
-    out.push_back(std::move(e));
-  }
-  return out;
+  size_t bytes = 400;  // the batch's envelope
+  bool first = true;   // a batch holds at least one event, however big
+  return storage::JournalTable(m_kiosk.Database())
+      .ReadBatch(after_seq, max_events, [&](const Event& e) {
+        const size_t size = SerializedEventSize(e);
+        if (!first && bytes + size > max_bytes) return false;
+        first = false;
+        bytes += size;
+        return true;
+      });
 }
 
 Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted) {
-  storage::Db& db = m_kiosk.Database();
+  storage::VerdictStore store(m_kiosk.Database());
   const std::string now = FormatUtc(m_kiosk.GetClock().Now());
   int64_t through = VerdictsThrough();
   for (size_t i = 0; i < verdicts.size();) {
@@ -255,15 +246,12 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     if (IsPlainAccept(v)) {
       while (end < verdicts.size() && IsPlainAccept(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1)
         ++end;
-      KIOSK_TRY(db.Run("DELETE FROM verdicts WHERE seq BETWEEN ? AND ?", v.seq, verdicts[end - 1].seq));
+      KIOSK_TRY(store.Forget(v.seq, verdicts[end - 1].seq));
     } else {
       if (v.verdict == VerdictKind::Rejected) ++rejected;
       if (v.verdict == VerdictKind::Adjusted) ++adjusted;
       // A verdict seen again (a resend) keeps its `shown` flag.
-      KIOSK_TRY(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
-                       "(?,?,?,?,?,?,?) ON CONFLICT(seq) DO UPDATE SET verdict = excluded.verdict, code = "
-                       "excluded.code, message = excluded.message, detail = excluded.detail",
-                       v.seq, v.event_id, ToString(v.verdict), v.code, v.message, DetailText(v), now));
+      KIOSK_TRY(store.Put({v.seq, v.event_id, ToString(v.verdict), v.code, v.message, DetailText(v), now}));
     }
     // verdicts_through only moves over seqs whose verdicts are all known, one after another.
     if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;
@@ -287,7 +275,7 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
                      "was marked as delivered; check the central's address (kiosk enroll) and the network.");
   storage::Db& db = m_kiosk.Database();
   if (r.acked_through > 0) {
-    auto local = db.ScalarText("SELECT hash FROM journal WHERE seq = ?", r.acked_through);
+    auto local = storage::JournalTable(db).HashAt(r.acked_through);
     if (!local.ok()) return local.error();
     if (*local && **local != r.anchor.hash)
       return MakeError(ErrorKind::Integrity, "anchor.mismatch",
@@ -321,9 +309,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");
   const Clock& clock = m_kiosk.GetClock();
   int64_t acked = AckedThrough();
-  auto head = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM journal");
+  auto head = storage::JournalTable(m_kiosk.Database()).LastSeq();
   if (!head.ok()) return head.error();
-  const int64_t total = std::max<int64_t>(0, head->value_or(0) - acked);
+  const int64_t total = std::max<int64_t>(0, *head - acked);
   const int64_t start_acked = acked;
   int clock_retries = 0, race_retries = 0;
   // Several batches in flight: the central checks the later ones (signature, each event's HMAC,
@@ -457,8 +445,8 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   }
   report.pushed = acked - start_acked;
   report.acked_through = acked;
-  auto now_head = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM journal");
-  report.pending = now_head.ok() ? std::max<int64_t>(0, now_head->value_or(0) - acked) : 0;
+  auto now_head = storage::JournalTable(m_kiosk.Database()).LastSeq();
+  report.pending = now_head.ok() ? std::max<int64_t>(0, *now_head - acked) : 0;
   return report;
 }
 

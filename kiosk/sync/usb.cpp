@@ -11,7 +11,7 @@
 #include "kiosk/core/atomic_file.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/client.hpp"
-#include "storage/db.hpp"
+#include "storage/journal_store.hpp"
 
 namespace kiosk::sync {
 
@@ -123,13 +123,13 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
   BatchResponse& r = *read;
   ReceiptReport report;
   report.acked_before = AckedThrough();
-  auto head = m_kiosk.Database().ScalarInt("SELECT max(seq) FROM journal");
+  auto head = storage::JournalTable(m_kiosk.Database()).LastSeq();
   if (!head.ok()) return head.error();
-  if (r.acked_through > head->value_or(0))
+  if (r.acked_through > *head)
     return MakeError(ErrorKind::Integrity, "receipt.ahead",
                      "The receipt acknowledges seq " + std::to_string(r.acked_through) + " but this kiosk's journal "
-                     "ends at " + std::to_string(head->value_or(0)) + ". Nothing was applied.",
-                     {{"seq", std::to_string(r.acked_through)}, {"head", std::to_string(head->value_or(0))}});
+                     "ends at " + std::to_string(*head) + ". Nothing was applied.",
+                     {{"seq", std::to_string(r.acked_through)}, {"head", std::to_string(*head)}});
   KIOSK_TRY(StoreAck(r, report.rejected, report.adjusted));
   report.acked_through = AckedThrough();
   report.verdicts = static_cast<int64_t>(r.verdicts.size());

@@ -42,8 +42,6 @@ sql_allowlist=(
   kiosk/services/kiosk.cpp
   kiosk/services/kiosk_actions.cpp
   kiosk/services/kiosk_reference.cpp
-  kiosk/sync/engine.cpp
-  kiosk/sync/usb.cpp
 )
 # The central's store adapters are where its SQL belongs.
 sql_home='^(storage/|central/[a-z_]*store[a-z_]*\.(cpp|hpp)$)'
