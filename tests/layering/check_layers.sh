@@ -41,7 +41,6 @@ allowlist=(
 sql_allowlist=(
   kiosk/services/kiosk.cpp
   kiosk/services/kiosk_actions.cpp
-  kiosk/services/kiosk_reference.cpp
 )
 # The central's store adapters are where its SQL belongs.
 sql_home='^(storage/|central/[a-z_]*store[a-z_]*\.(cpp|hpp)$)'

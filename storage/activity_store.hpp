@@ -1,0 +1,115 @@
+#pragma once
+// What this kiosk itself does, as state beside its journal: device custody (checkouts, returns,
+// stocktakes) and each unit's history, demo orders, redemptions (with the reward stock they take),
+// sell-outs and deals. Every write runs inside the action's transaction, keyed by its journal
+// event's seq (kiosk/services: Impl::Act), so the row and the event stand or fall together.
+// Owned by whoever holds the Db (the Kiosk services); same thread as that Db.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/result.hpp"
+
+namespace kiosk::storage {
+
+class Db;
+
+// A journal event that touched a unit, newest first in DeviceHistory.
+struct DeviceHistoryRow {
+  int64_t seq = 0;
+  std::string type;
+  std::string wall_time;  // UTC
+  std::string actor;      // badge code
+  std::string payload;    // the event's JSON payload
+};
+
+// Points this kiosk holds back for redemptions the reference data does not account for yet.
+struct HeldPoints {
+  int64_t points = 0;
+  int64_t redemptions = 0;
+};
+
+struct DemoOrderRow {
+  int64_t seq = 0;  // the demo.ordered event
+  std::string partner_id;
+  std::string gtin;
+  int qty = 0;
+  std::string created;  // UTC
+};
+
+struct RedemptionRow {
+  int64_t seq = 0;  // the loyalty.redeemed event
+  std::string partner_id;
+  std::string reward_id;
+  int qty = 0;
+  int64_t points = 0;  // the whole cost
+  std::string created;  // UTC
+};
+
+struct SelloutRow {
+  std::string gtin;
+  std::string serial;
+  std::string partner_id;
+  int64_t seq = 0;  // the sellout.reported event
+};
+
+struct DealRow {
+  int64_t seq = 0;  // the deal.registered event
+  std::string partner_id;
+  std::string customer;
+  std::string product;
+  double value_eur = 0;    // expected value, EUR
+  std::string close_date;  // YYYY-MM-DD
+};
+
+class ActivityStore {
+ public:
+  explicit ActivityStore(Db& db) : m_db(db) {}
+
+  // ---- Device custody ----
+  // Only a unit that is still available changes; one taken meanwhile is left as it is.
+  Status MarkCheckedOut(const std::string& asset_tag, const std::string& custodian, const std::string& due_date,
+                        const std::string& purpose);
+  // Back in the showroom (or to repair): custody, due date and purpose cleared.
+  Status MarkReturned(const std::string& asset_tag, DeviceState state_after);
+  Status MarkAudited(const std::string& asset_tag, const std::string& at_utc);
+  // Links the event at seq to the unit's history (once: linking again is a no-op).
+  Status LinkDeviceEvent(const std::string& asset_tag, int64_t seq);
+  // The unit's latest events, newest first; pruned events are gone from it.
+  Result<std::vector<DeviceHistoryRow>> DeviceHistory(const std::string& asset_tag, int limit);
+  // Checked-out units due before today (YYYY-MM-DD), the longest overdue first.
+  Result<std::vector<std::string>> OverdueTags(const std::string& today);
+  Result<int> CountCheckedOut();
+  Result<int> CountOverdue(const std::string& today);
+
+  // ---- Demo orders ----
+  // Units on the partner's open demo orders: of one model, or of all models.
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin);
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id);
+  Status AddDemoOrder(const DemoOrderRow& order);
+
+  // ---- Redemptions ----
+  // The partner's redemptions logged after after_seq (those the balance does not cover yet).
+  Result<HeldPoints> HeldFor(const std::string& partner_id, int64_t after_seq);
+  // All partners' points redeemed after after_seq (the kiosk's offline cap).
+  Result<int64_t> HeldByKiosk(int64_t after_seq);
+  // Logs the redemption and takes its units from the reward's stock.
+  Status AddRedemption(const RedemptionRow& redemption);
+
+  // ---- Sell-out ----
+  // The seq of the event that reported this unit sold; nullopt when none did.
+  Result<std::optional<int64_t>> SelloutSeq(const std::string& gtin, const std::string& serial);
+  Status AddSellout(const SelloutRow& sellout);
+
+  // ---- Deals ----
+  Status AddDeal(const DealRow& deal);
+  // The vendor's decision, as the reference data brings it ("approved", "rejected", ...).
+  Status DecideDeal(int64_t seq, const std::string& status, const std::string& decided_at);
+
+ private:
+  Db& m_db;
+};
+
+}  // namespace kiosk::storage
