@@ -6,7 +6,10 @@
 
 #include "kiosk/cli/cli.hpp"
 #ifdef KIOSK_HAVE_GUI
+#include "kiosk/core/assets.hpp"
+#include "kiosk/core/config.hpp"
 #include "kiosk/ui/app.hpp"
+#include "platform/scanner_set.hpp"
 #endif
 
 int main(int argc, char** argv) {
@@ -22,6 +25,15 @@ int main(int argc, char** argv) {
     o.height = r.height;
     o.trace = r.trace;
     o.exit_after_ms = r.exit_after_ms;
+    // The scanners kiosk.json configures are wired here and lent to the app, which starts them
+    // with its scan queue and stops them on exit. A broken kiosk.json leaves the defaults (usb,
+    // evdev, wedge); `kiosk doctor` says what is wrong with it.
+    kiosk::platform::ScannerSetOptions so;
+    if (auto config = kiosk::LoadConfigFromEnvironment(); config.ok()) so.config = config->scanner;
+    so.scanners_json = kiosk::AssetsDir() / "scanners.json";
+    kiosk::platform::ScannerSet scanners(std::move(so));
+    o.scanners = &scanners;
+    o.beep = scanners.Config().beep;
     return kiosk::ui::RunGui(o);
   };
 #endif

@@ -37,6 +37,7 @@ Status SerialSource::Open() {
   int fd = ::open(m_options.path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
+    m_open_errno = e;
     std::string hint = e == EACCES ? " (add the kiosk user to the dialout group, see docs/scanners.md)" : "";
     return MakeError(ErrorKind::Storage, "scanner.serial_open", "cannot open " + m_options.path + ": " + std::strerror(e) + hint);
   }
@@ -64,15 +65,22 @@ Status SerialSource::Start(ScanQueue& queue) {
     return MakeError(ErrorKind::Usage, "scanner.serial_baud",
                      std::to_string(m_options.baud) + " is not a supported speed (1200 to 115200 baud)");
   }
-  KIOSK_TRY(Open());
+  m_open_errno = 0;
+  auto opened = Open();
+  // A port that is not there yet (the scanner is not plugged in, or its USB serial adapter is
+  // still enumerating at boot) is waited for, like an unplugged one: it is opened when it comes.
+  // Anything else (permissions, not a serial port) needs a person and fails the start.
+  const bool absent = !opened.ok() && (m_open_errno == ENOENT || m_open_errno == ENODEV || m_open_errno == ENXIO);
+  if (!opened.ok() && !absent) return opened.error();
   if (pipe2(m_stop_pipe, O_CLOEXEC) != 0) {
-    ::close(m_fd);
+    if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
     return MakeError(ErrorKind::Storage, "scanner.pipe", std::string("cannot create a pipe: ") + std::strerror(errno));
   }
   {
     std::lock_guard lock(m_mu);
-    m_state = "reading";
+    m_state = absent ? "waiting" : "reading";
+    m_detail = absent ? m_options.path + " is not there (scanner not plugged in?); looking again every second" : "";
   }
   m_thread = std::thread([this, &queue] { Run(queue); });
   return {};
@@ -100,7 +108,7 @@ void SerialSource::Run(ScanQueue& queue) {
     int n = ::poll(fds, m_fd >= 0 ? 2 : 1, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (fds[0].revents) break;
-    if (m_fd < 0) {  // unplugged: try again every second
+    if (m_fd < 0) {  // unplugged, or not there at start: try again every second
       if (Open().ok()) {
         std::lock_guard lock(m_mu);
         m_state = "reading";

@@ -1,8 +1,8 @@
 #pragma once
 // SerialSource: a scanner in serial mode (USB CDC-ACM, /dev/ttyACM0, or a real RS-232 port),
 // read raw through termios on its own thread. A scan ends at CR, LF (CR LF counts once), a
-// configured suffix, or when no byte came for `timeout_ms`. An unplugged port is reopened every
-// second until it is back.
+// configured suffix, or when no byte came for `timeout_ms`. An unplugged port, or one that is not
+// there at start, is opened again every second until it is there.
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -34,6 +34,7 @@ class SerialSource final : public ScannerSource {
 
   SerialOptions m_options;
   int m_fd = -1;
+  int m_open_errno = 0;  // errno of the last failed open (owned by the start, then by the thread)
   int m_stop_pipe[2] = {-1, -1};
   std::thread m_thread;
   std::string m_buf;

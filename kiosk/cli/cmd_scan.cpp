@@ -1,6 +1,7 @@
 // `kiosk scan`, `kiosk decode-hid`, `kiosk scanners`: barcodes and scanners from the command line.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,8 +15,10 @@
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/barcode/gs1.hpp"
+#include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/core/scan/hid_decoder.hpp"
+#include "platform/scanner_set.hpp"
 #include "platform/scanner_usb.hpp"
 
 namespace kiosk::cli {
@@ -211,51 +214,63 @@ void DecodeHid(Context& ctx, const DecodeArgs& a) {
 struct ScannersArgs {
   std::vector<std::string> usb_ids;
   double watch_s = 0;
-  std::string layout = "us";
+  std::string layout;  // empty: kiosk.json's scanner.layout
+  std::string config_path;
 };
 
+// The same sources the touchscreen starts (kiosk.json's `scanner` section, through ScannerSet),
+// so what this command lists is what the touchscreen will read.
 void ListScanners(Context& ctx, const ScannersArgs& a) {
-  auto layout = scan::ParseLayout(a.layout);
-  if (!layout) {
-    ReportError(ctx, MakeError(ErrorKind::Usage, "scan.layout", "Unknown layout \"" + a.layout + "\": use us, de, fr, fi-se, pl or ru."));
-    return;
+  Config config;
+  std::string config_note;
+  auto loaded = a.config_path.empty() ? LoadConfigFromEnvironment() : LoadConfig(a.config_path);
+  if (loaded.ok()) {
+    config = std::move(loaded).value();
+    config_note = config.source.empty() ? "no kiosk.json: the default sources" : "from " + config.source.string();
+  } else {
+    // The touchscreen carries on with the defaults too; `kiosk doctor` says what to fix.
+    config_note = "kiosk.json could not be used (" + loaded.error().message + "): the default sources";
   }
-  platform::UsbSourceOptions opts;
-  opts.decoder.layout = *layout;
-  fs::path list = AssetsDir() / "scanners.json";
-  auto ids = platform::LoadScannerIds(list);
-  if (!ids.ok()) {
-    ReportError(ctx, ids.error());
-    return;
+  ScannerConfig& sc = config.scanner;
+  if (!a.layout.empty()) {
+    if (!scan::ParseLayout(a.layout)) {
+      ReportError(ctx, MakeError(ErrorKind::Usage, "scan.layout", "Unknown layout \"" + a.layout + "\": use us, de, fr, fi-se, pl or ru."));
+      return;
+    }
+    sc.layout = a.layout;
   }
-  opts.ids = std::move(ids).value();
   for (const std::string& s : a.usb_ids) {
-    auto id = platform::ParseUsbId(s);
-    if (!id.ok()) {
+    if (auto id = platform::ParseUsbId(s); !id.ok()) {
       ReportError(ctx, id.error());
       return;
     }
-    opts.ids.push_back(*id);
+    sc.usb_ids.push_back(s);
   }
+  platform::ScannerSetOptions so;
+  so.config = sc;
+  so.scanners_json = AssetsDir() / "scanners.json";
+  platform::ScannerSet set(std::move(so));
   platform::ScanQueue queue;
-  platform::UsbScannerSource usb(opts, platform::MakeLibusbTransport());
-  if (auto st = usb.Start(queue); !st.ok()) {
-    ReportError(ctx, st.error());
-    return;
-  }
+  set.Start(queue);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let interfaces be claimed
 
-  nlohmann::json j{{"usb", nlohmann::json::array()}, {"evdev_keyboards", nlohmann::json::array()},
-                   {"serial_ports", nlohmann::json::array()}, {"events", nlohmann::json::array()}};
+  nlohmann::json j{{"config", config_note}, {"sources", sc.sources}, {"scanners", nlohmann::json::array()},
+                   {"evdev_keyboards", nlohmann::json::array()}, {"serial_ports", nlohmann::json::array()},
+                   {"events", nlohmann::json::array()}};
   std::ostringstream o;
-  auto usb_list = usb.Scanners();
-  o << "USB scanners (libusb, " << opts.ids.size() << " known VID:PID entries): "
-    << (usb_list.empty() ? "none attached" : std::to_string(usb_list.size())) << "\n";
-  if (!fs::exists("/dev/bus/usb")) o << "  (this machine has no USB bus: /dev/bus/usb is missing)\n";
-  for (const auto& s : usb_list) {
-    o << "  " << s.id << "  " << s.name << "  " << s.transport << "  " << s.state << "  " << s.detail << "\n";
-    j["usb"].push_back({{"id", s.id}, {"name", s.name}, {"transport", s.transport}, {"state", s.state}, {"detail", s.detail}});
+  std::string sources;
+  for (const auto& s : sc.sources) sources += (sources.empty() ? "" : ", ") + s;
+  o << "Sources: " << sources << " (" << config_note << ")\n";
+  const auto health = set.Health();
+  for (const auto& s : health) {
+    j["scanners"].push_back({{"id", s.id}, {"name", s.name}, {"transport", s.transport}, {"state", s.state},
+                             {"detail", s.detail}, {"scans", s.scans}});
   }
+  for (const auto& s : health) o << "  " << platform::FormatHealth({s}) << "\n";
+  if (health.empty()) o << "  " << platform::FormatHealth({}) << "\n";
+  const bool usb = std::find(sc.sources.begin(), sc.sources.end(), "usb") != sc.sources.end();
+  if (usb && !fs::exists("/dev/bus/usb")) o << "  (this machine has no USB bus: /dev/bus/usb is missing)\n";
+  // For setting a scanner up: what else is plugged in that a source could read.
   std::error_code ec;
   std::vector<std::string> kbds, ttys;
   for (const auto& e : fs::directory_iterator("/dev/input/by-id", ec)) {
@@ -264,14 +279,14 @@ void ListScanners(Context& ctx, const ScannersArgs& a) {
   }
   for (const auto& e : fs::directory_iterator("/dev", ec)) {
     std::string n = e.path().filename().string();
-    if (n.rfind("ttyACM", 0) == 0) ttys.push_back(e.path().string());
+    if (n.rfind("ttyACM", 0) == 0 || n.rfind("ttyUSB", 0) == 0) ttys.push_back(e.path().string());
   }
-  o << "Keyboards for the evdev source (/dev/input/by-id): " << (kbds.empty() ? "none" : "") << "\n";
+  o << "Keyboards (/dev/input/by-id): " << (kbds.empty() ? "none" : "") << "\n";
   for (const auto& k : kbds) {
     o << "  " << k << "\n";
     j["evdev_keyboards"].push_back(k);
   }
-  o << "Serial (CDC-ACM) ports: " << (ttys.empty() ? "none" : "") << "\n";
+  o << "Serial ports (ttyACM, ttyUSB): " << (ttys.empty() ? "none" : "") << "\n";
   for (const auto& t : ttys) {
     o << "  " << t << "\n";
     j["serial_ports"].push_back(t);
@@ -305,7 +320,7 @@ void ListScanners(Context& ctx, const ScannersArgs& a) {
       }
     }
   }
-  usb.Stop();
+  set.Stop();
 }
 
 }  // namespace
@@ -342,9 +357,10 @@ void RegisterScanCommands(CLI::App& app, Context& ctx) {
   dec_cmd->callback([&ctx, dec] { DecodeHid(ctx, *dec); });
 
   auto sc = std::make_shared<ScannersArgs>();
-  CLI::App* sc_cmd = app.add_subcommand("scanners", "List attached scanners (USB through libusb, evdev keyboards, serial ports) and their state");
+  CLI::App* sc_cmd = app.add_subcommand("scanners", "Start the scanner sources kiosk.json configures, as the touchscreen does, and list each scanner and its state");
   sc_cmd->add_option("--usb-id", sc->usb_ids, "Also treat this VID:PID as a scanner (hex, e.g. 0c2e:0b61)");
-  sc_cmd->add_option("--layout", sc->layout, "Keyboard layout the USB scanners are set to")->capture_default_str();
+  sc_cmd->add_option("--layout", sc->layout, "Keyboard layout the scanners are set to (default: kiosk.json's scanner.layout)");
+  sc_cmd->add_option("--config", sc->config_path, "Config file (default: $KIOSK_CONFIG or /etc/kiosk/kiosk.json)");
   sc_cmd->add_option("--watch", sc->watch_s, "Keep reading for this many seconds and print every scan with its classification");
   sc_cmd->callback([&ctx, sc] { ListScanners(ctx, *sc); });
 }

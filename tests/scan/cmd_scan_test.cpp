@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <filesystem>
@@ -74,7 +76,35 @@ TEST_CASE("kiosk scan resolves against a demo data folder") {
 }
 
 TEST_CASE("kiosk scanners works on a machine without USB") {
-  Run r = Kiosk("scanners --json");
+  Run r = Kiosk("scanners --json --config /nonexistent/kiosk.json");
   CHECK(r.rc == 0);
-  CHECK(r.out.find("\"usb\"") != std::string::npos);
+  CHECK(r.out.find("\"scanners\"") != std::string::npos);
+  CHECK(r.out.find("the default sources") != std::string::npos);
+}
+
+TEST_CASE("kiosk scanners starts what kiosk.json configures, as the touchscreen does") {
+  // A pseudo-terminal stands in for a serial (CDC-ACM) scanner; a second port is not plugged in.
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string port = ::ptsname(master);
+  fs::path cfg = Temp("kiosk.json");
+  std::ofstream(cfg) << R"({"scanner": {"sources": ["serial", "wedge"], "serial_port": ")" << port
+                     << R"(", "serial_baud": 19200, "layout": "de"}})";
+  Run r = Kiosk("scanners --config " + cfg.string());
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("Sources: serial, wedge (from " + cfg.string() + ")") != std::string::npos);
+  CHECK(r.out.find(port + " (serial): reading, 19200 baud") != std::string::npos);
+  CHECK(r.out.find("(wedge)") != std::string::npos);
+  CHECK(r.out.find("USB scanners (libusb)") == std::string::npos);  // usb is not configured: not started, not listed
+
+  std::ofstream(cfg) << R"({"scanner": {"sources": ["serial"], "serial_port": "/dev/ttyKIOSK-NOT-THERE"}})";
+  r = Kiosk("scanners --json --config " + cfg.string());
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("\"state\": \"waiting\"") != std::string::npos);
+  CHECK(r.out.find("/dev/ttyKIOSK-NOT-THERE is not there") != std::string::npos);
+  CHECK(Kiosk("scanners --layout dvorak --config " + cfg.string()).rc == 2);
+  ::close(master);
+  fs::remove(cfg);
 }

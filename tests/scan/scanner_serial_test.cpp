@@ -68,14 +68,43 @@ TEST_CASE("serial: a scan without terminator is delivered after the time-out, a 
   src.Stop();
 }
 
-TEST_CASE("serial: clear errors for a missing port, a file that is not a tty and a bad speed") {
+TEST_CASE("serial: a port that is not there at start is waited for, and read once it comes") {
+  char dir_template[] = "/tmp/kiosk-serial-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string link = std::string(dir_template) + "/ttyACM0";
   ScanQueue q;
-  SerialSource missing({.path = "/dev/ttyDOESNOTEXIST"});
-  auto st = missing.Start(q);
-  REQUIRE_FALSE(st.ok());
-  CHECK(st.error().message.find("/dev/ttyDOESNOTEXIST") != std::string::npos);
+  SerialSource src({.path = link, .timeout_ms = 0});
+  auto st = src.Start(q);
+  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
+  auto rows = src.Scanners();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "waiting");
+  CHECK(rows[0].detail.find(link + " is not there") != std::string::npos);
+
+  // Plugged in: the port appears (a pty stands in for /dev/ttyACM0).
+  Pty pty;
+  REQUIRE(symlink(pty.path.c_str(), link.c_str()) == 0);
+  bool attached = false;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!attached && std::chrono::steady_clock::now() < until) {
+    q.Wait(std::chrono::milliseconds(50));
+    for (auto& e : q.DrainEvents()) attached = attached || (e.state == "attached" && e.source_id == "serial:" + link);
+  }
+  REQUIRE(attached);
+  CHECK(src.Scanners()[0].state == "reading");
+  pty.Write("BDG-10017\r");
+  auto got = WaitScans(q, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].text == "BDG-10017");
+  src.Stop();
+  unlink(link.c_str());
+  rmdir(dir_template);
+}
+
+TEST_CASE("serial: clear errors for a file that is not a tty and a bad speed") {
+  ScanQueue q;
   SerialSource notty({.path = "/dev/null"});
-  st = notty.Start(q);
+  auto st = notty.Start(q);
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().code == "scanner.not_serial");
   SerialSource baud({.path = "/dev/null", .baud = 12345});
