@@ -15,12 +15,26 @@
 #include "kiosk/core/reference.hpp"
 #include "kiosk/core/rules/partners.hpp"
 #include "kiosk/core/rules/people.hpp"
+#include "storage/activity_store.hpp"
+#include "storage/reference_store.hpp"
 #include "storage/schema.hpp"
 #include "storage/verdicts.hpp"
 
 namespace kiosk {
 
 using nlohmann::json;
+
+namespace {
+// Events a unit's history shows (the device screen, `kiosk device`).
+constexpr int kDeviceHistoryLength = 20;
+
+// A read whose failure shows as "none" (a status view's counts, a catalogue list), as it did
+// before the reads moved into storage/.
+template <typename T>
+T ValueOr(Result<T> r, T fallback) {
+  return r.ok() ? std::move(*r) : std::move(fallback);
+}
+}  // namespace
 
 Kiosk::Kiosk(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Kiosk::~Kiosk() = default;
@@ -217,24 +231,7 @@ std::string Kiosk::Impl::LocalValue(LocalKey key, const std::string& def) {
 }
 Status Kiosk::Impl::SetLocal(LocalKey key, const std::string& value) { return storage::StateStore(*db).Set(key, value); }
 
-Settings Kiosk::Impl::LoadSettings() {
-  Settings s;
-  (void)db->Each("SELECT key, value FROM settings", [&](storage::Statement& r) {
-    const std::string k = r.Text(0);
-    const std::string v = r.Text(1);
-    auto num = [&] { return std::strtoll(v.c_str(), nullptr, 10); };
-    if (k == "offline_soft_points") s.offline_soft_points = num();
-    else if (k == "offline_hard_points") s.offline_hard_points = num();
-    else if (k == "offline_soft_count") s.offline_soft_count = static_cast<int>(num());
-    else if (k == "offline_hard_count") s.offline_hard_count = static_cast<int>(num());
-    else if (k == "offline_kiosk_points_cap") s.offline_kiosk_points_cap = num();
-    else if (k == "stale_hours") s.stale_hours = static_cast<int>(num());
-    else if (k == "default_loan_days") s.default_loan_days = static_cast<int>(num());
-    else if (k == "idle_timeout_s") s.idle_timeout_s = static_cast<int>(num());
-    else if (k == "language") s.language = v;
-  });
-  return s;
-}
+Settings Kiosk::Impl::LoadSettings() { return storage::ReferenceStore(*db).LoadSettings(); }
 
 int64_t Kiosk::Impl::CoversSeq() { return std::strtoll(StateValue(SyncKey::CoversKioskSeq, "0").c_str(), nullptr, 10); }
 
@@ -254,18 +251,12 @@ Status Kiosk::Impl::StaleGuard(const char* action) {
 
 Result<Badge> Kiosk::Impl::LookupBadge(std::string_view code, const barcode::Classified* given) {
   std::optional<Badge> out;
-  auto find = [&](const std::string& key) {
-    return db->Each("SELECT code, name, role, pin_hash, active FROM badges WHERE code = ?",
-                    [&](storage::Statement& r) {
-                      Badge b;
-                      b.code = r.Text(0);
-                      b.name = r.Text(1);
-                      b.role = ParseRole(r.Text(2)).value_or(Role::Staff);
-                      b.pin_hash = r.Text(3);
-                      b.active = r.Int(4) != 0;
-                      out = b;
-                    },
-                    key);
+  storage::ReferenceStore store(*db);
+  auto find = [&](const std::string& key) -> kiosk::Status {
+    auto b = store.FindBadge(key);
+    if (!b.ok()) return b.error();
+    out = std::move(*b);
+    return {};
   };
   std::string key(code);
   KIOSK_TRY(find(key));
@@ -291,60 +282,20 @@ Result<Badge> Kiosk::Impl::RequireBadge(std::string_view code, std::initializer_
   return b;
 }
 
-namespace {
-Partner PartnerFromRow(storage::Statement& r) {
-  Partner p;
-  p.id = r.Text(0);
-  p.name = r.Text(1);
-  p.country = r.Text(2);
-  p.region = r.Text(3);
-  p.tier = ParseTier(r.Text(4)).value_or(Tier::Registered);
-  p.type = ParsePartnerType(r.Text(5)).value_or(PartnerType::Other);
-  p.authorization = ParseAuthorization(r.Text(6)).value_or(Authorization::Authorized);
-  p.status = ParsePartnerStatus(r.Text(7)).value_or(PartnerStatus::Active);
-  p.certified_sales = static_cast<int>(r.Int(8));
-  p.certified_technical = static_cast<int>(r.Int(9));
-  try {
-    for (const json& j : json::parse(r.Text(10)))
-      p.next_tier.push_back(Requirement{j.value("key", ""), j.value("label", ""), j.value("have", 0.0),
-                                        j.value("need", 0.0), j.value("unit", "")});
-  } catch (const json::exception&) {
-  }
-  return p;
-}
-constexpr const char* kPartnerColumns =
-    "SELECT id, name, country, region, tier, type, authorization, status, certified_sales, certified_technical, "
-    "next_tier FROM partners ";
-
-Device DeviceFromRow(storage::Statement& r) {
-  Device d;
-  d.asset_tag = r.Text(0);
-  d.gtin = r.Text(1);
-  d.serial = r.Text(2);
-  d.kit = r.Text(3);
-  d.state = ParseDeviceState(r.Text(4)).value_or(DeviceState::Available);
-  d.custodian = r.Text(5);
-  d.due_date = r.Text(6);
-  d.purpose = r.Text(7);
-  d.location = r.Text(8);
-  return d;
-}
-constexpr const char* kDeviceColumns =
-    "SELECT asset_tag, gtin, serial, kit, state, custodian, due_date, purpose, location FROM devices ";
-}  // namespace
-
 Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const barcode::Classified* given) {
   PartnerCtx ctx;
   std::string partner_id;
   bool card_found = false;
-  auto find_card = [&](const std::string& number) {
-    return db->Each("SELECT partner_id, status FROM cards WHERE number = ?",
-                    [&](storage::Statement& r) {
-                      partner_id = r.Text(0);
-                      ctx.card_status = ParseCardStatus(r.Text(1)).value_or(CardStatus::Active);
-                      card_found = true;
-                    },
-                    number);
+  storage::ReferenceStore store(*db);
+  auto find_card = [&](const std::string& number) -> kiosk::Status {
+    auto card = store.FindCard(number);
+    if (!card.ok()) return card.error();
+    if (*card) {
+      partner_id = std::move((*card)->partner_id);
+      ctx.card_status = (*card)->status;
+      card_found = true;
+    }
+    return {};
   };
   std::string key(card_or_id);
   KIOSK_TRY(find_card(key));
@@ -359,14 +310,9 @@ Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const
   }
   if (card_found) ctx.card_number = key;
   else partner_id = key;
-  bool found = false;
-  KIOSK_TRY(db->Each(std::string(kPartnerColumns) + "WHERE id = ?",
-                     [&](storage::Statement& r) {
-                       ctx.partner = PartnerFromRow(r);
-                       found = true;
-                     },
-                     partner_id));
-  if (!found) {
+  auto partner = store.FindPartner(partner_id);
+  if (!partner.ok()) return partner.error();
+  if (!*partner) {
     if (c && c->kind == barcode::Kind::PartnerCard && !c->valid)
       return MakeError(ErrorKind::NotFound, "card.invalid", "That is not a valid partner card: " + c->reason + ".",
                        {{"reason", c->reason}});
@@ -375,6 +321,7 @@ Result<PartnerCtx> Kiosk::Impl::LookupPartner(std::string_view card_or_id, const
                          " is known to this kiosk. Check the card, or ask an admin to sync if it is new.",
                      {{"card", key}});
   }
+  ctx.partner = std::move(**partner);
   return ctx;
 }
 
@@ -388,9 +335,12 @@ Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, cons
 
 Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::Classified* given) {
   std::optional<Device> out;
-  auto find_tag = [&](const std::string& tag) {
-    return db->Each(std::string(kDeviceColumns) + "WHERE asset_tag = ?",
-                    [&](storage::Statement& r) { out = DeviceFromRow(r); }, tag);
+  storage::ReferenceStore store(*db);
+  auto find_tag = [&](const std::string& tag) -> kiosk::Status {
+    auto d = store.FindDevice(tag);
+    if (!d.ok()) return d.error();
+    out = std::move(*d);
+    return {};
   };
   KIOSK_TRY(find_tag(std::string(code)));
   if (out) return *out;
@@ -400,8 +350,9 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::C
     KIOSK_TRY(find_tag(c.value));
   } else if (auto gtin = c.Gtin(); gtin && c.valid) {
     if (auto serial = c.Serial()) {
-      KIOSK_TRY(db->Each(std::string(kDeviceColumns) + "WHERE gtin = ? AND serial = ?",
-                         [&](storage::Statement& r) { out = DeviceFromRow(r); }, *gtin, *serial));
+      auto d = store.FindDevice(*gtin, *serial);
+      if (!d.ok()) return d.error();
+      out = std::move(*d);
     } else {
       return MakeError(ErrorKind::NotFound, "device.no_serial",
                        "That barcode names a product (GTIN " + *gtin +
@@ -425,54 +376,28 @@ Result<DemoModel> Kiosk::Impl::LookupModel(std::string_view gtin_text) {
     auto c = classifier.Classify(gtin_text);
     if (auto g = c.Gtin(); g && c.valid) gtin = *g;
   }
-  std::optional<DemoModel> out;
-  KIOSK_TRY(db->Each("SELECT gtin, name, category, quota_registered, quota_silver, quota_gold, quota_platinum, active "
-                     "FROM models WHERE gtin = ?",
-                     [&](storage::Statement& r) {
-                       DemoModel m;
-                       m.gtin = r.Text(0);
-                       m.name = r.Text(1);
-                       m.category = r.Text(2);
-                       for (int t = 0; t < 4; ++t) m.quota[t] = static_cast<int>(r.Int(3 + t));
-                       m.active = r.Int(7) != 0;
-                       out = m;
-                     },
-                     gtin));
-  if (!out)
+  auto out = storage::ReferenceStore(*db).FindModel(gtin);
+  if (!out.ok()) return out.error();
+  if (!*out)
     return MakeError(ErrorKind::NotFound, "model.unknown", "No model with GTIN " + gtin + " is in the demo catalogue.",
                      {{"gtin", gtin}});
-  return *out;
+  return std::move(**out);
 }
 
 Result<Reward> Kiosk::Impl::LookupReward(std::string_view id) {
-  std::optional<Reward> out;
-  KIOSK_TRY(db->Each("SELECT id, name, category, points, stock, active FROM rewards WHERE id = ?",
-                     [&](storage::Statement& r) {
-                       out = Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0};
-                     },
-                     std::string(id)));
-  if (!out) return MakeError(ErrorKind::NotFound, "reward.unknown", "No reward " + std::string(id) + " in the catalogue.",
+  auto out = storage::ReferenceStore(*db).FindReward(std::string(id));
+  if (!out.ok()) return out.error();
+  if (!*out) return MakeError(ErrorKind::NotFound, "reward.unknown", "No reward " + std::string(id) + " in the catalogue.",
                                     {{"reward", std::string(id)}});
-  return *out;
+  return std::move(**out);
 }
 
 Result<Balance> Kiosk::Impl::LookupBalance(const std::string& partner_id) {
-  Balance b{partner_id, 0, 0};
-  KIOSK_TRY(db->Each("SELECT available, pending FROM balances WHERE partner_id = ?",
-                     [&](storage::Statement& r) {
-                       b.available = r.Int(0);
-                       b.pending = r.Int(1);
-                     },
-                     partner_id));
-  return b;
+  return storage::ReferenceStore(*db).BalanceOf(partner_id);
 }
 
 std::vector<Device> Kiosk::Impl::KitMembers(const std::string& kit) {
-  std::vector<Device> out;
-  if (kit.empty()) return out;
-  (void)db->Each(std::string(kDeviceColumns) + "WHERE kit = ? ORDER BY asset_tag",
-                 [&](storage::Statement& r) { out.push_back(DeviceFromRow(r)); }, kit);
-  return out;
+  return ValueOr(storage::ReferenceStore(*db).KitMembers(kit), {});
 }
 
 // ---- Queries -------------------------------------------------------------------------------
@@ -515,19 +440,16 @@ StatusView Kiosk::Status(StatusDetail detail) {
   if (detail == StatusDetail::kWithCounts) {
     v.counted = true;
     if (auto n = m.journal->Count(); n.ok()) v.journal_events = *n;
-    auto count = [&](const char* sql) {
-      auto n = m.db->ScalarInt(sql);
-      return n.ok() && *n ? static_cast<int>(**n) : 0;
-    };
-    v.partners = count("SELECT count(*) FROM partners");
-    v.cards = count("SELECT count(*) FROM cards");
-    v.badges = count("SELECT count(*) FROM badges");
-    v.models = count("SELECT count(*) FROM models");
-    v.devices = count("SELECT count(*) FROM devices");
-    v.rewards = count("SELECT count(*) FROM rewards");
-    v.devices_out = count("SELECT count(*) FROM devices WHERE state = 'checked_out'");
-    auto overdue = m.db->ScalarInt("SELECT count(*) FROM devices WHERE state = 'checked_out' AND due_date < ?", m.Today());
-    v.devices_overdue = overdue.ok() && *overdue ? static_cast<int>(**overdue) : 0;
+    const storage::ReferenceCounts counts = storage::ReferenceStore(*m.db).Count();
+    v.partners = counts.partners;
+    v.cards = counts.cards;
+    v.badges = counts.badges;
+    v.models = counts.models;
+    v.devices = counts.devices;
+    v.rewards = counts.rewards;
+    storage::ActivityStore activity(*m.db);
+    v.devices_out = ValueOr(activity.CountCheckedOut(), 0);
+    v.devices_overdue = ValueOr(activity.CountOverdue(m.Today()), 0);
   }
   v.reference_version = std::strtoll(m.StateValue(SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
   v.last_sync = m.StateValue(SyncKey::LastSync);
@@ -548,7 +470,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
   const int64_t acked = std::strtoll(m.StateValue(SyncKey::AckedThrough, "0").c_str(), nullptr, 10);
   v.pending_events = std::max<int64_t>(0, v.last_seq - acked);
   if (v.pending_events > 0) {
-    auto t = m.db->ScalarText("SELECT wall_time FROM journal WHERE seq > ? ORDER BY seq LIMIT 1", acked);
+    auto t = storage::JournalTable(*m.db).WallTimeAfter(acked);
     if (t.ok() && *t) v.oldest_pending = **t;
   }
   return v;
@@ -627,27 +549,18 @@ Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   if (!bal.ok()) return bal.error();
   v.balance = *bal;
   const int64_t covers = m.CoversSeq();
-  KIOSK_TRY(m.db->Each("SELECT COALESCE(sum(points), 0), count(*) FROM redemptions WHERE partner_id = ? AND seq > ?",
-                       [&](storage::Statement& r) {
-                         v.held_points = r.Int(0);
-                         v.unsynced_redemptions = static_cast<int>(r.Int(1));
-                       },
-                       p->partner.id, covers));
+  storage::ActivityStore activity(*m.db);
+  auto held = activity.HeldFor(p->partner.id, covers);
+  if (!held.ok()) return held.error();
+  v.held_points = held->points;
+  v.unsynced_redemptions = static_cast<int>(held->redemptions);
   v.available_points = std::max<int64_t>(0, v.balance.available - v.held_points);
-  auto open = m.db->ScalarInt("SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND status = 'open'",
-                              p->partner.id);
-  v.open_demo_orders = open.ok() && *open ? static_cast<int>(**open) : 0;
-  auto quota = m.db->ScalarInt(std::string("SELECT max(quota_") + std::string(ToString(p->partner.tier)) +
-                               ") FROM models WHERE active = 1");
-  v.open_order_quota = quota.ok() && *quota ? static_cast<int>(**quota) : 0;
-  (void)m.db->Each(
-      "SELECT v.seq, v.verdict, v.code, v.message, v.detail, j.type FROM verdicts v JOIN journal j ON j.seq = v.seq "
-      "WHERE v.verdict <> 'accepted' AND v.shown = 0 AND json_extract(j.payload, '$.partner_id') = ? ORDER BY v.seq",
-      [&](storage::Statement& r) {
-        v.recent_outcomes.push_back(json{{"seq", r.Int(0)}, {"verdict", r.Text(1)}, {"code", r.Text(2)},
-                                         {"message", r.Text(3)}, {"type", r.Text(5)}});
-      },
-      p->partner.id);
+  v.open_demo_orders = static_cast<int>(ValueOr<int64_t>(activity.OpenOrderUnits(p->partner.id), 0));
+  v.open_order_quota = ValueOr(storage::ReferenceStore(*m.db).LargestQuota(p->partner.tier), 0);
+  if (auto outcomes = storage::VerdictStore(*m.db).UnshownForPartner(p->partner.id); outcomes.ok())
+    for (const storage::PartnerOutcomeRow& o : *outcomes)
+      v.recent_outcomes.push_back(
+          json{{"seq", o.seq}, {"verdict", o.verdict}, {"code", o.code}, {"message", o.message}, {"type", o.type}});
   return v;
 }
 
@@ -663,56 +576,42 @@ Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
     if (auto b = m.LookupBadge(d->custodian); b.ok()) v.custodian_name = b->name;
   v.overdue = d->state == DeviceState::CheckedOut && !d->due_date.empty() && d->due_date < m.Today();
   for (const Device& k : m.KitMembers(d->kit)) v.kit_members.push_back(k.asset_tag);
-  KIOSK_TRY(m.db->Each("SELECT j.seq, j.type, j.wall_time, j.actor, j.payload FROM device_events e JOIN journal j ON "
-                       "j.seq = e.seq WHERE e.asset_tag = ? ORDER BY j.seq DESC LIMIT 20",
-                       [&](storage::Statement& r) {
-                         DeviceHistoryEntry h{r.Int(0), r.Text(1), r.Text(2), r.Text(3), ""};
-                         try {
-                           json p = json::parse(r.Text(4));
-                           if (h.type == "device.checked_out")
-                             h.summary = "Checked out to " + p.value("rep", "") + ", due " + p.value("due_date", "");
-                           else if (h.type == "device.checked_in")
-                             h.summary = "Checked in, condition: " + p.value("condition", "");
-                           else if (h.type == "device.audited")
-                             h.summary = "Seen in stocktake";
-                         } catch (const json::exception&) {
-                         }
-                         v.history.push_back(std::move(h));
-                       },
-                       d->asset_tag));
+  auto history = storage::ActivityStore(*m.db).DeviceHistory(d->asset_tag, kDeviceHistoryLength);
+  if (!history.ok()) return history.error();
+  for (storage::DeviceHistoryRow& row : *history) {
+    DeviceHistoryEntry h{row.seq, std::move(row.type), std::move(row.wall_time), std::move(row.actor), ""};
+    try {
+      json p = json::parse(row.payload);
+      if (h.type == "device.checked_out")
+        h.summary = "Checked out to " + p.value("rep", "") + ", due " + p.value("due_date", "");
+      else if (h.type == "device.checked_in")
+        h.summary = "Checked in, condition: " + p.value("condition", "");
+      else if (h.type == "device.audited")
+        h.summary = "Seen in stocktake";
+    } catch (const json::exception&) {
+    }
+    v.history.push_back(std::move(h));
+  }
   return v;
 }
 
 std::vector<DeviceView> Kiosk::Overdue() {
   Impl& m = *m_impl;
-  std::vector<std::string> tags;
-  (void)m.db->Each("SELECT asset_tag FROM devices WHERE state = 'checked_out' AND due_date < ? ORDER BY due_date",
-                   [&](storage::Statement& r) { tags.push_back(r.Text(0)); }, m.Today());
+  auto tags = storage::ActivityStore(*m.db).OverdueTags(m.Today());
   std::vector<DeviceView> out;
-  for (const auto& t : tags)
+  if (!tags.ok()) return out;
+  for (const auto& t : *tags)
     if (auto v = GetDevice(t); v.ok()) out.push_back(std::move(*v));
   return out;
 }
 
 std::vector<DemoModel> Kiosk::Models() {
-  Impl& m = *m_impl;
-  std::vector<std::string> gtins;
-  (void)m.db->Each("SELECT gtin FROM models WHERE active = 1 ORDER BY name",
-                   [&](storage::Statement& r) { gtins.push_back(r.Text(0)); });
-  std::vector<DemoModel> out;
-  for (const auto& g : gtins)
-    if (auto model = m.LookupModel(g); model.ok()) out.push_back(*model);
-  return out;
+  return ValueOr(storage::ReferenceStore(*m_impl->db).ActiveModels(), {});
 }
 
 std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
   Impl& m = *m_impl;
-  std::vector<Reward> rewards;
-  (void)m.db->Each("SELECT id, name, category, points, stock, active FROM rewards WHERE active = 1 ORDER BY points, id",
-                   [&](storage::Statement& r) {
-                     rewards.push_back(
-                         Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0});
-                   });
+  const std::vector<Reward> rewards = ValueOr(storage::ReferenceStore(*m.db).ActiveRewards(), {});
   std::optional<PartnerCtx> partner;
   std::string partner_problem;
   if (!partner_card.empty()) {

@@ -11,6 +11,8 @@
 #include "kiosk/core/rules/partners.hpp"
 #include "kiosk/core/rules/sellout.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
+#include "storage/activity_store.hpp"
+#include "storage/reference_store.hpp"
 
 namespace kiosk {
 
@@ -40,9 +42,8 @@ Result<std::vector<Device>> ResolveUnits(Kiosk::Impl& m, const std::vector<std::
   return out;
 }
 
-kiosk::Status RecordDeviceEvents(storage::Db& db, const std::vector<Device>& devices, int64_t seq) {
-  for (const Device& d : devices)
-    KIOSK_TRY(db.Run("INSERT OR IGNORE INTO device_events (asset_tag, seq) VALUES (?, ?)", d.asset_tag, seq));
+kiosk::Status RecordDeviceEvents(storage::ActivityStore& activity, const std::vector<Device>& devices, int64_t seq) {
+  for (const Device& d : devices) KIOSK_TRY(activity.LinkDeviceEvent(d.asset_tag, seq));
   return {};
 }
 
@@ -113,11 +114,9 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
   if (!r.signature_svg.empty()) payload["signature_sha256"] = crypto::Sha256Hex(r.signature_svg);
 
   auto e = m.Act("device.checked_out", payload, rep->code, [&](int64_t seq) -> kiosk::Status {
-    for (const Device& d : *units)
-      KIOSK_TRY(m.db->Run("UPDATE devices SET state = 'checked_out', custodian = ?, due_date = ?, purpose = ? "
-                          "WHERE asset_tag = ? AND state = 'available'",
-                          rep->code, due, purpose, d.asset_tag));
-    return RecordDeviceEvents(*m.db, *units, seq);
+    storage::ActivityStore activity(*m.db);
+    for (const Device& d : *units) KIOSK_TRY(activity.MarkCheckedOut(d.asset_tag, rep->code, due, purpose));
+    return RecordDeviceEvents(activity, *units, seq);
   });
   if (!e.ok()) return e.error();
   const size_t n = units->size();
@@ -157,9 +156,9 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   std::string lower = condition;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   const bool damaged = lower.rfind("damaged", 0) == 0 || lower.rfind("broken", 0) == 0;
-  const std::string state_after = damaged ? "repair" : "available";
+  const DeviceState state_after = damaged ? DeviceState::Repair : DeviceState::Available;
 
-  json payload{{"by", by->code}, {"condition", condition}, {"state_after", state_after}, {"devices", json::array()}};
+  json payload{{"by", by->code}, {"condition", condition}, {"state_after", ToString(state_after)}, {"devices", json::array()}};
   for (const Device& d : out_units) {
     json j = DeviceJson(d);
     j["from"] = d.custodian;
@@ -167,10 +166,9 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
     payload["devices"].push_back(j);
   }
   auto e = m.Act("device.checked_in", payload, by->code, [&](int64_t seq) -> kiosk::Status {
-    for (const Device& d : out_units)
-      KIOSK_TRY(m.db->Run("UPDATE devices SET state = ?, custodian = '', due_date = '', purpose = '' WHERE asset_tag = ?",
-                          state_after, d.asset_tag));
-    return RecordDeviceEvents(*m.db, out_units, seq);
+    storage::ActivityStore activity(*m.db);
+    for (const Device& d : out_units) KIOSK_TRY(activity.MarkReturned(d.asset_tag, state_after));
+    return RecordDeviceEvents(activity, out_units, seq);
   });
   if (!e.ok()) return e.error();
   const size_t n = out_units.size();
@@ -202,9 +200,9 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
   }
   const std::string now = FormatUtc(m.clock->Now());
   auto e = m.Act("device.audited", payload, by->code, [&](int64_t seq) -> kiosk::Status {
-    for (const Device& d : *units)
-      KIOSK_TRY(m.db->Run("UPDATE devices SET last_audit = ? WHERE asset_tag = ?", now, d.asset_tag));
-    return RecordDeviceEvents(*m.db, *units, seq);
+    storage::ActivityStore activity(*m.db);
+    for (const Device& d : *units) KIOSK_TRY(activity.MarkAudited(d.asset_tag, now));
+    return RecordDeviceEvents(activity, *units, seq);
   });
   if (!e.ok()) return e.error();
   return MakeReceipt(*e, std::to_string(units->size()) + " units recorded in the stocktake.", warnings,
@@ -226,18 +224,16 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   KIOSK_TRY(rules::CheckOrderQty(r.qty));
   KIOSK_TRY(m.StaleGuard("demo orders"));
   const int quota = rules::DemoQuota(*model, p->partner.tier);
-  auto open = m.db->ScalarInt(
-      "SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND gtin = ? AND status = 'open'",
-      p->partner.id, model->gtin);
+  auto open = storage::ActivityStore(*m.db).OpenOrderUnits(p->partner.id, model->gtin);
   if (!open.ok()) return open.error();
-  const int64_t open_units = open->value_or(0);
+  const int64_t open_units = *open;
   KIOSK_TRY(rules::CheckDemoQuota(p->partner, *model, r.qty, open_units));
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"gtin", model->gtin},
                {"model", model->name},        {"qty", r.qty},           {"tier", ToString(p->partner.tier)}};
   const std::string now = FormatUtc(m.clock->Now());
   auto e = m.Act("demo.ordered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
-    return m.db->Run("INSERT INTO demo_orders (seq, partner_id, gtin, qty, created) VALUES (?, ?, ?, ?, ?)", seq,
-                     p->partner.id, model->gtin, r.qty, now);
+    return storage::ActivityStore(*m.db).AddDemoOrder(
+        {.seq = seq, .partner_id = p->partner.id, .gtin = model->gtin, .qty = r.qty, .created = now});
   });
   if (!e.ok()) return e.error();
   return MakeReceipt(*e,
@@ -260,15 +256,14 @@ Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward
   rules::OfflineFacts facts;
   facts.synced_available = balance->available;
   const int64_t covers = CoversSeq();
-  KIOSK_TRY(db->Each("SELECT COALESCE(sum(points), 0), count(*) FROM redemptions WHERE partner_id = ? AND seq > ?",
-                     [&](storage::Statement& r) {
-                       facts.held_partner = r.Int(0);
-                       facts.count_partner = r.Int(1);
-                     },
-                     p.partner.id, covers));
-  auto held_kiosk = db->ScalarInt("SELECT COALESCE(sum(points), 0) FROM redemptions WHERE seq > ?", covers);
+  storage::ActivityStore activity(*db);
+  auto held = activity.HeldFor(p.partner.id, covers);
+  if (!held.ok()) return held.error();
+  facts.held_partner = held->points;
+  facts.count_partner = held->redemptions;
+  auto held_kiosk = activity.HeldByKiosk(covers);
   if (!held_kiosk.ok()) return held_kiosk.error();
-  facts.held_kiosk = held_kiosk->value_or(0);
+  facts.held_kiosk = *held_kiosk;
   return rules::PlanRedemption(p.partner, reward, qty, facts, s);
 }
 
@@ -289,9 +284,12 @@ Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
                {"points", plan->cost},        {"available_before", plan->available}};
   const std::string now = FormatUtc(m.clock->Now());
   auto e = m.Act("loyalty.redeemed", payload, by->code, [&](int64_t seq) -> kiosk::Status {
-    KIOSK_TRY(m.db->Run("INSERT INTO redemptions (seq, partner_id, reward_id, qty, points, created) VALUES (?,?,?,?,?,?)",
-                        seq, p->partner.id, reward->id, r.qty, plan->cost, now));
-    return m.db->Run("UPDATE rewards SET stock = stock - ? WHERE id = ?", r.qty, reward->id);
+    return storage::ActivityStore(*m.db).AddRedemption({.seq = seq,
+                                                        .partner_id = p->partner.id,
+                                                        .reward_id = reward->id,
+                                                        .qty = r.qty,
+                                                        .points = plan->cost,
+                                                        .created = now});
   });
   if (!e.ok()) return e.error();
   return MakeReceipt(*e,
@@ -310,11 +308,13 @@ Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_
   Impl& m = *m_impl;
   auto unit = rules::SoldUnitFromScan(m.classifier.Classify(code), code);
   if (!unit.ok()) return unit.error();
-  auto demo = m.db->ScalarText("SELECT asset_tag FROM devices WHERE gtin = ? AND serial = ?", unit->gtin, unit->serial);
+  // A demo unit is never sold; a unit is reported sold once.
+  auto demo = storage::ReferenceStore(*m.db).FindDevice(unit->gtin, unit->serial);
   if (!demo.ok()) return demo.error();
-  auto dup = m.db->ScalarInt("SELECT seq FROM sellouts WHERE gtin = ? AND serial = ?", unit->gtin, unit->serial);
+  auto dup = storage::ActivityStore(*m.db).SelloutSeq(unit->gtin, unit->serial);
   if (!dup.ok()) return dup.error();
-  KIOSK_TRY(rules::CheckSoldUnit(*unit, *demo, *dup));
+  const std::optional<std::string> demo_tag = *demo ? std::optional<std::string>((*demo)->asset_tag) : std::nullopt;
+  KIOSK_TRY(rules::CheckSoldUnit(*unit, demo_tag, *dup));
   return std::make_pair(unit->gtin, unit->serial);
 }
 
@@ -341,9 +341,9 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"units", json::array()}};
   for (const auto& [g, s] : units) payload["units"].push_back({{"gtin", g}, {"serial", s}});
   auto e = m.Act("sellout.reported", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+    storage::ActivityStore activity(*m.db);
     for (const auto& [g, s] : units)
-      KIOSK_TRY(m.db->Run("INSERT INTO sellouts (gtin, serial, partner_id, seq) VALUES (?, ?, ?, ?)", g, s,
-                          p->partner.id, seq));
+      KIOSK_TRY(activity.AddSellout({.gtin = g, .serial = s, .partner_id = p->partner.id, .seq = seq}));
     return {};
   });
   if (!e.ok()) return e.error();
@@ -370,8 +370,12 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
                {"product", product},          {"value_eur_cents", static_cast<int64_t>(value * 100)},
                {"close_date", r.close_date}};
   auto e = m.Act("deal.registered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
-    return m.db->Run("INSERT INTO deals (seq, partner_id, customer, product, value, close_date) VALUES (?,?,?,?,?,?)",
-                     seq, p->partner.id, customer, product, value, r.close_date);
+    return storage::ActivityStore(*m.db).AddDeal({.seq = seq,
+                                                  .partner_id = p->partner.id,
+                                                  .customer = customer,
+                                                  .product = product,
+                                                  .value_eur = value,
+                                                  .close_date = r.close_date});
   });
   if (!e.ok()) return e.error();
   return MakeReceipt(*e,

@@ -39,8 +39,6 @@ allowlist=(
 
 # SQL text outside storage/: files allowed to hold it until their statements move (step 2).
 sql_allowlist=(
-  kiosk/services/kiosk.cpp
-  kiosk/services/kiosk_actions.cpp
 )
 # The central's store adapters are where its SQL belongs.
 sql_home='^(storage/|central/[a-z_]*store[a-z_]*\.(cpp|hpp)$)'

@@ -1,0 +1,160 @@
+// storage::ActivityStore on a real kiosk database holding the demo showroom: device custody and
+// history, demo orders, redemptions, sell-outs and deals, as the services write and read them.
+#include <doctest/doctest.h>
+
+#include "kiosk/core/reference.hpp"
+#include "storage/activity_store.hpp"
+#include "storage/reference_store.hpp"
+#include "store_fixture.hpp"
+
+using namespace kiosk;
+using kiosk::storage::ActivityStore;
+using kiosk::storage::ReferenceStore;
+using kiosk::test::StoreFixture;
+
+namespace {
+
+struct Showroom : StoreFixture {
+  Showroom() {
+    auto doc = ParseReferenceFile(test::DemoReference());
+    REQUIRE(doc.ok());
+    storage::Transaction tx(Db());
+    REQUIRE(tx.Begin().ok());
+    REQUIRE(ReferenceStore(Db()).Apply(*doc).ok());
+    REQUIRE(tx.Commit().ok());
+  }
+  ActivityStore Activity() { return ActivityStore(Db()); }
+  Device Unit(const std::string& tag) {
+    auto d = ReferenceStore(Db()).FindDevice(tag);
+    REQUIRE(d.ok());
+    REQUIRE(d->has_value());
+    return **d;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("activity store: check out, return and audit change a unit's custody") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  REQUIRE(a.MarkCheckedOut("DEMO-00007", "BDG-20024", "2026-12-08", "Customer demo").ok());
+  Device d = f.Unit("DEMO-00007");
+  CHECK(d.state == DeviceState::CheckedOut);
+  CHECK(d.custodian == "BDG-20024");
+  CHECK(d.due_date == "2026-12-08");
+  CHECK(d.purpose == "Customer demo");
+  // A unit that is not available stays as it is.
+  REQUIRE(a.MarkCheckedOut("DEMO-00007", "BDG-20016", "2026-12-09", "Other").ok());
+  CHECK(f.Unit("DEMO-00007").custodian == "BDG-20024");
+  REQUIRE(a.MarkReturned("DEMO-00007", DeviceState::Repair).ok());
+  d = f.Unit("DEMO-00007");
+  CHECK(d.state == DeviceState::Repair);
+  CHECK(d.custodian.empty());
+  CHECK(d.due_date.empty());
+  CHECK(d.purpose.empty());
+  REQUIRE(a.MarkAudited("DEMO-00007", "2026-11-24T10:00:00.000Z").ok());
+  CHECK(f.Db().ScalarText("SELECT last_audit FROM devices WHERE asset_tag = 'DEMO-00007'")->value() ==
+        "2026-11-24T10:00:00.000Z");
+}
+
+TEST_CASE("activity store: overdue units and the counts of units out") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  CHECK(a.CountCheckedOut().value() == 6);
+  CHECK(a.CountOverdue("2026-11-24").value() == 1);
+  CHECK(a.OverdueTags("2026-11-24").value() == std::vector<std::string>{"DEMO-00008"});
+  // A week later: the longest overdue first.
+  auto later = a.OverdueTags("2026-12-05").value();
+  REQUIRE(later.size() == 6);
+  CHECK(later.front() == "DEMO-00008");
+  CHECK(later[1] == "DEMO-00024");
+  CHECK(a.CountOverdue("2026-12-05").value() == 6);
+}
+
+TEST_CASE("activity store: a unit's history is its linked events, newest first, once each") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  const int64_t first = f.Log("device.checked_out", R"({"rep":"BDG-20024"})");
+  const int64_t other = f.Log("device.audited");
+  const int64_t second = f.Log("device.checked_in", R"({"condition":"ok"})");
+  REQUIRE(a.LinkDeviceEvent("DEMO-00007", first).ok());
+  REQUIRE(a.LinkDeviceEvent("DEMO-00007", second).ok());
+  REQUIRE(a.LinkDeviceEvent("DEMO-00007", second).ok());  // again: a no-op
+  REQUIRE(a.LinkDeviceEvent("DEMO-00001", other).ok());
+  auto h = a.DeviceHistory("DEMO-00007", 20).value();
+  REQUIRE(h.size() == 2);
+  CHECK(h[0].seq == second);
+  CHECK(h[0].type == "device.checked_in");
+  CHECK(h[0].actor == "BDG-10017");
+  CHECK(h[0].payload == R"({"condition":"ok"})");
+  CHECK_FALSE(h[0].wall_time.empty());
+  CHECK(h[1].seq == first);
+  CHECK(a.DeviceHistory("DEMO-00007", 1).value().size() == 1);
+  CHECK(a.DeviceHistory("DEMO-00040", 20).value().empty());
+}
+
+TEST_CASE("activity store: open demo orders per model and in all") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  CHECK(a.OpenOrderUnits("P-FI-0001").value() == 0);
+  REQUIRE(a.AddDemoOrder({.seq = 1, .partner_id = "P-FI-0001", .gtin = "00614141000012", .qty = 2, .created = "t"}).ok());
+  REQUIRE(a.AddDemoOrder({.seq = 2, .partner_id = "P-FI-0001", .gtin = "00614141000029", .qty = 1, .created = "t"}).ok());
+  REQUIRE(a.AddDemoOrder({.seq = 3, .partner_id = "P-OTHER", .gtin = "00614141000012", .qty = 4, .created = "t"}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", "00614141000012").value() == 2);
+  CHECK(a.OpenOrderUnits("P-FI-0001").value() == 3);
+  // A closed order does not count.
+  REQUIRE(f.Db().Run("UPDATE demo_orders SET status = 'shipped' WHERE seq = 1").ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", "00614141000012").value() == 0);
+  CHECK(a.OpenOrderUnits("P-FI-0001").value() == 1);
+  // One order per event.
+  CHECK_FALSE(a.AddDemoOrder({.seq = 2, .partner_id = "P-FI-0001", .gtin = "x", .qty = 1, .created = "t"}).ok());
+}
+
+TEST_CASE("activity store: redemptions hold points after the covered seq and take reward stock") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  REQUIRE(a.AddRedemption({.seq = 3, .partner_id = "P-FI-0001", .reward_id = "R-001", .qty = 2, .points = 1000,
+                           .created = "t"})
+              .ok());
+  REQUIRE(a.AddRedemption({.seq = 5, .partner_id = "P-FI-0001", .reward_id = "R-002", .qty = 1, .points = 1500,
+                           .created = "t"})
+              .ok());
+  REQUIRE(a.AddRedemption({.seq = 6, .partner_id = "P-OTHER", .reward_id = "R-001", .qty = 1, .points = 500,
+                           .created = "t"})
+              .ok());
+  auto held = a.HeldFor("P-FI-0001", 0).value();
+  CHECK(held.points == 2500);
+  CHECK(held.redemptions == 2);
+  held = a.HeldFor("P-FI-0001", 3).value();  // the reference data covers seq 3
+  CHECK(held.points == 1500);
+  CHECK(held.redemptions == 1);
+  CHECK(a.HeldFor("P-NONE", 0).value().points == 0);
+  CHECK(a.HeldByKiosk(0).value() == 3000);
+  CHECK(a.HeldByKiosk(5).value() == 500);
+  auto mug = ReferenceStore(f.Db()).FindReward("R-001").value();
+  REQUIRE(mug);
+  CHECK(mug->stock == 40 - 3);
+}
+
+TEST_CASE("activity store: a sold unit is reported once") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  CHECK_FALSE(a.SelloutSeq("00614141000012", "SN-1").value());
+  REQUIRE(a.AddSellout({.gtin = "00614141000012", .serial = "SN-1", .partner_id = "P-FI-0001", .seq = 9}).ok());
+  CHECK(a.SelloutSeq("00614141000012", "SN-1").value().value() == 9);
+  CHECK_FALSE(a.SelloutSeq("00614141000012", "SN-2").value());
+  CHECK_FALSE(a.AddSellout({.gtin = "00614141000012", .serial = "SN-1", .partner_id = "P-OTHER", .seq = 10}).ok());
+}
+
+TEST_CASE("activity store: a deal is registered pending and decided later") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  REQUIRE(a.AddDeal({.seq = 4, .partner_id = "P-FI-0001", .customer = "Acme", .product = "C4500", .value_eur = 1234.5,
+                     .close_date = "2026-12-31"})
+              .ok());
+  CHECK(f.Db().ScalarText("SELECT status FROM deals WHERE seq = 4")->value() == "pending");
+  REQUIRE(a.DecideDeal(4, "approved", "2026-11-25T09:00:00.000Z").ok());
+  CHECK(f.Db().ScalarText("SELECT status || ' ' || decided_at FROM deals WHERE seq = 4")->value() ==
+        "approved 2026-11-25T09:00:00.000Z");
+  CHECK(f.Db().ScalarText("SELECT value FROM deals WHERE seq = 4")->value() == "1234.5");
+}
