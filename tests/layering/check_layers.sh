@@ -37,7 +37,8 @@ declare -A allowed=(
 allowlist=(
 )
 
-# SQL text outside storage/: files allowed to hold it until their statements move (step 2).
+# SQL text outside storage/: files allowed to hold it for now. Empty since the services and the
+# sync engine read and write through storage/'s repositories (docs/architecture.md); keep it so.
 sql_allowlist=(
 )
 # The central's store adapters are where its SQL belongs.
