@@ -67,6 +67,12 @@ DemoModel ModelFromRow(Statement& r) {
 }
 
 const std::string kRewardColumns = "SELECT id, name, category, points, stock, active FROM rewards ";
+// Whole statements, built once: a scan's lookups run them thousands of times a minute.
+const std::string kPartnerById = kPartnerColumns + "WHERE id = ?";
+const std::string kDeviceByTag = kDeviceColumns + "WHERE asset_tag = ?";
+const std::string kDeviceBySerial = kDeviceColumns + "WHERE gtin = ? AND serial = ?";
+const std::string kModelByGtin = kModelColumns + "WHERE gtin = ?";
+const std::string kRewardById = kRewardColumns + "WHERE id = ?";
 Reward RewardFromRow(Statement& r) {
   return Reward{r.Text(0), r.Text(1), r.Text(2), r.Int(3), static_cast<int>(r.Int(4)), r.Int(5) != 0};
 }
@@ -147,23 +153,23 @@ Result<std::optional<PartnerCard>> ReferenceStore::FindCard(const std::string& n
 }
 
 Result<std::optional<Partner>> ReferenceStore::FindPartner(const std::string& id) {
-  return FindOne<Partner>(m_db, kPartnerColumns + "WHERE id = ?", PartnerFromRow, id);
+  return FindOne<Partner>(m_db, kPartnerById, PartnerFromRow, id);
 }
 
 Result<std::optional<Device>> ReferenceStore::FindDevice(const std::string& asset_tag) {
-  return FindOne<Device>(m_db, kDeviceColumns + "WHERE asset_tag = ?", DeviceFromRow, asset_tag);
+  return FindOne<Device>(m_db, kDeviceByTag, DeviceFromRow, asset_tag);
 }
 
 Result<std::optional<Device>> ReferenceStore::FindDevice(const std::string& gtin, const std::string& serial) {
-  return FindOne<Device>(m_db, kDeviceColumns + "WHERE gtin = ? AND serial = ?", DeviceFromRow, gtin, serial);
+  return FindOne<Device>(m_db, kDeviceBySerial, DeviceFromRow, gtin, serial);
 }
 
 Result<std::optional<DemoModel>> ReferenceStore::FindModel(const std::string& gtin) {
-  return FindOne<DemoModel>(m_db, kModelColumns + "WHERE gtin = ?", ModelFromRow, gtin);
+  return FindOne<DemoModel>(m_db, kModelByGtin, ModelFromRow, gtin);
 }
 
 Result<std::optional<Reward>> ReferenceStore::FindReward(const std::string& id) {
-  return FindOne<Reward>(m_db, kRewardColumns + "WHERE id = ?", RewardFromRow, id);
+  return FindOne<Reward>(m_db, kRewardById, RewardFromRow, id);
 }
 
 Result<Balance> ReferenceStore::BalanceOf(const std::string& partner_id) {
