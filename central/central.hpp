@@ -32,6 +32,7 @@ struct HttpAnswer {
   std::string body;          // JSON
   int retry_after_s = 0;     // > 0: send Retry-After
   std::shared_ptr<FILE> body_file;  // set: the body is this whole file instead (big documents)
+  std::string etag;          // set: send it as ETag (a 304 then has no body)
 };
 
 struct ImportResult {
@@ -67,8 +68,10 @@ class Central {
 
   HttpAnswer HandleEnrol(const std::string& body);
   HttpAnswer HandleBatch(const sync::SignedHeaders& h, const std::string& body);
+  // 304 with no body when `if_none_match` names the document's ETag (which the central works out
+  // from the store's versions, without writing the document).
   HttpAnswer HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
-                             int64_t verdicts_after);
+                             int64_t verdicts_after, const std::string& if_none_match = {});
 
   // Ingests an already authenticated, parsed batch (HTTP and USB share this). Holds the lock.
   Result<sync::BatchResponse> Ingest(const sync::Batch& batch, const std::string& via);

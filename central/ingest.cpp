@@ -226,9 +226,83 @@ void Central::PauseBeforeRetry(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(ms))));
 }
 
+namespace {
+
+bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+bool EventHasNul(const Event& e) {
+  return HasNul(e.event_id) || HasNul(e.kiosk_id) || HasNul(e.type) || HasNul(e.payload) || HasNul(e.actor) ||
+         HasNul(e.wall_time) || HasNul(e.boot_id) || HasNul(e.prev_hash) || HasNul(e.hash);
+}
+
+// NUL written as the six characters \u0000, so that the text can be stored (PostgreSQL's text
+// can't hold NUL) and still shows where the NUL was.
+std::string EscapeNul(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (char c : s) {
+    if (c == '\0') out += "\\u0000";
+    else out += c;
+  }
+  return out;
+}
+
+// A kiosk may have logged, or a client may send, text with a NUL character (JSON's \u0000). The
+// stores can't keep it (PostgreSQL refuses it in text: that was a 503 on every resend, forever),
+// and no rule needs it. Such an event is quarantined like one that could not be read: stored with
+// its NULs escaped, rejected, changing nothing, and the kiosk's queue goes on. NUL in the batch's
+// own fields is refused with 400 (no kiosk of ours writes one). nullopt: no NUL anywhere, the
+// batch goes in as it is.
+Result<std::optional<sync::Batch>> QuarantineNuls(const sync::Batch& batch) {
+  auto refuse = [](const char* field) {
+    return MakeError(ErrorKind::Usage, "batch.malformed",
+                     std::string("The batch's ") + field +
+                         " contains a NUL character (\\u0000), which the central does not accept; nothing was stored. "
+                         "Send the batch without it.");
+  };
+  if (HasNul(batch.kiosk_id)) return refuse("kiosk_id");
+  if (HasNul(batch.boot_id)) return refuse("boot_id");
+  if (HasNul(batch.prev_hash)) return refuse("prev_hash");
+  if (HasNul(batch.sent_at)) return refuse("sent_at");
+  size_t first = batch.events.size();
+  for (size_t i = 0; i < batch.events.size() && first == batch.events.size(); ++i)
+    if (EventHasNul(batch.events[i])) first = i;
+  if (first == batch.events.size()) return std::optional<sync::Batch>();
+  sync::Batch out = batch;
+  std::vector<std::pair<size_t, std::string>> malformed;
+  size_t m = 0;
+  for (size_t i = 0; i < out.events.size(); ++i) {
+    for (; m < batch.malformed.size() && batch.malformed[m].first < i; ++m) malformed.push_back(batch.malformed[m]);
+    const bool already = m < batch.malformed.size() && batch.malformed[m].first == i;
+    Event& e = out.events[i];
+    if (!EventHasNul(e)) continue;
+    std::string fields;
+    for (auto [name, field] : {std::pair<const char*, std::string*>{"event_id", &e.event_id},
+                               {"kiosk_id", &e.kiosk_id}, {"type", &e.type}, {"payload", &e.payload},
+                               {"actor", &e.actor}, {"wall_time", &e.wall_time}, {"boot_id", &e.boot_id},
+                               {"prev_hash", &e.prev_hash}, {"hash", &e.hash}}) {
+      if (!HasNul(*field)) continue;
+      fields += fields.empty() ? name : std::string(", ") + name;
+      *field = EscapeNul(*field);
+    }
+    if (!already)
+      malformed.emplace_back(i, "its " + fields +
+                                    " contains a NUL character (\\u0000), which the central can't store; the NUL is "
+                                    "kept as the text \\u0000");
+  }
+  for (; m < batch.malformed.size(); ++m) malformed.push_back(batch.malformed[m]);
+  out.malformed = std::move(malformed);
+  return std::optional<sync::Batch>(std::move(out));
+}
+
+}  // namespace
+
 Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
                                                   const std::string* nonce, const Prepared* prepared) {
-  return RetryConflicts([&] { return IngestOnce(batch, via, nonce, prepared); });
+  auto cleaned = QuarantineNuls(batch);
+  if (!cleaned.ok()) return cleaned.error();
+  const sync::Batch& b = *cleaned ? **cleaned : batch;
+  return RetryConflicts([&] { return IngestOnce(b, via, nonce, prepared); });
 }
 
 // The batch in one transaction and a fixed number of store calls: lock the kiosk's row, the events

@@ -417,6 +417,20 @@ class PgStore final : public CentralStore {
   Status ForgetNoncesBefore(int64_t ms) override {
     return Run("DELETE FROM nonces WHERE seen_ms < $1", Params().Int(ms));
   }
+  Result<bool> RememberReadNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms) override {
+    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) KIOSK_TRY(Connect());
+    // One statement in its own transaction, whose commit does not wait for the WAL flush
+    // (set_config(..., true) holds for this transaction only): the row is visible to every central
+    // process at once; only a crash of the database server itself may forget the last moment's
+    // GET nonces, and a GET changes nothing. Batches keep synchronous_commit.
+    auto n = Affected(
+        "INSERT INTO nonces (kiosk_id, nonce, seen_ms) SELECT $1::text, $2::text, $3::bigint FROM "
+        "(SELECT set_config('synchronous_commit', 'off', true) AS sc) s WHERE s.sc IS NOT NULL ON CONFLICT DO NOTHING",
+        Params().Text(kiosk_id).Text(nonce).Int(now_ms));
+    if (!n.ok()) return n.error();
+    return *n == 1;
+  }
+  bool SharedByProcesses() const override { return true; }
 
   // ---- Events ---------------------------------------------------------------------------------
 

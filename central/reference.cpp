@@ -40,6 +40,10 @@ Result<LoadSummary> Central::LoadReferenceLocked(bool full, const nlohmann::json
     if (it == j.end() || !it->is_array()) continue;
     for (const json& item : *it) {
       RefRecord r{list, item.value(keyname, ""), "", out.version, item.value("deleted", false)};
+      // A key is stored as text, and PostgreSQL's text can't hold NUL: refused, not a 503 on every try.
+      if (r.key.find('\0') != std::string::npos)
+        return MakeError(ErrorKind::Usage, "reference.invalid",
+                         list + ": the " + keyname + " of a record contains a NUL character (\\u0000); nothing was loaded.");
       if (!r.deleted) r.body = item.dump();
       else if (auto old = m_store.GetRef(list, r.key); old.ok() && *old) r.body = (*old)->body;
       else r.body = "{}";
@@ -138,23 +142,68 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
   return {};
 }
 
+namespace {
+
+// The ETag of a kiosk's reference document. The document is a function of what the kiosk asked
+// (since, verdicts_after) and of three numbers in the store: every change of published data takes
+// a new reference version (deal decisions too), a full publication raises the floor, and a
+// kiosk's verdicts change only in the transaction that stores its events, which moves its
+// acked_through. So equal numbers mean an equal document (but for its generated_at stamp), and a
+// 304 needs neither the document nor a hash of it.
+std::string ReferenceEtag(const std::string& kiosk_id, int64_t since, int64_t verdicts_after, int64_t current,
+                          int64_t floor, int64_t acked_through) {
+  const std::string state = kiosk_id + "\n" + std::to_string(since) + "\n" + std::to_string(verdicts_after) + "\n" +
+                            std::to_string(current) + "\n" + std::to_string(floor) + "\n" +
+                            std::to_string(acked_through);
+  return "\"" + crypto::Sha256Hex(state).substr(0, 32) + "\"";
+}
+
+bool EtagMatches(std::string_view if_none_match, const std::string& etag) {
+  size_t at = 0;
+  while (at < if_none_match.size()) {
+    size_t comma = if_none_match.find(',', at);
+    if (comma == std::string_view::npos) comma = if_none_match.size();
+    std::string_view tag = if_none_match.substr(at, comma - at);
+    at = comma + 1;
+    const size_t b = tag.find_first_not_of(" \t");
+    if (b == std::string_view::npos) continue;
+    tag = tag.substr(b, tag.find_last_not_of(" \t") - b + 1);
+    if (tag == "*") return true;
+    if (tag.substr(0, 2) == "W/") tag = tag.substr(2);
+    if (tag == etag) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
-                                    int64_t verdicts_after) {
+                                    int64_t verdicts_after, const std::string& if_none_match) {
+  std::string etag;
   {
     std::lock_guard lock(m_mu);
     const int64_t now = NowMs();
     auto kiosk = AuthenticateLocked("GET", signed_path, h, "", now);
     if (!kiosk.ok()) return Answer(kiosk.error(), json{{"server_time_ms", now}});
-    Status s = [&]() -> Status {
-      StoreTransaction tx(m_store);
-      KIOSK_TRY(tx.Begin());
-      auto fresh = m_store.RememberNonce(h.kiosk_id, h.nonce, now);
-      if (!fresh.ok()) return fresh.error();
-      if (!*fresh)
-        return MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay.");
-      return tx.Commit();
-    }();
-    if (!s.ok()) return Answer(s.error());
+    // Replay protection: the nonce in the store, as for a batch, in a transaction of its own.
+    auto fresh = m_store.RememberReadNonce(h.kiosk_id, h.nonce, now);
+    if (!fresh.ok()) return Answer(fresh.error());
+    if (!*fresh)
+      return Answer(MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay."));
+    // The numbers the ETag stands for, read before the document: the document is at least as new
+    // as its ETag says (a change in between costs one more 200 later, never a missed change).
+    auto current_t = m_store.GetMeta("reference_version");
+    if (!current_t.ok()) return Answer(current_t.error());
+    auto floor_t = m_store.GetMeta("reference_floor");
+    if (!floor_t.ok()) return Answer(floor_t.error());
+    etag = ReferenceEtag(h.kiosk_id, since, verdicts_after, *current_t ? std::stoll(**current_t) : 0,
+                         *floor_t ? std::stoll(**floor_t) : 0, kiosk->acked_through);
+  }
+  if (!if_none_match.empty() && EtagMatches(if_none_match, etag)) {
+    HttpAnswer a;
+    a.status = 304;
+    a.etag = std::move(etag);
+    return a;
   }
   // The document goes to an unnamed temporary file that the server sends in pieces: memory stays
   // bounded whatever the size of the reference data.
@@ -171,6 +220,7 @@ HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::str
                             "The central could not write the reference data to a temporary file (disk full?)."));
   HttpAnswer a;
   a.body_file = std::move(file);
+  a.etag = std::move(etag);
   return a;
 }
 

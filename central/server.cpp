@@ -56,7 +56,6 @@ struct Task {
 struct Done {
   evhttp_request* req = nullptr;
   HttpAnswer answer;
-  std::string etag;  // set: send it (and answer 304 if answer.status is 304)
 };
 
 // A token bucket per key (kiosk id or source address). Guarded by its owner's mutex.
@@ -125,55 +124,6 @@ std::string Header(evhttp_request* req, const char* name) {
   return v ? v : "";
 }
 
-// The ETag of a reference document: SHA-256 of its text without the `generated_at` stamp (which
-// changes with every answer while the data does not).
-class DocumentHasher {
- public:
-  DocumentHasher() : m_ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
-  ~DocumentHasher() { EVP_MD_CTX_free(m_ctx); }
-  void Add(std::string_view part) {
-    if (!m_skipped) {
-      m_head.append(part);
-      // The stamp sits in the head object, before the first list.
-      const size_t at = m_head.find("\"generated_at\":\"");
-      if (at == std::string::npos) {
-        if (m_head.size() < 4096) return;
-        Feed(m_head);  // no stamp in the head: hash it all
-        m_skipped = true;
-        m_head.clear();
-        return;
-      }
-      const size_t end = m_head.find('"', at + 16);
-      if (end == std::string::npos) return;
-      Feed(std::string_view(m_head).substr(0, at));
-      Feed(std::string_view(m_head).substr(end + 1));
-      m_skipped = true;
-      m_head.clear();
-      return;
-    }
-    Feed(part);
-  }
-  std::string Finish() {
-    if (!m_skipped) Feed(m_head);
-    unsigned char md[32];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(m_ctx, md, &n);
-    static const char* kHex = "0123456789abcdef";
-    std::string out = "\"";
-    for (unsigned i = 0; i < 16; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out + "\"";
-  }
-
- private:
-  void Feed(std::string_view s) { EVP_DigestUpdate(m_ctx, s.data(), s.size()); }
-  EVP_MD_CTX* m_ctx;
-  std::string m_head;
-  bool m_skipped = false;
-};
-
 // A batch's from_seq, read off the body's tail without parsing it: the kiosk writes members in
 // sorted order, so it follows the events array, and inside a payload string the quotes are
 // escaped. -1 when not found (another valid form: the worker parses it all the same).
@@ -184,24 +134,6 @@ int64_t FromSeqOf(const std::string& body) {
   char* end = nullptr;
   const long long n = std::strtoll(body.c_str() + at + 11, &end, 10);
   return end && (*end == ',' || *end == '}') ? n : -1;
-}
-
-bool EtagMatches(const std::string& if_none_match, const std::string& etag) {
-  size_t at = 0;
-  while (at < if_none_match.size()) {
-    size_t comma = if_none_match.find(',', at);
-    if (comma == std::string::npos) comma = if_none_match.size();
-    std::string tag = if_none_match.substr(at, comma - at);
-    at = comma + 1;
-    const size_t b = tag.find_first_not_of(" \t");
-    const size_t e = tag.find_last_not_of(" \t");
-    if (b == std::string::npos) continue;
-    tag = tag.substr(b, e - b + 1);
-    if (tag == "*") return true;
-    if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
-    if (tag == etag) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -276,7 +208,7 @@ struct Server::Impl {
   static void OnClose(evhttp_connection* conn, void* arg);
   static bufferevent* MakeTlsBufferevent(event_base* base, void* arg);
   void Handle(EventThread& t, evhttp_request* req);
-  void Reply(evhttp_request* req, const HttpAnswer& a, const std::string& etag = {});
+  void Reply(evhttp_request* req, const HttpAnswer& a);
   void ReplyError(evhttp_request* req, int status, const char* code, const std::string& message,
                   int retry_after_s = 0);
   int RetryAfterSeconds(bool count_rejection);
@@ -286,11 +218,11 @@ struct Server::Impl {
   Done Run(Task& task);
 };
 
-void Server::Impl::Reply(evhttp_request* req, const HttpAnswer& a, const std::string& etag) {
+void Server::Impl::Reply(evhttp_request* req, const HttpAnswer& a) {
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   if (a.status != 304) evhttp_add_header(out, "Content-Type", "application/json");
   if (a.retry_after_s > 0) evhttp_add_header(out, "Retry-After", std::to_string(a.retry_after_s).c_str());
-  if (!etag.empty()) evhttp_add_header(out, "ETag", etag.c_str());
+  if (!a.etag.empty()) evhttp_add_header(out, "ETag", a.etag.c_str());
   evbuffer* buf = evbuffer_new();
   if (a.status == 304) {
     // no body
@@ -522,7 +454,7 @@ void Server::Impl::OnWake(evutil_socket_t, short, void* arg) {
     std::lock_guard lock(t.mu);
     done.swap(t.mailbox);
   }
-  for (auto& d : done) t.impl->Reply(d.req, d.answer, d.etag);
+  for (auto& d : done) t.impl->Reply(d.req, d.answer);
 }
 
 Done Server::Impl::Run(Task& task) {
@@ -540,24 +472,8 @@ Done Server::Impl::Run(Task& task) {
         // The path the kiosk signed, rebuilt as it writes it.
         std::string signed_path = "/v1/reference?since=" + std::to_string(task.since);
         if (task.has_verdicts_after) signed_path += "&verdicts_after=" + std::to_string(task.verdicts_after);
-        d.answer = central.HandleReference(task.headers, signed_path, task.since, task.verdicts_after);
-        if (d.answer.status == 200) {
-          DocumentHasher hash;
-          if (d.answer.body_file) {
-            FILE* f = d.answer.body_file.get();
-            std::rewind(f);
-            char buf[65536];
-            size_t n;
-            while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) hash.Add(std::string_view(buf, n));
-          } else {
-            hash.Add(d.answer.body);
-          }
-          d.etag = hash.Finish();
-          if (!task.if_none_match.empty() && EtagMatches(task.if_none_match, d.etag)) {
-            d.answer = HttpAnswer{};
-            d.answer.status = 304;
-          }
-        }
+        d.answer = central.HandleReference(task.headers, signed_path, task.since, task.verdicts_after,
+                                           task.if_none_match);
         break;
       }
     }
@@ -753,7 +669,9 @@ void Server::Stop() {
   }
   impl.queue_cv.notify_all();
   for (auto& w : impl.workers) w.join();
-  for (auto& t : impl.threads) event_base_loopbreak(t->base);
+  // loopexit, not loopbreak: it is an event the loop runs whenever it starts, so a Stop right
+  // after Start (before a thread entered its loop, which clears a pending break) still ends it.
+  for (auto& t : impl.threads) event_base_loopexit(t->base, nullptr);
   for (auto& t : impl.threads) t->thread.join();
   for (auto& t : impl.threads) {
     evhttp_free(t->http);  // closes its connections and frees their requests

@@ -170,6 +170,71 @@ TEST_CASE("an event altered in the kiosk's journal is quarantined as rejected an
   CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
 }
 
+TEST_CASE("a NUL character (\\u0000) in an event is quarantined with a clear verdict, never a retry loop") {
+  // PostgreSQL's text can't hold NUL: such a batch used to be answered 503 on every resend.
+  // KIOSK_TEST_STORE=postgresql runs this case on PostgreSQL too.
+  CentralFixture f;
+  ScriptedKiosk k("KIOSK-N1");
+  REQUIRE(f.Enrol(k).status == 200);
+  Fill(k, 4);
+  // Seq 2 as a kiosk logged it, NUL and all, correctly signed: its HMAC and the chain hold.
+  k.events[1].payload = std::string("{\"note\":\"a\0b\"}", 14);
+  k.events[1].actor = std::string("BDG\0", 4);
+  for (size_t i = 1; i < k.events.size(); ++i) {
+    k.events[i].prev_hash = k.events[i - 1].hash;
+    k.events[i].hash = kiosk::ComputeEventHash(k.key, k.events[i]);
+  }
+  const std::string body = ksync::SerializeBatch(k.MakeBatch(1, 4));
+  REQUIRE(body.find("\\u0000") != std::string::npos);  // on the wire as JSON writes it
+  auto r = Ok(f.PushBody(k, body));
+  CHECK(r.acked_through == 4);
+  CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[1].code == "event.malformed");
+  CHECK(r.verdicts[1].message.find("Seq 2") != std::string::npos);
+  CHECK(r.verdicts[1].message.find("payload, actor") != std::string::npos);
+  CHECK(r.verdicts[1].message.find("NUL character") != std::string::npos);
+  CHECK(r.verdicts[2].verdict == ksync::VerdictKind::Accepted);
+  CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
+  CHECK(f.central->CountEvents("KIOSK-N1").value() == 4);
+
+  // A resend (the answer was lost) is recognised, and the queue goes on after it.
+  auto again = Ok(f.PushBody(k, body));
+  CHECK(again.acked_through == 4);
+  CHECK(again.verdicts[1].code == "event.malformed");
+  Fill(k, 1);
+  CHECK(Ok(f.Push(k, 5, 5)).acked_through == 5);
+  CHECK(f.central->CountEvents("KIOSK-N1").value() == 5);
+
+  // The stored copy shows where the NUL was.
+  auto stored = f.store->GetEvent("KIOSK-N1", 2);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK((*stored)->event.payload == R"({"note":"a\u0000b"})");
+  CHECK((*stored)->event.actor == R"(BDG\u0000)");
+  CHECK((*stored)->verdict.verdict == ksync::VerdictKind::Rejected);
+
+  // NUL in the batch's own fields: refused with 400 and a message, nothing stored.
+  Fill(k, 1);
+  auto bad = k.MakeBatch(6, 6);
+  bad.boot_id = std::string("boot\0x", 6);
+  auto refused = f.PushBody(k, ksync::SerializeBatch(bad));
+  CHECK(refused.status == 400);
+  CHECK(f.ErrorCode(refused) == "batch.malformed");
+  CHECK(refused.body.find("boot_id contains a NUL character") != std::string::npos);
+  CHECK(f.central->CountEvents("KIOSK-N1").value() == 5);
+}
+
+TEST_CASE("a reference record whose key holds a NUL character is refused with a message, nothing loaded") {
+  CentralFixture f;
+  auto r = f.central->LoadReference(std::string(
+      R"({"format":"showroom-kiosk/reference","format_version":1,"version":1,"full":true,"partners":[{"id":"P\u0000","name":"x","country":"FI","region":"Nordics","tier":"gold","type":"solution_provider","authorization":"authorized","status":"active"}]})"));
+  REQUIRE_FALSE(r.ok());
+  INFO(r.error().message);
+  CHECK(r.error().code == "reference.invalid");
+  CHECK(r.error().message.find("NUL") != std::string::npos);
+}
+
 TEST_CASE("a reused event id is quarantined within a batch, across batches and kiosks — resending changes nothing") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-D1"), other("KIOSK-D2");
@@ -527,6 +592,59 @@ TEST_CASE("clock: events whose device time is more than 10 minutes off are flagg
   REQUIRE(f.Enrol(ok).status == 200);
   Fill(ok, 1);
   CHECK(Ok(f.Push(ok, 1, 1)).verdicts[0].code == "");
+}
+
+TEST_CASE("reference ETag: 304 while nothing changed; a push or a publication answers 200; a replayed GET is refused") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk k("KIOSK-G1");
+  REQUIRE(f.Enrol(k).status == 200);
+  auto get = [&](int64_t since, const std::string& etag, kiosk::sync::SignedHeaders* sent = nullptr,
+                 const kiosk::sync::SignedHeaders* reuse = nullptr) {
+    const std::string path = "/v1/reference?since=" + std::to_string(since) + "&verdicts_after=0";
+    auto h = reuse ? *reuse : ksync::SignRequest(k.key, "GET", path, k.id, kiosk::test::NowMs(), "");
+    if (sent) *sent = h;
+    kiosk::platform::HttpRequest req;
+    req.method = "GET";
+    req.url = f.url + path;
+    req.headers = CentralFixture::HeadersFor(h);
+    if (!etag.empty()) req.headers.emplace_back("If-None-Match", etag);
+    auto r = f.http->Send(req);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  auto first = get(0, "");
+  REQUIRE(first.status == 200);
+  const std::string etag = first.Header("etag");
+  REQUIRE(etag.size() == 34);
+  CHECK(json::parse(first.body)["covers_kiosk_seq"] == 0);
+  ksync::SignedHeaders sent;
+  auto same = get(0, etag, &sent);
+  CHECK(same.status == 304);
+  CHECK(same.body.empty());
+  CHECK(same.Header("etag") == etag);
+  // Replayed as it was, or with the ETag left out to get the document: refused either way.
+  CHECK(get(0, etag, nullptr, &sent).status == 401);
+  auto replay = get(0, "", nullptr, &sent);
+  CHECK(replay.status == 401);
+  CHECK(f.ErrorCode(replay) == "auth.replayed");
+  // Another `since` is another document.
+  CHECK(get(1, etag).status == 200);
+
+  // The kiosk's events stored: covers_kiosk_seq moved, so the same request is answered in full.
+  Fill(k, 3);
+  Ok(f.Push(k, 1, 3));
+  auto after_push = get(0, etag);
+  REQUIRE(after_push.status == 200);
+  CHECK(after_push.Header("etag") != etag);
+  CHECK(json::parse(after_push.body)["covers_kiosk_seq"] == 3);
+  const std::string etag2 = after_push.Header("etag");
+  CHECK(get(0, etag2).status == 304);
+  // New reference data: 200 again.
+  f.LoadDemoReference();
+  auto after_load = get(0, etag2);
+  CHECK(after_load.status == 200);
+  CHECK(after_load.Header("etag") != etag2);
 }
 
 TEST_CASE("reference: full snapshot at since=0, then only what changed") {
