@@ -150,6 +150,7 @@ class Central {
   };
   std::unordered_map<std::string, Flight> m_flights;
   std::condition_variable m_landed;  // a batch left HandleBatch (notified under m_mu)
+  int64_t m_nonces_pruned_ms = 0;     // when a GET last dropped expired nonces (guarded by m_mu)
 };
 
 }  // namespace kiosk::central

@@ -417,8 +417,10 @@ class PgStore final : public CentralStore {
   Status ForgetNoncesBefore(int64_t ms) override {
     return Run("DELETE FROM nonces WHERE seen_ms < $1", Params().Int(ms));
   }
-  Result<bool> RememberReadNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms) override {
+  Result<bool> RememberReadNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms,
+                                 int64_t forget_before_ms) override {
     if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) KIOSK_TRY(Connect());
+    if (forget_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(forget_before_ms));
     // One statement in its own transaction, whose commit does not wait for the WAL flush
     // (set_config(..., true) holds for this transaction only): the row is visible to every central
     // process at once; only a crash of the database server itself may forget the last moment's
@@ -430,7 +432,6 @@ class PgStore final : public CentralStore {
     if (!n.ok()) return n.error();
     return *n == 1;
   }
-  bool SharedByProcesses() const override { return true; }
 
   // ---- Events ---------------------------------------------------------------------------------
 

@@ -185,8 +185,15 @@ HttpAnswer Central::HandleReference(const sync::SignedHeaders& h, const std::str
     const int64_t now = NowMs();
     auto kiosk = AuthenticateLocked("GET", signed_path, h, "", now);
     if (!kiosk.ok()) return Answer(kiosk.error(), json{{"server_time_ms", now}});
-    // Replay protection: the nonce in the store, as for a batch, in a transaction of its own.
-    auto fresh = m_store.RememberReadNonce(h.kiosk_id, h.nonce, now);
+    // Replay protection: the nonce in the store, as for a batch, in a transaction of its own
+    // (without an fsync: store.hpp). Once a minute it also drops nonces too old to pass the clock
+    // check, so a fleet that only polls does not grow the table.
+    int64_t forget_before = 0;
+    if (now - m_nonces_pruned_ms >= 60'000) {
+      forget_before = now - 2 * sync::kRequestWindowMs;
+      m_nonces_pruned_ms = now;
+    }
+    auto fresh = m_store.RememberReadNonce(h.kiosk_id, h.nonce, now, forget_before);
     if (!fresh.ok()) return Answer(fresh.error());
     if (!*fresh)
       return Answer(MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay."));

@@ -231,22 +231,12 @@ class CentralStore : public RuleStore {
   // false: this kiosk already used the nonce (a replay).
   virtual Result<bool> RememberNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms) = 0;
   virtual Status ForgetNoncesBefore(int64_t ms) = 0;
-  // A GET's nonce, in its own transaction (not inside another). A store that several central
-  // processes share answers for all of them; it may skip waiting for the disk, since a read
-  // changes nothing (the default: a plain transaction).
-  virtual Result<bool> RememberReadNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms) {
-    KIOSK_TRY(Begin());
-    auto fresh = RememberNonce(kiosk_id, nonce, now_ms);
-    if (!fresh.ok()) {
-      Rollback();
-      return fresh.error();
-    }
-    KIOSK_TRY(Commit());
-    return *fresh;
-  }
-  // True when other central processes may use this store at the same time (PostgreSQL): what
-  // one process remembers in memory, another does not know.
-  virtual bool SharedByProcesses() const { return false; }
+  // A GET's nonce, in its own transaction (not inside another); false: a replay. Also drops the
+  // nonces older than forget_before_ms when it is > 0. The commit need not wait for the disk: the
+  // row is visible to every process at once and survives a crash of the central, and a GET
+  // changes nothing (docs/sync-protocol.md, "Replay protection").
+  virtual Result<bool> RememberReadNonce(const std::string& kiosk_id, const std::string& nonce, int64_t now_ms,
+                                         int64_t forget_before_ms) = 0;
 
   virtual Result<std::optional<StoredEvent>> GetEvent(const std::string& kiosk_id, int64_t seq) = 0;
   // The stored events of a kiosk with from_seq <= seq <= to_seq, in seq order (a resent batch).
