@@ -594,7 +594,7 @@ TEST_CASE("clock: events whose device time is more than 10 minutes off are flagg
   CHECK(Ok(f.Push(ok, 1, 1)).verdicts[0].code == "");
 }
 
-TEST_CASE("reference ETag: 304 while nothing changed; a push or a publication answers 200; a replayed GET is refused") {
+TEST_CASE("reference ETag: 304 while nothing changed, 200 after a push or a publication, a replayed GET refused") {
   CentralFixture f;
   f.LoadDemoReference();
   ScriptedKiosk k("KIOSK-G1");
