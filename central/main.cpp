@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
                                     "Settings file, JSON: {\"db\": \"postgresql://...\"} (default: $KIOSK_CENTRAL_CONFIG "
                                     "or /etc/kiosk/central.json when it exists)");
   app.require_subcommand(1);
+  // `kiosk-central serve --db FILE` as well as `kiosk-central --db FILE serve`: a subcommand
+  // hands the options it does not know to the top level.
+  app.fallthrough();
 
   std::string listen = "127.0.0.1:8443", cert, key;
   auto* serve = app.add_subcommand("serve", "Serve kiosks over HTTP(S) until SIGINT/SIGTERM");
@@ -165,7 +168,19 @@ int main(int argc, char** argv) {
     }
     db_path = config.value("db", "");
   }
-  if (db_path.empty()) db_path = std::getenv("KIOSK_CENTRAL_DB") ? std::getenv("KIOSK_CENTRAL_DB") : "central.db";
+  const char* env_db = std::getenv("KIOSK_CENTRAL_DB");
+  const char* db_source = !db_path.empty() ? "--db or the settings file" : env_db && *env_db ? "$KIOSK_CENTRAL_DB"
+                          : "the default; give --db FILE, a settings file or KIOSK_CENTRAL_DB";
+  if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
+  // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
+  // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
+  const bool reads_only = *report || *kiosks;
+  if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
+      !std::filesystem::exists(db_path)) {
+    std::cerr << "error: there is no central database at " << db_path << " (" << db_source
+              << "). Nothing was created. [central.no_database]\n";
+    return 1;
+  }
   // A postgresql:// URI selects PostgreSQL; anything else is a SQLite file.
   auto store = kiosk::central::OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     o.height = r.height;
     o.trace = r.trace;
     o.exit_after_ms = r.exit_after_ms;
+    o.walk_language = r.walk_language;
     // The scanners kiosk.json configures are wired here and lent to the app, which starts them
     // with its scan queue and stops them on exit. A broken kiosk.json leaves the defaults (usb,
     // evdev, wedge); `kiosk doctor` says what is wrong with it.

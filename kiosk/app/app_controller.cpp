@@ -362,8 +362,10 @@ void AppController::RefreshHome() {
       c.m_vm.deal.today = today;
       if (c.m_language_from_settings) {
         c.m_language_from_settings = false;
-        if (!settings.language.empty()) c.m_vm.language = settings.language;
-        c.m_vm.idle_timeout_s = settings.idle_timeout_s;
+        if (!settings.language_local && !c.m_options.language.empty()) c.m_vm.language = c.m_options.language;
+        else if (!settings.language.empty()) c.m_vm.language = settings.language;
+        c.m_vm.idle_timeout_s = !settings.idle_timeout_local && c.m_options.idle_timeout_s > 0 ? c.m_options.idle_timeout_s
+                                                                                             : settings.idle_timeout_s;
       }
     };
   });
@@ -818,7 +820,9 @@ bool AppController::On(const intent::AdminPin& i) {
     if (!r.ok()) {
       Error e = r.error();
       return [e](AppController& c) {
-        ++c.m_vm.admin.wrong_pins;
+        // Only a PIN the core checked and found wrong counts: during a lockout no PIN is checked
+        // (the right one included), and an unknown badge is not a PIN at all.
+        if (e.code == "admin.wrong_pin" || (e.code == "admin.locked" && e.variant == "now")) ++c.m_vm.admin.wrong_pins;
         c.ShowError(e);
       };
     }

@@ -40,6 +40,10 @@ class AppController {
     int64_t sync_interval_ms = 300000;  // config sync_interval_s default
     int retention_days = 0;             // config retention_days: prune acknowledged events (0: keep)
     std::string central_url;            // config central_url: the enrolment form's default address
+    // The kiosk's config file (language, idle_timeout_s): over the central's defaults, under what
+    // an admin chose on this kiosk's admin screen. Empty / 0: not set.
+    std::string language;
+    int idle_timeout_s = 0;
     // The touchscreen's SQLite memory: the CLI's defaults (64 MiB mmap, 8 MiB page cache) make
     // lookups on 100k devices a few µs faster, but every page they touch stays in the process's
     // memory. A person cannot tell 7 µs from 100 µs; a board with 1 GiB can tell 20 MB.
@@ -71,7 +75,10 @@ class AppController {
 
   const AppVm& Vm() const { return m_vm; }
   // What the admin screen says about scanners (the app loop owns the scanner sources).
-  void SetScannerHealth(std::string text) { m_vm.admin.scanner_health = std::move(text); }
+  void SetScannerHealth(std::string text, std::vector<std::pair<std::string, ReasonArgs>> lines = {}) {
+    m_vm.admin.scanner_health = std::move(text);
+    m_vm.admin.scanner_lines = std::move(lines);
+  }
   // No call queued or running and no result waiting: scripts and tests wait for this.
   bool Idle() const { return m_in_flight == 0; }
   // Tests without an event loop: blocks until every call made so far has its result pumped.

@@ -124,7 +124,9 @@ struct AdminVm {
   bool exporting = false;
   bool verdicts_loaded = false;
   std::vector<VerdictRow> verdicts;  // rejected and adjusted, by seq
-  std::string scanner_health;  // one line per scanner source, or why there is none
+  std::string scanner_health;  // one line per scanner source, or why there is none (English)
+  // The same lines as keys and values, said in the screen's language ("admin.scanner.wedge").
+  std::vector<std::pair<std::string, ReasonArgs>> scanner_lines;
 };
 
 // Everything the screens need for one frame. Owned by the AppController; read on the main thread.

@@ -21,6 +21,7 @@ struct GuiRequest {
   int width = 0, height = 0;                         // --windowed WxH; 0: full screen
   bool trace = false;                                // --trace: timing lines (benchmarks)
   int exit_after_ms = -1;                            // --exit-after MS (benchmarks)
+  std::string walk_language;                         // --walk-language L: walk the English script in L
 };
 // Returns the app's exit code. Empty in a CLI-only build: then there is no `gui` subcommand.
 using GuiLauncher = std::function<int(const GuiRequest&)>;

@@ -184,14 +184,16 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     o << "Kiosk " << s.kiosk_id << "  (data: " << ctx.data_dir << ")\n"
       << "  database:  " << (s.database_health == "ok" ? "ok" : "DAMAGED: " + s.database_health)
       << (s.read_only ? " (read-only)" : "") << "\n"
-      << "  journal:   " << s.journal_events << " events, last seq " << s.last_seq << "\n"
-      << "  sync:      " << s.pending_events << " events waiting";
+      << "  journal:   " << Count(s.journal_events, "event", "events") << ", last seq " << s.last_seq << "\n"
+      << "  sync:      " << Count(s.pending_events, "event", "events") << " waiting";
     if (!s.oldest_pending.empty()) o << " (oldest " << s.oldest_pending << ")";
     o << "; last sync " << (s.last_sync.empty() ? "never" : s.last_sync) << "\n";
     if (!s.last_sync_error.empty()) o << "  last sync error: " << s.last_sync_error << "\n";
     if (s.stale) o << "  data is STALE: redemptions and demo orders are paused until the next sync\n";
-    o << "  reference: version " << s.reference_version << ": " << s.partners << " partners, " << s.cards << " cards, "
-      << s.badges << " badges, " << s.models << " models, " << s.devices << " demo units, " << s.rewards << " rewards\n"
+    o << "  reference: version " << s.reference_version << ": " << Count(s.partners, "partner", "partners") << ", "
+      << Count(s.cards, "card", "cards") << ", " << Count(s.badges, "badge", "badges") << ", "
+      << Count(s.models, "model", "models") << ", " << Count(s.devices, "demo unit", "demo units") << ", "
+      << Count(s.rewards, "reward", "rewards") << "\n"
       << "  demo units out: " << s.devices_out << " (" << s.devices_overdue << " overdue)\n";
     Emit(ctx, j, o.str());
   }, true);
@@ -201,7 +203,20 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
   AddKioskCommand(app, ctx, "partner", "Show a partner by card number (or partner id)", [&ctx, code](Kiosk& k) {
     auto v = k.GetPartner(*code);
     if (!v.ok()) return ReportError(ctx, v.error());
-    Emit(ctx, PartnerJson(*v), PartnerHuman(*v));
+    if (v->card_status != CardStatus::Blocked) return Emit(ctx, PartnerJson(*v), PartnerHuman(*v));
+    // A blocked card is shown (staff need to see the partner's other cards) but refused, as at
+    // the touchscreen: the same reason, and the exit code of a refusal.
+    const Error blocked = MakeError(ErrorKind::Refused, "card.blocked",
+                                    "Card " + v->card_number + " of " + v->partner.name +
+                                        " is blocked (reported lost or withdrawn): it cannot be used. Use another of "
+                                        "the partner's cards, or ask its channel manager.",
+                                    {{"card", v->card_number}, {"partner", v->partner.name}});
+    json j = PartnerJson(*v);
+    j["ok"] = false;
+    j["error"] = {{"kind", ToString(blocked.kind)}, {"code", blocked.code}, {"message", blocked.message}};
+    Emit(ctx, j, PartnerHuman(*v));
+    if (!ctx.json) std::cerr << "refused: " << blocked.message << " [" << blocked.code << "]\n";
+    ctx.exit_code = ExitCodeFor(blocked.kind);
   }, true)->add_option("CARD", *code, "Partner card number or partner id")->required();
 
   auto dev_code = std::make_shared<std::string>();
@@ -330,12 +345,14 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
       ctx.exit_code = 3;  // an integrity failure, like every other
       if (!ctx.json) {
         std::cerr << "journal verification FAILED at seq " << r->first_bad_seq << ": " << r->problem << "\n";
-        if (r->missing_to == 0) std::cerr << "  " << r->events << " events before it are intact.\n";
+        if (r->missing_to == 0)
+          std::cerr << "  " << Count(r->events, "event", "events") << " before it " << (r->events == 1 ? "is" : "are")
+                    << " intact.\n";
         return;
       }
     }
     Emit(ctx, j,
-         "journal ok: " + std::to_string(r->events) + " events, chain and HMACs verified" +
+         "journal ok: " + Count(r->events, "event", "events") + ", chain and HMACs verified" +
              (r->anchor_seq ? ", and it holds the central's signed anchor at seq " + std::to_string(r->anchor_seq)
                             : std::string(", no anchor from a central yet")));
   }, true);
@@ -353,8 +370,8 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                     if (!n.ok()) return ReportError(ctx, n.error());
                     Emit(ctx, json{{"ok", true}, {"removed", *n}, {"keep_days", days}},
                          days <= 0 ? "Retention is off (keep_days 0): nothing removed."
-                                   : std::to_string(*n) + " acknowledged events older than " + std::to_string(days) +
-                                         " days removed.");
+                                   : Count(*n, "acknowledged event", "acknowledged events") + " older than " +
+                                         Count(days, "day", "days") + " removed.");
                   })
       ->add_option("--keep-days", *keep_days, "Keep this many days (default: retention_days from the config)");
 
@@ -393,10 +410,10 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                          json{{"ok", true}, {"version", r->version}, {"full", r->full}, {"partners", r->partners},
                               {"devices", r->devices}, {"rewards", r->rewards}},
                          "Reference version " + std::to_string(r->version) + (r->full ? " (full)" : " (delta)") +
-                             " applied: " + std::to_string(r->partners) + " partners, " + std::to_string(r->cards) +
-                             " cards, " + std::to_string(r->badges) + " badges, " + std::to_string(r->models) +
-                             " models, " + std::to_string(r->devices) + " devices, " + std::to_string(r->rewards) +
-                             " rewards.");
+                             " applied: " + Count(r->partners, "partner", "partners") + ", " +
+                             Count(r->cards, "card", "cards") + ", " + Count(r->badges, "badge", "badges") + ", " +
+                             Count(r->models, "model", "models") + ", " + Count(r->devices, "device", "devices") + ", " +
+                             Count(r->rewards, "reward", "rewards") + ".");
                   })
       ->add_option("FILE", *ref_file, "Reference JSON file")
       ->required();

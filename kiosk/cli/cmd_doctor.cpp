@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cli/cli.hpp"
+#include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
@@ -448,6 +449,14 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
   add("display", [&] { return CheckDisplay(); });
   add("scanners", [&] { return CheckScanners(config); });
   add("central", [&] { return CheckCentral(config, opt.central_timeout_ms); });
+  // The advice names the config file this kiosk really reads (--config, $KIOSK_CONFIG), not the
+  // packaged default, so "correct central_url in FILE" sends the admin to the right file.
+  const fs::path config_file = opt.config_path.empty() ? ConfigPathFromEnvironment() : fs::path(opt.config_path);
+  if (!config_file.empty() && config_file != kDefaultConfigPath)
+    for (auto& c : checks)
+      for (size_t at = c.fix.find(kDefaultConfigPath); at != std::string::npos;
+           at = c.fix.find(kDefaultConfigPath, at + config_file.string().size()))
+        c.fix.replace(at, std::string_view(kDefaultConfigPath).size(), config_file.string());
 
   int failed = 0, warned = 0;
   bool integrity = false;
@@ -476,8 +485,8 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
           << "\n";
       if (!c.fix.empty() && c.state != CheckState::Pass) out << "         fix: " << c.fix << "\n";
     }
-    out << (failed ? std::to_string(failed) + " check(s) failed" : std::string("all checks passed"))
-        << (warned ? ", " + std::to_string(warned) + " warning(s)" : std::string()) << "\n";
+    out << (failed ? Count(failed, "check", "checks") + " failed" : std::string("all checks passed"))
+        << (warned ? ", " + Count(warned, "warning", "warnings") : std::string()) << "\n";
     std::cout << out.str();
   }
   return integrity ? 3 : failed ? 1 : 0;

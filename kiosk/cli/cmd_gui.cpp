@@ -19,6 +19,7 @@ struct GuiArgs {
   std::string scan_fifo;
   bool trace = false;
   int exit_after_ms = -1;
+  std::string walk_language;
 };
 
 int RunGuiCommand(Context& ctx, const GuiArgs& args) {
@@ -50,6 +51,7 @@ int RunGuiCommand(Context& ctx, const GuiArgs& args) {
   if (!args.scan_fifo.empty()) o.scan_fifo = args.scan_fifo;
   o.trace = args.trace;
   o.exit_after_ms = args.exit_after_ms;
+  o.walk_language = args.walk_language;
   return ctx.gui(o);
 }
 
@@ -62,6 +64,10 @@ void RegisterGuiCommands(CLI::App& app, Context& ctx) {
   gui->add_option("--scan-fifo", args->scan_fifo, "Replay scanner: read scans, one a line, from this FIFO");
   gui->add_flag("--trace", args->trace, "Print timing lines (first frame, scan to frame) for benchmarks");
   gui->add_option("--exit-after", args->exit_after_ms, "Quit after this many milliseconds (benchmarks)");
+  gui->add_option("--walk-language", args->walk_language,
+                  "With --script: start in this language and walk the (English) script in it; every screen "
+                  "must show only that language's words")
+      ->check(CLI::IsMember({"en", "de", "fi", "pl", "ru"}));
   gui->callback([&ctx, args] { ctx.exit_code = RunGuiCommand(ctx, *args); });
 }
 

@@ -140,6 +140,17 @@ void ScanOne(Context& ctx, const barcode::Classifier& classifier, const std::str
     j["ok"] = true;
     j["entity"] = {{"kind", EntityName(r->kind)}, {"key", r->key}, {"label", r->label}, {"fields", r->fields}};
     human += "Entity:    " + std::string(EntityName(r->kind)) + " " + r->key + ": " + r->label + "\n";
+    // A card that is blocked (lost, withdrawn) is found but refused everywhere it is used: say so,
+    // and exit as a refusal does, like `kiosk partner`.
+    if (r->kind == EntityKind::PartnerCard && r->fields.value("card_status", "") == "blocked") {
+      j["ok"] = false;
+      j["error"] = {{"kind", "refused"}, {"code", "card.blocked"},
+                    {"message", "Card " + r->key + " is blocked (reported lost or withdrawn): it cannot be used."}};
+      human += "Blocked:   card " + r->key + " is blocked (reported lost or withdrawn): it cannot be used. Use another of the partner's cards.\n";
+      exit_code = 1;
+    } else if (r->kind == EntityKind::PartnerCard && r->fields.value("partner_status", "") == "suspended") {
+      human += "Suspended: the partner is suspended from the partner program.\n";
+    }
   }
   if (ctx.json) std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else std::cout << human;

@@ -9,6 +9,8 @@
 
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
+#include "kiosk/core/clock.hpp"
+#include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
 #include "platform/http_client_curl.hpp"
@@ -27,7 +29,7 @@ struct SyncArgs {
   std::string dir;
   std::string file;
   bool all = false;
-  int interval_s = 60;
+  int interval_s = 0;  // 0: sync_interval_s from the config (the kiosk's own schedule)
 };
 
 platform::CurlOptions CurlFor(const SyncArgs& a) {
@@ -54,7 +56,17 @@ int RunForeground(Context& ctx, const SyncArgs& a) {
   o.data_dir = ctx.data_dir;
   o.engine.central_url = a.central;
   o.engine.ca_file = a.ca_file;
-  o.interval = std::chrono::seconds(a.interval_s);
+  int interval_s = a.interval_s;
+  if (interval_s <= 0) {
+    // The same schedule as the touchscreen's background sync: the config's, or its default.
+    auto config = LoadConfigFromEnvironment();
+    if (!config.ok()) {
+      ReportError(ctx, config.error());
+      return ctx.exit_code;
+    }
+    interval_s = config->sync_interval_s;
+  }
+  o.interval = std::chrono::seconds(interval_s);
   const platform::CurlOptions curl = CurlFor(a);
   o.make_http = [curl] { return platform::MakeCurlHttpClient(curl); };
   std::mutex print_mu;
@@ -75,7 +87,7 @@ int RunForeground(Context& ctx, const SyncArgs& a) {
   });
   service_ptr = &service;
   service.Start();
-  std::cout << "Syncing continuously; Ctrl+C stops." << std::endl;
+  std::cout << "Syncing every " << interval_s << " s; Ctrl+C stops." << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
   service.Stop();
@@ -108,7 +120,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   sync_cmd->add_option("--central", a->central, "The central's address (default: the one given at enrolment)");
   sync_cmd->add_flag("--once", a->once, "One round, then exit (exit code 3 if the central can't be reached)");
   sync_cmd->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
-  sync_cmd->add_option("--interval", a->interval_s, "Seconds between rounds without --once (default 60)")
+  sync_cmd->add_option("--interval", a->interval_s, "Seconds between rounds without --once (default: sync_interval_s from the config, 300)")
       ->check(CLI::Range(1, 86400));
   sync_cmd->callback([&ctx, a] {
     if (!a->once) {
@@ -128,13 +140,16 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     if (!ctx.json) std::cerr << "\r";
     if (!r.ok()) return ReportError(ctx, r.error());
     std::ostringstream o;
-    o << "Sent " << r->pushed << " events in " << r->batches << " batches; the central holds everything through seq "
+    o << "Sent " << Count(r->pushed, "event", "events") << " in " << Count(r->batches, "batch", "batches")
+      << "; the central holds everything through seq "
       << r->acked_through << ".";
     if (r->rejected || r->adjusted)
       o << "\n" << r->rejected << " rejected and " << r->adjusted << " adjusted by the central: see `kiosk verdicts`.";
     if (r->reference_applied) o << "\nReference data updated to version " << r->reference_version << ".";
     else if (r->pulled) o << "\nReference data is current (version " << r->reference_version << ").";
-    if (r->pending) o << "\n" << r->pending << " events arrived meanwhile and wait for the next round.";
+    if (r->pending)
+      o << "\n" << Count(r->pending, "event", "events") << (r->pending == 1 ? " arrived meanwhile and waits" : " arrived meanwhile and wait")
+        << " for the next round.";
     Emit(ctx, ReportJson(*r), o.str());
   });
 
@@ -153,8 +168,8 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     if (r->events == 0)
       o << "Nothing to export: the central has acknowledged every event. (A manifest was written anyway.)";
     else
-      o << "Exported " << r->events << " events (seq " << r->from_seq << ".." << r->to_seq << ") in "
-        << r->files.size() << " files to " << a->dir << ".\nAt the central: kiosk-central import " << a->dir
+      o << "Exported " << Count(r->events, "event", "events") << " (seq " << r->from_seq << ".." << r->to_seq << ") in "
+        << Count(static_cast<int64_t>(r->files.size()), "file", "files") << " to " << a->dir << ".\nAt the central: kiosk-central import " << a->dir
         << "\nThen bring back the receipt file and run: kiosk import-receipt FILE";
     Emit(ctx,
          json{{"events", r->events}, {"from_seq", r->from_seq}, {"to_seq", r->to_seq}, {"files", files},
@@ -173,7 +188,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     if (!r.ok()) return ReportError(ctx, r.error());
     std::ostringstream o;
     o << "Receipt applied: the central holds this kiosk's journal through seq " << r->acked_through << " (was "
-      << r->acked_before << "); " << r->verdicts << " verdicts, " << r->rejected << " rejected, " << r->adjusted
+      << r->acked_before << "); " << Count(r->verdicts, "verdict", "verdicts") << ", " << r->rejected << " rejected, " << r->adjusted
       << " adjusted.";
     if (r->rejected || r->adjusted) o << " See `kiosk verdicts`.";
     Emit(ctx,

@@ -32,6 +32,10 @@ void ReportDamage(Context& ctx, const std::string& summary, const std::string& r
   if (ctx.verbose) std::cerr << "SQLite quick_check report:\n" << report << (report.ends_with('\n') ? "" : "\n");
 }
 
+std::string Count(int64_t n, const char* one, const char* other) {
+  return std::to_string(n) + " " + (n == 1 || n == -1 ? one : other);
+}
+
 std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only) {
   auto k = Kiosk::Open({.data_dir = ctx.data_dir});
   // Commands that only read still work on a database that can't be written (read-only file

@@ -23,6 +23,8 @@ void Emit(Context& ctx, const nlohmann::json& data, const std::string& human);
 // Says on stderr, in one line, that the database failed its integrity check and what to do
 // (with --verbose, SQLite's whole report follows), and makes the process exit 3.
 void ReportDamage(Context& ctx, const std::string& summary, const std::string& report);
+// "1 event", "2 events": a count with its English noun in the right number.
+std::string Count(int64_t n, const char* one, const char* other);
 // Opens the kiosk of ctx.data_dir, reporting any error. Null on failure. A damaged database is
 // opened read-only and reported through ReportDamage.
 std::unique_ptr<Kiosk> OpenKiosk(Context& ctx, bool read_only = false);

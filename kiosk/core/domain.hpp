@@ -132,6 +132,10 @@ struct Settings {
   int default_loan_days = 14;    // days after checkout a unit is due back
   int idle_timeout_s = 90;       // seconds before the touchscreen signs the operator out
   std::string language = "en";
+  // Set on this kiosk's admin screen (LocalSettings): these win over the kiosk's config file,
+  // which wins over the central's defaults above.
+  bool language_local = false;
+  bool idle_timeout_local = false;
 };
 
 }  // namespace kiosk

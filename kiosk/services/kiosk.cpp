@@ -405,9 +405,14 @@ std::vector<Device> Kiosk::Impl::KitMembers(const std::string& kit) {
 // The central's settings, with what an admin changed on this kiosk's own screen on top.
 Settings Kiosk::CurrentSettings() {
   Settings s = m_impl->LoadSettings();
-  if (std::string l = m_impl->LocalValue(kLocalLanguage); !l.empty()) s.language = l;
-  if (std::string t = m_impl->LocalValue(kLocalIdleTimeout); !t.empty())
+  if (std::string l = m_impl->LocalValue(kLocalLanguage); !l.empty()) {
+    s.language = l;
+    s.language_local = true;
+  }
+  if (std::string t = m_impl->LocalValue(kLocalIdleTimeout); !t.empty()) {
     s.idle_timeout_s = static_cast<int>(std::strtol(t.c_str(), nullptr, 10));
+    s.idle_timeout_local = true;
+  }
   return s;
 }
 
@@ -495,6 +500,8 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
       out.key = p->card_number;
       out.label = p->partner.name + " (" + std::string(DisplayName(p->partner.tier)) + ")";
       out.label_args = {{"name", p->partner.name}, {"tier", TierKey(p->partner.tier)}};
+      out.fields["card_status"] = std::string(ToString(p->card_status));
+      out.fields["partner_status"] = std::string(ToString(p->partner.status));
       return out;
     }
   }
@@ -613,28 +620,30 @@ std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
   Impl& m = *m_impl;
   const std::vector<Reward> rewards = ValueOr(storage::ReferenceStore(*m.db).ActiveRewards(), {});
   std::optional<PartnerCtx> partner;
-  std::string partner_problem;
+  std::optional<Error> partner_problem;
   if (!partner_card.empty()) {
     auto p = m.RequirePartner(partner_card, "redeem rewards");
     if (p.ok()) partner = *p;
-    else partner_problem = p.error().message;
+    else partner_problem = p.error();
   }
   std::vector<RewardView> out;
   for (const Reward& r : rewards) {
     RewardView v{r, true, ""};
-    if (!partner_problem.empty()) {
+    if (partner_problem) {
       v.affordable = false;
-      v.why_not = partner_problem;
+      v.why_not_reason = *partner_problem;
     } else if (partner) {
       auto plan = m.PlanRedemption(*partner, r, 1);
       if (!plan.ok()) {
         v.affordable = false;
-        v.why_not = plan.error().message;
+        v.why_not_reason = plan.error();
       }
     } else if (r.stock <= 0) {
       v.affordable = false;
-      v.why_not = "Out of stock at this kiosk.";
+      v.why_not_reason = MakeError(ErrorKind::Refused, "reward.out_of_stock", r.name + " is out of stock at this kiosk.",
+                                   {{"reward", r.name}, {"stock", std::to_string(r.stock)}});
     }
+    v.why_not = v.why_not_reason.message;
     out.push_back(std::move(v));
   }
   return out;

@@ -96,7 +96,8 @@ struct DeviceView {
 struct RewardView {
   Reward reward;
   bool affordable = true;
-  std::string why_not;  // empty when it can be redeemed now
+  std::string why_not;  // empty when it can be redeemed now (English)
+  Error why_not_reason;  // its code and values, for the screen's language
 };
 
 struct StatusView {

@@ -174,7 +174,17 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   const size_t n = out_units.size();
   std::string msg = std::to_string(n) + (n == 1 ? " unit" : " units") + " checked in";
   msg += damaged ? " and sent to repair (" + condition + ")." : ", condition " + condition + ".";
-  Receipt receipt = MakeReceipt(*e, msg, {}, {{"count", std::to_string(n)}, {"condition", condition}});
+  // For the screen's language: "ok" is a key, and of "damaged: toner low" only what the person
+  // wrote ("toner low"); the repair receipt already says the unit is damaged.
+  std::string said = condition;
+  if (damaged) {
+    const size_t colon = said.find(':');
+    said = colon == std::string::npos ? std::string() : Trimmed(said.substr(colon + 1));
+    if (said.empty()) said = "condition.damaged";
+  } else if (lower == "ok") {
+    said = "condition.ok";
+  }
+  Receipt receipt = MakeReceipt(*e, msg, {}, {{"count", std::to_string(n)}, {"condition", said}});
   if (damaged) receipt.variant = "repair";
   return receipt;
 }

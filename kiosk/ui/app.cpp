@@ -32,6 +32,7 @@
 #include "platform/scanner_wedge.hpp"
 #include "platform/sd_notify.hpp"
 #include "platform/window_glfw.hpp"
+#include "kiosk/ui/i18n_audit.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/script.hpp"
 #include "kiosk/ui/theme.hpp"
@@ -256,8 +257,17 @@ void DrawRoot(const app::AppVm& vm, ScreensUi& ui, IntentSink& sink) {
 // has no input queue, so a tap is one frame down and one frame up), checks what is on screen.
 class ScriptRunner {
  public:
-  ScriptRunner(std::vector<ScriptStep> steps, std::string file, std::optional<std::filesystem::path> shots)
-      : m_steps(std::move(steps)), m_file(std::move(file)), m_shots(std::move(shots)) {}
+  // `audit`: checked after every frame (words from the shown language's catalogue only).
+  // `walk_language`: the script, written in English, is walked in another language: a button is
+  // found by the translation of its English words, and `expect`/`expect-not` only wait for the
+  // app to settle (their text is English).
+  ScriptRunner(std::vector<ScriptStep> steps, std::string file, std::optional<std::filesystem::path> shots,
+               CatalogueAudit* audit, bool walking)
+      : m_steps(std::move(steps)), m_file(std::move(file)), m_shots(std::move(shots)), m_audit(audit), m_walking(walking) {
+    if (m_audit)
+      for (const auto& s : m_steps)
+        if (s.op == ScriptOp::Type || s.op == ScriptOp::Scan) m_audit->AddData(s.arg);
+  }
 
   bool Done() const { return m_done; }
   int ExitCode() const { return m_exit; }
@@ -302,6 +312,21 @@ class ScriptRunner {
     }
     bool new_frame = frames_drawn > m_phase_frame;
     auto settled = [&] { return ctl.Idle() && frames_drawn >= m_phase_frame + 2; };
+    if (m_audit && frames_drawn > m_audited_frame && ctl.Idle()) {
+      m_audited_frame = frames_drawn;
+      std::vector<std::string> texts = ctx.record.texts;
+      for (const auto& t : ctx.record.targets)
+        if (t.label != t.id) texts.push_back(t.label);  // label == id: an unlabelled pad, nothing shown
+      std::vector<std::string> problems = m_audit->Check(ctx.record.language, texts);
+      for (const auto& k : ctx.i18n.Missing())
+        problems.push_back("no " + ctx.i18n.Language() + " words for \"" + k + "\": English was shown");
+      if (!problems.empty()) {
+        std::string all;
+        for (const auto& p : problems) all += "\n  " + p;
+        Fail(s, "words not from the " + ctx.record.language + " catalogue on screen:" + all, ctx);
+        return;
+      }
+    }
     switch (s.op) {
       case ScriptOp::Scan:
         if (m_phase == 0) {
@@ -314,20 +339,26 @@ class ScriptRunner {
         return;
       case ScriptOp::Wait: {
         int64_t until = m_step_start + std::stoll(s.arg);
-        if (now >= until) Next();
-        else m_wake_at = until;
+        if (now >= until) {
+          Next();
+          m_want_frame = true;  // the next step runs now, not when a banner or the idle timer next wakes the loop
+        } else {
+          m_wake_at = until;
+        }
         return;
       }
       case ScriptOp::Expect:
         m_want_frame = true;
         if (!ctl.Idle() || !new_frame) return;
         if (ctx.record.Shows(s.arg)) Next();
+        else if (m_walking && settled() && now - m_step_start > kWalkSettleMs) Next();
         else if (now - m_step_start > kExpectTimeoutMs) Fail(s, "expected \"" + s.arg + "\" on screen; it is not there.", ctx);
         return;
       case ScriptOp::ExpectNot:
         m_want_frame = true;
         if (!settled()) return;
-        if (ctx.record.Shows(s.arg)) Fail(s, "\"" + s.arg + "\" is on screen but must not be.", ctx);
+        if (m_walking) Next();
+        else if (ctx.record.Shows(s.arg)) Fail(s, "\"" + s.arg + "\" is on screen but must not be.", ctx);
         else Next();
         return;
       case ScriptOp::Screenshot:
@@ -369,6 +400,16 @@ class ScriptRunner {
 
  private:
   static constexpr int64_t kExpectTimeoutMs = 5000;
+  static constexpr int64_t kWalkSettleMs = 400;  // a walked `expect` waits this long for its screen
+
+  // A button by its label or id; walking another language, by the translation of its English.
+  const TouchTarget* FindTarget(const UiContext& ctx, const std::string& target) const {
+    if (const TouchTarget* t = ctx.record.Find(target)) return t;
+    if (!m_walking) return nullptr;
+    for (const auto& words : ctx.i18n.TranslateEnglish(target))
+      if (const TouchTarget* t = ctx.record.Find(words)) return t;
+    return nullptr;
+  }
 
   void Phase(int p, int64_t frames) {
     if (m_debug) std::fprintf(stderr, "script: step %zu phase %d at frame %lld\n", m_index, p, static_cast<long long>(frames));
@@ -398,9 +439,9 @@ class ScriptRunner {
       case 0: {
         // Only a settled layout: a rect from a frame before the last change may be stale.
         if (!ctl.Idle() || !new_frame || !m_stable) return false;
-        const TouchTarget* t = ctx.record.Find(target);
+        const TouchTarget* t = FindTarget(ctx, target);
         if (t && t->enabled && !t->visible) {
-          ctx.scroll_to = target;
+          ctx.scroll_to = t->id.empty() ? t->label : t->id;
           if (now - m_step_start > kExpectTimeoutMs) Fail(s, "\"" + target + "\" cannot be scrolled into view.", ctx);
           return false;
         }
@@ -548,6 +589,9 @@ class ScriptRunner {
     return ImVec2(m_sign_min.x + w * (0.1f + 0.8f * t), m_sign_min.y + h * (0.5f - 0.25f * std::sin(t * 12.0f)));
   }
 
+  CatalogueAudit* m_audit = nullptr;
+  bool m_walking = false;
+  int64_t m_audited_frame = -1;
   bool m_stable = false;
   bool m_begun = false;
   bool m_debug = std::getenv("KIOSK_SCRIPT_DEBUG") != nullptr;
@@ -574,11 +618,31 @@ class ScriptRunner {
   ImVec2 m_sign_min, m_sign_max;
 };
 
+// The scanner sources' health as catalogue keys for the admin screen: one line a source (the
+// keyboard wedge by its own words), its state translated, the count with its plural, and the
+// source's own detail (a layout, the system's error) as data on a line of its own.
+std::vector<std::pair<std::string, ReasonArgs>> HealthLines(const std::vector<platform::ScannerInfo>& health) {
+  std::vector<std::pair<std::string, ReasonArgs>> lines;
+  for (const auto& i : health) {
+    const std::string state = "admin.scanner_state." + i.state;
+    const std::string count = std::to_string(i.scans);
+    if (i.transport == "wedge")
+      lines.push_back({"admin.scanner.wedge", {{"state", state}, {"count", count}}});
+    else
+      lines.push_back({"admin.scanner.source",
+                       {{"name", i.name}, {"transport", i.transport}, {"state", state}, {"count", count}}});
+    if (!i.detail.empty()) lines.push_back({"admin.scanner.detail", {{"detail", i.detail}}});
+  }
+  if (health.empty()) lines.push_back({"admin.scanner.none", {}});
+  return lines;
+}
+
 }  // namespace
 
 int RunGui(const GuiOptions& options) {
   // 1. The script, if any: a syntax error is reported before any window opens.
   std::optional<ScriptRunner> script;
+  std::vector<ScriptStep> script_steps;
   if (options.script) {
     std::ifstream in(*options.script);
     if (!in) {
@@ -592,7 +656,7 @@ int RunGui(const GuiOptions& options) {
       std::cerr << "error: " << steps.error().message << "\n";
       return 2;
     }
-    script.emplace(std::move(steps).value(), options.script->string(), options.screenshots);
+    script_steps = std::move(steps).value();
   }
   if (options.screenshots) {
     std::error_code ec;
@@ -613,6 +677,20 @@ int RunGui(const GuiOptions& options) {
       return 3;
     }
     languages.emplace(lang, std::move(t).value());
+  }
+  // A scripted run checks every frame's words against the shown language's catalogue; the demo
+  // showroom's names and what the script types are data, allowed in every language.
+  std::unique_ptr<CatalogueAudit> audit;
+  if (options.script) {
+    std::vector<std::string> data;
+    if (std::ifstream ref(AssetsDir() / "demo" / "showroom.json"); ref) {
+      std::stringstream ss;
+      ss << ref.rdbuf();
+      data = ReferenceTexts(ss.str());
+    }
+    audit = std::make_unique<CatalogueAudit>(languages, data);
+    script.emplace(std::move(script_steps), options.script->string(), options.screenshots, audit.get(),
+                   !options.walk_language.empty() && options.walk_language != "en");
   }
 
   // 3. ImGui, the window, fonts sized to it, the theme.
@@ -650,9 +728,14 @@ int RunGui(const GuiOptions& options) {
     co.sync_interval_ms = int64_t{config->sync_interval_s} * 1000;
     co.retention_days = config->retention_days;
     co.central_url = config->central_url;  // the admin screen's enrolment form starts from it
+    if (!config->source.empty()) {  // a config file was read: its language and idle time-out count
+      co.language = config->language;
+      co.idle_timeout_s = config->idle_timeout_s;
+    }
   } else {
     std::cerr << "warning: " << config.error().message << " (using the default sync interval and retention)\n";
   }
+  if (!options.walk_language.empty()) co.language = options.walk_language;
   auto controller = std::make_unique<app::AppController>(co);
   controller->Start(start);
 
@@ -696,7 +779,14 @@ int RunGui(const GuiOptions& options) {
     for (size_t at = 0; (at = lines.find('\n', at)) != std::string::npos; at += 3) lines.replace(at, 1, "\n  ");
     std::cerr << "scanners:\n  " << lines << "\n";
   }
-  controller->SetScannerHealth(platform::FormatHealth(scanners->Health()));
+  // The admin screen says it in its own language: a source's name, transport and detail are data.
+  auto show_health = [&] {
+    const auto health = scanners->Health();
+    if (audit)
+      for (const auto& i : health) audit->AddData(i.name + " " + i.transport + " " + i.detail);
+    controller->SetScannerHealth(platform::FormatHealth(health), HealthLines(health));
+  };
+  show_health();
 
   // Every banner (the answer to every scan and action) also beeps, where there is a sound device.
   std::unique_ptr<platform::Beeper> beeper = platform::MakeAlsaBeeper();
@@ -785,7 +875,7 @@ int RunGui(const GuiOptions& options) {
     auto scanner_events = scans.DrainEvents();
     for (const auto& e : scanner_events) std::cerr << "scanner " << e.source_id << " " << e.state << ": " << e.message << "\n";
     if (scanned || !scanner_events.empty()) {
-      controller->SetScannerHealth(platform::FormatHealth(scanners->Health()));
+      show_health();
       frames_wanted = std::max(frames_wanted, scanner_events.empty() ? 0 : 2);
     }
     if (fifo) {
@@ -829,6 +919,7 @@ int RunGui(const GuiOptions& options) {
     if (script) script->ApplyMouse(io);
     ImGui::NewFrame();
     ctx.record.Clear();
+    ctx.record.language = ctx.i18n.Language();
     DrawRoot(controller->Vm(), screens, sink);
     window->Render();
     if (script && !script->ScreenshotRequest().empty()) {

@@ -24,6 +24,7 @@ struct GuiOptions {
   // them on exit. Null: RunGui builds them from kiosk.json's `scanner` section (and its `beep`).
   platform::ScannerSet* scanners = nullptr;
   bool beep = true;             // with `scanners` given: sound with every banner (good/bad read)
+  std::string walk_language;    // --walk-language L: start in L and walk the English script in it
 };
 
 // Returns the process exit code: 0, 1 for a failed script expectation, 2 for bad options or

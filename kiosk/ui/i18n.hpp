@@ -35,6 +35,14 @@ class I18n {
   bool Has(const std::string& key) const { return m_words.count(key) > 0; }
   const std::string& Language() const { return m_language; }
   const std::set<std::string>& Missing() const { return m_missing; }
+  const std::map<std::string, std::string>& Words() const { return m_words; }
+  // The keys whose English text is `english` ("Check out units" -> action.checkout): how a
+  // script written in English finds the same button in another language.
+  std::vector<std::string> KeysOfEnglish(const std::string& english) const;
+  // What an English text of a button says in this language: the keys whose English is `english`,
+  // and the positional patterns ("Report {0} sold {0|one=unit|other=units}") it fills, filled
+  // with the same values here. Exact matches first.
+  std::vector<std::string> TranslateEnglish(const std::string& english) const;
 
  private:
   std::string m_language;
@@ -43,12 +51,29 @@ class I18n {
   mutable std::set<std::string> m_missing;
 };
 
-// "{0} of {1}" with the arguments in order.
-std::string Format(const std::string& pattern, const std::vector<std::string>& args);
-// "{tag} is due {due}" with named arguments; nullopt if a placeholder has no argument.
-// "{state|lower}" lower-cases the value's first ASCII letter.
+// Plural categories (CLDR names). English, German and Finnish use One and Other; Polish and
+// Russian use One, Few and Many for whole numbers (Other is for fractions, which counts never are).
+enum class PluralCategory { One, Few, Many, Other };
+PluralCategory PluralFor(const std::string& language, long long n);
+const char* ToString(PluralCategory c);
+// The categories a language's words must give for a count: {"one","other"} or {"one","few","many"}.
+std::vector<std::string> PluralCategories(const std::string& language);
+
+// Placeholders in a pattern:
+//   {0} / {name}                   the value
+//   {name|lower}                   the value with its first ASCII letter lower-cased
+//   {n|one=unit|other=units}       the word for the value of n, by the language's plural rule
+//                                  (Polish: {n|one=sztuka|few=sztuki|many=sztuk}); the value
+//                                  itself is not printed, so "{n} {n|one=unit|other=units}".
+// A value ending in '.' followed by '.' in the pattern gives one period ("S.A." + "." = "S.A.").
+//
+// "{0} of {1}" with the arguments in order; `language` picks the plural rule.
+std::string Format(const std::string& pattern, const std::vector<std::string>& args, const std::string& language = "en");
+// "{tag} is due {due}" with named arguments; nullopt if a placeholder has no argument (or a plural
+// form lacks the word for the value's category).
 std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
-                                       const std::function<std::string(const std::string&)>& value);
+                                       const std::function<std::string(const std::string&)>& value,
+                                       const std::string& language = "en");
 // The {name} placeholders of a pattern, in order.
 std::vector<std::string> Placeholders(const std::string& pattern);
 

@@ -89,7 +89,8 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   ImGui::Separator();
 
   Label(T("admin.scanners"));
-  Muted(a.scanner_health);
+  if (a.scanner_lines.empty()) Muted(a.scanner_health);
+  for (const auto& [key, args] : a.scanner_lines) Muted(Ctx().i18n.Say(key, args, a.scanner_health));
   Muted(Tf("admin.database", {s.database_health}));
   ImGui::Separator();
 

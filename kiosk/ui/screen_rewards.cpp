@@ -37,10 +37,12 @@ void DrawRewards(const app::RewardsVm& vm, const app::PartnerVm& partner, Reward
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
     Muted(Tf("rewards.cost", {Points(r.reward.points)}));
     if (!ok) {
+      // The core's reason, said in the screen's language from its code and values.
+      const std::string why = Ctx().i18n.Say(ReasonKey(r.why_not_reason), r.why_not_reason.args, r.why_not);
       ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(240, 150, 130, 255));
-      ImGui::TextWrapped("%s", r.why_not.c_str());
+      ImGui::TextWrapped("%s", why.c_str());
       ImGui::PopStyleColor();
-      RecordText(r.why_not);
+      RecordText(why);
     }
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();

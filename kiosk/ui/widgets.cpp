@@ -84,7 +84,9 @@ UiContext& Ctx() { return *g_ctx; }
 void SetCtx(UiContext* ctx) { g_ctx = ctx; }
 
 const char* T(const char* key) { return Ctx().i18n.Get(key); }
-std::string Tf(const char* key, const std::vector<std::string>& args) { return Format(T(key), args); }
+std::string Tf(const char* key, const std::vector<std::string>& args) {
+  return Format(T(key), args, Ctx().i18n.Language());
+}
 
 float ButtonHeight() { return Em(2.4f); }
 

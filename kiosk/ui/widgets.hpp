@@ -25,6 +25,7 @@ struct TouchTarget {
 struct FrameRecord {
   std::vector<TouchTarget> targets;
   std::vector<std::string> texts;
+  std::string language;  // the words' language when this frame was drawn
   void Clear() {
     targets.clear();
     texts.clear();

@@ -406,3 +406,130 @@ TEST_CASE("font size: touch targets of at least 48 px at 1024x600") {
   CHECK(FontSizeFor(800, 480) >= 15.0f);
   CHECK(FontSizeFor(1920, 1080) > em);
 }
+
+TEST_CASE("plural rules: English, German and Finnish one/other, Polish and Russian one/few/many") {
+  struct Row {
+    long long n;
+    PluralCategory en, pl, ru;
+  };
+  using P = PluralCategory;
+  const Row rows[] = {{0, P::Other, P::Many, P::Many},   {1, P::One, P::One, P::One},      {2, P::Other, P::Few, P::Few},
+                      {4, P::Other, P::Few, P::Few},     {5, P::Other, P::Many, P::Many},  {11, P::Other, P::Many, P::Many},
+                      {12, P::Other, P::Many, P::Many},  {14, P::Other, P::Many, P::Many}, {21, P::Other, P::Many, P::One},
+                      {22, P::Other, P::Few, P::Few},    {25, P::Other, P::Many, P::Many}, {101, P::Other, P::Many, P::One},
+                      {111, P::Other, P::Many, P::Many}, {112, P::Other, P::Many, P::Many}, {122, P::Other, P::Few, P::Few}};
+  for (const Row& r : rows) {
+    CAPTURE(r.n);
+    CHECK(PluralFor("en", r.n) == r.en);
+    CHECK(PluralFor("de", r.n) == r.en);
+    CHECK(PluralFor("fi", r.n) == r.en);
+    CHECK(PluralFor("pl", r.n) == r.pl);
+    CHECK(PluralFor("ru", r.n) == r.ru);
+  }
+}
+
+TEST_CASE("a count picks its word by the language rule, and a name with its own period gets no second one") {
+  CHECK(Format("{0} {0|one=unit|other=units}", {"1"}) == "1 unit");
+  CHECK(Format("{0} {0|one=unit|other=units}", {"2"}) == "2 units");
+  CHECK(Format("{0} {0|one=unit|other=units}", {"0"}) == "0 units");
+  const char* pl = "{0} {0|one=zdarzenie|few=zdarzenia|many=zdarzeń}";
+  CHECK(Format(pl, {"1"}, "pl") == "1 zdarzenie");
+  CHECK(Format(pl, {"3"}, "pl") == "3 zdarzenia");
+  CHECK(Format(pl, {"5"}, "pl") == "5 zdarzeń");
+  CHECK(Format(pl, {"22"}, "pl") == "22 zdarzenia");
+  const char* ru = "{0} {0|one=балл|few=балла|many=баллов}";
+  CHECK(Format(ru, {"21"}, "ru") == "21 балл");
+  CHECK(Format(ru, {"12 000"}, "ru") == "12 000 баллов");
+  CHECK(Format(ru, {"8 202"}, "ru") == "8 202 балла");
+  // Points come with group separators; a German "1.001" is a count too.
+  CHECK(Format("{0} {0|one=Punkt|other=Punkte}", {"1.001"}, "de") == "1.001 Punkte");
+  auto named = FormatNamed("{n} {n|one=batch|other=batches}", {{"n", "1"}}, [](const std::string& v) { return v; });
+  REQUIRE(named);
+  CHECK(*named == "1 batch");
+  // A value that is not a count cannot pick a word: the translation is refused, not guessed.
+  CHECK_FALSE(FormatNamed("{n|one=a|other=b}", {{"n", "many"}}, [](const std::string& v) { return v; }));
+  // "Sp. z o.o." at the end of a sentence: one period, not two; other punctuation stays.
+  auto s = FormatNamed("Card of {partner}.", {{"partner", "Biuro Serwis Sp. z o.o."}}, [](const std::string& v) { return v; });
+  REQUIRE(s);
+  CHECK(*s == "Card of Biuro Serwis Sp. z o.o.");
+  CHECK(Format("{0}.", {"S.A."}) == "S.A.");
+  CHECK(Format("{0}..{1}", {"1", "9"}) == "1..9");  // a range between two values keeps its dots
+  CHECK(Format("{0}. Next", {"Acme"}) == "Acme. Next");
+}
+
+TEST_CASE("every count in every language has the words its plural rule needs") {
+  for (const char* lang : kLanguages) {
+    const auto need = PluralCategories(lang);
+    for (const auto& [key, text] : Words(lang)) {
+      for (size_t open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
+        const size_t close = text.find('}', open);
+        REQUIRE(close != std::string::npos);
+        const std::string inner = text.substr(open + 1, close - open - 1);
+        const size_t bar = inner.find('|');
+        if (bar == std::string::npos || inner.find('=') == std::string::npos) continue;
+        std::set<std::string> have;
+        std::stringstream forms(inner.substr(bar + 1));
+        for (std::string f; std::getline(forms, f, '|');) have.insert(f.substr(0, f.find('=')));
+        for (const auto& c : need)
+          CHECK_MESSAGE(have.count(c) == 1, lang << ".json \"" << key << "\" lacks the \"" << c << "\" form in {" << inner << "}");
+      }
+    }
+  }
+}
+
+TEST_CASE("no catalogue puts a count before a fixed plural (\"1 units\") or a \"(s)\"") {
+  const std::regex fixed(R"re(\{[a-z0-9_]+\} (?:journal |open demo |sold )?(units|events|files|batches|points|hours|redemptions|verdicts)\b)re");
+  for (const auto& [key, text] : Words("en")) {
+    CHECK_MESSAGE(!std::regex_search(text, fixed), "en.json \"" << key << "\": " << text);
+    CHECK_MESSAGE(text.find("(s)") == std::string::npos, "en.json \"" << key << "\": " << text);
+  }
+  for (const char* lang : {"de", "fi"})
+    for (const auto& [key, text] : Words(lang))
+      CHECK_MESSAGE((text.find("(e)") == std::string::npos && text.find("(en)") == std::string::npos &&
+                     text.find("(tta)") == std::string::npos),
+                    lang << ".json \"" << key << "\": " << text);
+}
+
+TEST_CASE("receipts and refusals say one unit, two units, five units in each language") {
+  auto en = I18n::Load(kAssets / "i18n", "en");
+  auto pl = I18n::Load(kAssets / "i18n", "pl");
+  auto ru = I18n::Load(kAssets / "i18n", "ru");
+  auto fi = I18n::Load(kAssets / "i18n", "fi");
+  REQUIRE(en.ok());
+  REQUIRE(pl.ok());
+  REQUIRE(ru.ok());
+  REQUIRE(fi.ok());
+  CHECK(en->Say("receipt.device.audited", {{"count", "1"}, {"warnings", ""}}, "x") == "1 unit recorded in the stocktake.");
+  CHECK(en->Say("receipt.device.checked_out", {{"count", "1"}, {"rep", "Jan"}, {"due", "2026-12-01"}, {"warnings", ""}},
+                "x") == "1 unit checked out to Jan, due back 2026-12-01.");
+  CHECK(en->Say("banner.sync_started", {{"count", "1"}}, "x") == "Sync started: 1 event waits to be sent.");
+  CHECK(ru->Say("reason.points.insufficient",
+                {{"partner", "ООО"}, {"available", "8 202"}, {"reward", "Кофемашина"}, {"cost", "12 000"}}, "x") ==
+        "У ООО доступно 8 202 балла; Кофемашина стоит 12 000.");
+  CHECK(pl->Say("banner.sync_started", {{"count", "3"}}, "x") == "Synchronizacja rozpoczęta: 3 zdarzenia czekają na wysłanie.");
+  // The demo's Polish partner ends in "Sp. z o.o.": the sentence does not add a second period.
+  CHECK(pl->Say("reason.points.insufficient",
+                {{"partner", "Biuro Serwis Sp. z o.o."}, {"available", "100"}, {"reward", "Drukarka"}, {"cost", "Sp. z o.o."}},
+                "x")
+            .find("o.o..") == std::string::npos);
+  // A quota of 0 has nothing to wait for: its own words, in every language.
+  CHECK(en->Say("reason.order.quota.none", {{"tier", "tier.silver"}, {"model", "P9100"}, {"partner", "X"}}, "x") ==
+        "Silver partners can't order demo units of P9100: their quota for it is 0. A partner of a higher tier can.");
+  CHECK(pl->Say("reason.order.quota", {{"tier", "tier.silver"}, {"quota", "2"}, {"model", "M"}, {"partner", "P"},
+                                      {"open", "2"}, {"left", "0"}}, "x")
+            .find("Partnerzy Srebrny") == std::string::npos);
+  CHECK(fi->Say("reason.partner.suspended", {{"partner", "Oy"}, {"action", "do.order_demo_units"}}, "x")
+            .find("joten ei onnistu") == std::string::npos);
+}
+
+TEST_CASE("an English button text is found in another language, values and plurals included") {
+  auto pl = I18n::Load(kAssets / "i18n", "pl");
+  auto ru = I18n::Load(kAssets / "i18n", "ru");
+  REQUIRE(pl.ok());
+  REQUIRE(ru.ok());
+  auto has = [](const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+  CHECK(has(pl->TranslateEnglish("Check out units"), pl->Get("action.checkout")));
+  CHECK(has(pl->TranslateEnglish("Report 1 sold unit"), "Zgłoś sprzedane: 1"));
+  CHECK(has(ru->TranslateEnglish("Report 3 sold units"), "Сообщить о продаже: 3"));
+  CHECK(pl->TranslateEnglish("No such words anywhere").empty());
+}

@@ -11,6 +11,9 @@
 # $KIOSK_FLOW_BEEP=1: ALSA's default device is a file PCM (ALSA_CONFIG_PATH); afterwards it must
 #   hold $KIOSK_FLOW_MIN_BEEPS beeps (default 3) with an error and an ok one among them (S16 mono
 #   at 22,050 Hz: 350 ms and 90 ms).
+# $KIOSK_FLOW_LANGUAGE, if set (de, fi, pl, ru): the English flow is walked in that language
+#   (`kiosk gui --walk-language`): the app starts in it, buttons are found by the translation of
+#   their English words, and every screen must show only that language's words.
 # $KIOSK_FLOW_PIDS, if set, gets "xvfb PID" and "kiosk PID" lines (the orphan test reads them).
 # $KIOSK_FLOW_CENTRAL, if set, names a kiosk-central binary: before the app, one is started on a
 #   free loopback port (its database in the temp folder) with an enrolment code for KIOSK-UITEST,
@@ -64,8 +67,10 @@ run_app() {
   done
   [ -s "$tmp/display" ] || { echo "Xvfb gave no display number" >&2; return 3; }
   local display=":$(tr -d '\n' <"$tmp/display")"
+  local walk=()
+  [ -n "${KIOSK_FLOW_LANGUAGE:-}" ] && walk=(--walk-language "$KIOSK_FLOW_LANGUAGE")
   DISPLAY="$display" timeout -k 5 "$limit" "$kiosk" --data "$tmp/data" gui \
-    --script "$run_script" --screenshots "$shots" > >(tee -a "$tmp/app.out") &
+    --script "$run_script" --screenshots "$shots" "${walk[@]}" > >(tee -a "$tmp/app.out") &
   app_pid=$!
   if [ -n "${KIOSK_FLOW_PIDS:-}" ]; then
     printf 'xvfb %s\nkiosk %s\n' "$xvfb_pid" "$app_pid" >>"$KIOSK_FLOW_PIDS"

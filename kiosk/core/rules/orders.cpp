@@ -19,6 +19,12 @@ Status CheckOrderQty(int qty) {
 
 Status CheckDemoQuota(const Partner& partner, const DemoModel& model, int qty, int64_t open_units) {
   const int quota = DemoQuota(model, partner.tier);
+  // A quota of 0: the tier may not order this model at all, so there is no order to wait for.
+  if (quota <= 0)
+    return MakeError(ErrorKind::Refused, "order.quota",
+                     std::string(DisplayName(partner.tier)) + " partners can't order demo units of " + model.name +
+                         ": their quota for it is 0. A partner of a higher tier can.",
+                     {{"tier", TierKey(partner.tier)}, {"model", model.name}, {"partner", partner.name}}, "none");
   if (open_units + qty <= quota) return {};
   return MakeError(ErrorKind::Refused, "order.quota",
                    std::string(DisplayName(partner.tier)) + " partners may have " + std::to_string(quota) +

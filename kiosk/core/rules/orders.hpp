@@ -18,7 +18,7 @@ int DemoQuota(const DemoModel& model, Tier tier);
 Status CheckOrderableModel(const DemoModel& model);
 // order.qty: between 1 and kMaxOrderQty.
 Status CheckOrderQty(int qty);
-// order.quota (variant "full" when nothing is left): `open_units` already on order for this
+// order.quota (variant "none" when the tier's quota is 0, "full" when nothing is left): `open_units` already on order for this
 // partner and model, plus `qty`, must stay within the tier's quota.
 Status CheckDemoQuota(const Partner& partner, const DemoModel& model, int qty, int64_t open_units);
 

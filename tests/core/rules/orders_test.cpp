@@ -34,6 +34,16 @@ TEST_CASE("orders: the tier's quota counts the open units plus this order") {
     CHECK((s.ok() ? std::string() : s.error().code) == r.code);
     if (!s.ok()) CHECK(s.error().variant == r.variant);
   }
+  // A tier with a quota of 0 has nothing to wait for: its own reason, not "wait until delivered".
+  Partner registered;
+  registered.name = "Tulostin Oy";
+  registered.tier = Tier::Registered;
+  m.quota[0] = 0;
+  auto none = rules::CheckDemoQuota(registered, m, 1, 0);
+  REQUIRE(!none.ok());
+  CHECK(none.error().variant == "none");
+  CHECK(none.error().message.find("Wait until") == std::string::npos);
+  m.quota[0] = 1;
   Partner gold;
   gold.name = "Tulostin Oy";
   gold.tier = Tier::Gold;

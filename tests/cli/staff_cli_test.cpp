@@ -1,0 +1,206 @@
+// What staff and admins read from `kiosk` and `kiosk-central` (issue 20): counts in the right
+// number, a blocked card refused wherever it is looked up, the config the kiosk really reads, the
+// sync schedule of the config, options where users put them, and no database made up by a report.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "support/run_process.hpp"
+#include "support/test_support.hpp"
+
+using namespace kiosk::test;
+using nlohmann::json;
+
+namespace {
+
+std::string CentralBinary() { return std::string(KIOSK_BINARY_DIR) + "/central/kiosk-central"; }
+
+struct Staff {
+  TempDir dir;
+  std::string data = (dir / "data").string();
+  ProcessResult Run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(), {KioskBinary(), "--data", data});
+    return RunProcess(args, env);
+  }
+};
+
+// A `kiosk-central serve` child on a free loopback port; its first line names the port.
+class CentralProcess {
+ public:
+  explicit CentralProcess(const std::vector<std::string>& args) {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    m_pid = ::fork();
+    if (m_pid == 0) {
+      ::dup2(out[1], 1);
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 2);
+      ::close(out[0]);
+      std::vector<std::string> argv{CentralBinary()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      ExecChild(argv);
+    }
+    ::close(out[1]);
+    m_out = out[0];
+    std::string line;
+    char c = 0;
+    while (::read(m_out, &c, 1) == 1 && c != '\n') line += c;
+    m_first_line = line;
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex(R"(http://127\.0\.0\.1:(\d+))"))) m_url = m[0];
+  }
+  ~CentralProcess() {
+    ::kill(m_pid, SIGTERM);
+    ::waitpid(m_pid, nullptr, 0);
+    ::close(m_out);
+  }
+  const std::string& Url() const { return m_url; }
+  const std::string& FirstLine() const { return m_first_line; }
+
+ private:
+  pid_t m_pid = -1;
+  int m_out = -1;
+  std::string m_url, m_first_line;
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Staff, "a blocked card: `kiosk partner` shows it and refuses (exit 1), `kiosk scan` says so") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  auto human = Run({"partner", demo::kBlockedCard});
+  CHECK(human.exit_code == 1);
+  CHECK(human.out.find("Northgate Office Solutions Ltd") != std::string::npos);  // still shown
+  CHECK(human.err.find("is blocked") != std::string::npos);
+  auto j = Run({"partner", demo::kBlockedCard, "--json"});
+  CHECK(j.exit_code == 1);
+  json doc = json::parse(j.out);
+  CHECK(doc["ok"] == false);
+  CHECK(doc["error"]["code"] == "card.blocked");
+  CHECK(doc["card_status"] == "blocked");
+  // The partner's other card is not blocked.
+  CHECK(Run({"partner", demo::kNorthgateCard}).exit_code == 0);
+
+  auto scan = Run({"scan", demo::kBlockedCard});
+  CHECK(scan.exit_code == 1);
+  CHECK(scan.out.find("blocked") != std::string::npos);
+  auto scan_ok = Run({"scan", demo::kNorthgateCard});
+  CHECK(scan_ok.exit_code == 0);
+  CHECK(scan_ok.out.find("blocked") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Staff, "counts read \"1 event\", \"2 events\", \"1 file\"") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  auto verify = Run({"verify"});
+  CHECK(verify.out.find("journal ok: 2 events,") != std::string::npos);
+  auto exported = Run({"export", "--to", (dir / "usb").string()});
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.out.find("Exported 2 events") != std::string::npos);
+  CHECK(exported.out.find("in 1 file to") != std::string::npos);
+  auto status = Run({"status"});
+  CHECK(status.out.find("2 events, last seq 2") != std::string::npos);
+  CHECK(status.out.find(" 1 events") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Staff, "doctor's advice names the config file KIOSK_CONFIG points at") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  const std::string config = (dir / "my-kiosk.json").string();
+  std::ofstream(config) << R"({"data_dir": ")" << data << R"("})";
+  // Asking for more free disk than any disk has makes the disk check fail with its advice, which
+  // names the config file (retention_days).
+  auto r = Run({"doctor", "--skip", "display", "--skip", "scanners", "--skip", "central", "--min-free-mb", "1073741824"},
+               {"KIOSK_CONFIG=" + config});
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("retention_days in " + config) != std::string::npos);
+  CHECK(r.out.find("/etc/kiosk/kiosk.json") == std::string::npos);
+}
+
+TEST_CASE("kiosk-central: --db after the subcommand, and no database made up by a report") {
+  TempDir dir;
+  const std::string db = (dir / "c.db").string();
+  // Before the subcommand and after it: both accepted.
+  REQUIRE(RunProcess({CentralBinary(), "--db", db, "enroll", "KIOSK-A"}).exit_code == 0);
+  auto after = RunProcess({CentralBinary(), "enroll", "KIOSK-B", "--db", db});
+  CHECK(after.exit_code == 0);
+  auto kiosks = RunProcess({CentralBinary(), "kiosks", "--db", db});
+  CHECK(kiosks.exit_code == 0);
+
+  // A report without --db in a folder with no central.db: an error, and no file appears.
+  const std::string cwd = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir.path());
+  auto report = RunProcess({CentralBinary(), "report", "sellout"});
+  std::filesystem::current_path(cwd);
+  CHECK(report.exit_code == 1);
+  CHECK(report.err.find("no central database") != std::string::npos);
+  CHECK(report.out.empty());
+  CHECK_FALSE(std::filesystem::exists(dir / "central.db"));
+  // With the database named after the subcommand, the report runs.
+  CHECK(RunProcess({CentralBinary(), "report", "sellout", "--db", db}).exit_code == 0);
+}
+
+TEST_CASE_FIXTURE(Staff, "sync against a real central: \"1 batch\", and the loop keeps the config's schedule") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-STAFF"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  CentralProcess central({"serve", "--listen", "127.0.0.1:0", "--db", db});  // --db after serve
+  INFO(central.FirstLine());
+  REQUIRE(!central.Url().empty());
+  auto code = RunProcess({CentralBinary(), "enroll", "KIOSK-STAFF", "--db", db});
+  REQUIRE(code.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(code.out, m, std::regex(R"(--code (\S+))")));
+  REQUIRE(Run({"enroll", "--central", central.Url(), "--code", m[1]}).exit_code == 0);
+  auto once = Run({"sync", "--once"});
+  INFO(once.out << once.err);
+  REQUIRE(once.exit_code == 0);
+  CHECK(once.out.find("Sent 2 events in 1 batch;") != std::string::npos);
+
+  // `kiosk sync` without --interval runs on the config's sync_interval_s, not 60 s.
+  const std::string config = (dir / "kiosk.json").string();
+  std::ofstream(config) << R"({"data_dir": ")" << data << R"(", "sync_interval_s": 300})";
+  auto loop = RunProcess({"timeout", "-s", "INT", "3", KioskBinary(), "--data", data, "sync"}, {"KIOSK_CONFIG=" + config});
+  INFO(loop.out << loop.err);
+  CHECK(loop.out.find("Syncing every 300 s") != std::string::npos);
+  // The first round runs at once ("next round in 0 s"); after it, the next is the config's 300 s.
+  int longest = -1;
+  const std::regex next(R"(next round in (\d+) s)");
+  for (std::sregex_iterator it(loop.out.begin(), loop.out.end(), next), end; it != end; ++it)
+    longest = std::max(longest, std::stoi((*it)[1]));
+  CHECK(longest > 290);
+  CHECK(longest <= 300);
+  auto flag = RunProcess({"timeout", "-s", "INT", "2", KioskBinary(), "--data", data, "sync", "--interval", "45"},
+                         {"KIOSK_CONFIG=" + config});
+  CHECK(flag.out.find("Syncing every 45 s") != std::string::npos);
+}
+
+TEST_CASE("README and docs cite only documents the repository has, and no issue numbers") {
+  const std::filesystem::path root = std::filesystem::path(KIOSK_TEST_ASSETS).parent_path();
+  std::vector<std::filesystem::path> files{root / "README.md"};
+  for (const auto& e : std::filesystem::directory_iterator(root / "docs"))
+    if (e.path().extension() == ".md") files.push_back(e.path());
+  const std::regex doc(R"(([A-Za-z0-9_./-]*[A-Za-z0-9_-]+\.md)\b)");
+  const std::regex issue(R"(\b[Ii]ssue \d+)");
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    for (std::sregex_iterator it(text.begin(), text.end(), doc), end; it != end; ++it) {
+      const std::string name = (*it)[1];
+      if (name.rfind("/usr/", 0) == 0) continue;  // where the package installs it
+      const bool found = std::filesystem::exists(root / name) || std::filesystem::exists(f.parent_path() / name);
+      CHECK_MESSAGE(found, f.filename().string() << " cites " << name << ", which the repository does not have");
+    }
+    std::smatch m;
+    CHECK_MESSAGE(!std::regex_search(text, m, issue),
+                  f.filename().string() << " says \"" << m.str() << "\": a reader has no issue tracker");
+  }
+}
