@@ -512,6 +512,8 @@ class ScriptRunner {
       if (m_key == "key:" + ch || (ch == " " && m_key == "key:space")) {
         m_type_pos += n;
         m_tried_shift = m_tried_abc = false;
+      } else if (m_key == "key:abc") {
+        m_tried_shift = false;  // Latin letters now: a capital may need Shift on this layout too
       }
       m_key.clear();
     }
