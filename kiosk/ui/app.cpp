@@ -591,8 +591,6 @@ class ScriptRunner {
     return ImVec2(m_sign_min.x + w * (0.1f + 0.8f * t), m_sign_min.y + h * (0.5f - 0.25f * std::sin(t * 12.0f)));
   }
 
-  CatalogueAudit* m_audit = nullptr;
-  bool m_walking = false;
   int64_t m_audited_frame = -1;
   bool m_stable = false;
   bool m_begun = false;
@@ -600,6 +598,8 @@ class ScriptRunner {
   std::vector<ScriptStep> m_steps;
   std::string m_file;
   std::optional<std::filesystem::path> m_shots;
+  CatalogueAudit* m_audit = nullptr;
+  bool m_walking = false;
   size_t m_index = 0;
   bool m_started = false;
   int64_t m_step_start = 0;
