@@ -29,6 +29,33 @@ Result<std::map<std::string, std::string>> I18n::LoadFile(const std::filesystem:
   return out;
 }
 
+std::string RegroupNumber(const std::string& v, const std::string& language) {
+  // Only "d,ddd" and "d,ddd,ddd": digits grouped by threes with commas, nothing else.
+  if (v.empty() || v.find(',') == std::string::npos || language == "en") return v;
+  size_t digits_since_comma = 0;
+  bool seen_comma = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] >= '0' && v[i] <= '9') {
+      ++digits_since_comma;
+      if (!seen_comma && digits_since_comma > 3) return v;
+    } else if (v[i] == ',') {
+      if (digits_since_comma == 0 || (seen_comma && digits_since_comma != 3)) return v;
+      seen_comma = true;
+      digits_since_comma = 0;
+    } else {
+      return v;
+    }
+  }
+  if (digits_since_comma != 3) return v;
+  const std::string sep = language == "de" ? "." : " ";
+  std::string out;
+  for (char c : v) {
+    if (c == ',') out += sep;
+    else out += c;
+  }
+  return out;
+}
+
 Result<I18n> I18n::Load(const std::filesystem::path& dir, const std::string& language) {
   I18n t;
   auto en = LoadFile(dir / "en.json");
@@ -120,7 +147,9 @@ std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std:
   // filled from the same values. A reason without words here (a central's own code, such as
   // "central.http_404") makes the whole text fall back to English rather than show the key.
   bool nested_ok = true;
-  auto out = FormatNamed(it->second, args, [&](const std::string& v) {
+  auto out = FormatNamed(it->second, args, [&](const std::string& raw) {
+    // The core writes counts of points as "8,200": grouped the way this language groups them.
+    const std::string v = RegroupNumber(raw, m_language);
     auto w = m_words.find(v);
     if (w == m_words.end() && v.rfind("reason.", 0) == 0) {
       m_missing.insert(v);

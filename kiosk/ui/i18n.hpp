@@ -74,6 +74,8 @@ std::string Format(const std::string& pattern, const std::vector<std::string>& a
 std::optional<std::string> FormatNamed(const std::string& pattern, const ReasonArgs& args,
                                        const std::function<std::string(const std::string&)>& value,
                                        const std::string& language = "en");
+// "8,200" as `language` groups digits: "8.200" (de), "8 200" (fi, pl, ru); other text unchanged.
+std::string RegroupNumber(const std::string& value, const std::string& language);
 // The {name} placeholders of a pattern, in order.
 std::vector<std::string> Placeholders(const std::string& pattern);
 

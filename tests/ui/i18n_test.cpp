@@ -533,3 +533,16 @@ TEST_CASE("an English button text is found in another language, values and plura
   CHECK(has(ru->TranslateEnglish("Report 3 sold units"), "Сообщить о продаже: 3"));
   CHECK(pl->TranslateEnglish("No such words anywhere").empty());
 }
+
+TEST_CASE("points the core writes as 8,200 are grouped the language's way") {
+  CHECK(RegroupNumber("8,200", "de") == "8.200");
+  CHECK(RegroupNumber("12,000,000", "pl") == "12 000 000");
+  CHECK(RegroupNumber("8,200", "en") == "8,200");
+  for (const char* other : {"1,2", "8,2000", "a,bcd", ",200", "Sp. z o.o.", "1,5 kg", "2026-12-01"})
+    CHECK(RegroupNumber(other, "de") == other);
+  auto pl = I18n::Load(kAssets / "i18n", "pl");
+  REQUIRE(pl.ok());
+  CHECK(pl->Say("reason.points.insufficient",
+                {{"partner", "Northgate"}, {"available", "8,200"}, {"reward", "Espresso"}, {"cost", "12,000"}}, "x") ==
+        "Northgate ma do dyspozycji 8 200 pkt; Espresso kosztuje 12 000.");
+}
