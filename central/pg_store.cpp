@@ -794,45 +794,17 @@ class PgStore final : public CentralStore {
   // ---- Reports --------------------------------------------------------------------------------
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row) override {
-    struct Spec {
-      std::vector<std::string> header;
-      const char* sql;
-    };
-    static const std::map<std::string, Spec> kReports = {
-        {"sellout",
-         {{"kiosk_id", "seq", "partner_id", "gtin", "serial", "wall_time", "received_at"},
-          "SELECT s.kiosk_id, s.seq, s.partner_id, s.gtin, s.serial, e.wall_time, e.received_at FROM sellouts s "
-          "JOIN events e ON e.kiosk_id = s.kiosk_id AND e.seq = s.seq "
-          "ORDER BY s.kiosk_id COLLATE \"C\", s.seq, s.gtin COLLATE \"C\", s.serial COLLATE \"C\""}},
-        {"redemptions",
-         {{"kiosk_id", "seq", "partner_id", "reward_id", "requested_points", "honoured_points", "verdict", "wall_time"},
-          "SELECT r.kiosk_id, r.seq, r.partner_id, r.reward_id, r.requested, r.honoured, e.verdict, e.wall_time FROM "
-          "redemptions r JOIN events e ON e.kiosk_id = r.kiosk_id AND e.seq = r.seq "
-          "ORDER BY r.kiosk_id COLLATE \"C\", r.seq"}},
-        {"custody",
-         {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since"},
-          "SELECT asset_tag, state, custodian, kiosk_id, seq, since FROM custody WHERE state <> '' "
-          "ORDER BY asset_tag COLLATE \"C\""}},
-        {"rejects",
-         {{"kiosk_id", "seq", "event_id", "type", "verdict", "code", "message", "wall_time", "received_at"},
-          "SELECT kiosk_id, seq, event_id, type, verdict, code, message, wall_time, received_at FROM events WHERE "
-          "verdict <> 'accepted' OR code <> '' ORDER BY kiosk_id COLLATE \"C\", seq"}},
-        {"flags",
-         {{"kiosk_id", "seq", "kind", "message", "created_at"},
-          "SELECT kiosk_id, seq, kind, message, created_at FROM flags ORDER BY id"}},
-    };
-    auto it = kReports.find(name);
-    if (it == kReports.end())
-      return MakeError(ErrorKind::Usage, "report.unknown",
-                       "Unknown report '" + name + "': choose sellout, redemptions, custody, rejects or flags.");
-    row(it->second.header);
-    const int n = static_cast<int>(it->second.header.size());
-    return Each(it->second.sql, Params(), [&](const Row& r) {
+    auto spec = FindReport(name, " COLLATE \"C\"");
+    if (!spec.ok()) return spec.error();
+    row(spec->header);
+    const size_t n = spec->header.size();
+    return Each(spec->sql, Params(), [&](const Row& r) {
       std::vector<std::string> cells;
-      for (int i = 0; i < n; ++i) cells.push_back(r.Text(i));
+      for (size_t i = 0; i < n; ++i) cells.push_back(r.Text(static_cast<int>(i)));
       row(cells);
     });
   }
+
 
  private:
   static constexpr const char* kDealColumns =
