@@ -1,8 +1,16 @@
 #pragma once
 // Shared by the benchmarks: a synthetic reference document of any size, percentiles, timing.
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +19,42 @@
 #include "kiosk/core/barcode/check_digit.hpp"
 
 namespace kiosk::bench {
+
+// CPU time (user + system, all threads) of this process (pid 0), or of process `pid` from
+// /proc/<pid>/stat; -1 when it can't be read (the process is gone).
+inline double ProcessCpuSeconds(pid_t pid = 0) {
+  if (pid == 0) {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 > text.size()) return -1;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; utime and stime are 14 and 15
+    if (i == 14) utime = std::atof(f.c_str());
+    if (i == 15) {
+      stime = std::atof(f.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A kB line of /proc/<pid>/status ("VmRSS:", "VmHWM:"); pid 0: this process. -1 when absent.
+inline int64_t ProcessStatusKb(pid_t pid, const char* field) {
+  std::ifstream in(pid ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status");
+  const std::string name(field);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name, 0) == 0) return std::strtoll(line.c_str() + name.size(), nullptr, 10);
+  return -1;
+}
 
 inline std::string WithGs1Check(const std::string& payload) {
   return payload + std::to_string(barcode::Gs1CheckDigit(payload));

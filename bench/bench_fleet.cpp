@@ -59,6 +59,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -187,30 +188,10 @@ class CentralProcess {
     m_pid = -1;
   }
   // CPU seconds of the live process (user + system).
-  double CpuSeconds() const {
-    if (m_pid <= 0) return 0;
-    std::ifstream f("/proc/" + std::to_string(m_pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), {});
-    const size_t close = s.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream rest(s.substr(close + 2));
-    std::string field;
-    long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::atoll(field.c_str());
-      if (i == 15) stime = std::atoll(field.c_str());
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
+  double CpuSeconds() const { return m_pid > 0 ? std::max(0.0, kiosk::bench::ProcessCpuSeconds(m_pid)) : 0; }
   // All CPU the central used so far, killed incarnations included.
   double TotalCpuSeconds() const { return m_dead_cpu + CpuSeconds(); }
-  long RssKb() const {
-    std::ifstream f("/proc/" + std::to_string(m_pid) + "/status");
-    std::string line;
-    while (std::getline(f, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-    return 0;
-  }
+  long RssKb() const { return m_pid > 0 ? static_cast<long>(std::max<int64_t>(0, kiosk::bench::ProcessStatusKb(m_pid, "VmRSS:"))) : 0; }
   int Port() const { return m_port; }
   pid_t Pid() const { return m_pid; }
 
@@ -288,6 +269,7 @@ struct VKiosk {
 struct Stats {
   int64_t requests = 0, answers_200 = 0, answers_304 = 0, answers_503 = 0, answers_429 = 0, answers_other = 0;
   int64_t socket_errors = 0, injected_losses = 0, connects = 0, idle_closed = 0;
+  std::map<std::string, int64_t> socket_error_kinds;  // why, for the socket errors above
   int64_t events_acked = 0, batches_acked = 0;
   int64_t kills = 0;
   std::vector<double> latency_ms;  // accepted batches (storm, peak) or events (steady)
@@ -323,6 +305,7 @@ class Fleet {
       Response r;
       r.error = "connect";
       ++m_stats.socket_errors;
+      ++m_stats.socket_error_kinds["connect: " + std::string(std::strerror(errno))];
       Deliver(k, r);
       return;
     }
@@ -685,7 +668,12 @@ class Fleet {
       ++m_stats.idle_closed;
       return;
     }
-    if (count_socket_error) ++m_stats.socket_errors;
+    if (count_socket_error) {
+      ++m_stats.socket_errors;
+      // Where in the exchange it broke: the request unsent, sent with no answer yet, or half an answer.
+      const char* stage = k.head_len > 0 ? "mid-answer" : "awaiting answer";
+      ++m_stats.socket_error_kinds[why + " (" + stage + ")"];
+    }
     Response r;
     r.error = why;
     Deliver(k, r);
@@ -714,7 +702,12 @@ class Fleet {
   static void OnEvent(bufferevent*, short what, void* arg) {
     auto& k = *static_cast<VKiosk*>(arg);
     if (what & BEV_EVENT_CONNECTED) return;
-    k.fleet->Fail(k, (what & BEV_EVENT_TIMEOUT) ? "timeout" : (what & BEV_EVENT_EOF) ? "closed" : "socket error", true);
+    const int err = EVUTIL_SOCKET_ERROR();
+    k.fleet->Fail(k,
+                  (what & BEV_EVENT_TIMEOUT) ? std::string("timeout (30 s)")
+                  : (what & BEV_EVENT_EOF)   ? std::string("closed by the central")
+                                             : "socket error: " + std::string(evutil_socket_error_to_string(err)),
+                  true);
   }
 
   static void OnRead(bufferevent* bev, void* arg) {
@@ -1199,6 +1192,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(st.socket_errors), static_cast<long long>(st.injected_losses),
               static_cast<long long>(st.connects), static_cast<long long>(st.idle_closed),
               static_cast<long long>(st.kills), cpu_all);
+  for (const auto& [why, n] : st.socket_error_kinds)
+    std::printf("  socket errors: %lld %s\n", static_cast<long long>(n), why.c_str());
   for (const auto& p : st.problems) std::printf("  PROBLEM: %s\n", p.c_str());
   failures += static_cast<int>(st.problems.size());
 

@@ -44,13 +44,7 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-int64_t PeakRssKb(pid_t pid) {
-  std::ifstream in(pid ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
-  return -1;
-}
+int64_t PeakRssKb(pid_t pid) { return kiosk::bench::ProcessStatusKb(pid, "VmHWM:"); }
 
 fs::path CentralBinary() {
   return fs::canonical("/proc/self/exe").parent_path().parent_path() / "central" / "kiosk-central";
@@ -73,29 +67,7 @@ std::string Run(const std::string& cmd) {
 }
 
 
-// CPU time (user + system, all threads) of this process, or of process `pid` from /proc.
-double ProcessCpuSeconds(pid_t pid = 0) {
-  if (pid == 0) {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-  }
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(text.substr(paren + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; utime and stime are 14 and 15
-    if (i == 14) utime = std::atof(f.c_str());
-    if (i == 15) {
-      stime = std::atof(f.c_str());
-      break;
-    }
-  }
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+using kiosk::bench::ProcessCpuSeconds;
 
 // Child mode: `bench_sync --kiosk push|pull KIOSK_DIR`: one push or pull with the enrolled kiosk,
 // then one line "events N batches B seconds S version V rss_kb R" on stdout.

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "central/central_fixture.hpp"
+#include "support/central_process.hpp"
 #include "support/run_process.hpp"
 
 using nlohmann::json;
@@ -29,17 +30,7 @@ namespace ksync = kiosk::sync;
 
 namespace {
 
-int FreePort() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
+using kiosk::test::FreePort;
 
 // A `kiosk-central serve` child process on a database.
 struct ChildCentral {
@@ -49,26 +40,8 @@ struct ChildCentral {
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port); }
 
   void Start() {
-    const std::string bin = std::string(KIOSK_BINARY_DIR) + "/central/kiosk-central";
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    pid = ::fork();
-    if (pid == 0) {
-      int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execl(bin.c_str(), bin.c_str(), "--db", db.c_str(), "serve", "--listen", listen.c_str(), nullptr);
-      ::_exit(127);
-    }
-    auto http = kiosk::platform::MakeCurlHttpClient();
-    for (int i = 0; i < 500; ++i) {
-      kiosk::platform::HttpRequest req;
-      req.url = Url() + "/v1/health";
-      req.timeout_ms = 500;
-      auto r = http->Send(req);
-      if (r.ok() && r->status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL("kiosk-central did not come up on " << Url());
+    pid = kiosk::test::StartCentralProcess(db, port);
+    if (!kiosk::test::WaitCentralHealthy(port, 500)) FAIL("kiosk-central did not come up on " << Url());
   }
   void Kill(int sig) {
     if (pid <= 0) return;

@@ -8,52 +8,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "support/central_process.hpp"
 #include "sync/sync_fixture.hpp"
 
 namespace {
 
-int FreePort() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-pid_t StartCentral(const std::string& db, int port) {
-  const std::string bin = std::string(KIOSK_BINARY_DIR) + "/central/kiosk-central";
-  const std::string listen = "127.0.0.1:" + std::to_string(port);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    ::execl(bin.c_str(), bin.c_str(), "--db", db.c_str(), "serve", "--listen", listen.c_str(), nullptr);
-    ::_exit(127);
-  }
-  return pid;
-}
-
-bool Healthy(int port) {
-  auto http = kiosk::platform::MakeCurlHttpClient();
-  kiosk::platform::HttpRequest req;
-  req.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/health";
-  req.timeout_ms = 500;
-  auto r = http->Send(req);
-  return r.ok() && r->status == 200;
-}
-
-bool WaitHealthy(int port) {
-  for (int i = 0; i < 300; ++i) {
-    if (Healthy(port)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
+using kiosk::test::FreePort;
+using kiosk::test::StartCentralProcess;
+using kiosk::test::WaitCentralHealthy;
 
 }  // namespace
 
@@ -66,8 +28,8 @@ TEST_CASE("central SIGKILLed mid-batch and restarted while the client keeps goin
     kiosk::central::Central central(*store, kiosk::SystemClock());
     REQUIRE(central.Init().ok());
   }
-  pid_t pid = StartCentral(db, port);
-  REQUIRE(WaitHealthy(port));
+  pid_t pid = StartCentralProcess(db, port);
+  REQUIRE(WaitCentralHealthy(port));
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
 
   kiosk::test::TestKiosk k(dir, "KIOSK-K1", {.central_url = url});
@@ -97,8 +59,8 @@ TEST_CASE("central SIGKILLed mid-batch and restarted while the client keeps goin
   ::waitpid(pid, nullptr, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(service.Progress().pending > 0);
-  pid = StartCentral(db, port);
-  REQUIRE(WaitHealthy(port));
+  pid = StartCentralProcess(db, port);
+  REQUIRE(WaitCentralHealthy(port));
   bool done = false;
   for (int i = 0; i < 3000 && !done; ++i) {
     auto p = service.Progress();
