@@ -283,7 +283,7 @@ class CentralStore : public RuleStore {
                         const std::function<void(const std::vector<std::string>&)>& row) = 0;
 };
 
-// A CSV report as both stores run it (central/reports.cpp): its header row and its query, with
+// A CSV report as both stores run it (central/store_reports.cpp): its header row and its query, with
 // text sorted bytewise (`bytewise` is what the store appends to a text column for that: "" on
 // SQLite, which sorts so already, ` COLLATE "C"` on PostgreSQL). Unknown name: report.unknown.
 struct ReportSpec {
