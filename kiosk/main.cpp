@@ -11,6 +11,9 @@
 #include "kiosk/ui/app.hpp"
 #include "platform/scanner_set.hpp"
 #endif
+#ifdef KIOSK_HAVE_LABELS
+#include "kiosk/labels/labels.hpp"
+#endif
 
 int main(int argc, char** argv) {
   kiosk::cli::GuiLauncher gui;  // stays empty in a CLI-only build: no `gui` subcommand
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
     o.trace = r.trace;
     o.exit_after_ms = r.exit_after_ms;
     o.walk_language = r.walk_language;
+#ifdef KIOSK_HAVE_LABELS
+    o.write_labels = kiosk::labels::WriteJob;  // the same writer as `kiosk labels`
+#endif
     // The scanners kiosk.json configures are wired here and lent to the app, which starts them
     // with its scan queue and stops them on exit. A broken kiosk.json leaves the defaults (usb,
     // evdev, wedge); `kiosk doctor` says what is wrong with it.

@@ -24,6 +24,7 @@ const char* ToString(ScreenId id) {
     case ScreenId::Deal: return "deal";
     case ScreenId::AdminLogin: return "admin_login";
     case ScreenId::Admin: return "admin";
+    case ScreenId::Labels: return "labels";
   }
   return "?";
 }
@@ -69,6 +70,7 @@ bool NeedsPartner(ScreenId s) {
 AppController::AppController(Options options) : m_options(std::move(options)) {
   if (!m_options.clock) m_options.clock = &SystemClock();
   m_vm.admin.export_dir = DefaultExportDir();
+  m_vm.labels.available = static_cast<bool>(m_options.write_labels);
   m_vm.admin.scanner_health =
       "Keyboard-wedge scanner: listening on the keyboard input. No USB/serial scanner source in this build.";
   m_worker = std::thread([this] { WorkerLoop(); });
@@ -344,6 +346,7 @@ void AppController::ClearSessions() {
   m_vm.checkout.rep_name.clear();
   m_vm.checkin.units.clear();
   m_vm.sellout.units.clear();
+  m_vm.labels.units.clear();
 }
 
 void AppController::RefreshHome() {
@@ -509,6 +512,12 @@ bool AppController::On(const intent::Navigate& i) {
       if (!m_vm.admin.unlocked) return On(intent::Navigate{ScreenId::AdminLogin});
       LoadAdmin();
       break;
+    case ScreenId::Labels:
+      // An admin's action: from the unlocked admin screen only.
+      if (!m_vm.admin.unlocked) return On(intent::Navigate{ScreenId::AdminLogin});
+      m_vm.labels.units.clear();
+      if (m_vm.labels.dir.empty()) m_vm.labels.dir = m_vm.admin.export_dir;
+      break;
     default: break;
   }
   Go(i.to);
@@ -519,6 +528,11 @@ bool AppController::On(const intent::Back&) {
   if (NeedsPartner(m_vm.screen) && m_vm.partner.loaded) {
     LoadPartner(PartnerKey(), false, false);
     Go(ScreenId::Partner);
+    return true;
+  }
+  if (m_vm.screen == ScreenId::Labels && m_vm.admin.unlocked) {
+    LoadAdmin();
+    Go(ScreenId::Admin);
     return true;
   }
   if (m_vm.screen == ScreenId::Admin) m_vm.admin.unlocked = false;
@@ -564,6 +578,13 @@ void AppController::HandleScan(const std::string& raw) {
   ScreenId screen = m_vm.screen;
   bool signed_in = m_vm.op.signed_in;
   Run([text, screen, signed_in](Kiosk& k) -> Completion {
+    // On the label screen every code is a label to print: a badge is not a sign-in there.
+    if (screen == ScreenId::Labels && signed_in) {
+      auto l = k.LabelFor(text);
+      if (!l.ok()) return Fail(l.error());
+      SessionUnit unit{text, l->title, "", "", {}};
+      return [unit](AppController& c) { c.AddUnit(c.m_vm.labels.units, unit); };
+    }
     auto r = k.Resolve(text);
     // A sold unit is usually a customer's, not a demo unit: only the sell-out check can judge it.
     if (screen == ScreenId::Sellout && (!r.ok() || r->kind == EntityKind::Model || r->kind == EntityKind::Device)) {
@@ -699,6 +720,7 @@ bool AppController::On(const intent::RemoveUnit& i) {
   std::vector<SessionUnit>* units = i.session == ScreenId::Checkout  ? &m_vm.checkout.units
                                     : i.session == ScreenId::Checkin ? &m_vm.checkin.units
                                     : i.session == ScreenId::Sellout ? &m_vm.sellout.units
+                                    : i.session == ScreenId::Labels  ? &m_vm.labels.units
                                                                      : nullptr;
   if (!units || i.index < 0 || i.index >= static_cast<int>(units->size())) return false;
   units->erase(units->begin() + i.index);
@@ -981,6 +1003,71 @@ void AppController::SaveSettings(LocalSettings s) {
     if (!r.ok()) return Fail(r.error());
     return nullptr;
   });
+}
+
+// The admin's label sheet: each code asked again of the services (a card blocked since it was
+// scanned is refused now), then written by kiosk/labels on the worker into a new file in the
+// folder, named by the time, so an earlier sheet is never overwritten.
+bool AppController::On(const intent::PrintLabels& i) {
+  LabelsVm& l = m_vm.labels;
+  if (!m_vm.admin.unlocked || l.printing) return false;
+  if (!m_options.write_labels) {
+    SetBanner(BannerKind::Warning, "banner.labels_unavailable", {},
+              "This build cannot print labels (it was built without libzint and cairo).");
+    return true;
+  }
+  if (l.units.empty()) {
+    SetBanner(BannerKind::Warning, "banner.labels_none", {}, "Scan or type at least one unit, card or badge first.");
+    return true;
+  }
+  std::string dir = Trimmed(i.dir.empty() ? l.dir : i.dir);
+  if (dir.empty()) {
+    SetBanner(BannerKind::Warning, "banner.export_no_dir", {}, "Type the USB stick's folder first, e.g. /media/usb.");
+    return true;
+  }
+  l.dir = dir;
+  l.printing = true;
+  std::vector<std::string> codes;
+  for (const auto& u : l.units) codes.push_back(u.code);
+  LabelJob job;
+  job.sheet = i.sheet;
+  job.symbology = i.symbology;
+  const Clock* clock = m_options.clock;
+  Run([codes, job, dir, clock, write = m_options.write_labels](Kiosk& k) mutable -> Completion {
+    auto failed = [](Error e) -> Completion {
+      return [e = std::move(e)](AppController& c) {
+        c.m_vm.labels.printing = false;
+        c.ShowError(e);
+      };
+    };
+    for (const auto& code : codes) {
+      auto item = k.LabelFor(code);
+      if (!item.ok()) return failed(item.error());
+      job.items.push_back(std::move(item).value());
+    }
+    // labels-20261204-153000.pdf: UTC, like every time the kiosk writes.
+    std::string stamp = FormatUtc(clock->Now()).substr(0, 19);
+    stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char ch) { return ch == '-' || ch == ':'; }),
+                stamp.end());
+    std::replace(stamp.begin(), stamp.end(), 'T', '-');
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+      return failed(MakeError(ErrorKind::Storage, "labels.no_dir",
+                              "There is no folder " + dir + ": insert the USB stick or type another folder.",
+                              {{"dir", dir}}));
+    job.out = (std::filesystem::path(dir) / ("labels-" + stamp + (job.sheet == "zpl" ? ".zpl" : ".pdf"))).string();
+    if (auto s = write(job); !s.ok()) return failed(s.error());
+    const std::string count = std::to_string(job.items.size());
+    ReasonArgs args{{"count", count}, {"file", job.out}, {"sheet", job.sheet}};
+    return [args, job](AppController& c) {
+      c.m_vm.labels.printing = false;
+      c.m_vm.labels.units.clear();
+      c.SetBanner(BannerKind::Success, job.sheet == "zpl" ? "banner.labels_written_zpl" : "banner.labels_written", args,
+                  std::to_string(job.items.size()) + (job.items.size() == 1 ? " label" : " labels") + " written to " +
+                      job.out + " (" + job.sheet + ").");
+    };
+  });
+  return true;
 }
 
 }  // namespace kiosk::app

@@ -49,6 +49,9 @@ class AppController {
     // memory. A person cannot tell 7 µs from 100 µs; a board with 1 GiB can tell 20 MB.
     int64_t db_mmap_bytes = 0;     // PRAGMA mmap_size
     int64_t db_cache_kib = 256;    // PRAGMA cache_size=-N
+    // Writes a label sheet (kiosk/labels, handed in by kiosk/main.cpp). Empty: this build has no
+    // labels, and the label screen says so.
+    std::function<kiosk::Status(const LabelJob&)> write_labels;
   };
 
   explicit AppController(Options options);
@@ -139,6 +142,7 @@ class AppController {
   bool On(const intent::ExportJournal& i);
   bool On(const intent::Refresh& i);
   bool On(const intent::SetIdleTimeout& i);
+  bool On(const intent::PrintLabels& i);
 
   Options m_options;
   AppVm m_vm;

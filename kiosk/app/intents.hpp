@@ -32,6 +32,12 @@ struct Enrol { std::string central_url; std::string code; };
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
 struct SetIdleTimeout { int seconds = 90; };  // the admin's choice, kept for the next start too
+// The label sheet of the units, cards and badges in LabelsVm::units, written into `dir`.
+struct PrintLabels {
+  std::string sheet = "a4-3x7";          // "a4-3x7", "a4-2x7" or "zpl"
+  std::string symbology = "datamatrix";  // or "gs1-128"
+  std::string dir;                       // "" = LabelsVm::dir
+};
 
 }  // namespace kiosk::app::intent
 
@@ -41,7 +47,8 @@ using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, int
                             intent::DismissBanner, intent::RemoveUnit, intent::ConfirmCheckout,
                             intent::ConfirmCheckin, intent::Redeem, intent::OrderDemo, intent::ConfirmSellout,
                             intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
-                            intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout>;
+                            intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout,
+                            intent::PrintLabels>;
 
 // Where screens put their intents during a frame; the app loop hands them to the controller after
 // the frame, so a screen never changes the state it is drawing from.

@@ -11,7 +11,7 @@
 
 namespace kiosk::app {
 
-enum class ScreenId { Home, Partner, Device, Checkout, Checkin, Rewards, DemoOrder, Sellout, Deal, AdminLogin, Admin };
+enum class ScreenId { Home, Partner, Device, Checkout, Checkin, Rewards, DemoOrder, Sellout, Deal, AdminLogin, Admin, Labels };
 const char* ToString(ScreenId id);
 
 enum class BannerKind { None, Success, Warning, Error, Info };
@@ -83,6 +83,14 @@ struct SelloutVm {
   std::vector<SessionUnit> units;
 };
 
+// The admin's label sheet: codes scanned or typed, each already turned into its label's content.
+struct LabelsVm {
+  std::vector<SessionUnit> units;  // code: what was scanned; label: the label's title line
+  bool available = false;          // this build can write labels (libzint and cairo)
+  bool printing = false;           // a sheet is being written: the button waits
+  std::string dir;                 // where sheets go; the USB folder of the export by default
+};
+
 struct DealVm {
   std::string today;  // YYYY-MM-DD
 };
@@ -152,6 +160,7 @@ struct AppVm {
   SelloutVm sellout;
   DealVm deal;
   AdminVm admin;
+  LabelsVm labels;
 };
 
 }  // namespace kiosk::app

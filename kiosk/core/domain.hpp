@@ -138,4 +138,20 @@ struct Settings {
   bool idle_timeout_local = false;
 };
 
+// One printed label: what its symbol holds and the human-readable line above it. The services
+// decide it from a scanned or typed code (Kiosk::LabelFor); kiosk/labels draws it.
+struct LabelContent {
+  std::string title;  // "DEMO-00007 · Colour MFP A4 C2200", a partner's or a person's name
+  std::string data;   // "(01)00614141000036(21)C22B3780490", "6299...", "BDG-..."
+  bool gs1 = false;   // `data` is GS1 element strings with the AIs in parentheses
+};
+
+// A sheet of labels to write: the same for `kiosk labels` and the touchscreen's admin action.
+struct LabelJob {
+  std::vector<LabelContent> items;
+  std::string symbology = "datamatrix";  // "datamatrix" or "gs1-128" (Code 128 for cards and badges)
+  std::string sheet = "a4-3x7";          // "a4-3x7", "a4-2x7" (A4 PDF) or "zpl" (thermal printer)
+  std::string out;                       // the file written: .pdf or .zpl
+};
+
 }  // namespace kiosk

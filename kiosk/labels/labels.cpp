@@ -5,6 +5,7 @@
 #include <zint.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 
 namespace kiosk::labels {
@@ -262,6 +263,27 @@ Result<std::string> Zpl(const std::vector<LabelItem>& items, Symbology symbology
     out += "^XZ\n";
   }
   return out;
+}
+
+Status WriteJob(const LabelJob& job) {
+  auto symbology = ParseSymbology(job.symbology);
+  if (!symbology.ok()) return symbology.error();
+  if (job.out.empty())
+    return MakeError(ErrorKind::Usage, "labels.no_file", "Say where the labels go: a .pdf or .zpl file.");
+  if (job.sheet == "zpl") {
+    auto zpl = Zpl(job.items, *symbology);
+    if (!zpl.ok()) return zpl.error();
+    std::ofstream f(job.out, std::ios::binary | std::ios::trunc);
+    f << *zpl;
+    if (!f.flush())
+      return MakeError(ErrorKind::Storage, "labels.write", "Cannot write " + job.out + ".", {{"file", job.out}});
+    return {};
+  }
+  const SheetLayout* layout = FindSheetLayout(job.sheet);
+  if (!layout)
+    return MakeError(ErrorKind::Usage, "labels.sheet",
+                     "Unknown label sheet \"" + job.sheet + "\": use a4-3x7, a4-2x7 or zpl.", {{"sheet", job.sheet}});
+  return WritePdf(job.items, *symbology, *layout, job.out);
 }
 
 }  // namespace kiosk::labels

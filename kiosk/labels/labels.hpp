@@ -9,15 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "kiosk/core/domain.hpp"
 #include "kiosk/core/result.hpp"
 
 namespace kiosk::labels {
 
-struct LabelItem {
-  std::string title;  // first line: "DEMO-00007 · Colour MFP A4 C2200", a partner's or a person's name
-  std::string data;   // what the symbol holds: "(01)00614141000036(21)C22B3780490", "6299...", "BDG-..."
-  bool gs1 = false;   // `data` is GS1 element strings with the AIs in parentheses
-};
+using LabelItem = LabelContent;  // kiosk/core/domain.hpp
 
 enum class Symbology { DataMatrix, Code128 };  // with GS1 data: GS1 DataMatrix, GS1-128
 
@@ -40,5 +37,9 @@ Status WritePdf(const std::vector<LabelItem>& items, Symbology symbology, const 
                 const std::filesystem::path& file);
 // ZPL II for 203 dpi printers with 4 x 2 inch (102 x 51 mm) labels: one ^XA..^XZ per item.
 Result<std::string> Zpl(const std::vector<LabelItem>& items, Symbology symbology);
+
+// The whole job: its sheet ("a4-3x7", "a4-2x7" or "zpl") and symbology checked, then the PDF or
+// the ZPL written to job.out. What `kiosk labels` and the touchscreen's label action both call.
+Status WriteJob(const LabelJob& job);
 
 }  // namespace kiosk::labels

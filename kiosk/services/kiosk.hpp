@@ -283,6 +283,11 @@ class Kiosk {
   // A partner's card as the touchscreen scans it: refused if blocked, else the partner.
   Result<PartnerView> CheckPartnerCard(std::string_view card);
 
+  // ---- Labels ----
+  // What `code` (asset tag, GS1 text, card number, badge code) prints as; a blocked card and a
+  // code that is none of these are refused. Nothing is written.
+  Result<LabelContent> LabelFor(std::string_view code);
+
   // ---- Retention ----
   // Removes the oldest events the central has acknowledged and that are older than keep_days,
   // as one contiguous prefix; the last removed event's hash is kept so verify still checks the

@@ -149,6 +149,7 @@ const char* ScreenTitleKey(app::ScreenId id) {
     case app::ScreenId::Deal: return "screen.deal";
     case app::ScreenId::AdminLogin: return "screen.admin_login";
     case app::ScreenId::Admin: return "screen.admin";
+    case app::ScreenId::Labels: return "screen.labels";
   }
   return "screen.home";
 }
@@ -184,7 +185,8 @@ void DrawTopBar(const app::AppVm& vm, IntentSink& sink) {
   ImGui::SameLine(x);
   ImGui::SetCursorPosY(ImGui::GetStyle().WindowPadding.y);
   bool partner_flow = vm.screen == app::ScreenId::Rewards || vm.screen == app::ScreenId::DemoOrder ||
-                      vm.screen == app::ScreenId::Sellout || vm.screen == app::ScreenId::Deal;
+                      vm.screen == app::ScreenId::Sellout || vm.screen == app::ScreenId::Deal ||
+                      vm.screen == app::ScreenId::Labels;  // back to the admin screen
   if (vm.screen != app::ScreenId::Home) {
     if (TouchButton(partner_flow ? T("action.back") : T("action.home"), ImVec2(bw, 0), true, Tone::Quiet, "nav:back"))
       sink.Emit(app::intent::Back{});
@@ -207,6 +209,7 @@ void DrawScreen(const app::AppVm& vm, ScreensUi& ui, IntentSink& sink) {
     case app::ScreenId::Deal: DrawDeal(vm.deal, vm.partner, ui.deal, sink); break;
     case app::ScreenId::AdminLogin: DrawAdminLogin(vm.admin, ui.admin_login, sink); break;
     case app::ScreenId::Admin: DrawAdmin(vm, ui.admin, sink); break;
+    case app::ScreenId::Labels: DrawLabels(vm.labels, ui.labels, sink); break;
   }
 }
 
@@ -738,6 +741,7 @@ int RunGui(const GuiOptions& options) {
     std::cerr << "warning: " << config.error().message << " (using the default sync interval and retention)\n";
   }
   if (!options.walk_language.empty()) co.language = options.walk_language;
+  co.write_labels = options.write_labels;
   auto controller = std::make_unique<app::AppController>(co);
   controller->Start(start);
 

@@ -3,8 +3,12 @@
 // controller (which opens the data folder on its worker), then the event-driven loop, then
 // everything shut down in reverse.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+
+#include "kiosk/core/domain.hpp"
+#include "kiosk/core/result.hpp"
 
 namespace kiosk::platform {
 class ScannerSet;
@@ -25,6 +29,8 @@ struct GuiOptions {
   platform::ScannerSet* scanners = nullptr;
   bool beep = true;             // with `scanners` given: sound with every banner (good/bad read)
   std::string walk_language;    // --walk-language L: start in L and walk the English script in it
+  // Writes a label sheet (kiosk/labels); empty in a build without libzint and cairo.
+  std::function<Status(const LabelJob&)> write_labels;
 };
 
 // Returns the process exit code: 0, 1 for a failed script expectation, 2 for bad options or

@@ -66,6 +66,10 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   if (TouchButton(a.exporting ? T("admin.exporting") : T("admin.export"), ImVec2(w, 0), !a.exporting, Tone::Normal,
                   "export"))
     sink.Emit(app::intent::ExportJournal{ui.export_dir});
+  // Labels for new demo units, partner cards and badges: the label screen.
+  Muted(T("admin.labels_hint"));
+  if (TouchButton(T("admin.labels"), ImVec2(w, 0), true, Tone::Normal, "nav:labels"))
+    sink.Emit(app::intent::Navigate{app::ScreenId::Labels});
   ImGui::Separator();
 
   Label(Tf("admin.pending", {std::to_string(s.pending_events)}));

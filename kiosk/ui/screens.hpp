@@ -44,6 +44,14 @@ struct AdminUi {
   int64_t serial = -1;
 };
 
+struct LabelsUi {
+  bool started = false;
+  std::string code;                      // typed on the keyboard, added as a scan
+  std::string sheet = "a4-3x7";
+  std::string symbology = "datamatrix";
+  std::string dir;                       // where the sheet goes; from the view-model on each visit
+};
+
 // All widget state, reset per screen when AppVm::screen_serial changes.
 struct ScreensUi {
   int64_t serial = -1;
@@ -58,6 +66,7 @@ struct ScreensUi {
   DealUi deal;
   AdminLoginUi admin_login;
   AdminUi admin;
+  LabelsUi labels;
 };
 
 void DrawHome(const app::AppVm& vm, HomeUi& ui, IntentSink& sink);
@@ -71,6 +80,7 @@ void DrawSellout(const app::SelloutVm& vm, const app::PartnerVm& partner, Sellou
 void DrawDeal(const app::DealVm& vm, const app::PartnerVm& partner, DealUi& ui, IntentSink& sink);
 void DrawAdminLogin(const app::AdminVm& vm, AdminLoginUi& ui, IntentSink& sink);
 void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink);
+void DrawLabels(const app::LabelsVm& vm, LabelsUi& ui, IntentSink& sink);
 
 // Shared bits of several screens.
 std::string Points(int64_t points);  // "24,500" / "24.500" / "24 500" by language

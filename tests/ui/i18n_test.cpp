@@ -87,7 +87,8 @@ std::set<std::string> CoreMessageKeys() {
   for (const char* f : {"kiosk/services/kiosk.cpp", "kiosk/services/kiosk_actions.cpp", "storage/db.cpp",
                         "kiosk/app/app_controller.cpp", "kiosk/core/rules/people.cpp", "kiosk/core/rules/partners.cpp",
                         "kiosk/core/rules/devices.cpp", "kiosk/core/rules/orders.cpp", "kiosk/core/rules/loyalty.cpp",
-                        "kiosk/core/rules/sellout.cpp", "kiosk/core/rules/deals.cpp"})
+                        "kiosk/core/rules/sellout.cpp", "kiosk/core/rules/deals.cpp", "kiosk/services/kiosk_labels.cpp",
+                        "kiosk/labels/labels.cpp"})
     for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
   std::string sync;
   for (const char* f : sync_sources) sync += Source(f);

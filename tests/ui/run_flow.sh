@@ -14,6 +14,9 @@
 # $KIOSK_FLOW_LANGUAGE, if set (de, fi, pl, ru): the English flow is walked in that language
 #   (`kiosk gui --walk-language`): the app starts in it, buttons are found by the translation of
 #   their English words, and every screen must show only that language's words.
+# $KIOSK_FLOW_LABELS, if set: words (GS1 data without parentheses, card numbers, badge codes). The
+#   flow's ${LABEL_DIR} is a new empty folder; afterwards it must hold one PDF whose pages decode
+#   (zbarimg) to exactly that many symbols, each holding one of the words.
 # $KIOSK_FLOW_PIDS, if set, gets "xvfb PID" and "kiosk PID" lines (the orphan test reads them).
 # $KIOSK_FLOW_CENTRAL, if set, names a kiosk-central binary: before the app, one is started on a
 #   free loopback port (its database in the temp folder) with an enrolment code for KIOSK-UITEST,
@@ -25,6 +28,8 @@ set -euo pipefail
 kiosk="$1"; script="$2"; shift 2
 tmp="$(mktemp -d)"
 xvfb_pid=""; app_pid=""; central_pid=""
+# Digits and lower case only: the folder is typed on the touchscreen's address keyboard.
+label_dir="/tmp/kiosk-flow-labels-$$-$(date +%s%N)"
 stop_central() {
   [ -n "$central_pid" ] && kill -TERM "$central_pid" 2>/dev/null || true
   [ -n "$central_pid" ] && wait "$central_pid" 2>/dev/null || true
@@ -36,7 +41,7 @@ cleanup() {
   [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
   [ -n "$xvfb_pid" ] && wait "$xvfb_pid" 2>/dev/null || true
   stop_central
-  rm -rf "$tmp"
+  rm -rf "$tmp" "$label_dir"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
@@ -109,7 +114,30 @@ if [ -n "${KIOSK_FLOW_CENTRAL:-}" ]; then
       -e "s|\${ENROL_CODE_TYPO}|${enrol_code%?}$typo_last|g" -e "s|\${ENROL_CODE_LAST}|$code_last|g" \
       "$script" >"$run_script"
 fi
+if [ -n "${KIOSK_FLOW_LABELS:-}" ]; then
+  mkdir "$label_dir"
+  labels_script="$tmp/labels-$(basename "$script")"
+  sed -e "s|\${LABEL_DIR}|$label_dir|g" "$run_script" >"$labels_script"
+  run_script="$labels_script"
+fi
 run_app "$run_script"
+if [ -n "${KIOSK_FLOW_LABELS:-}" ]; then
+  mapfile -t pdfs < <(find "$label_dir" -name 'labels-*.pdf')
+  [ "${#pdfs[@]}" -eq 1 ] || { echo "labels: expected one PDF in $label_dir, found: $(ls "$label_dir")" >&2; exit 1; }
+  pdftoppm -r 300 -gray -png "${pdfs[0]}" "$tmp/labelpage"
+  zbarimg --quiet --raw "$tmp"/labelpage*.png >"$tmp/decoded.txt" || true
+  python3 - "$tmp/decoded.txt" $KIOSK_FLOW_LABELS <<'PY'
+import sys
+decoded = ["".join(c for c in l if 32 <= ord(c) < 127) for l in open(sys.argv[1], encoding="latin-1")]
+decoded = [l for l in decoded if l]
+words = sys.argv[2:]
+missing = [w for w in words if not any(w in l for l in decoded)]
+if missing or len(decoded) != len(words):
+    print(f"labels: decoded {decoded}, expected one symbol each for {words}", file=sys.stderr)
+    sys.exit(1)
+print(f"labels ok: {len(decoded)} symbols read back from the PDF")
+PY
+fi
 if [ -n "${KIOSK_FLOW_GL:-}" ] && ! grep -q "^gl: .*${KIOSK_FLOW_GL}" "$tmp/app.out"; then
   echo "the app did not render with ${KIOSK_FLOW_GL}: $(grep '^gl:' "$tmp/app.out")" >&2
   exit 1
