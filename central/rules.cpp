@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/core/domain.hpp"
+#include "kiosk/core/lean_json.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/core/rules/orders.hpp"
 #include "kiosk/core/rules/partners.hpp"
@@ -184,7 +185,8 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const json& p) {
 }
 
 // Reads what the sell-out rule needs (partner_id, units[].gtin/serial), or for an event without
-// a rule only whether the payload is a JSON object, as a SAX handler: fed by PlainJson (below)
+// a rule only whether the payload is a JSON object, as a SAX handler: fed by
+// lean_json::ReadPlain (kiosk/core/lean_json.hpp)
 // for a plain payload, else by nlohmann's SAX parser, without building a tree for every event.
 // Anything where the tree's reading could differ (a member of the wrong type, a unit that is not
 // an object, a repeated member) sets `unusual` and stops, and the caller parses the tree as
@@ -285,152 +287,6 @@ class PayloadScan {
   bool m_seen_partner = false, m_seen_units = false, m_seen_gtin = false, m_seen_serial = false;
 };
 
-// The payloads kiosks write are plain JSON: ASCII strings without escapes, numbers, literals,
-// objects and arrays. This reads exactly that and calls the handler as nlohmann's SAX parser
-// would, at a fraction of its cost per payload (every event of a batch has one, and the central
-// reads them all). Anything outside it (an escape, a byte that is not printable ASCII, anything
-// malformed, nesting deeper than 64) is NotPlain, and the caller runs nlohmann's parser from the
-// start: so whether a payload is valid JSON is never decided here.
-template <class Handler>
-class PlainJson {
- public:
-  enum class Outcome { Done, Stopped, NotPlain };  // Stopped: the handler returned false
-
-  static Outcome Read(std::string_view text, Handler& h) {
-    PlainJson p(text, h);
-    Outcome o = p.Value(0);
-    if (o != Outcome::Done) return o;
-    p.SkipSpace();
-    return p.m_at == text.size() ? Outcome::Done : Outcome::NotPlain;
-  }
-
- private:
-  PlainJson(std::string_view text, Handler& h) : m_text(text), m_h(h) {}
-
-  void SkipSpace() {
-    while (m_at < m_text.size() &&
-           (m_text[m_at] == ' ' || m_text[m_at] == '\n' || m_text[m_at] == '\r' || m_text[m_at] == '\t'))
-      ++m_at;
-  }
-  static Outcome Call(bool handler_ok) { return handler_ok ? Outcome::Done : Outcome::Stopped; }
-  // A string's contents into m_buf; the opening quote is at m_at.
-  bool String() {
-    const size_t start = ++m_at;
-    while (m_at < m_text.size()) {
-      const unsigned char c = static_cast<unsigned char>(m_text[m_at]);
-      if (c == '"') {
-        m_buf.assign(m_text.substr(start, m_at - start));
-        ++m_at;
-        return true;
-      }
-      if (c == '\\' || c < 0x20 || c > 0x7e) return false;
-      ++m_at;
-    }
-    return false;
-  }
-  bool Digits() {
-    const size_t from = m_at;
-    while (m_at < m_text.size() && m_text[m_at] >= '0' && m_text[m_at] <= '9') ++m_at;
-    return m_at > from;
-  }
-  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-  bool Number() {
-    if (m_text[m_at] == '-') ++m_at;
-    if (m_at >= m_text.size()) return false;
-    if (m_text[m_at] == '0') {
-      ++m_at;
-      if (m_at < m_text.size() && m_text[m_at] >= '0' && m_text[m_at] <= '9') return false;
-    } else if (!Digits()) {
-      return false;
-    }
-    if (m_at < m_text.size() && m_text[m_at] == '.') {
-      ++m_at;
-      if (!Digits()) return false;
-    }
-    if (m_at < m_text.size() && (m_text[m_at] == 'e' || m_text[m_at] == 'E')) {
-      ++m_at;
-      if (m_at < m_text.size() && (m_text[m_at] == '+' || m_text[m_at] == '-')) ++m_at;
-      if (!Digits()) return false;
-    }
-    return true;
-  }
-  bool Literal(std::string_view word) {
-    if (m_text.substr(m_at, word.size()) != word) return false;
-    m_at += word.size();
-    return true;
-  }
-
-  Outcome Value(int depth) {
-    SkipSpace();
-    if (m_at >= m_text.size() || depth > 64) return Outcome::NotPlain;
-    switch (m_text[m_at]) {
-      case '{': return Object(depth);
-      case '[': return Array(depth);
-      case '"':
-        if (!String()) return Outcome::NotPlain;
-        return Call(m_h.string(m_buf));
-      case 't': return Literal("true") ? Call(m_h.boolean(true)) : Outcome::NotPlain;
-      case 'f': return Literal("false") ? Call(m_h.boolean(false)) : Outcome::NotPlain;
-      case 'n': return Literal("null") ? Call(m_h.null()) : Outcome::NotPlain;
-      default: return Number() ? Call(m_h.number_integer(0)) : Outcome::NotPlain;
-    }
-  }
-  // After the opening bracket: true, past the closing one, if the container is empty.
-  bool Closes(char close) {
-    SkipSpace();
-    if (m_at >= m_text.size() || m_text[m_at] != close) return false;
-    ++m_at;
-    return true;
-  }
-  // After a member or element: a comma (more follow) or the closing bracket; anything else is Bad.
-  enum class Next { More, Closed, Bad };
-  Next AfterItem(char close) {
-    SkipSpace();
-    if (m_at < m_text.size() && m_text[m_at] == ',') {
-      ++m_at;
-      return Next::More;
-    }
-    return Closes(close) ? Next::Closed : Next::Bad;
-  }
-  Outcome Object(int depth) {
-    ++m_at;
-    if (!m_h.start_object(static_cast<std::size_t>(-1))) return Outcome::Stopped;
-    if (Closes('}')) return Call(m_h.end_object());
-    for (;;) {
-      SkipSpace();
-      if (m_at >= m_text.size() || m_text[m_at] != '"' || !String()) return Outcome::NotPlain;
-      SkipSpace();
-      if (m_at >= m_text.size() || m_text[m_at] != ':') return Outcome::NotPlain;
-      ++m_at;
-      if (!m_h.key(m_buf)) return Outcome::Stopped;
-      if (Outcome o = Value(depth + 1); o != Outcome::Done) return o;
-      switch (AfterItem('}')) {
-        case Next::More: continue;
-        case Next::Closed: return Call(m_h.end_object());
-        case Next::Bad: return Outcome::NotPlain;
-      }
-    }
-  }
-  Outcome Array(int depth) {
-    ++m_at;
-    if (!m_h.start_array(static_cast<std::size_t>(-1))) return Outcome::Stopped;
-    if (Closes(']')) return Call(m_h.end_array());
-    for (;;) {
-      if (Outcome o = Value(depth + 1); o != Outcome::Done) return o;
-      switch (AfterItem(']')) {
-        case Next::More: continue;
-        case Next::Closed: return Call(m_h.end_array());
-        case Next::Bad: return Outcome::NotPlain;
-      }
-    }
-  }
-
-  std::string_view m_text;
-  Handler& m_h;
-  size_t m_at = 0;
-  std::string m_buf;
-};
-
 Result<Verdict> Deal(RuleContext& ctx, const Event& e, const json& p) {
   DealRecord d;
   d.kiosk_id = ctx.kiosk_id;
@@ -527,10 +383,10 @@ PayloadFacts ReadPayload(const Event& e) {
                   e.type != "deal.registered" && e.type != "demo.ordered")) {
     PayloadScan scan;
     bool valid = false;
-    switch (PlainJson<PayloadScan>::Read(e.payload, scan)) {
-      case PlainJson<PayloadScan>::Outcome::Done: valid = true; break;
-      case PlainJson<PayloadScan>::Outcome::Stopped: break;  // unusual: the rules parse the tree
-      case PlainJson<PayloadScan>::Outcome::NotPlain:
+    switch (lean_json::ReadPlain(e.payload, scan)) {
+      case lean_json::Outcome::Done: valid = true; break;
+      case lean_json::Outcome::Stopped: break;  // unusual: the rules parse the tree
+      case lean_json::Outcome::NotPlain:
         scan = PayloadScan();
         valid = json::sax_parse(e.payload, &scan);
         break;

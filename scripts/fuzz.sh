@@ -12,7 +12,7 @@ shift || true
 build="$here/build/fuzz"
 parallel="${KIOSK_FUZZ_PARALLEL:-2}"
 # Every parser of outside input (fuzz/CMakeLists.txt builds the same list).
-targets=(hid_decoder classifier digital_link batch_request batch_response reference config usb_files)
+targets=(hid_decoder classifier digital_link batch_request batch_response reference config usb_files lean_json)
 if (($#)); then targets=("$@"); fi
 
 if ! command -v clang++ >/dev/null; then

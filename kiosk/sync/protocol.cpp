@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kiosk/core/crypto.hpp"
+#include "kiosk/core/lean_json.hpp"
 
 namespace kiosk::sync {
 
@@ -20,7 +21,8 @@ Error Malformed(std::string message) {
   return MakeError(ErrorKind::Usage, "batch.malformed", message, {{"detail", message}});
 }
 
-// JSON's two-character escapes, as (character, letter after the backslash); '/' is only read.
+// JSON's two-character escapes, as (character, letter after the backslash), for writing; the
+// readers decode them in lean_json::Unescape.
 constexpr std::pair<char, char> kEscapes[] = {{'"', '"'}, {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
                                               {'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}, {'/', '/'}};
 
@@ -28,12 +30,6 @@ char EscapeLetter(char c) {  // 0: no short escape
   for (const auto& [plain, letter] : kEscapes)
     if (plain == c && c != '/') return letter;
   return 0;
-}
-
-std::optional<char> Unescape(char letter) {
-  for (const auto& [plain, l] : kEscapes)
-    if (l == letter) return plain;
-  return std::nullopt;
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -106,119 +102,10 @@ std::vector<unsigned char> Bytes(std::string_view hex) {
 }
 
 
-// A strict reader for the exact JSON this code writes (SerializeBatch, SerializeBatchResponse):
-// members in their fixed order, no whitespace, no \u escapes. It decodes straight into the
-// structs, without nlohmann's tree (~100 allocations per event). Anything else it does not
-// judge: it answers "not mine" and the caller falls back to the full nlohmann parser, which then
-// accepts the text or names the problem. So the fast path never accepts what nlohmann refuses.
-class LeanReader {
- public:
-  explicit LeanReader(std::string_view s) : m_s(s) {}
-
-  bool Done() const { return m_i == m_s.size(); }
-  bool Peek(char c) const { return m_i < m_s.size() && m_s[m_i] == c; }
-  bool Lit(std::string_view t) {
-    if (m_s.substr(m_i, t.size()) != t) return false;
-    m_i += t.size();
-    return true;
-  }
-
-  bool Str(std::string& out) {
-    if (!Lit("\"")) return false;
-    out.clear();
-    size_t start = m_i;
-    while (m_i < m_s.size()) {
-      const auto c = static_cast<unsigned char>(m_s[m_i]);
-      if (c == '"') {
-        out.append(m_s.data() + start, m_i - start);
-        ++m_i;
-        return true;
-      }
-      if (c == '\\') {
-        out.append(m_s.data() + start, m_i - start);
-        if (++m_i >= m_s.size()) return false;
-        const auto plain = Unescape(m_s[m_i++]);
-        if (!plain) return false;  // \u: left to nlohmann
-        out += *plain;
-        start = m_i;
-        continue;
-      }
-      if (c < 0x20) return false;
-      if (c < 0x80) {
-        ++m_i;
-        continue;
-      }
-      if (!Utf8()) return false;
-    }
-    return false;
-  }
-
-  bool Int(int64_t& out) {
-    const size_t start = m_i;
-    if (Peek('-')) ++m_i;
-    const size_t digits = m_i;
-    while (m_i < m_s.size() && m_s[m_i] >= '0' && m_s[m_i] <= '9') ++m_i;
-    const size_t n = m_i - digits;
-    if (n == 0 || n > 18 || (n > 1 && m_s[digits] == '0')) return false;
-    if (m_i < m_s.size() && (m_s[m_i] == '.' || m_s[m_i] == 'e' || m_s[m_i] == 'E')) return false;
-    int64_t v = 0;
-    for (size_t k = digits; k < m_i; ++k) v = v * 10 + (m_s[k] - '0');
-    out = m_s[start] == '-' ? -v : v;
-    return true;
-  }
-
-  // Skips one JSON value of any kind and returns its text (for nested objects such as a verdict's
-  // detail, which nlohmann then parses on its own).
-  bool Raw(std::string_view& out) {
-    const size_t start = m_i;
-    int depth = 0;
-    std::string scratch;
-    do {
-      if (m_i >= m_s.size()) return false;
-      const char c = m_s[m_i];
-      if (c == '"') {
-        if (!Str(scratch)) return false;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-        ++m_i;
-      } else if (c == '}' || c == ']') {
-        if (--depth < 0) return false;
-        ++m_i;
-      } else if (c == ',' || c == ':') {
-        if (depth == 0) return false;
-        ++m_i;
-      } else if ((c >= '0' && c <= '9') || c == '-') {
-        int64_t ignored;
-        if (!Int(ignored)) return false;
-      } else if (!(Lit("true") || Lit("false") || Lit("null"))) {
-        return false;
-      }
-    } while (depth > 0);
-    out = m_s.substr(start, m_i - start);
-    return true;
-  }
-
- private:
-  // One UTF-8 sequence, validated like nlohmann does (RFC 3629: no overlongs, no surrogates).
-  bool Utf8() {
-    auto at = [&](size_t k) -> unsigned { return m_i + k < m_s.size() ? static_cast<unsigned char>(m_s[m_i + k]) : 0; };
-    auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
-    const unsigned c = at(0);
-    size_t len = 0;
-    if (c >= 0xC2 && c <= 0xDF) len = cont(1) ? 2 : 0;
-    else if (c == 0xE0) len = cont(1, 0xA0) && cont(2) ? 3 : 0;
-    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) len = cont(1) && cont(2) ? 3 : 0;
-    else if (c == 0xED) len = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    else if (c == 0xF0) len = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    else if (c >= 0xF1 && c <= 0xF3) len = cont(1) && cont(2) && cont(3) ? 4 : 0;
-    else if (c == 0xF4) len = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    m_i += len;
-    return len > 0;
-  }
-
-  std::string_view m_s;
-  size_t m_i = 0;
-};
+// The batch and response readers below use lean_json::Cursor (kiosk/core/lean_json.hpp): the
+// exact JSON this code writes (SerializeBatch, SerializeBatchResponse), members in their fixed
+// order, decoded straight into the structs. Anything else is "not mine", and nlohmann judges it.
+using LeanReader = lean_json::Cursor;
 
 // The event as AppendEvent writes it.
 bool LeanEvent(LeanReader& r, Event& e) {
