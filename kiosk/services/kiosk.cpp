@@ -343,7 +343,7 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::C
     return {};
   };
   KIOSK_TRY(find_tag(std::string(code)));
-  if (out) return *out;
+  if (out) return std::move(*out);
   barcode::Classified local;
   const barcode::Classified& c = given ? *given : (local = classifier.Classify(code));
   if (c.kind == barcode::Kind::AssetTag && !c.value.empty()) {
@@ -363,7 +363,7 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::C
     return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode can't be read as a demo unit: " + c.reason + ".",
                      {{"reason", c.reason}}, "unit");
   }
-  if (out) return *out;
+  if (out) return std::move(*out);
   return MakeError(ErrorKind::NotFound, "device.unknown",
                    "No demo unit " + std::string(code) +
                        " is known to this kiosk. Scan its asset tag instead, or ask an admin to sync if it is new.",
