@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -54,6 +55,47 @@ inline int64_t ProcessStatusKb(pid_t pid, const char* field) {
   while (std::getline(in, line))
     if (line.rfind(name, 0) == 0) return std::strtoll(line.c_str() + name.size(), nullptr, 10);
   return -1;
+}
+
+// The cluster's processes: its postmaster (postmaster.pid's first line) and the postmaster's
+// children. CPU seconds over all of them, and their proportional memory (Pss: shared buffers
+// counted once, not once per process).
+inline std::vector<pid_t> PgProcesses(const std::string& data_dir) {
+  std::vector<pid_t> out;
+  std::ifstream pidfile(data_dir + "/postmaster.pid");
+  long master = 0;
+  if (!(pidfile >> master)) return out;
+  out.push_back(static_cast<pid_t>(master));
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string state;
+    long ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == master) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+inline int64_t PgPssKb(const std::string& data_dir) {
+  int64_t total = 0;
+  for (pid_t p : PgProcesses(data_dir)) {
+    std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Pss:", 0) == 0) total += std::strtoll(line.c_str() + 4, nullptr, 10);
+  }
+  return total;
+}
+
+inline double PgCpuSeconds(const std::string& data_dir) {
+  double total = 0;
+  for (pid_t p : PgProcesses(data_dir)) total += ProcessCpuSeconds(p);
+  return total;
 }
 
 inline std::string WithGs1Check(const std::string& payload) {

@@ -1154,35 +1154,10 @@ int main(int argc, char** argv) {
   if (o.pg) {
     // PostgreSQL's own processes: the postmaster and its children.
     const std::string data = kiosk::test::PgCluster::Shared().Dir() + "/pg";
-    std::ifstream pidfile(data + "/postmaster.pid");
-    long master = 0;
-    pidfile >> master;
-    double pg_cpu = 0;
-    long pg_rss = 0;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-      const size_t paren = text.rfind(')');
-      if (paren == std::string::npos) continue;
-      std::istringstream fields(text.substr(paren + 2));
-      std::string f;
-      long ppid = 0;
-      fields >> f >> ppid;
-      if (std::stol(name) != master && ppid != master) continue;
-      long long utime = 0, stime = 0;
-      for (int i = 5; i <= 15 && fields >> f; ++i) {
-        if (i == 14) utime = std::atoll(f.c_str());
-        if (i == 15) stime = std::atoll(f.c_str());
-      }
-      pg_cpu += static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-      std::ifstream rollup(entry.path() / "smaps_rollup");
-      std::string line;
-      while (std::getline(rollup, line))
-        if (line.rfind("Pss:", 0) == 0) pg_rss += std::atol(line.c_str() + 4);
-    }
-    std::printf("PostgreSQL: CPU %.1f s over the run (all its processes), Pss now %.1f MB\n", pg_cpu, pg_rss / 1024.0);
+    const double pg_cpu = kiosk::bench::PgCpuSeconds(data);
+    const int64_t pg_rss = kiosk::bench::PgPssKb(data);
+    std::printf("PostgreSQL: CPU %.1f s over the run (all its processes), Pss now %.1f MB\n", pg_cpu,
+                static_cast<double>(pg_rss) / 1024.0);
   }
   std::printf("requests %lld: 200 %lld, 304 %lld, 503 %lld, 429 %lld, other %lld; socket errors %lld, answers lost "
               "(injected) %lld, connects %lld, idle connections closed %lld, central kills %lld, central CPU %.1f s\n",

@@ -68,6 +68,8 @@ std::string Run(const std::string& cmd) {
 
 
 using kiosk::bench::ProcessCpuSeconds;
+using kiosk::bench::PgCpuSeconds;
+using kiosk::bench::PgPssKb;
 
 // Child mode: `bench_sync --kiosk push|pull KIOSK_DIR`: one push or pull with the enrolled kiosk,
 // then one line "events N batches B seconds S version V rss_kb R" on stdout.
@@ -98,51 +100,9 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
   return 0;
 }
 
-// The cluster's processes: its postmaster (postmaster.pid's first line) and the postmaster's
-// children. CPU seconds over all of them, and their proportional memory (Pss: shared buffers
-// counted once, not once per process).
-std::vector<pid_t> PgProcesses(const std::string& data_dir) {
-  std::vector<pid_t> out;
-  std::ifstream pidfile(data_dir + "/postmaster.pid");
-  long master = 0;
-  if (!(pidfile >> master)) return out;
-  out.push_back(static_cast<pid_t>(master));
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const size_t paren = text.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream fields(text.substr(paren + 2));
-    std::string state;
-    long ppid = 0;
-    fields >> state >> ppid;
-    if (ppid == master) out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
-}
-double PgCpuSeconds(const std::string& data_dir);
-int64_t PgPssKb(const std::string& data_dir) {
-  int64_t total = 0;
-  for (pid_t p : PgProcesses(data_dir)) {
-    std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("Pss:", 0) == 0) total += std::strtoll(line.c_str() + 4, nullptr, 10);
-  }
-  return total;
-}
-
 double Field(const std::string& text, const std::string& name) {
   const size_t p = text.find(name + " ");
   return p == std::string::npos ? -1 : std::atof(text.c_str() + p + name.size() + 1);
-}
-
-double PgCpuSeconds(const std::string& data_dir) {
-  double total = 0;
-  for (pid_t p : PgProcesses(data_dir)) total += ProcessCpuSeconds(p);
-  return total;
 }
 
 }  // namespace
