@@ -111,19 +111,8 @@ const std::string kEventColumns = std::string("SELECT ") + storage::kJournalEven
 
 StoredEvent EventFromRow(Statement& r) {
   StoredEvent s;
-  Event& e = s.event;
-  storage::FillEvent(r, e);
-  s.received_at = r.Text(11);
-  s.via = r.Text(12);
-  s.est_time = r.Text(13);
-  s.skew_ms = r.Int(14);
-  s.verdict.seq = e.seq;
-  s.verdict.event_id = e.event_id;
-  s.verdict.verdict = sync::ParseVerdictKind(r.Text(15)).value_or(sync::VerdictKind::Accepted);
-  s.verdict.code = r.Text(16);
-  s.verdict.message = r.Text(17);
-  s.verdict.detail = nlohmann::json::parse(r.Text(18), nullptr, false);
-  if (!s.verdict.detail.is_object()) s.verdict.detail = nlohmann::json::object();
+  storage::FillEvent(r, s.event);
+  FillReception(r, s);
   return s;
 }
 

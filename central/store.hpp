@@ -51,6 +51,24 @@ struct StoredEvent : Reception {
   Event event;
 };
 
+// The central's columns of an `events` row, after the journal's eleven (seq ... hash): received_at,
+// via, est_time, skew_ms, verdict, code, message, detail, as both stores select them. `Row` is
+// either store's row type (Text(col), Int(col)); `s.event` must already be filled.
+template <class Row>
+void FillReception(const Row& r, StoredEvent& s) {
+  s.received_at = r.Text(11);
+  s.via = r.Text(12);
+  s.est_time = r.Text(13);
+  s.skew_ms = r.Int(14);
+  s.verdict.seq = s.event.seq;
+  s.verdict.event_id = s.event.event_id;
+  s.verdict.verdict = sync::ParseVerdictKind(r.Text(15)).value_or(sync::VerdictKind::Accepted);
+  s.verdict.code = r.Text(16);
+  s.verdict.message = r.Text(17);
+  s.verdict.detail = nlohmann::json::parse(r.Text(18), nullptr, false);
+  if (!s.verdict.detail.is_object()) s.verdict.detail = nlohmann::json::object();
+}
+
 // One reference record as published: `body` is its JSON object in docs/reference-format.md.
 struct RefRecord {
   std::string list;  // "partners", "cards", "badges", "models", "devices", "rewards", "balances", "settings"
