@@ -645,6 +645,10 @@ std::vector<std::pair<std::string, ReasonArgs>> HealthLines(const std::vector<pl
 }  // namespace
 
 int RunGui(const GuiOptions& options) {
+  if (!options.scanners) {
+    std::cerr << "error: the touchscreen was started without its scanner sources (kiosk/main.cpp lends them)\n";
+    return 70;  // EX_SOFTWARE: a wiring mistake, not the user's
+  }
   // 1. The script, if any: a syntax error is reported before any window opens.
   std::optional<ScriptRunner> script;
   std::vector<ScriptStep> script_steps;
@@ -762,21 +766,11 @@ int RunGui(const GuiOptions& options) {
   SetCtx(&ctx);
 
   // Scanners: the sources kiosk.json configures (libusb, evdev, serial, replay, and the keyboard
-  // wedge, which reads this window's keys) deliver into one queue whose wake-up ends the event
-  // wait. The caller may hand in its own set; otherwise it is built here from kiosk.json (a broken
-  // file leaves the defaults; `kiosk doctor` says why).
+  // wedge, which reads this window's keys), built by the composition root (kiosk/main.cpp) and
+  // lent here; they deliver into one queue whose wake-up ends the event wait.
   platform::ScanQueue scans([win] { win->Wake(); });
-  std::unique_ptr<platform::ScannerSet> own_scanners;
   platform::ScannerSet* scanners = options.scanners;
-  bool beep = options.beep;
-  if (!scanners) {
-    platform::ScannerSetOptions so;
-    if (auto config = LoadConfigFromEnvironment(); config.ok()) so.config = config->scanner;
-    so.scanners_json = AssetsDir() / "scanners.json";
-    beep = so.config.beep;
-    own_scanners = std::make_unique<platform::ScannerSet>(std::move(so));
-    scanners = own_scanners.get();
-  }
+  const bool beep = options.beep;
   scanners->Start(scans);
   platform::WedgeSource* wedge = scanners->Wedge();
   // Said plainly at start (the journal of the kiosk service) and on the admin screen, live.

@@ -24,10 +24,10 @@ struct GuiOptions {
   bool trace = false;           // --trace: timing lines on stdout (benchmarks)
   std::optional<std::filesystem::path> scan_fifo;  // --scan-fifo PATH: replay scanner, one scan a line
   int exit_after_ms = -1;       // --exit-after MS: quit on its own (benchmarks)
-  // Scanner sources handed in by the caller; RunGui starts them into its scan queue and stops
-  // them on exit. Null: RunGui builds them from kiosk.json's `scanner` section (and its `beep`).
+  // Scanner sources built by the caller (kiosk/main.cpp, from kiosk.json's `scanner` section);
+  // RunGui starts them into its scan queue and stops them on exit. Required.
   platform::ScannerSet* scanners = nullptr;
-  bool beep = true;             // with `scanners` given: sound with every banner (good/bad read)
+  bool beep = true;             // sound with every banner (good/bad read): kiosk.json's scanner.beep
   std::string walk_language;    // --walk-language L: start in L and walk the English script in it
   // Writes a label sheet (kiosk/labels); empty in a build without libzint and cairo.
   std::function<Status(const LabelJob&)> write_labels;
