@@ -24,6 +24,13 @@ struct PartnerCtx {
 
 using rules::RedeemPlan;
 
+// A read whose failure shows as "none" (a status view's counts, a catalogue list), as it did
+// before the reads moved into storage/.
+template <typename T>
+T ValueOr(Result<T> r, T fallback) {
+  return r.ok() ? std::move(*r) : std::move(fallback);
+}
+
 struct Kiosk::Impl {
   DataPaths paths;
   const Clock* clock = nullptr;
@@ -44,6 +51,7 @@ struct Kiosk::Impl {
   int64_t CoversSeq();
   std::optional<int64_t> HoursSinceFresh();
 
+  // ---- lookups (kiosk_lookups.cpp) ----
   // Lookups try the exact text first (the common case: a scanner's plain code) and classify
   // only on a miss. A caller that has classified the scan already passes it in.
   Result<Badge> LookupBadge(std::string_view code, const barcode::Classified* c = nullptr);
@@ -57,8 +65,9 @@ struct Kiosk::Impl {
   Result<Reward> LookupReward(std::string_view id);
   Result<Balance> LookupBalance(const std::string& partner_id);
   std::vector<Device> KitMembers(const std::string& kit);
-  kiosk::Status StaleGuard(const char* action);
-  Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);
+
+  kiosk::Status StaleGuard(const char* action);                                      // kiosk.cpp
+  Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);  // kiosk_actions.cpp
 
   // One action: begins a transaction, appends the event, lets `apply` change local state with the
   // event's seq, commits. On any failure nothing of it remains.

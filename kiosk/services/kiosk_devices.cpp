@@ -1,0 +1,61 @@
+// Demo units as the device screen and `kiosk device` show them: custody, kit, overdue, history;
+// the overdue list; the catalogue of active models.
+#include "kiosk/services/kiosk_impl.hpp"
+#include "storage/activity_store.hpp"
+#include "storage/reference_store.hpp"
+
+namespace kiosk {
+
+using nlohmann::json;
+
+namespace {
+// Events a unit's history shows (the device screen, `kiosk device`).
+constexpr int kDeviceHistoryLength = 20;
+}  // namespace
+
+Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
+  Impl& m = *m_impl;
+  auto d = m.LookupDevice(code);
+  if (!d.ok()) return d.error();
+  DeviceView v;
+  v.device = *d;
+  if (auto model = m.LookupModel(d->gtin); model.ok()) v.model = *model;
+  else v.model.gtin = d->gtin;
+  if (!d->custodian.empty())
+    if (auto b = m.LookupBadge(d->custodian); b.ok()) v.custodian_name = b->name;
+  v.overdue = d->state == DeviceState::CheckedOut && !d->due_date.empty() && d->due_date < m.Today();
+  for (const Device& k : m.KitMembers(d->kit)) v.kit_members.push_back(k.asset_tag);
+  auto history = storage::ActivityStore(*m.db).DeviceHistory(d->asset_tag, kDeviceHistoryLength);
+  if (!history.ok()) return history.error();
+  for (storage::DeviceHistoryRow& row : *history) {
+    DeviceHistoryEntry h{row.seq, std::move(row.type), std::move(row.wall_time), std::move(row.actor), ""};
+    try {
+      json p = json::parse(row.payload);
+      if (h.type == "device.checked_out")
+        h.summary = "Checked out to " + p.value("rep", "") + ", due " + p.value("due_date", "");
+      else if (h.type == "device.checked_in")
+        h.summary = "Checked in, condition: " + p.value("condition", "");
+      else if (h.type == "device.audited")
+        h.summary = "Seen in stocktake";
+    } catch (const json::exception&) {
+    }
+    v.history.push_back(std::move(h));
+  }
+  return v;
+}
+
+std::vector<DeviceView> Kiosk::Overdue() {
+  Impl& m = *m_impl;
+  auto tags = storage::ActivityStore(*m.db).OverdueTags(m.Today());
+  std::vector<DeviceView> out;
+  if (!tags.ok()) return out;
+  for (const auto& t : *tags)
+    if (auto v = GetDevice(t); v.ok()) out.push_back(std::move(*v));
+  return out;
+}
+
+std::vector<DemoModel> Kiosk::Models() {
+  return ValueOr(storage::ReferenceStore(*m_impl->db).ActiveModels(), {});
+}
+
+}  // namespace kiosk

@@ -1,0 +1,28 @@
+// The journal read back and verified, and the central's verdicts on it.
+#include "kiosk/services/kiosk_impl.hpp"
+#include "storage/verdicts.hpp"
+
+namespace kiosk {
+
+Result<std::vector<VerdictView>> Kiosk::Verdicts(bool with_remarks) {
+  auto rows = storage::ListVerdicts(*m_impl->db, with_remarks);
+  if (!rows.ok()) return rows.error();
+  std::vector<VerdictView> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows)
+    out.push_back(VerdictView{r.seq, std::move(r.verdict), std::move(r.code), std::move(r.message),
+                              std::move(r.received_at), std::move(r.type), std::move(r.wall_time)});
+  return out;
+}
+
+Result<std::vector<Event>> Kiosk::Journal(int64_t since_seq, int64_t limit) {
+  return m_impl->journal->Read(since_seq, limit);
+}
+
+Result<VerifyReport> Kiosk::Verify() {
+  auto r = m_impl->journal->Verify();
+  if (!r.ok()) return r.error();
+  return VerifyReport{r->events, r->ok, r->first_bad_seq, r->problem, r->anchor_seq, r->missing_from, r->missing_to};
+}
+
+}  // namespace kiosk

@@ -1,0 +1,75 @@
+// A partner as the touchscreen and `kiosk partner` show them: balance less what is held by
+// unsynced redemptions, open demo orders against the quota, the central's unseen outcomes; and
+// the reward catalogue with what this partner may not redeem, and why.
+#include <algorithm>
+
+#include "kiosk/services/kiosk_impl.hpp"
+#include "storage/activity_store.hpp"
+#include "storage/reference_store.hpp"
+#include "storage/verdicts.hpp"
+
+namespace kiosk {
+
+using nlohmann::json;
+
+Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
+  Impl& m = *m_impl;
+  auto p = m.LookupPartner(card_or_id);
+  if (!p.ok()) return p.error();
+  PartnerView v;
+  v.partner = p->partner;
+  v.card_number = p->card_number;
+  v.card_status = p->card_status;
+  auto bal = m.LookupBalance(p->partner.id);
+  if (!bal.ok()) return bal.error();
+  v.balance = *bal;
+  const int64_t covers = m.CoversSeq();
+  storage::ActivityStore activity(*m.db);
+  auto held = activity.HeldFor(p->partner.id, covers);
+  if (!held.ok()) return held.error();
+  v.held_points = held->points;
+  v.unsynced_redemptions = static_cast<int>(held->redemptions);
+  v.available_points = std::max<int64_t>(0, v.balance.available - v.held_points);
+  v.open_demo_orders = static_cast<int>(ValueOr<int64_t>(activity.OpenOrderUnits(p->partner.id), 0));
+  v.open_order_quota = ValueOr(storage::ReferenceStore(*m.db).LargestQuota(p->partner.tier), 0);
+  if (auto outcomes = storage::VerdictStore(*m.db).UnshownForPartner(p->partner.id); outcomes.ok())
+    for (const storage::PartnerOutcomeRow& o : *outcomes)
+      v.recent_outcomes.push_back(
+          json{{"seq", o.seq}, {"verdict", o.verdict}, {"code", o.code}, {"message", o.message}, {"type", o.type}});
+  return v;
+}
+
+std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
+  Impl& m = *m_impl;
+  const std::vector<Reward> rewards = ValueOr(storage::ReferenceStore(*m.db).ActiveRewards(), {});
+  std::optional<PartnerCtx> partner;
+  std::optional<Error> partner_problem;
+  if (!partner_card.empty()) {
+    auto p = m.RequirePartner(partner_card, "redeem rewards");
+    if (p.ok()) partner = *p;
+    else partner_problem = p.error();
+  }
+  std::vector<RewardView> out;
+  for (const Reward& r : rewards) {
+    RewardView v{r, true, ""};
+    if (partner_problem) {
+      v.affordable = false;
+      v.why_not_reason = *partner_problem;
+    } else if (partner) {
+      auto plan = m.PlanRedemption(*partner, r, 1);
+      if (!plan.ok()) {
+        v.affordable = false;
+        v.why_not_reason = plan.error();
+      }
+    } else if (r.stock <= 0) {
+      v.affordable = false;
+      v.why_not_reason = MakeError(ErrorKind::Refused, "reward.out_of_stock", r.name + " is out of stock at this kiosk.",
+                                   {{"reward", r.name}, {"stock", std::to_string(r.stock)}});
+    }
+    v.why_not = v.why_not_reason.message;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace kiosk
