@@ -524,10 +524,18 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
 
   // The rules: every row they will read in one load, then each event in seq order in memory. The
   // events are stored already; nearly every verdict is a plain accept, as stored.
+  // Each payload is read once: by Prepare before the lock (HTTP), else here for both the key
+  // collection and the rules (a stick import, bench-ingest).
+  std::vector<PayloadFacts> read_here;
+  if (!prepared) {
+    read_here.resize(batch.events.size());
+    for (const Pending& p : pending)
+      if (p.apply_rules) read_here[p.index] = ReadPayload(batch.events[p.index]);
+  }
+  const auto facts_of = [&](size_t index) { return prepared ? &prepared->facts[index] : &read_here[index]; };
   RuleKeys keys;
   for (const Pending& p : pending)
-    if (p.apply_rules)
-      CollectRuleKeys(batch.events[p.index], prepared ? &prepared->facts[p.index] : nullptr, keys);
+    if (p.apply_rules) CollectRuleKeys(batch.events[p.index], facts_of(p.index), keys);
   if (!keys.partners.empty() || !keys.asset_tags.empty() || !keys.units.empty() || !keys.deals.empty())
     KIOSK_TRY(m_store.LoadFacts(keys, facts));
   // The version is handed out at the end (SetVersion), in commit order.
@@ -535,7 +543,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
   for (Pending& p : pending) {
     const Event& e = batch.events[p.index];
     if (p.apply_rules) {
-      auto v = ApplyRules(rules, e, prepared ? &prepared->facts[p.index] : nullptr);
+      auto v = ApplyRules(rules, e, facts_of(p.index));
       if (!v.ok()) return v.error();
       if (!sync::IsPlainAccept(*v)) {
         p.reception.verdict = std::move(*v);
