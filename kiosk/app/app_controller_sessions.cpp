@@ -1,0 +1,160 @@
+// AppController, sessions: the partner's page and its actions (rewards, demo orders, sell-out,
+// deals) and the device flows (check-out to a field rep, check-in).
+#include "kiosk/app/app_controller.hpp"
+#include "kiosk/core/rules/partners.hpp"
+
+namespace kiosk::app {
+
+void AppController::AnnouncePartner(const Partner& p, bool scanned) {
+  ReasonArgs args{{"name", p.name}, {"tier", TierKey(p.tier)}};
+  std::string text = p.name + " (" + std::string(DisplayName(p.tier)) + ")";
+  if (p.status != PartnerStatus::Suspended)
+    SetBanner(BannerKind::Success, "banner.partner", std::move(args), std::move(text));
+  else if (scanned)
+    SetBanner(BannerKind::Warning, "banner.partner_suspended_scan", std::move(args),
+              text + ": " + rules::SuspendedNotice(p));
+  else
+    SetBanner(BannerKind::Warning, "banner.partner_suspended", std::move(args), text + ": this partner is suspended.");
+}
+
+std::string AppController::PartnerKey() const {
+  const auto& v = m_vm.partner.view;
+  return v.card_number.empty() ? v.partner.id : v.card_number;
+}
+
+void AppController::ClearSessions() {
+  m_vm.checkout.units.clear();
+  m_vm.checkout.rep_badge.clear();
+  m_vm.checkout.rep_name.clear();
+  m_vm.checkin.units.clear();
+  m_vm.sellout.units.clear();
+  m_vm.labels.units.clear();
+}
+
+void AppController::LoadPartner(const std::string& card, bool navigate, bool announce) {
+  Run([card, navigate, announce](Kiosk& k) -> Completion {
+    auto p = k.GetPartner(card);
+    if (!p.ok()) return Fail(p.error());
+    PartnerView v = std::move(p).value();
+    return [v = std::move(v), navigate, announce](AppController& c) {
+      bool other = c.m_vm.partner.view.partner.id != v.partner.id;
+      c.m_vm.partner.loaded = true;
+      c.m_vm.partner.view = v;
+      if (other) c.m_vm.sellout.units.clear();
+      if (navigate) c.Go(ScreenId::Partner);
+      if (announce) {
+        c.AnnouncePartner(v.partner, false);
+      }
+    };
+  });
+}
+
+void AppController::LoadRewards() {
+  std::string card = PartnerKey();
+  Run([card](Kiosk& k) -> Completion {
+    auto rewards = k.Rewards(card);
+    return [rewards = std::move(rewards)](AppController& c) {
+      c.m_vm.rewards.loaded = true;
+      c.m_vm.rewards.rewards = rewards;
+    };
+  });
+}
+
+bool AppController::On(const intent::ConfirmCheckout& i) {
+  CheckoutRequest req;
+  for (const auto& u : m_vm.checkout.units) req.codes.push_back(u.code);
+  req.rep_badge = m_vm.checkout.rep_badge;
+  req.due_date = i.due_date;
+  req.purpose = i.purpose;
+  req.signature_svg = i.signature_svg;
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "banner.no_units", {}, "Scan at least one unit first.");
+    return true;
+  }
+  if (req.rep_badge.empty()) {
+    SetBanner(BannerKind::Warning, "banner.no_rep", {}, "Scan the field rep's badge first.");
+    return true;
+  }
+  if (req.signature_svg.empty()) {
+    SetBanner(BannerKind::Warning, "banner.no_signature", {}, "The field rep must sign to accept the terms.");
+    return true;
+  }
+  RunAction([req](Kiosk& k) { return k.Checkout(req); },
+            [](AppController& c) {
+              c.m_vm.checkout.units.clear();
+              c.RefreshHome();
+              c.Go(ScreenId::Home);
+            });
+  return false;
+}
+
+bool AppController::On(const intent::ConfirmCheckin& i) {
+  CheckinRequest req;
+  for (const auto& u : m_vm.checkin.units) req.codes.push_back(u.code);
+  req.by_badge = m_vm.op.badge.code;
+  req.condition = i.condition.empty() ? "ok" : i.condition;
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "banner.no_units", {}, "Scan at least one unit first.");
+    return true;
+  }
+  RunAction([req](Kiosk& k) { return k.Checkin(req); },
+            [](AppController& c) {
+              c.m_vm.checkin.units.clear();
+              c.RefreshHome();
+              c.Go(ScreenId::Home);
+            });
+  return false;
+}
+
+bool AppController::On(const intent::Redeem& i) {
+  RedeemRequest req{PartnerKey(), i.reward_id, i.qty, m_vm.op.badge.code};
+  RunAction([req](Kiosk& k) { return k.Redeem(req); },
+            [](AppController& c) {
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.LoadRewards();
+            });
+  return false;
+}
+
+bool AppController::On(const intent::OrderDemo& i) {
+  DemoOrderRequest req{PartnerKey(), i.model_gtin, i.qty, m_vm.op.badge.code};
+  RunAction([req](Kiosk& k) { return k.OrderDemo(req); },
+            [](AppController& c) {
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.Go(ScreenId::Partner);
+            });
+  return false;
+}
+
+bool AppController::On(const intent::ConfirmSellout&) {
+  SelloutRequest req;
+  req.partner_card = PartnerKey();
+  req.by_badge = m_vm.op.badge.code;
+  for (const auto& u : m_vm.sellout.units) req.codes.push_back(u.code);
+  if (req.codes.empty()) {
+    SetBanner(BannerKind::Warning, "banner.no_sold_units", {}, "Scan at least one sold unit first.");
+    return true;
+  }
+  RunAction([req](Kiosk& k) { return k.ReportSellout(req); },
+            [](AppController& c) {
+              c.m_vm.sellout.units.clear();
+              c.LoadPartner(c.PartnerKey(), false, false);
+              c.Go(ScreenId::Partner);
+            });
+  return false;
+}
+
+bool AppController::On(const intent::RegisterDeal& i) {
+  DealRequest req{PartnerKey(), i.customer, i.product, i.value, i.close_date, m_vm.op.badge.code};
+  if (req.customer.empty() || req.product.empty() || req.value <= 0 || req.close_date.empty()) {
+    SetBanner(BannerKind::Warning, "banner.deal_missing", {}, "Fill in the customer, the product, the value and the close date.");
+    return true;
+  }
+  RunAction([req](Kiosk& k) { return k.RegisterDeal(req); },
+            [](AppController& c) {
+              c.Go(ScreenId::Partner);
+            });
+  return false;
+}
+
+}  // namespace kiosk::app
