@@ -3,10 +3,13 @@
 // transaction: the central's answer (verdict) for that event. Same thread as the ingest.
 // What a rule reads from a payload (`ReadPayload`) needs no store and runs before the ingest,
 // outside the central's lock, so that it overlaps another batch's transaction.
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "central/store.hpp"
+#include "kiosk/core/events.hpp"
 #include "kiosk/sync/protocol.hpp"
 
 namespace kiosk::central {
@@ -19,22 +22,28 @@ struct RuleContext {
   bool changed = false;      // set when a rule changed published reference data
 };
 
-struct SoldUnit {
-  std::string gtin, serial;
-};
+using SoldUnit = events::SoldUnit;
 
-// The payload as the rules read it, when that reading needs no tree (sell-outs, and every event
-// type without a rule); otherwise `read` is false and ApplyRules parses the payload itself.
+// The payload as the rules read it (kiosk/core/events.hpp: one reader per event type, its lean
+// engine first), done before the ingest, outside the central's lock. `read` is false only when
+// the payload has no reading: `error` then says why, and the event is rejected `event.payload`.
 struct PayloadFacts {
   bool read = false;
   bool object = false;  // the payload is a JSON object
+  // sellout.reported
   std::string partner_id;
   std::vector<SoldUnit> units;
+  // The other types with a rule; monostate for sell-outs and for types without a rule, whose
+  // payload only has to be an object.
+  std::variant<std::monostate, events::LoyaltyRedeemed, events::DeviceCheckedOut, events::DeviceCheckedIn,
+               events::DealRegistered, events::DemoOrdered>
+      event;
+  std::optional<Error> error;  // when !read
 };
 PayloadFacts ReadPayload(const Event& e);
 
-// Adds the rows ApplyRules will read for `e` to `keys` (store.hpp: RuleKeys), from `facts` where
-// they hold them, else from the payload's tree.
+// Adds the rows ApplyRules will read for `e` to `keys` (store.hpp: RuleKeys). `facts`, when
+// given, is ReadPayload(e) computed earlier.
 void CollectRuleKeys(const Event& e, const PayloadFacts* facts, RuleKeys& keys);
 
 // Accepted, adjusted or rejected, with a reason code and a message for the kiosk's admin.

@@ -107,8 +107,8 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     kiosk::Status s = tx.Begin();
     if (s.ok()) s = storage::StateStore(**db).Set(SyncKey::KioskId, kiosk_id);
     if (s.ok()) {
-      auto e = journal.Append("kiosk.initialized",
-                              json{{"kiosk_id", kiosk_id}, {"software", std::string("kiosk ") + KIOSK_VERSION}}.dump(), "");
+      auto e = journal.Append(std::string(events::KioskInitialized::kType),
+                              events::KioskInitialized{kiosk_id, std::string("kiosk ") + KIOSK_VERSION}.Dump(), "");
       if (!e.ok()) s = e.error();
     }
     if (s.ok()) s = tx.Commit();

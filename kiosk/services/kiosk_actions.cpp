@@ -23,7 +23,6 @@ namespace {
 using rules::Points;
 using rules::StateInSentence;
 
-json DeviceJson(const Device& d) { return json{{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}}; }
 
 // Resolves the codes of one request to devices, adding kit members, without duplicates.
 Result<std::vector<Device>> ResolveUnits(Kiosk::Impl& m, const std::vector<std::string>& codes, bool with_kits) {
@@ -109,11 +108,11 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
   if (purpose.empty()) purpose = "Customer demo";
   if (purpose.size() > 200) purpose.resize(200);
 
-  json payload{{"rep", rep->code}, {"due_date", due}, {"purpose", purpose}, {"devices", json::array()}};
-  for (const Device& d : *units) payload["devices"].push_back(DeviceJson(d));
-  if (!r.signature_svg.empty()) payload["signature_sha256"] = crypto::Sha256Hex(r.signature_svg);
+  events::DeviceCheckedOut payload{.rep = rep->code, .due_date = due, .purpose = purpose};
+  for (const Device& d : *units) payload.devices.push_back({d.asset_tag, d.gtin, d.serial});
+  if (!r.signature_svg.empty()) payload.signature_sha256 = crypto::Sha256Hex(r.signature_svg);
 
-  auto e = m.Act("device.checked_out", payload, rep->code, [&](int64_t seq) -> kiosk::Status {
+  auto e = m.Act(payload, rep->code, [&](int64_t seq) -> kiosk::Status {
     storage::ActivityStore activity(*m.db);
     for (const Device& d : *units) KIOSK_TRY(activity.MarkCheckedOut(d.asset_tag, rep->code, due, purpose));
     return RecordDeviceEvents(activity, *units, seq);
@@ -158,14 +157,9 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   const bool damaged = lower.rfind("damaged", 0) == 0 || lower.rfind("broken", 0) == 0;
   const DeviceState state_after = damaged ? DeviceState::Repair : DeviceState::Available;
 
-  json payload{{"by", by->code}, {"condition", condition}, {"state_after", ToString(state_after)}, {"devices", json::array()}};
-  for (const Device& d : out_units) {
-    json j = DeviceJson(d);
-    j["from"] = d.custodian;
-    j["was_due"] = d.due_date;
-    payload["devices"].push_back(j);
-  }
-  auto e = m.Act("device.checked_in", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  events::DeviceCheckedIn payload{.by = by->code, .condition = condition, .state_after = std::string(ToString(state_after))};
+  for (const Device& d : out_units) payload.devices.push_back({d.asset_tag, d.gtin, d.serial, d.custodian, d.due_date});
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     storage::ActivityStore activity(*m.db);
     for (const Device& d : out_units) KIOSK_TRY(activity.MarkReturned(d.asset_tag, state_after));
     return RecordDeviceEvents(activity, out_units, seq);
@@ -197,11 +191,9 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
   auto units = ResolveUnits(m, r.codes, false);
   if (!units.ok()) return units.error();
   std::vector<Warning> warnings;
-  json payload{{"by", by->code}, {"devices", json::array()}};
+  events::DeviceAudited payload{.by = by->code};
   for (const Device& d : *units) {
-    json j = DeviceJson(d);
-    j["recorded_state"] = ToString(d.state);
-    payload["devices"].push_back(j);
+    payload.devices.push_back({d.asset_tag, d.gtin, d.serial, std::string(ToString(d.state))});
     if (d.state != DeviceState::Available && d.state != DeviceState::Repair)
       warnings.push_back({d.custodian.empty() ? "audit.recorded_as" : "audit.recorded_as_with",
                           d.asset_tag + " was found in the showroom but is recorded as " + StateInSentence(d.state) +
@@ -209,7 +201,7 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
                           {{"tag", d.asset_tag}, {"state", StateKey(d.state)}, {"custodian", d.custodian}}});
   }
   const std::string now = FormatUtc(m.clock->Now());
-  auto e = m.Act("device.audited", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     storage::ActivityStore activity(*m.db);
     for (const Device& d : *units) KIOSK_TRY(activity.MarkAudited(d.asset_tag, now));
     return RecordDeviceEvents(activity, *units, seq);
@@ -238,10 +230,14 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   if (!open.ok()) return open.error();
   const int64_t open_units = *open;
   KIOSK_TRY(rules::CheckDemoQuota(p->partner, *model, r.qty, open_units));
-  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"gtin", model->gtin},
-               {"model", model->name},        {"qty", r.qty},           {"tier", ToString(p->partner.tier)}};
+  const events::DemoOrdered payload{.partner_id = p->partner.id,
+                                    .card = p->card_number,
+                                    .gtin = model->gtin,
+                                    .model = model->name,
+                                    .qty = r.qty,
+                                    .tier = std::string(ToString(p->partner.tier))};
   const std::string now = FormatUtc(m.clock->Now());
-  auto e = m.Act("demo.ordered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     return storage::ActivityStore(*m.db).AddDemoOrder(
         {.seq = seq, .partner_id = p->partner.id, .gtin = model->gtin, .qty = r.qty, .created = now});
   });
@@ -289,11 +285,16 @@ Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
   KIOSK_TRY(rules::CheckRewardQty(r.qty));
   auto plan = m.PlanRedemption(*p, *reward, r.qty);
   if (!plan.ok()) return plan.error();
-  json payload{{"partner_id", p->partner.id}, {"card", p->card_number},     {"reward_id", reward->id},
-               {"reward", reward->name},      {"qty", r.qty},               {"points_each", reward->points},
-               {"points", plan->cost},        {"available_before", plan->available}};
+  const events::LoyaltyRedeemed payload{.partner_id = p->partner.id,
+                                        .card = p->card_number,
+                                        .reward_id = reward->id,
+                                        .reward = reward->name,
+                                        .qty = r.qty,
+                                        .points_each = reward->points,
+                                        .points = plan->cost,
+                                        .available_before = plan->available};
   const std::string now = FormatUtc(m.clock->Now());
-  auto e = m.Act("loyalty.redeemed", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     return storage::ActivityStore(*m.db).AddRedemption({.seq = seq,
                                                         .partner_id = p->partner.id,
                                                         .reward_id = reward->id,
@@ -348,9 +349,9 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   }
   std::vector<Warning> warnings;
   rules::AddSelloutWarnings(p->partner, warnings);
-  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"units", json::array()}};
-  for (const auto& [g, s] : units) payload["units"].push_back({{"gtin", g}, {"serial", s}});
-  auto e = m.Act("sellout.reported", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  events::SelloutReported payload{.partner_id = p->partner.id, .card = p->card_number};
+  for (const auto& [g, s] : units) payload.units.push_back({g, s});
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     storage::ActivityStore activity(*m.db);
     for (const auto& [g, s] : units)
       KIOSK_TRY(activity.AddSellout({.gtin = g, .serial = s, .partner_id = p->partner.id, .seq = seq}));
@@ -376,10 +377,13 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
   const std::string& customer = fields->customer;
   const std::string& product = fields->product;
   const double value = fields->value_eur;
-  json payload{{"partner_id", p->partner.id}, {"card", p->card_number}, {"customer", customer},
-               {"product", product},          {"value_eur_cents", static_cast<int64_t>(value * 100)},
-               {"close_date", r.close_date}};
-  auto e = m.Act("deal.registered", payload, by->code, [&](int64_t seq) -> kiosk::Status {
+  const events::DealRegistered payload{.partner_id = p->partner.id,
+                                       .card = p->card_number,
+                                       .customer = customer,
+                                       .product = product,
+                                       .value_eur_cents = static_cast<int64_t>(value * 100),
+                                       .close_date = r.close_date};
+  auto e = m.Act(payload, by->code, [&](int64_t seq) -> kiosk::Status {
     return storage::ActivityStore(*m.db).AddDeal({.seq = seq,
                                                   .partner_id = p->partner.id,
                                                   .customer = customer,
@@ -422,12 +426,13 @@ Result<Badge> Kiosk::UnlockAdmin(std::string_view badge_code, std::string_view p
   const int failures = static_cast<int>(std::strtol(m.LocalValue(LocalKey::PinFailures, "0").c_str(), nullptr, 10)) + 1;
   const bool lock = failures >= kMaxTries;
   // Wrong PINs are security events: journaled, with the lockout, in one transaction.
-  auto e = m.Act(lock ? "admin.locked_out" : "admin.pin_failed",
-                 json{{"badge", admin->code}, {"failures", failures}}, admin->code, [&](int64_t) -> kiosk::Status {
-                   KIOSK_TRY(m.SetLocal(LocalKey::PinFailures, lock ? "0" : std::to_string(failures)));
-                   if (lock) KIOSK_TRY(m.SetLocal(LocalKey::PinLockedUntil, std::to_string(now_ms + kLockMs)));
-                   return {};
-                 });
+  auto journal_lockout = [&](int64_t) -> kiosk::Status {
+    KIOSK_TRY(m.SetLocal(LocalKey::PinFailures, lock ? "0" : std::to_string(failures)));
+    if (lock) KIOSK_TRY(m.SetLocal(LocalKey::PinLockedUntil, std::to_string(now_ms + kLockMs)));
+    return {};
+  };
+  auto e = lock ? m.Act(events::AdminLockedOut{admin->code, failures}, admin->code, journal_lockout)
+                : m.Act(events::AdminPinFailed{admin->code, failures}, admin->code, journal_lockout);
   if (!e.ok()) return e.error();
   if (lock)
     return MakeError(ErrorKind::Refused, "admin.locked",

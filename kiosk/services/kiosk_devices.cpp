@@ -6,7 +6,6 @@
 
 namespace kiosk {
 
-using nlohmann::json;
 
 namespace {
 // Events a unit's history shows (the device screen, `kiosk device`).
@@ -29,15 +28,15 @@ Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
   if (!history.ok()) return history.error();
   for (storage::DeviceHistoryRow& row : *history) {
     DeviceHistoryEntry h{row.seq, std::move(row.type), std::move(row.wall_time), std::move(row.actor), ""};
-    try {
-      json p = json::parse(row.payload);
-      if (h.type == "device.checked_out")
-        h.summary = "Checked out to " + p.value("rep", "") + ", due " + p.value("due_date", "");
-      else if (h.type == "device.checked_in")
-        h.summary = "Checked in, condition: " + p.value("condition", "");
-      else if (h.type == "device.audited")
-        h.summary = "Seen in stocktake";
-    } catch (const json::exception&) {
+    // A payload that does not read (written by hand, or damaged) leaves the line without a summary.
+    if (h.type == events::DeviceCheckedOut::kType) {
+      if (auto p = events::DeviceCheckedOut::FromJson(row.payload); p.ok())
+        h.summary = "Checked out to " + p->rep + ", due " + p->due_date;
+    } else if (h.type == events::DeviceCheckedIn::kType) {
+      if (auto p = events::DeviceCheckedIn::FromJson(row.payload); p.ok())
+        h.summary = "Checked in, condition: " + p->condition;
+    } else if (h.type == events::DeviceAudited::kType) {
+      h.summary = "Seen in stocktake";
     }
     v.history.push_back(std::move(h));
   }

@@ -3,8 +3,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/events.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
@@ -73,6 +75,11 @@ struct Kiosk::Impl {
   // event's seq, commits. On any failure nothing of it remains.
   template <typename Apply>
   Result<Event> Act(const std::string& type, const nlohmann::json& payload, const std::string& actor, Apply&& apply);
+  // The same for a typed payload (kiosk/core/events.hpp): its type name and its JSON.
+  template <typename Payload, typename Apply>
+  Result<Event> Act(const Payload& payload, const std::string& actor, Apply&& apply) {
+    return Act(std::string(Payload::kType), payload.ToJson(), actor, std::forward<Apply>(apply));
+  }
 };
 
 template <typename Apply>

@@ -43,9 +43,12 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
   LoadReport report;
   report.version = doc.version;
   report.full = doc.full;
-  json payload{{"version", doc.version}, {"full", doc.full}, {"partners", doc.partners.size()},
-               {"devices", doc.devices.size()}, {"rewards", doc.rewards.size()}};
-  auto e = m.Act("reference.loaded", payload, "", [&](int64_t) -> kiosk::Status {
+  const events::ReferenceLoaded payload{.version = doc.version,
+                                        .full = doc.full,
+                                        .partners = static_cast<int64_t>(doc.partners.size()),
+                                        .devices = static_cast<int64_t>(doc.devices.size()),
+                                        .rewards = static_cast<int64_t>(doc.rewards.size())};
+  auto e = m.Act(payload, "", [&](int64_t) -> kiosk::Status {
     KIOSK_TRY(storage::ReferenceStore(*m.db).Apply(doc));
     const std::string now = FormatUtc(m.clock->Now());
     for (const json& d : doc.deal_decisions) {
@@ -98,8 +101,8 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   if (!head.ok()) return head.error();
   if (!*head) return int64_t{0};
   const int64_t removed = through - already;
-  json payload{{"through_seq", through}, {"head_hash", **head}, {"events", removed}, {"keep_days", keep_days}};
-  auto e = m.Act("journal.pruned", payload, "", [&](int64_t) -> kiosk::Status {
+  const events::JournalPruned payload{.through_seq = through, .head_hash = **head, .events = removed, .keep_days = keep_days};
+  auto e = m.Act(payload, "", [&](int64_t) -> kiosk::Status {
     KIOSK_TRY(journal.PruneThrough(through));
     KIOSK_TRY(m.SetState(SyncKey::PrunedThrough, std::to_string(through)));
     return m.SetState(SyncKey::PrunedHeadHash, **head);

@@ -134,6 +134,13 @@ std::set<std::string> CoreMessageKeys() {
     for (int g : {1, 2})
       if ((*it)[g].matched) keys.insert("warning." + (*it)[g].str());
   for (const auto& k : Matches(actions, std::regex(R"re(m\.Act\("([a-z_]+\.[a-z_]+)")re"), "receipt.")) keys.insert(k);
+  // An action that journals a typed payload (`events::DemoOrdered payload{...}; m.Act(payload, ...)`)
+  // answers with the receipt of that struct's type name (kiosk/core/events.hpp).
+  const std::string events_hpp = Source("kiosk/core/events.hpp");
+  for (const auto& name : Matches(actions, std::regex(R"re(events::(\w+) payload\b)re"), ""))
+    for (const auto& k : Matches(events_hpp, std::regex("KIOSK_EVENT_PAYLOAD\\(" + name + R"re(, "([a-z_]+\.[a-z_]+)"\))re"),
+                                 "receipt."))
+      keys.insert(k);
   keys.insert("receipt.device.checked_in.repair");
   std::regex action(R"re((?:RequireBadge|RequirePartner|StaleGuard)\([^;]*?"([a-z -]+)"\))re");
   for (const auto& a : Matches(actions, action, "")) {
