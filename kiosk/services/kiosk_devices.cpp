@@ -6,7 +6,6 @@
 
 namespace kiosk {
 
-
 namespace {
 // Events a unit's history shows (the device screen, `kiosk device`).
 constexpr int kDeviceHistoryLength = 20;
