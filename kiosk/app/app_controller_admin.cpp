@@ -331,13 +331,18 @@ bool AppController::On(const intent::PrintLabels& i) {
     job.out = (std::filesystem::path(dir) / ("labels-" + stamp + (job.sheet == "zpl" ? ".zpl" : ".pdf"))).string();
     if (auto s = write(job); !s.ok()) return failed(s.error());
     const std::string count = std::to_string(job.items.size());
-    ReasonArgs args{{"count", count}, {"file", job.out}, {"sheet", job.sheet}};
-    return [args, job](AppController& c) {
+    // The sheet by its name in the kiosk's language ("A4, 3 × 7"), not its id ("a4-3x7").
+    const std::string sheet_key = job.sheet == "a4-2x7" ? "labels.sheet_2x7"
+                                  : job.sheet == "zpl"  ? "labels.sheet_zpl"
+                                                        : "labels.sheet_3x7";
+    const std::string sheet_name = job.sheet == "a4-2x7" ? "A4, 2 x 7" : job.sheet == "zpl" ? "thermal (ZPL)" : "A4, 3 x 7";
+    ReasonArgs args{{"count", count}, {"file", job.out}, {"sheet", sheet_key}};
+    return [args, job, sheet_name](AppController& c) {
       c.m_vm.labels.printing = false;
       c.m_vm.labels.units.clear();
       c.SetBanner(BannerKind::Success, job.sheet == "zpl" ? "banner.labels_written_zpl" : "banner.labels_written", args,
                   std::to_string(job.items.size()) + (job.items.size() == 1 ? " label" : " labels") + " written to " +
-                      job.out + " (" + job.sheet + ").");
+                      job.out + " (" + sheet_name + ").");
     };
   });
   return true;

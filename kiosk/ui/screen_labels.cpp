@@ -57,7 +57,11 @@ void DrawLabels(const app::LabelsVm& vm, LabelsUi& ui, IntentSink& sink) {
   if (TouchButton(T("labels.clear_dir"), ImVec2(clear_w, 0), !ui.dir.empty(), Tone::Quiet, "clear-dir")) ui.dir.clear();
   ImGui::SameLine();
   const bool ready = !vm.units.empty() && !vm.printing && ui.dir.find_first_not_of(' ') != std::string::npos;
-  if (TouchButton(vm.printing ? T("labels.printing") : Tf("labels.print", {std::to_string(vm.units.size())}),
+  // With nothing in the list (as after a print) the button says what it does, not "Print 0 labels".
+  const std::string print_label = vm.printing        ? T("labels.printing")
+                                  : vm.units.empty() ? T("labels.title")
+                                                     : Tf("labels.print", {std::to_string(vm.units.size())});
+  if (TouchButton(print_label,
                   ImVec2(w3, 0), ready, Tone::Primary, "print-labels")) {
     sink.Emit(app::intent::PrintLabels{ui.sheet, ui.symbology, ui.dir});
     Unfocus();
