@@ -33,6 +33,7 @@
 #include "platform/sd_notify.hpp"
 #include "platform/window_glfw.hpp"
 #include "kiosk/ui/i18n_audit.hpp"
+#include "kiosk/ui/idle_policy.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/script.hpp"
 #include "kiosk/ui/theme.hpp"
@@ -438,14 +439,13 @@ int RunGui(const GuiOptions& options) {
   // 5. The loop: sleep until something happens; draw only when something changed.
   ScreensUi screens;
   IntentSink sink;
-  int frames_wanted = 3;  // the first frames settle ImGui's layout
+  IdlePolicy idle;  // when to draw, when to sleep and until when (idle_policy.hpp)
   int64_t frames_drawn = 0;
   bool first_frame_traced = false;
   int64_t trace_scan_us = 0, trace_scan_frames = 0, trace_scan_serial = -1;
   int exit_code = 0;
   std::string last_layout;
   bool layout_stable = false;
-  bool trim_pending = true;
   // Under systemd (Type=notify, WatchdogSec) the loop reports READY after the first frame and
   // kicks the watchdog at least every half interval, so a hung UI gets restarted.
   platform::SdWatchdog watchdog;
@@ -459,30 +459,24 @@ int RunGui(const GuiOptions& options) {
     }
     int64_t now = NowMs();
     if (options.exit_after_ms >= 0 && now - start >= options.exit_after_ms) break;
-    if (frames_wanted > 0 || (script && script->WantsFrame())) {
+    if (idle.Draws(script && script->WantsFrame())) {
       window->PollEvents();
     } else {
       // Going idle after work: hand the pages malloc keeps free (the worker's query results, a
       // screen's old view-model) back to the system, so an idle kiosk holds only what it uses.
-      if (trim_pending && controller->Idle()) {
-        malloc_trim(0);
-        trim_pending = false;
-      }
-      int64_t deadline = controller->NextDeadlineMs();
-      if (auto w = wedge ? wedge->Deadline() : std::nullopt) {  // the wedge decides a pending burst after a pause
-        int64_t at = now + std::max<int64_t>(0, *w - window->TimeMs());
-        if (deadline < 0 || at < deadline) deadline = at;
-      }
-      if (script && script->WakeAtMs() >= 0 && (deadline < 0 || script->WakeAtMs() < deadline)) deadline = script->WakeAtMs();
-      if (options.exit_after_ms >= 0 && (deadline < 0 || start + options.exit_after_ms < deadline))
-        deadline = start + options.exit_after_ms;
-      if (watchdog_wake_ms > 0 && (deadline < 0 || now + watchdog_wake_ms < deadline)) deadline = now + watchdog_wake_ms;
-      window->WaitEvents(deadline < 0 ? -1.0 : std::max<int64_t>(0, deadline - now) / 1000.0);
+      if (idle.TakeTrim(controller->Idle())) malloc_trim(0);
+      IdlePolicy::Wakeups w;
+      w.controller = controller->NextDeadlineMs();
+      if (auto d = wedge ? wedge->Deadline() : std::nullopt) w.wedge = now + std::max<int64_t>(0, *d - window->TimeMs());
+      if (script) w.script = script->WakeAtMs();
+      if (options.exit_after_ms >= 0) w.exit = start + options.exit_after_ms;
+      if (watchdog_wake_ms > 0) w.watchdog = now + watchdog_wake_ms;
+      window->WaitEvents(IdlePolicy::WaitSeconds(IdlePolicy::WakeAt(w), now));
     }
     now = NowMs();
     if (window->TakeActivity()) {
       controller->NoteActivity(now);
-      frames_wanted = std::max(frames_wanted, 3);
+      idle.OnInput();
     }
     // Keyboard input: a wedge scanner's bursts become scans; what a person types goes to the
     // focused field (a kiosk with a keyboard attached for service).
@@ -496,7 +490,7 @@ int RunGui(const GuiOptions& options) {
           : k.tab ? wedge->OnKey(scan::WedgeKey::Tab, k.time_ms)
                   : wedge->OnChar(k.codepoint, k.time_ms);
       for (const auto& t : typed) TypeIntoFocus(ctx, t.text);
-      frames_wanted = std::max(frames_wanted, typed.empty() ? 0 : 2);
+      if (!typed.empty()) idle.OnChange();
     }
     if (wedge && wedge->Deadline())
       for (const auto& t : wedge->Tick(window->TimeMs())) TypeIntoFocus(ctx, t.text);
@@ -510,7 +504,7 @@ int RunGui(const GuiOptions& options) {
     for (const auto& e : scanner_events) std::cerr << "scanner " << e.source_id << " " << e.state << ": " << e.message << "\n";
     if (scanned || !scanner_events.empty()) {
       show_health();
-      frames_wanted = std::max(frames_wanted, scanner_events.empty() ? 0 : 2);
+      if (!scanner_events.empty()) idle.OnChange();
     }
     if (fifo) {
       for (auto& [s, t] : fifo->Take()) {
@@ -522,10 +516,7 @@ int RunGui(const GuiOptions& options) {
         }
       }
     }
-    if (controller->Pump(now)) {
-      frames_wanted = std::max(frames_wanted, 2);
-      trim_pending = true;
-    }
+    if (controller->Pump(now)) idle.OnResult();
     if (const app::Banner& b = controller->Vm().banner; b.serial != beeped_serial) {
       beeped_serial = b.serial;
       if (beep && b.kind != app::BannerKind::None)
@@ -533,12 +524,12 @@ int RunGui(const GuiOptions& options) {
                      : b.kind == app::BannerKind::Warning ? platform::BeepKind::Warning
                                                           : platform::BeepKind::Ok);
     }
-    if (controller->Tick(now)) frames_wanted = std::max(frames_wanted, 2);
+    if (controller->Tick(now)) idle.OnChange();
     if (controller->Vm().language != ctx.i18n.Language()) {
       auto it = languages.find(controller->Vm().language);
       if (it != languages.end()) ctx.i18n = it->second;
       ctx.latin = false;
-      frames_wanted = std::max(frames_wanted, 2);
+      idle.OnChange();
     }
     if (script) {
       script->Advance(now, *controller, ctx, frames_drawn, layout_stable);
@@ -547,7 +538,7 @@ int RunGui(const GuiOptions& options) {
         break;
       }
     }
-    if (frames_wanted <= 0 && !(script && script->WantsFrame())) continue;
+    if (!idle.Draws(script && script->WantsFrame())) continue;
 
     window->NewFrame();
     if (script) script->ApplyMouse(io);
@@ -574,7 +565,7 @@ int RunGui(const GuiOptions& options) {
       layout_stable = layout == last_layout;
       last_layout = std::move(layout);
     }
-    --frames_wanted;
+    idle.FrameDrawn();
     if (frames_drawn == 1) {
       io.Fonts->ClearTexData();  // the atlas is in the GL texture now: free the CPU copies
       platform::SdNotify("READY=1");
@@ -592,10 +583,10 @@ int RunGui(const GuiOptions& options) {
       trace_scan_serial = -1;
     }
     for (auto& intent : sink.Take())
-      if (controller->Handle(intent, NowMs())) frames_wanted = std::max(frames_wanted, 2);
+      if (controller->Handle(intent, NowMs())) idle.OnChange();
     // A frame whose widgets changed their own state (a key typed, a field focused) needs another.
     if (ImGui::IsAnyItemActive() || ImGui::IsMouseDown(ImGuiMouseButton_Left) || io.MouseReleased[0])
-      frames_wanted = std::max(frames_wanted, 1);
+      idle.OnWidgetBusy();
   }
   if (!ctx.i18n.Missing().empty()) {
     for (const auto& k : ctx.i18n.Missing()) std::cerr << "warning: missing translation key \"" << k << "\"\n";
