@@ -23,7 +23,6 @@ int main(int argc, char** argv) {
     o.data_dir = r.data_dir;
     o.script = r.script;
     o.screenshots = r.screenshots;
-    o.scan_fifo = r.scan_fifo;
     o.width = r.width;
     o.height = r.height;
     o.trace = r.trace;
@@ -38,6 +37,7 @@ int main(int argc, char** argv) {
     kiosk::platform::ScannerSetOptions so;
     if (auto config = kiosk::LoadConfigFromEnvironment(); config.ok()) so.config = config->scanner;
     so.scanners_json = kiosk::AssetsDir() / "scanners.json";
+    so.scan_fifo = r.scan_fifo;  // tests and benchmarks feed the running app through it
     kiosk::platform::ScannerSet scanners(std::move(so));
     o.scanners = &scanners;
     o.beep = scanners.Config().beep;

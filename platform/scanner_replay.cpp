@@ -1,13 +1,20 @@
 #include "platform/scanner_replay.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 namespace kiosk::platform {
 
 Status ReplaySource::Start(ScanQueue& queue) {
+  if (m_options.format == ReplayFormat::Lines) return StartLines(queue);
   std::ifstream in(m_options.file);
   if (!in) {
     return MakeError(ErrorKind::Usage, "replay.unreadable", "cannot read the replay file " + m_options.file.string());
@@ -80,18 +87,66 @@ void ReplaySource::Run(ScanQueue& queue) {
   m_finished = true;
 }
 
+Status ReplaySource::StartLines(ScanQueue& queue) {
+  // O_RDWR keeps the FIFO open with no writer, so a writer closing it is not an end of file.
+  m_fd = ::open(m_options.file.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (m_fd < 0)
+    return MakeError(ErrorKind::Usage, "replay.unreadable", "cannot open the scan FIFO " + m_options.file.string());
+  if (Status s = m_stop_pipe.Open(); !s.ok()) {
+    ::close(m_fd);
+    m_fd = -1;
+    return s;
+  }
+  m_stop = false;
+  m_finished = false;
+  m_thread = std::thread([this, &queue] { RunLines(queue); });
+  return {};
+}
+
+void ReplaySource::RunLines(ScanQueue& queue) {
+  std::string partial;
+  char buf[512];
+  for (;;) {
+    pollfd fds[2] = {{m_stop_pipe.ReadFd(), POLLIN, 0}, {m_fd, POLLIN, 0}};
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || fds[0].revents) break;
+    ssize_t got = ::read(m_fd, buf, sizeof buf);
+    if (got <= 0) continue;
+    for (ssize_t i = 0; i < got; ++i) {
+      if (buf[i] != '\n') {
+        partial += buf[i];
+        continue;
+      }
+      Scan s{std::exchange(partial, {}), "", m_options.source_id, std::chrono::system_clock::now(), "lf"};
+      if (s.text.empty()) continue;
+      SplitAim(s.text, s.symbology);
+      ++m_count;  // before the push: whoever drains the scan must already see it counted
+      queue.Push(std::move(s));
+    }
+  }
+  m_finished = true;
+}
+
 void ReplaySource::Stop() {
   {
     std::lock_guard lock(m_mu);
     m_stop = true;
   }
   m_cv.notify_all();
+  m_stop_pipe.Signal();
   if (m_thread.joinable()) m_thread.join();
+  m_stop_pipe.Close();
+  if (m_fd >= 0) ::close(m_fd);
+  m_fd = -1;
 }
 
 std::vector<ScannerInfo> ReplaySource::Scanners() const {
+  const std::string detail = m_options.format == ReplayFormat::Lines
+                                 ? "one scan a line"
+                                 : "layout " + std::string(scan::ToString(m_options.layout));
   return {ScannerInfo{m_options.source_id, m_options.file.string(), "replay", m_finished ? "stopped" : "reading",
-                      "layout " + std::string(scan::ToString(m_options.layout)), m_count.load()}};
+                      detail, m_count.load()}};
 }
 
 }  // namespace kiosk::platform

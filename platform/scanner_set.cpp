@@ -156,6 +156,18 @@ void ScannerSet::Start(ScanQueue& queue) {
       m_start_errors.push_back(Row("replay", c.replay_file, "replay", "error", st.error().message));
     }
   }
+  if (m_options.scan_fifo) {
+    ReplayOptions o;
+    o.file = *m_options.scan_fifo;
+    o.format = ReplayFormat::Lines;
+    o.source_id = kScanFifoId;
+    auto fifo = std::make_unique<ReplaySource>(std::move(o));
+    if (auto st = fifo->Start(queue); st.ok()) {
+      m_sources.push_back(std::move(fifo));
+    } else {
+      m_start_errors.push_back(Row(kScanFifoId, m_options.scan_fifo->string(), "replay", "error", st.error().message));
+    }
+  }
   if (Has(c.sources, "wedge")) {
     scan::WedgeOptions w;
     w.max_gap_ms = c.wedge_max_gap_ms;

@@ -6,7 +6,8 @@
 //      hot-plug through UsbScannerSource
 //  [X] evdev: keyboards of known scanners (sysfs VID:PID) that libusb did not take, grabbed with
 //      EVIOCGRAB; plugged and unplugged ones are found by a rescan every second
-//  [X] serial (scanner.serial_port), wedge (the window's keys), replay (scanner.replay_file)
+//  [X] serial (scanner.serial_port), wedge (the window's keys), replay (scanner.replay_file, and
+//      the --scan-fifo of tests and benchmarks)
 //  [X] per scanner (VID:PID): layout, terminators, suffix; defaults from scanner.layout/...
 //
 // Owner: the composition root (the touchscreen) or `kiosk scanners`. Start/Stop/Health/Wedge from
@@ -18,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,7 +41,12 @@ struct ScannerSetOptions {
   std::filesystem::path input_sysfs = "/sys/class/input";
   std::filesystem::path dev_dir = "/dev";
   int evdev_rescan_ms = 1000;
+  // `kiosk gui --scan-fifo PATH`: a replay source of plain lines besides the configured ones, so
+  // benchmarks and tests can feed a running kiosk. Its scans and health row carry kScanFifoId.
+  std::optional<std::filesystem::path> scan_fifo;
 };
+
+inline constexpr const char* kScanFifoId = "fifo";
 
 // The decoder settings of one scanner: kiosk.json's per-VID:PID entry, else the model's layout
 // from scanners.json, else scanner.layout / terminators / suffix.

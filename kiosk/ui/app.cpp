@@ -1,23 +1,18 @@
 #include "kiosk/ui/app.hpp"
 
-#include <fcntl.h>
 #include <malloc.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cfloat>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include <imgui.h>
 #include <stb/stb_image_write.h>
@@ -51,58 +46,6 @@ int64_t MonoUs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
 }
-
-// A replay scanner for benchmarks and tests: one scan per line written to a FIFO. Its thread
-// hands lines to the main thread and wakes the loop, like every scanner source.
-class ScanFifo {
- public:
-  ScanFifo(const std::filesystem::path& path, std::function<void()> wake) : m_wake(std::move(wake)) {
-    // O_RDWR keeps the FIFO open with no writer, so a writer closing it is not an end of file.
-    m_fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (m_fd >= 0) m_thread = std::thread([this] { Loop(); });
-  }
-  ~ScanFifo() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  bool Ok() const { return m_fd >= 0; }
-  std::vector<std::pair<std::string, int64_t>> Take() {
-    std::lock_guard lock(m_mutex);
-    return std::exchange(m_lines, {});
-  }
-
- private:
-  void Loop() {
-    std::string partial;
-    char buf[512];
-    while (!m_stop) {
-      pollfd p{m_fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = ::read(m_fd, buf, sizeof buf);
-      if (n <= 0) continue;
-      int64_t t = MonoUs();
-      bool any = false;
-      for (ssize_t i = 0; i < n; ++i) {
-        if (buf[i] == '\n') {
-          std::lock_guard lock(m_mutex);
-          m_lines.emplace_back(std::move(partial), t);
-          partial.clear();
-          any = true;
-        } else {
-          partial += buf[i];
-        }
-      }
-      if (any && m_wake) m_wake();
-    }
-  }
-  int m_fd = -1;
-  std::function<void()> m_wake;
-  std::atomic<bool> m_stop{false};
-  std::mutex m_mutex;
-  std::vector<std::pair<std::string, int64_t>> m_lines;
-  std::thread m_thread;
-};
 
 // Text a person typed on a physical keyboard goes where the on-screen keyboard would put it.
 // One code point as UTF-8: keys typed into a field when no keyboard wedge is configured.
@@ -427,14 +370,12 @@ int RunGui(const GuiOptions& options) {
   std::unique_ptr<platform::Beeper> beeper = platform::MakeAlsaBeeper();
   int64_t beeped_serial = 0;
 
-  std::unique_ptr<ScanFifo> fifo;
-  if (options.scan_fifo) {
-    fifo = std::make_unique<ScanFifo>(*options.scan_fifo, [win] { win->Wake(); });
-    if (!fifo->Ok()) {
-      std::cerr << "error: cannot open the scan FIFO " << options.scan_fifo->string() << "\n";
+  // A scan FIFO (--scan-fifo, tests and benchmarks) that cannot be opened is a bad option.
+  for (const auto& i : scanners->Health())
+    if (i.id == platform::kScanFifoId && i.state == "error") {
+      std::cerr << "error: " << i.detail << "\n";
       return 2;
     }
-  }
 
   // 5. The loop: sleep until something happens; draw only when something changed.
   ScreensUi screens;
@@ -498,6 +439,12 @@ int RunGui(const GuiOptions& options) {
     for (auto& s : scans.DrainScans()) {
       controller->OnScan(s.Raw(), now);
       scanned = true;
+      if (options.trace && s.source_id == platform::kScanFifoId) {  // bench_gui's scan-to-frame latency
+        const auto age = std::chrono::system_clock::now() - s.time;
+        trace_scan_us = MonoUs() - std::chrono::duration_cast<std::chrono::microseconds>(age).count();
+        trace_scan_frames = frames_drawn;
+        trace_scan_serial = controller->Vm().banner.serial;
+      }
     }
     // A scanner plugged, unplugged or failing: logged, and the admin screen's health follows.
     auto scanner_events = scans.DrainEvents();
@@ -505,16 +452,6 @@ int RunGui(const GuiOptions& options) {
     if (scanned || !scanner_events.empty()) {
       show_health();
       if (!scanner_events.empty()) idle.OnChange();
-    }
-    if (fifo) {
-      for (auto& [s, t] : fifo->Take()) {
-        controller->OnScan(std::move(s), now);
-        if (options.trace) {
-          trace_scan_us = t;
-          trace_scan_frames = frames_drawn;
-          trace_scan_serial = controller->Vm().banner.serial;
-        }
-      }
     }
     if (controller->Pump(now)) idle.OnResult();
     if (const app::Banner& b = controller->Vm().banner; b.serial != beeped_serial) {
@@ -593,7 +530,6 @@ int RunGui(const GuiOptions& options) {
   }
 
   // 6. Shut down in reverse.
-  fifo.reset();
   scanners->Stop();  // gives the scanners' keyboards back to the kernel
   beeper.reset();
   controller.reset();

@@ -22,7 +22,6 @@ struct GuiOptions {
   std::optional<std::filesystem::path> screenshots;  // --screenshots DIR
   int width = 0, height = 0;                         // --windowed WxH; 0: full screen
   bool trace = false;           // --trace: timing lines on stdout (benchmarks)
-  std::optional<std::filesystem::path> scan_fifo;  // --scan-fifo PATH: replay scanner, one scan a line
   int exit_after_ms = -1;       // --exit-after MS: quit on its own (benchmarks)
   // Scanner sources built by the caller (kiosk/main.cpp, from kiosk.json's `scanner` section);
   // RunGui starts them into its scan queue and stops them on exit. Required.

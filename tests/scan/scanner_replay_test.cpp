@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,5 +53,48 @@ TEST_CASE("replay: bad lines are refused with file and line") {
   CHECK(st.error().message == p.string() + ":2: delay_ms must be a number of milliseconds >= 0");
   fs::remove(p);
   ReplaySource missing({.file = "/nonexistent.jsonl"});
+  CHECK(missing.Start(q).error().code == "replay.unreadable");
+}
+
+// `kiosk gui --scan-fifo`: the replay source that reads plain lines from a FIFO as they come.
+TEST_CASE("replay: a FIFO's lines are scans as soon as they are written, across writers, until Stop") {
+  fs::path p = fs::temp_directory_path() / ("kiosk-replay-" + std::to_string(::getpid()) + "-scans.fifo");
+  fs::remove(p);
+  REQUIRE(::mkfifo(p.c_str(), 0600) == 0);
+  ScanQueue q;
+  ReplaySource src({.file = p, .format = ReplayFormat::Lines, .source_id = "fifo"});
+  REQUIRE(src.Start(q).ok());
+  auto drain = [&](size_t want) {
+    std::vector<Scan> got;
+    for (int i = 0; i < 250 && got.size() < want; ++i) {
+      q.Wait(std::chrono::milliseconds(20));
+      for (auto& s : q.DrainScans()) got.push_back(std::move(s));
+    }
+    return got;
+  };
+  auto write_and_close = [&](const std::string& text) {
+    int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    CHECK(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+  };
+  write_and_close("BDG-10017\n]d2010061414100001221C45\n\nhalf");
+  auto got = drain(2);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].text == "BDG-10017");
+  CHECK(got[0].source_id == "fifo");
+  CHECK(got[1].symbology == "]d2");
+  CHECK(got[1].text == "010061414100001221C45");
+  // The first writer closed: a second one is read too, and finishes the half line.
+  write_and_close("-line\n");
+  got = drain(1);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].text == "half-line");
+  CHECK(src.Scanners().at(0).scans == 3);
+  CHECK(src.Scanners().at(0).state == "reading");
+  src.Stop();  // returns at once: the thread sleeps in poll() until told to stop
+  CHECK(src.Scanners().at(0).state == "stopped");
+  fs::remove(p);
+  ReplaySource missing({.file = "/nonexistent.fifo", .format = ReplayFormat::Lines});
   CHECK(missing.Start(q).error().code == "replay.unreadable");
 }
