@@ -13,6 +13,7 @@
 
 #include "bench_common.hpp"
 #include "kiosk/services/kiosk.hpp"
+#include "tests/support/kiosk_db.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 
@@ -63,7 +64,8 @@ int main(int argc, char** argv) {
     auto id = Kiosk::Init({.data_dir = dir, .kiosk_id = "KIOSK-BENCH"});
     if (!id.ok()) return std::fprintf(stderr, "%s\n", id.error().message.c_str()), 1;
     auto k = Kiosk::Open({.data_dir = dir});
-    auto& db = (*k)->Database();
+    auto conn = kiosk::test::OpenKioskDb((*k)->Paths().dir);  // the journal, written around the Kiosk
+    auto& db = *conn;
     auto key = LoadKeyFile((dir / "kiosk.key").string());
     storage::JournalStore journal(db, "KIOSK-BENCH", *key, SystemClock());
     const std::string payload = nlohmann::json{{"devices", {{{"asset_tag", "DEMO-00017"}, {"gtin", "00614141000012"},
@@ -155,7 +157,8 @@ int main(int argc, char** argv) {
     const auto dir = root / "verify";
     auto id = Kiosk::Init({.data_dir = dir, .kiosk_id = "KIOSK-BENCH"});
     auto k = Kiosk::Open({.data_dir = dir});
-    auto& db = (*k)->Database();
+    auto conn = kiosk::test::OpenKioskDb((*k)->Paths().dir);  // the journal, written around the Kiosk
+    auto& db = *conn;
     auto key = LoadKeyFile((dir / "kiosk.key").string());
     storage::JournalStore journal(db, "KIOSK-BENCH", *key, SystemClock());
     const std::string payload = nlohmann::json{{"devices", {{{"asset_tag", "DEMO-00017"}}}}, {"by", "BDG-10017"},

@@ -30,6 +30,7 @@
 #include <string>
 
 #include "bench_common.hpp"
+#include "tests/support/kiosk_db.hpp"
 #include "tests/support/pg_cluster.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/client.hpp"
@@ -147,8 +148,9 @@ int main(int argc, char** argv) {
     auto k = kiosk::Kiosk::Open({.data_dir = kdir});
     if (!k.ok()) Die(k.error().message);
     auto key = kiosk::LoadKeyFile((kdir / "kiosk.key").string()).value();
-    kiosk::storage::JournalStore js((*k)->Database(), "KIOSK-BENCH", key, kiosk::SystemClock());
-    kiosk::storage::Transaction tx((*k)->Database());
+    auto db = kiosk::test::OpenKioskDb((*k)->Paths().dir);
+    kiosk::storage::JournalStore js(*db, "KIOSK-BENCH", key, kiosk::SystemClock());
+    kiosk::storage::Transaction tx(*db);
     if (!tx.Begin().ok()) Die("begin");
     const auto t0 = Clock::now();
     for (int i = 0; i < events; ++i) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "kiosk/core/anchor.hpp"
+#include "storage/state.hpp"
 
 namespace kiosk::storage {
 namespace {
@@ -48,8 +49,8 @@ Result<JournalHead> JournalStore::Head() {
   if (!s.ok()) return s.error();
   if (head.seq == 0) {
     // Everything before a retention prune is summarised by the pruned head.
-    auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
-    auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+    auto pruned_seq = StateStore(m_db).Find(SyncKey::PrunedThrough);
+    auto pruned_hash = StateStore(m_db).Find(SyncKey::PrunedHeadHash);
     if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash) {
       head.seq = std::stoll(**pruned_seq);
       head.hash = **pruned_hash;
@@ -113,12 +114,12 @@ Result<int64_t> JournalStore::Count() {
   return n->value_or(0);
 }
 
-Result<JournalStore::VerifyResult> JournalStore::Verify() {
-  VerifyResult result;
+Result<VerifyReport> JournalStore::Verify() {
+  VerifyReport result;
   int64_t expected_seq = 1;
   std::string expected_prev = GenesisHash(m_kiosk_id);
-  auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
-  auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+  auto pruned_seq = StateStore(m_db).Find(SyncKey::PrunedThrough);
+  auto pruned_hash = StateStore(m_db).Find(SyncKey::PrunedHeadHash);
   if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash) {
     expected_seq = std::stoll(**pruned_seq) + 1;
     expected_prev = **pruned_hash;
@@ -148,10 +149,10 @@ Result<JournalStore::VerifyResult> JournalStore::Verify() {
   return CheckAnchor(result, expected_seq - 1);
 }
 
-Result<JournalStore::VerifyResult> JournalStore::CheckAnchor(VerifyResult result, int64_t head_seq) {
-  auto anchor_text = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'anchor'");
+Result<VerifyReport> JournalStore::CheckAnchor(VerifyReport result, int64_t head_seq) {
+  auto anchor_text = StateStore(m_db).Find(SyncKey::Anchor);
   if (!anchor_text.ok()) return anchor_text.error();
-  auto acked = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'acked_through'");
+  auto acked = StateStore(m_db).Find(SyncKey::AckedThrough);
   if (!acked.ok()) return acked.error();
   const int64_t acked_through = *acked ? std::strtoll((*acked)->c_str(), nullptr, 10) : 0;
   auto fail = [&](int64_t seq, std::string problem) {
@@ -180,7 +181,7 @@ Result<JournalStore::VerifyResult> JournalStore::CheckAnchor(VerifyResult result
   auto anchor = AnchorFromJsonText(**anchor_text);
   if (!anchor.ok()) return fail(head_seq, anchor.error().message + " (sync state 'anchor')");
   result.anchor_seq = anchor->seq;
-  auto pub = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'central_public_key'");
+  auto pub = StateStore(m_db).Find(SyncKey::CentralPublicKey);
   if (!pub.ok()) return pub.error();
   if (!AnchorSignedFor(*anchor, pub->value_or(""), m_kiosk_id))
     return fail(anchor->seq, "the central's anchor for seq " + std::to_string(anchor->seq) +
@@ -195,8 +196,8 @@ Result<JournalStore::VerifyResult> JournalStore::CheckAnchor(VerifyResult result
   if (!at.ok()) return at.error();
   std::optional<std::string> hash = *at;
   if (!hash) {
-    auto pruned_seq = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'");
-    auto pruned_hash = m_db.ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_head_hash'");
+    auto pruned_seq = StateStore(m_db).Find(SyncKey::PrunedThrough);
+    auto pruned_hash = StateStore(m_db).Find(SyncKey::PrunedHeadHash);
     if (pruned_seq.ok() && *pruned_seq && pruned_hash.ok() && *pruned_hash &&
         std::strtoll((*pruned_seq)->c_str(), nullptr, 10) == anchor->seq)
       hash = **pruned_hash;

@@ -49,19 +49,10 @@ class JournalStore {
   // Walks the whole chain, then checks it against the central's signed anchor kept in sync
   // state (when the kiosk has one): the journal must reach the anchor's seq and hold the hash the
   // central signed there. ok() even when broken: the report says where, and what is missing.
-  struct VerifyResult {
-    int64_t events = 0;
-    bool ok = true;
-    int64_t first_bad_seq = 0;
-    std::string problem;
-    int64_t anchor_seq = 0;      // the central's signed anchor checked against (0: none kept)
-    int64_t missing_from = 0;    // events the anchor proves existed that the journal lacks
-    int64_t missing_to = 0;      //   (0, 0 when none are missing)
-  };
-  Result<VerifyResult> Verify();
+  Result<VerifyReport> Verify();
 
  private:
-  Result<VerifyResult> CheckAnchor(VerifyResult result, int64_t head_seq);
+  Result<VerifyReport> CheckAnchor(VerifyReport result, int64_t head_seq);
 
   Db& m_db;
   std::string m_kiosk_id;

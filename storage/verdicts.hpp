@@ -43,15 +43,13 @@ struct PartnerOutcomeRow {
   std::string type;  // the event's type
 };
 
-// Rejected and adjusted events, oldest first; with_remarks adds accepted events that carry a
-// remark (a clock flag, say).
-Result<std::vector<VerdictListRow>> ListVerdicts(Db& db, bool with_remarks = false);
-
 class VerdictStore {
  public:
   explicit VerdictStore(Db& db) : m_db(db) {}
 
-  Result<std::vector<VerdictListRow>> List(bool with_remarks = false) { return ListVerdicts(m_db, with_remarks); }
+  // Rejected and adjusted events, oldest first; with_remarks adds accepted events that carry a
+  // remark (a clock flag, say). The one query behind the admin screen and `kiosk verdicts`.
+  Result<std::vector<VerdictListRow>> List(bool with_remarks = false);
   // The highest seq with a verdict row; 0 when none.
   Result<int64_t> HighestSeq();
   // Removes the rows of seqs from..to (a run of plain accepts replaces what was known of them).

@@ -74,6 +74,19 @@ std::string NewUuidV7(int64_t unix_ms);
 Status VerifyLink(const JournalKey& key, const Event& e, int64_t expected_seq,
                   std::string_view expected_prev_hash);
 
+// What a walk of the whole chain found (storage's JournalStore::Verify, `kiosk verify`), checked
+// against the central's signed anchor when the kiosk keeps one. ok is false where the chain breaks
+// or the anchor proves events that the journal lacks.
+struct VerifyReport {
+  int64_t events = 0;         // events whose link verified
+  bool ok = true;
+  int64_t first_bad_seq = 0;
+  std::string problem;        // English, "" when ok
+  int64_t anchor_seq = 0;     // the central's signed anchor the journal was checked against (0: none)
+  int64_t missing_from = 0;   // seqs the anchor proves existed that the journal lacks (0, 0: none)
+  int64_t missing_to = 0;
+};
+
 // JSON form used by `kiosk journal --json`, sync batches and USB export. `payload` stays a string
 // so that the bytes the HMAC covers travel unchanged.
 nlohmann::json ToJson(const Event& e);

@@ -25,7 +25,10 @@ Kiosk::~Kiosk() = default;
 const std::string& Kiosk::KioskId() const { return m_impl->kiosk_id; }
 const DataPaths& Kiosk::Paths() const { return m_impl->paths; }
 const Clock& Kiosk::GetClock() const { return *m_impl->clock; }
-storage::Db& Kiosk::Database() { return *m_impl->db; }
+storage::SyncStore& Kiosk::SyncStorage() {
+  if (!m_impl->sync_store) m_impl->sync_store = std::make_unique<storage::SyncStore>(*m_impl->db);
+  return *m_impl->sync_store;
+}
 
 // ---- Opening -------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@
 
 namespace kiosk {
 
-namespace storage { class Db; }
+namespace storage { class SyncStore; }
 
 // Files of a data folder.
 struct DataPaths {
@@ -199,16 +199,6 @@ struct EnrolmentView {
   std::string central_url;   // as stored at enrolment; "" if none
 };
 
-struct VerifyReport {
-  int64_t events = 0;
-  bool ok = true;
-  int64_t first_bad_seq = 0;
-  std::string problem;
-  int64_t anchor_seq = 0;     // the central's signed anchor the journal was checked against (0: none)
-  int64_t missing_from = 0;   // seqs the anchor proves existed that the journal lacks (0, 0: none)
-  int64_t missing_to = 0;
-};
-
 struct LoadReport {
   int64_t version = 0;
   bool full = true;
@@ -230,7 +220,9 @@ class Kiosk {
   const std::string& KioskId() const;
   const DataPaths& Paths() const;
   const Clock& GetClock() const;
-  storage::Db& Database();  // for sync and tests; prefer the services below
+  // What the sync engine reads and writes (typed sync state, journal batches, verdicts) over this
+  // kiosk's connection; the engine's only way into the database.
+  storage::SyncStore& SyncStorage();
 
   // ---- Queries ----
   // What Status() reads. kSyncState: the journal head, the sync state and the database's health,

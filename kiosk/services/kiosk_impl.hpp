@@ -12,6 +12,7 @@
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
 #include "storage/state.hpp"
+#include "storage/sync_store.hpp"
 
 namespace kiosk {
 
@@ -40,6 +41,7 @@ struct Kiosk::Impl {
   JournalKey key;
   std::string kiosk_id;
   std::unique_ptr<storage::JournalStore> journal;
+  std::unique_ptr<storage::SyncStore> sync_store;  // made at the first SyncStorage()
   barcode::Classifier classifier = barcode::Classifier::Default();
 
   // ---- helpers (kiosk.cpp) ----

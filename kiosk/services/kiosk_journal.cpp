@@ -5,7 +5,7 @@
 namespace kiosk {
 
 Result<std::vector<VerdictView>> Kiosk::Verdicts(bool with_remarks) {
-  auto rows = storage::ListVerdicts(*m_impl->db, with_remarks);
+  auto rows = storage::VerdictStore(*m_impl->db).List(with_remarks);
   if (!rows.ok()) return rows.error();
   std::vector<VerdictView> out;
   out.reserve(rows->size());
@@ -19,10 +19,6 @@ Result<std::vector<Event>> Kiosk::Journal(int64_t since_seq, int64_t limit) {
   return m_impl->journal->Read(since_seq, limit);
 }
 
-Result<VerifyReport> Kiosk::Verify() {
-  auto r = m_impl->journal->Verify();
-  if (!r.ok()) return r.error();
-  return VerifyReport{r->events, r->ok, r->first_bad_seq, r->problem, r->anchor_seq, r->missing_from, r->missing_to};
-}
+Result<VerifyReport> Kiosk::Verify() { return m_impl->journal->Verify(); }
 
 }  // namespace kiosk

@@ -18,7 +18,7 @@
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/sync/protocol.hpp"
 #include "kiosk/sync/http_client.hpp"
-#include "storage/state.hpp"
+#include "storage/sync_store.hpp"
 
 namespace kiosk::sync {
 
@@ -98,12 +98,11 @@ class SyncEngine {
   };
   Result<ReceiptReport> ApplyReceipt(const std::filesystem::path& file);
 
-  // sync_state, by key (storage/state.hpp); by name only for tools and tests.
-  std::string State(storage::SyncKey key, const std::string& def = "");
-  Status SetState(storage::SyncKey key, const std::string& value);
+  // sync_state by name, for tools and tests; the engine itself reads it through storage::SyncState.
   std::string State(const std::string& name, const std::string& def = "");
   Status SetState(const std::string& name, const std::string& value);
-  std::string StoredCentralUrl() { return State(storage::SyncKey::CentralUrl); }
+  std::string StoredCentralUrl();
+  std::string LastSync();  // UTC of the last successful exchange; "" if never
   int64_t AckedThrough();
   // Every verdict up to this seq is known: a row, or a plain acceptance where there is none.
   int64_t VerdictsThrough();
@@ -124,6 +123,8 @@ class SyncEngine {
   Error ErrorFrom(const platform::HttpResponse& r, nlohmann::json* extra = nullptr);
 
   Kiosk& m_kiosk;
+  storage::SyncStore& m_store;  // the Kiosk's, over its connection (Kiosk::SyncStorage)
+  storage::SyncState& m_state;  // m_store's typed sync_state
   platform::HttpClient& m_http;
   EngineOptions m_options;
   std::optional<JournalKey> m_key;

@@ -17,8 +17,7 @@
 
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/client.hpp"
-#include "storage/db.hpp"
-#include "storage/journal_store.hpp"
+#include "storage/sync_store.hpp"
 #include "storage/verdicts.hpp"
 
 namespace kiosk::sync {
@@ -53,55 +52,51 @@ const char* ToString(SyncPhase p) {
 }
 
 SyncEngine::SyncEngine(Kiosk& kiosk, platform::HttpClient& http, EngineOptions options)
-    : m_kiosk(kiosk), m_http(http), m_options(std::move(options)), m_batch_events(m_options.initial_batch_events) {
+    : m_kiosk(kiosk),
+      m_store(kiosk.SyncStorage()),
+      m_state(m_store.State()),
+      m_http(http),
+      m_options(std::move(options)),
+      m_batch_events(m_options.initial_batch_events) {
   // The sync connection (SyncService and the CLI open their own Kiosk for it) reads the journal
   // once, front to back: memory-mapping it would only keep up to 64 MB of file pages resident in
   // the kiosk process. The UI's connection keeps its mapping for lookups.
-  (void)m_kiosk.Database().SetMmapSize(0);
-}
-
-std::string SyncEngine::State(storage::SyncKey key, const std::string& def) {
-  return storage::StateStore(m_kiosk.Database()).Get(key, def);
-}
-
-Status SyncEngine::SetState(storage::SyncKey key, const std::string& value) {
-  return storage::StateStore(m_kiosk.Database()).Set(key, value);
+  (void)m_store.ReadWithoutMmap();
 }
 
 std::string SyncEngine::State(const std::string& name, const std::string& def) {
-  auto key = storage::ParseSyncKey(name);
-  return key ? State(*key, def) : def;
+  return m_store.StateNamed(name, def);
 }
 
 Status SyncEngine::SetState(const std::string& name, const std::string& value) {
-  auto key = storage::ParseSyncKey(name);
-  if (!key) return MakeError(ErrorKind::Usage, "state.unknown_key", "No sync state is called \"" + name + "\".",
-                            {{"name", name}});
-  return SetState(*key, value);
+  return m_store.SetStateNamed(name, value);
 }
 
-int64_t SyncEngine::AckedThrough() { return std::strtoll(State(storage::SyncKey::AckedThrough, "0").c_str(), nullptr, 10); }
+std::string SyncEngine::StoredCentralUrl() { return m_state.CentralUrl(); }
+
+std::string SyncEngine::LastSync() { return m_state.LastSync(); }
+
+int64_t SyncEngine::AckedThrough() { return m_state.AckedThrough(); }
 
 int64_t SyncEngine::VerdictsThrough() {
-  const std::string v = State(storage::SyncKey::VerdictsThrough);
-  if (!v.empty()) return std::strtoll(v.c_str(), nullptr, 10);
+  if (auto through = m_state.VerdictsThrough()) return *through;
   // A kiosk from before this key stored a row for every verdict, from seq 1 on, and writes the
   // key at its first verdicts since (or at enrolment).
-  auto max = storage::VerdictStore(m_kiosk.Database()).HighestSeq();
+  auto max = m_store.HighestVerdictSeq();
   return max.ok() ? *max : 0;
 }
 
 void SyncEngine::RecordError(const Error& e) {
-  (void)SetState(storage::SyncKey::LastError, e.message + " [" + e.code + "]");
+  (void)m_state.SetLastError(e.message + " [" + e.code + "]");
   // The reason's key and values too, so the admin screen can say it in the kiosk's language.
   json args = json::object();
   for (const auto& [name, value] : e.args) args[name] = value;
-  (void)SetState(storage::SyncKey::LastErrorKey, ReasonKey(e));
-  (void)SetState(storage::SyncKey::LastErrorArgs, args.dump());
-  (void)SetState(storage::SyncKey::LastErrorAt, FormatUtc(m_kiosk.GetClock().Now()));
+  (void)m_state.SetLastErrorKey(ReasonKey(e));
+  (void)m_state.SetLastErrorArgs(args.dump());
+  (void)m_state.SetLastErrorAt(FormatUtc(m_kiosk.GetClock().Now()));
 }
 
-bool SyncEngine::Enrolled() { return !State(storage::SyncKey::CentralPublicKey).empty(); }
+bool SyncEngine::Enrolled() { return !m_state.CentralPublicKey().empty(); }
 
 Result<JournalKey> SyncEngine::Key() {
   if (!m_key) {
@@ -113,10 +108,10 @@ Result<JournalKey> SyncEngine::Key() {
 }
 
 std::string SyncEngine::Url() {
-  return TrimSlash(m_options.central_url.empty() ? State(storage::SyncKey::CentralUrl) : m_options.central_url);
+  return TrimSlash(m_options.central_url.empty() ? m_state.CentralUrl() : m_options.central_url);
 }
 
-std::string SyncEngine::CaFile() { return m_options.ca_file.empty() ? State(storage::SyncKey::CentralCaFile) : m_options.ca_file; }
+std::string SyncEngine::CaFile() { return m_options.ca_file.empty() ? m_state.CentralCaFile() : m_options.ca_file; }
 
 Error SyncEngine::ErrorFrom(const platform::HttpResponse& r, json* extra) {
   json j = json::parse(r.body, nullptr, false);
@@ -198,24 +193,21 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
     return MakeError(ErrorKind::Integrity, "enrol.unconfirmed",
                      "The answer did not prove knowledge of the enrolment code: it does not come from the central "
                      "that issued the code (wrong address, or someone in between). Nothing was changed.");
-  storage::Db& db = m_kiosk.Database();
-  storage::Transaction tx(db);
-  KIOSK_TRY(tx.Begin());
-  KIOSK_TRY(SetState(storage::SyncKey::CentralUrl, TrimSlash(central_url)));
-  // Later rounds (the touchscreen's sync thread, `kiosk sync`) verify the central with the same CA.
-  if (!m_options.ca_file.empty()) {
-    std::error_code ec;
-    const auto ca = std::filesystem::absolute(m_options.ca_file, ec);
-    KIOSK_TRY(SetState(storage::SyncKey::CentralCaFile, ec ? m_options.ca_file : ca.string()));
-  }
-  KIOSK_TRY(SetState(storage::SyncKey::CentralPublicKey, pub));
-  KIOSK_TRY(SetState(storage::SyncKey::EnrolledAt, FormatUtc(m_kiosk.GetClock().Now())));
-  KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(j.value("acked_through", int64_t{0}))));
-  // From here on the mark is kept, never guessed from the rows (see VerdictsThrough).
-  KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(VerdictsThrough())));
-  KIOSK_TRY(SetState(storage::SyncKey::LastError, ""));
-  KIOSK_TRY(tx.Commit());
-  return {};
+  return m_store.InTransaction([&]() -> Status {
+    KIOSK_TRY(m_state.SetCentralUrl(TrimSlash(central_url)));
+    // Later rounds (the touchscreen's sync thread, `kiosk sync`) verify the central with the same CA.
+    if (!m_options.ca_file.empty()) {
+      std::error_code ec;
+      const auto ca = std::filesystem::absolute(m_options.ca_file, ec);
+      KIOSK_TRY(m_state.SetCentralCaFile(ec ? m_options.ca_file : ca.string()));
+    }
+    KIOSK_TRY(m_state.SetCentralPublicKey(pub));
+    KIOSK_TRY(m_state.SetEnrolledAt(FormatUtc(m_kiosk.GetClock().Now())));
+    KIOSK_TRY(m_state.SetAckedThrough(j.value("acked_through", int64_t{0})));
+    // From here on the mark is kept, never guessed from the rows (see VerdictsThrough).
+    KIOSK_TRY(m_state.SetVerdictsThrough(VerdictsThrough()));
+    return m_state.SetLastError("");
+  });
 }
 
 // ---- Push -------------------------------------------------------------------------------------
@@ -223,8 +215,7 @@ Status SyncEngine::Enrol(const std::string& central_url, const std::string& code
 Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_events, size_t max_bytes) {
   size_t bytes = 400;  // the batch's envelope
   bool first = true;   // a batch holds at least one event, however big
-  return storage::JournalTable(m_kiosk.Database())
-      .ReadBatch(after_seq, max_events, [&](const Event& e) {
+  return m_store.ReadBatch(after_seq, max_events, [&](const Event& e) {
         const size_t size = SerializedEventSize(e);
         if (!first && bytes + size > max_bytes) return false;
         first = false;
@@ -234,7 +225,6 @@ Result<std::vector<Event>> SyncEngine::ReadPending(int64_t after_seq, int max_ev
 }
 
 Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted) {
-  storage::VerdictStore store(m_kiosk.Database());
   const std::string now = FormatUtc(m_kiosk.GetClock().Now());
   int64_t through = VerdictsThrough();
   for (size_t i = 0; i < verdicts.size();) {
@@ -246,12 +236,12 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
     if (IsPlainAccept(v)) {
       while (end < verdicts.size() && IsPlainAccept(verdicts[end]) && verdicts[end].seq == verdicts[end - 1].seq + 1)
         ++end;
-      KIOSK_TRY(store.Forget(v.seq, verdicts[end - 1].seq));
+      KIOSK_TRY(m_store.ForgetVerdicts(v.seq, verdicts[end - 1].seq));
     } else {
       if (v.verdict == VerdictKind::Rejected) ++rejected;
       if (v.verdict == VerdictKind::Adjusted) ++adjusted;
       // A verdict seen again (a resend) keeps its `shown` flag.
-      KIOSK_TRY(store.Put({v.seq, v.event_id, ToString(v.verdict), v.code, v.message, DetailText(v), now}));
+      KIOSK_TRY(m_store.PutVerdict({v.seq, v.event_id, ToString(v.verdict), v.code, v.message, DetailText(v), now}));
     }
     // verdicts_through only moves over seqs whose verdicts are all known, one after another.
     if (v.seq <= through + 1 && verdicts[end - 1].seq > through) through = verdicts[end - 1].seq;
@@ -259,7 +249,7 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
   }
   // Written with any verdicts, changed or not: once a row exists that does not start a run from
   // seq 1 (a verdict learnt out of order), the rows no longer tell how far the verdicts are known.
-  if (!verdicts.empty()) KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(through)));
+  if (!verdicts.empty()) KIOSK_TRY(m_state.SetVerdictsThrough(through));
   return {};
 }
 
@@ -267,15 +257,14 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
                             std::optional<int64_t> through) {
   // The anchor must be the central's and name our own hash at that seq: otherwise the central
   // (or someone in between) holds a different history than ours.
-  const std::string pub = State(storage::SyncKey::CentralPublicKey);
+  const std::string pub = m_state.CentralPublicKey();
   if (!VerifySigned(pub, AnchorSigningString(r.anchor), r.anchor.signature) || r.anchor.seq != r.acked_through ||
       r.anchor.kiosk_id != m_kiosk.KioskId())
     return MakeError(ErrorKind::Integrity, "anchor.bad_signature",
                      "The central's acknowledgement is not signed by the central this kiosk enrolled with. Nothing "
                      "was marked as delivered; check the central's address (kiosk enroll) and the network.");
-  storage::Db& db = m_kiosk.Database();
   if (r.acked_through > 0) {
-    auto local = storage::JournalTable(db).HashAt(r.acked_through);
+    auto local = m_store.JournalHashAt(r.acked_through);
     if (!local.ok()) return local.error();
     if (*local && **local != r.anchor.hash)
       return MakeError(ErrorKind::Integrity, "anchor.mismatch",
@@ -284,15 +273,14 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
                            "`kiosk verify` and tell the central's admin.",
                        {{"seq", std::to_string(r.acked_through)}});
   }
-  storage::Transaction tx(db);
-  KIOSK_TRY(tx.Begin());
-  KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
-  const int64_t new_acked = through.value_or(r.acked_through);
-  if (new_acked > AckedThrough()) KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(new_acked)));
-  KIOSK_TRY(SetState(storage::SyncKey::Anchor, ToJson(r.anchor).dump()));
-  KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
-  KIOSK_TRY(SetState(storage::SyncKey::LastError, ""));
-  return tx.Commit();
+  return m_store.InTransaction([&]() -> Status {
+    KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
+    const int64_t new_acked = through.value_or(r.acked_through);
+    if (new_acked > AckedThrough()) KIOSK_TRY(m_state.SetAckedThrough(new_acked));
+    KIOSK_TRY(m_state.SetAnchor(ToJson(r.anchor).dump()));
+    KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
+    return m_state.SetLastError("");
+  });
 }
 
 Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>& progress) {
@@ -309,7 +297,7 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");
   const Clock& clock = m_kiosk.GetClock();
   int64_t acked = AckedThrough();
-  auto head = storage::JournalTable(m_kiosk.Database()).LastSeq();
+  auto head = m_store.JournalLastSeq();
   if (!head.ok()) return head.error();
   const int64_t total = std::max<int64_t>(0, *head - acked);
   const int64_t start_acked = acked;
@@ -426,9 +414,9 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       if (central >= acked) return e;  // not a gap we can close
       acked = central;
       prepared_through = acked;
-      KIOSK_TRY(SetState(storage::SyncKey::AckedThrough, std::to_string(acked)));
+      KIOSK_TRY(m_state.SetAckedThrough(acked));
       // Its verdicts from there on come again, and may differ.
-      if (VerdictsThrough() > acked) KIOSK_TRY(SetState(storage::SyncKey::VerdictsThrough, std::to_string(acked)));
+      if (VerdictsThrough() > acked) KIOSK_TRY(m_state.SetVerdictsThrough(acked));
       continue;
     }
     if (e.code == "auth.clock" && extra.contains("server_time_ms") && clock_retries++ < 2) {
@@ -445,7 +433,7 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
   }
   report.pushed = acked - start_acked;
   report.acked_through = acked;
-  auto now_head = storage::JournalTable(m_kiosk.Database()).LastSeq();
+  auto now_head = m_store.JournalLastSeq();
   report.pending = now_head.ok() ? std::max<int64_t>(0, *now_head - acked) : 0;
   return report;
 }
@@ -479,13 +467,13 @@ void RemoveDownloadsOfDeadProcesses(const std::filesystem::path& dir) {
 Result<SyncReport> SyncEngine::Pull() {
   SyncReport report;
   RemoveDownloadsOfDeadProcesses(m_kiosk.Paths().dir);
-  const int64_t version = std::strtoll(State(storage::SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
+  const int64_t version = m_state.ReferenceVersion();
   const std::string path = "/v1/reference?since=" + std::to_string(version) +
                            "&verdicts_after=" + std::to_string(VerdictsThrough());
   auto req = SignedRequest("GET", path, "");
   if (!req.ok()) return req.error();
   // The last document's ETag: when nothing changed the central answers 304 with no body.
-  if (const std::string etag = State(storage::SyncKey::ReferenceEtag); !etag.empty()) req->headers.emplace_back("If-None-Match", etag);
+  if (const std::string etag = m_state.ReferenceEtag(); !etag.empty()) req->headers.emplace_back("If-None-Match", etag);
   // The answer goes to a file in the data folder: a 100,000-device snapshot is ~20 MB of text
   // that need never be in memory (the kiosk parses it from the file).
   // Named per process: the touchscreen's sync thread and an admin's `kiosk sync` may pull at once.
@@ -505,8 +493,8 @@ Result<SyncReport> SyncEngine::Pull() {
     // Unchanged since the document of that ETag was handled: the kiosk's data is current now.
     report.pulled = true;
     report.reference_version = version;
-    KIOSK_TRY(SetState(storage::SyncKey::LastFreshAt, std::to_string(NowMs(m_kiosk.GetClock()))));
-    KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
+    KIOSK_TRY(m_state.SetLastFreshAt(NowMs(m_kiosk.GetClock())));
+    KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
     return report;
   }
   if (res->status != 200) return ErrorFrom(*res);
@@ -522,7 +510,7 @@ Result<SyncReport> SyncEngine::Pull() {
     if (!loaded.ok()) return loaded.error();
     report.reference_applied = true;
     report.reference_version = loaded->version;
-    KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
+    KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
     return report;
   }
   if (in_file) {
@@ -536,10 +524,7 @@ Result<SyncReport> SyncEngine::Pull() {
     std::vector<Verdict> verdicts;
     for (const json& v : j["verdicts"])
       if (auto parsed = VerdictFromJson(v); parsed.ok()) verdicts.push_back(*parsed);
-    storage::Transaction tx(m_kiosk.Database());
-    KIOSK_TRY(tx.Begin());
-    KIOSK_TRY(StoreVerdicts(verdicts, report.rejected, report.adjusted));
-    KIOSK_TRY(tx.Commit());
+    KIOSK_TRY(m_store.InTransaction([&] { return StoreVerdicts(verdicts, report.rejected, report.adjusted); }));
   }
   const bool full = j.value("full", false);
   const int64_t new_version = j.value("version", int64_t{0});
@@ -556,16 +541,16 @@ Result<SyncReport> SyncEngine::Pull() {
     report.reference_applied = true;
   } else {
     // Nothing new: the kiosk's data is still current as of now (stale-data guard).
-    storage::Transaction tx(m_kiosk.Database());
-    KIOSK_TRY(tx.Begin());
-    KIOSK_TRY(SetState(storage::SyncKey::LastFreshAt, std::to_string(NowMs(m_kiosk.GetClock()))));
-    if (j.contains("covers_kiosk_seq") && j["covers_kiosk_seq"].is_number_integer())
-      KIOSK_TRY(SetState(storage::SyncKey::CoversKioskSeq, std::to_string(j["covers_kiosk_seq"].get<int64_t>())));
-    KIOSK_TRY(tx.Commit());
+    KIOSK_TRY(m_store.InTransaction([&]() -> Status {
+      KIOSK_TRY(m_state.SetLastFreshAt(NowMs(m_kiosk.GetClock())));
+      if (j.contains("covers_kiosk_seq") && j["covers_kiosk_seq"].is_number_integer())
+        KIOSK_TRY(m_state.SetCoversKioskSeq(j["covers_kiosk_seq"].get<int64_t>()));
+      return {};
+    }));
   }
   // Only once the document is handled: a 304 for it then means the same.
-  KIOSK_TRY(SetState(storage::SyncKey::ReferenceEtag, etag));
-  KIOSK_TRY(SetState(storage::SyncKey::LastSync, FormatUtc(m_kiosk.GetClock().Now())));
+  KIOSK_TRY(m_state.SetReferenceEtag(etag));
+  KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
   return report;
 }
 

@@ -104,7 +104,7 @@ void SyncService::Run() {
         attempt = 0;
         // Retention: only events the central has acknowledged are ever removed.
         if (m_options.retention_days > 0) (void)kiosk->PruneAcknowledged(m_options.retention_days);
-        const std::string last_sync = engine->State(storage::SyncKey::LastSync);
+        const std::string last_sync = engine->LastSync();
         Update([&](SyncProgress& p) {
           p.phase = SyncPhase::Waiting;
           p.pending = r->pending;

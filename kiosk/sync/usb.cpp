@@ -11,7 +11,7 @@
 #include "kiosk/core/atomic_file.hpp"
 #include "kiosk/core/crypto.hpp"
 #include "kiosk/sync/client.hpp"
-#include "storage/journal_store.hpp"
+#include "storage/sync_store.hpp"
 
 namespace kiosk::sync {
 
@@ -93,13 +93,13 @@ Result<SyncEngine::ExportReport> SyncEngine::ExportTo(const std::filesystem::pat
   signed_manifest["signature"] = crypto::HmacSha256Hex(key->bytes, "ske-manifest1\n" + manifest.dump());
   report.manifest = dir / ("manifest-" + kiosk_id + ".json");
   KIOSK_TRY(WriteFileDurably(report.manifest, signed_manifest.dump(2) + "\n"));
-  (void)SetState(storage::SyncKey::LastExport, FormatUtc(clock.Now()) + " seq " + std::to_string(report.from_seq) + ".." +
-                                    std::to_string(report.to_seq) + " to " + dir.string());
+  (void)m_state.SetLastExport(FormatUtc(clock.Now()) + " seq " + std::to_string(report.from_seq) + ".." +
+                               std::to_string(report.to_seq) + " to " + dir.string());
   return report;
 }
 
 Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem::path& file) {
-  const std::string pub = State(storage::SyncKey::CentralPublicKey);
+  const std::string pub = m_state.CentralPublicKey();
   if (pub.empty())
     return MakeError(ErrorKind::Refused, "sync.not_enrolled",
                      "This kiosk is not enrolled with a central, so it can't check the receipt's signature. Enrol it "
@@ -123,7 +123,7 @@ Result<SyncEngine::ReceiptReport> SyncEngine::ApplyReceipt(const std::filesystem
   BatchResponse& r = *read;
   ReceiptReport report;
   report.acked_before = AckedThrough();
-  auto head = storage::JournalTable(m_kiosk.Database()).LastSeq();
+  auto head = m_store.JournalLastSeq();
   if (!head.ok()) return head.error();
   if (r.acked_through > *head)
     return MakeError(ErrorKind::Integrity, "receipt.ahead",

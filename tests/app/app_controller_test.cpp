@@ -14,10 +14,12 @@
 #include "kiosk/sync/protocol.hpp"
 #include "kiosk/sync/http_client.hpp"
 #include "storage/db.hpp"
+#include "support/kiosk_db.hpp"
 
 namespace fs = std::filesystem;
 using namespace kiosk;
 using namespace kiosk::app;
+using kiosk::test::OpenKioskDb;
 
 namespace {
 
@@ -305,7 +307,8 @@ TEST_CASE("admin: the central's rejected and adjusted verdicts are read from the
   Harness h;
   {
     auto side = OpenSide(h.data.dir);
-    auto& db = side->Database();
+    auto conn = OpenKioskDb(*side);
+    auto& db = *conn;
     REQUIRE(db.Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                    int64_t{1}, std::string("ev-1"), std::string("rejected"), std::string("device.unknown"),
                    std::string("The central does not know this device."), std::string("2026-11-24T10:00:00Z"))
@@ -363,8 +366,8 @@ TEST_CASE("admin sync: an enrolled kiosk runs the sync service, and its progress
   TempDemo data;
   {
     auto side = OpenSide(data.dir);
-    REQUIRE(side->Database().Run("INSERT INTO sync_state (key, value) VALUES ('central_url', 'http://127.0.0.1:9')").ok());
-    REQUIRE(side->Database().Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', 'AAAA')").ok());
+    REQUIRE(OpenKioskDb(*side)->Run("INSERT INTO sync_state (key, value) VALUES ('central_url', 'http://127.0.0.1:9')").ok());
+    REQUIRE(OpenKioskDb(*side)->Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', 'AAAA')").ok());
   }
   std::atomic<int> wakes{0};
   AppController::Options o;
@@ -450,7 +453,7 @@ namespace {
 // What sync_state holds for `key` in the data folder, read on a connection of the test's own.
 std::string SyncState(const fs::path& dir, const std::string& key) {
   auto side = OpenSide(dir);
-  auto v = side->Database().ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
+  auto v = OpenKioskDb(*side)->ScalarText("SELECT value FROM sync_state WHERE key = ?", key);
   REQUIRE(v.ok());
   return *v ? **v : std::string("(none)");
 }

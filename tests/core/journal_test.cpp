@@ -10,6 +10,7 @@
 
 #include "kiosk/core/journal.hpp"
 #include "storage/db.hpp"
+#include "support/kiosk_db.hpp"
 #include "support/test_support.hpp"
 
 using namespace kiosk;
@@ -151,8 +152,8 @@ TEST_CASE("the database refuses updates and deletes of unacknowledged journal ev
   TempDir dir;
   ManualClock clock(DemoDay());
   auto k = KioskWithEvents(dir.path(), clock);
-  CHECK_FALSE(k->Database().Run("UPDATE journal SET actor = 'X' WHERE seq = 3").ok());
-  CHECK_FALSE(k->Database().Run("DELETE FROM journal WHERE seq = 6").ok());
+  CHECK_FALSE(OpenKioskDb(*k)->Run("UPDATE journal SET actor = 'X' WHERE seq = 3").ok());
+  CHECK_FALSE(OpenKioskDb(*k)->Run("DELETE FROM journal WHERE seq = 6").ok());
   CHECK(k->Status().last_seq == 6);
 }
 
@@ -251,7 +252,7 @@ TEST_CASE("retention prunes only old acknowledged events, and verify still check
   REQUIRE(k->Audit({.codes = {demo::kAvailable}, .by_badge = demo::kStaff}).ok());  // seq 7, recent
   // Nothing acknowledged yet: nothing may go.
   CHECK(k->PruneAcknowledged(30).value() == 0);
-  REQUIRE(k->Database().Run("INSERT INTO sync_state (key, value) VALUES ('acked_through', '7')").ok());
+  REQUIRE(OpenKioskDb(*k)->Run("INSERT INTO sync_state (key, value) VALUES ('acked_through', '7')").ok());
   auto removed = k->PruneAcknowledged(30);
   REQUIRE(removed.ok());
   CHECK(*removed == 6);  // seq 7 is younger than 30 days
@@ -266,6 +267,6 @@ TEST_CASE("retention prunes only old acknowledged events, and verify still check
   CHECK(v->events == 2);
   CHECK(k->Status().last_seq == 8);
   // Tampering with what is left is still caught.
-  REQUIRE(k->Database().ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET actor = 'X' WHERE seq = 7;").ok());
+  REQUIRE(OpenKioskDb(*k)->ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET actor = 'X' WHERE seq = 7;").ok());
   CHECK_FALSE(k->Verify()->ok);
 }

@@ -17,7 +17,9 @@ declare -A allowed=(
   [kiosk/core]=""
   [storage]="kiosk/core"
   [kiosk/services]="storage kiosk/core"
-  [kiosk/sync]="kiosk/services storage kiosk/core"
+  # Sync reaches the database only through storage::SyncStore (typed sync state, journal batches,
+  # verdicts, transactions), lent by the Kiosk: no raw Db, no other repository.
+  [kiosk/sync]="kiosk/services storage/sync_store.hpp storage/verdicts.hpp kiosk/core"
   [kiosk/app]="kiosk/sync kiosk/services kiosk/core"
   # The UI and the CLI act through the app and the services, never on storage (no SQL), and the
   # CLI never includes the UI: `kiosk gui` starts it through kiosk/main.cpp.
@@ -99,6 +101,20 @@ while IFS= read -r hit; do
     esac
   fi
 done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' "${files[@]}" /dev/null || true)
+
+# Raw database handles above storage/: only the services (which own the Kiosk's connection) hold
+# a storage::Db or build repositories on one; sync goes through storage::SyncStore, and nothing
+# hands the connection out (Kiosk::Database() is gone for good).
+while IFS= read -r hit; do
+  f="${hit%%:*}"; rest="${hit#*:}"; line="${rest%%:*}"
+  folder_of "$f"
+  [[ "$folder_found" == storage || "$folder_found" == central ]] && continue
+  if [[ "$hit" == *"Database()"* ]]; then
+    complain "$f:$line: hands out or uses the Kiosk's raw database (Database()): use a repository or storage::SyncStore"
+  elif [[ "$folder_found" != kiosk/services ]]; then
+    complain "$f:$line: holds a raw database handle or repository: above the services, use the Kiosk or storage::SyncStore"
+  fi
+done < <(grep -nE 'storage::(Db|Transaction|ReadSnapshot|JournalTable|JournalStore|StateStore|VerdictStore|ReferenceStore|ActivityStore)\b|\bDatabase\(\)' "${files[@]}" /dev/null || true)
 
 # SQL text: a string literal that starts a statement, outside storage/ and the central's stores.
 while IFS= read -r f; do

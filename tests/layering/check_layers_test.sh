@@ -39,4 +39,8 @@ expect_fail kiosk/core/domain.cpp '#include <sqlite3.h>' 'only storage/ talks to
 expect_fail kiosk/app/intents.hpp '#include <imgui.h>' 'only kiosk/ui and platform/ draw'
 expect_fail kiosk/sync/protocol.cpp '#include <curl/curl.h>' 'only platform/ adapters'
 expect_fail kiosk/core/domain.cpp 'const char* kSql = "SELECT id FROM partners";' 'holds SQL text'
+expect_fail kiosk/sync/engine.cpp '#include "storage/db.hpp"' 'kiosk/sync/engine.cpp'
+expect_fail kiosk/sync/usb.cpp 'void F(kiosk::storage::Db& db);' 'raw database handle'
+expect_fail kiosk/cli/cmd_sync.cpp 'void F(kiosk::storage::Transaction& tx);' 'raw database handle'
+expect_fail kiosk/services/kiosk.hpp 'storage::Db& Database();' 'Database()'
 echo "check_layers.sh reports every planted wrong arrow"

@@ -19,6 +19,7 @@
 #include "platform/http_client_curl.hpp"
 #include "storage/crash_vfs.hpp"
 #include "storage/db.hpp"
+#include "support/kiosk_db.hpp"
 #include "support/test_support.hpp"
 
 using namespace kiosk;
@@ -138,9 +139,9 @@ std::string CheckSurvivor(const fs::path& dir, ManualClock& clock, const Confirm
   if (!v.ok()) return "verify: " + v.error().message;
   if (!v->ok) return "verify: " + v->problem;
   const int64_t pruned = std::atoll(
-      k.Database().ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'").value().value_or("0").c_str());
+      OpenKioskDb(k)->ScalarText("SELECT value FROM sync_state WHERE key = 'pruned_through'").value().value_or("0").c_str());
   const int64_t acked = std::atoll(
-      k.Database().ScalarText("SELECT value FROM sync_state WHERE key = 'acked_through'").value().value_or("0").c_str());
+      OpenKioskDb(k)->ScalarText("SELECT value FROM sync_state WHERE key = 'acked_through'").value().value_or("0").c_str());
   if (acked < done.acked_through)
     return "acked_through " + std::to_string(acked) + " < confirmed " + std::to_string(done.acked_through);
   for (const auto& [seq, id] : done.events) {
@@ -163,8 +164,8 @@ struct Fixture {
     ManualClock clock(DemoDay());
     auto k = MakeDemoKiosk(templ, clock, "KIOSK-CRASH");
     // Enrolled with "the central" of this test: its public key is what receipts are checked with.
-    REQUIRE(k->Database()
-                .Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', ?)", central.public_hex)
+    REQUIRE(OpenKioskDb(*k)
+                ->Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', ?)", central.public_hex)
                 .ok());
     k.reset();
     vfs.Forget();

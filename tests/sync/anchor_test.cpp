@@ -57,7 +57,7 @@ TEST_CASE("anchor: DELETE FROM journal WHERE seq >= 8 on a synced kiosk fails ve
   const int64_t head = SyncTen(c, k);
   const std::string missing = "events 8 to " + std::to_string(head) + " are missing";
   // What the issue reproduced with the sqlite3 shell: the prune trigger allows it (all acked).
-  REQUIRE(k.kiosk->Database().ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
   auto v = k.kiosk->Verify();
   REQUIRE(v.ok());
   CHECK_FALSE(v->ok);
@@ -81,7 +81,7 @@ TEST_CASE("anchor: a journal rewritten from seq 8 on (chain intact, new events) 
   CentralFixture c;
   TestKiosk k(c.dir, "KIOSK-A3");
   const int64_t head = SyncTen(c, k);
-  REQUIRE(k.kiosk->Database().ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
   k.AppendRaw(static_cast<int>(head - 7));  // seq 8..head again, correctly chained and signed
   REQUIRE(k.HeadSeq() == head);
   auto v = k.kiosk->Verify();
@@ -97,17 +97,17 @@ TEST_CASE("anchor: an anchor altered in sync state is refused, and removing acke
   const int64_t head = SyncTen(c, k);
   // Someone lowers the anchor to hide the deletion: the central's signature no longer matches.
   auto anchor = AnchorFromJsonText(
-      k.kiosk->Database().ScalarText("SELECT value FROM sync_state WHERE key = 'anchor'").value().value());
+      OpenKioskDb(*k.kiosk)->ScalarText("SELECT value FROM sync_state WHERE key = 'anchor'").value().value());
   REQUIRE(anchor.ok());
   anchor->seq = 7;
-  REQUIRE(k.kiosk->Database().Run("UPDATE sync_state SET value = ? WHERE key = 'anchor'", AnchorToJsonText(*anchor)).ok());
-  REQUIRE(k.kiosk->Database().ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->Run("UPDATE sync_state SET value = ? WHERE key = 'anchor'", AnchorToJsonText(*anchor)).ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DELETE FROM journal WHERE seq >= 8").ok());
   auto v = k.kiosk->Verify();
   REQUIRE(v.ok());
   CHECK_FALSE(v->ok);
   CHECK(v->problem.find("not signed by the central") != std::string::npos);
   // With the anchor gone altogether, acked_through still says the central holds up to the head.
-  REQUIRE(k.kiosk->Database().ExecScript("DELETE FROM sync_state WHERE key = 'anchor'").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DELETE FROM sync_state WHERE key = 'anchor'").ok());
   v = k.kiosk->Verify();
   REQUIRE(v.ok());
   CHECK_FALSE(v->ok);

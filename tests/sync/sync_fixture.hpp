@@ -8,6 +8,7 @@
 #include "kiosk/sync/client.hpp"
 #include "storage/db.hpp"
 #include "storage/journal_store.hpp"
+#include "support/kiosk_db.hpp"
 
 #include <map>
 #include <string>
@@ -39,8 +40,9 @@ struct TestKiosk {
   // Appends n audit events straight through the journal store (fast: one transaction).
   void AppendRaw(int n) {
     auto key = LoadKeyFile((dir / "kiosk.key").string()).value();
-    storage::JournalStore js(kiosk->Database(), Id(), key, SystemClock());
-    storage::Transaction tx(kiosk->Database());
+    auto db = OpenKioskDb(*kiosk);
+    storage::JournalStore js(*db, Id(), key, SystemClock());
+    storage::Transaction tx(*db);
     REQUIRE(tx.Begin().ok());
     for (int i = 0; i < n; ++i) {
       auto e = js.Append("device.audited",
@@ -56,15 +58,15 @@ struct TestKiosk {
     kiosk = std::move(Kiosk::Open({.data_dir = dir}).value());
     engine = std::make_unique<sync::SyncEngine>(*kiosk, *http, m_options);
   }
-  int64_t HeadSeq() { return kiosk->Database().ScalarInt("SELECT max(seq) FROM journal").value().value_or(0); }
+  int64_t HeadSeq() { return OpenKioskDb(*kiosk)->ScalarInt("SELECT max(seq) FROM journal").value().value_or(0); }
   std::string HeadHash() {
-    return kiosk->Database().ScalarText("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").value().value_or("");
+    return OpenKioskDb(*kiosk)->ScalarText("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").value().value_or("");
   }
   int64_t Acked() { return engine->AckedThrough(); }
   // "rejected event.tampered", "accepted " (a plain acceptance: no row, up to verdicts_through),
   // or "" while the kiosk does not know the verdict yet.
   std::string Verdict(int64_t seq) {
-    auto row = kiosk->Database().ScalarText("SELECT verdict || ' ' || code FROM verdicts WHERE seq = ?", seq).value();
+    auto row = OpenKioskDb(*kiosk)->ScalarText("SELECT verdict || ' ' || code FROM verdicts WHERE seq = ?", seq).value();
     if (row) return *row;
     return seq <= engine->VerdictsThrough() ? "accepted " : "";
   }

@@ -17,6 +17,7 @@ using kiosk::test::CentralFixture;
 using kiosk::test::CheckLevel;
 using kiosk::test::Fault;
 using kiosk::test::FaultProxy;
+using kiosk::test::OpenKioskDb;
 using kiosk::test::TestKiosk;
 namespace ksync = kiosk::sync;
 
@@ -56,7 +57,7 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   SyncEveryAction(c, k);
   CheckVerdicts(c, k);
   // The deal decision arrived with the reference data.
-  auto status = k.kiosk->Database().ScalarText("SELECT status FROM deals ORDER BY seq DESC LIMIT 1");
+  auto status = OpenKioskDb(*k.kiosk)->ScalarText("SELECT status FROM deals ORDER BY seq DESC LIMIT 1");
   CHECK(status.value().value_or("") == "approved");
   // Balance is the central's: 24,500 - 500.
   CHECK(k.kiosk->GetPartner(kCard)->balance.available == 24000);
@@ -112,7 +113,7 @@ TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, wh
   CHECK(!std::filesystem::exists(stale));
   CHECK(std::filesystem::exists(live));
   CHECK(k.kiosk->GetDevice("BULK-07999").ok());
-  CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM devices")->value() ==
+  CHECK(OpenKioskDb(*k.kiosk)->ScalarInt("SELECT count(*) FROM devices")->value() ==
         static_cast<int64_t>(doc["devices"].size()));
   CHECK_FALSE(std::filesystem::exists(download));
 }
@@ -238,8 +239,8 @@ TEST_CASE("the client resends from the central's high-water mark when the centra
   // from then on may be out of date: one for seq 160 says rejected.
   REQUIRE(k.engine->SetState("acked_through", "150").ok());
   REQUIRE(k.engine->SetState("verdicts_through", "150").ok());
-  REQUIRE(k.kiosk->Database()
-              .Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) SELECT seq, event_id, "
+  REQUIRE(OpenKioskDb(*k.kiosk)
+              ->Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) SELECT seq, event_id, "
                    "'rejected', 'old.verdict', 'from before', '' FROM journal WHERE seq = 160")
               .ok());
   auto r = k.engine->RunOnce();
@@ -254,19 +255,19 @@ TEST_CASE("a kiosk from before verdicts_through (a row for every verdict) asks f
   TestKiosk k(c.dir, "KIOSK-V1");
   k.Enrol(c);
   k.AppendRaw(30);
-  REQUIRE(k.kiosk->Database()
-              .Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) SELECT seq, event_id, "
+  REQUIRE(OpenKioskDb(*k.kiosk)
+              ->Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, received_at) SELECT seq, event_id, "
                    "'accepted', '', '', '' FROM journal WHERE seq <= 12")
               .ok());
   // Enrolled before the key existed: enrolment writes it now.
-  REQUIRE(k.kiosk->Database().Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
   CHECK(k.engine->VerdictsThrough() == 12);
   auto r = k.engine->RunOnce();
   REQUIRE_MESSAGE(r.ok(), r.error().message);
   CheckLevel(c, k);
   CheckVerdicts(c, k);
   // The plain rows it had are gone with the first acknowledgement that covers them.
-  CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(-1) == 0);
+  CHECK(OpenKioskDb(*k.kiosk)->ScalarInt("SELECT count(*) FROM verdicts").value().value_or(-1) == 0);
 }
 
 TEST_CASE("verdicts learnt out of order do not vouch for the ones before them, and the pull fills the gap") {
@@ -276,11 +277,11 @@ TEST_CASE("verdicts learnt out of order do not vouch for the ones before them, a
   k.AppendRaw(10);
   REQUIRE(k.engine->RunOnce().ok());
   // As if this kiosk had lost what it knew of the first verdicts (no mark, no rows).
-  REQUIRE(k.kiosk->Database().Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
+  REQUIRE(OpenKioskDb(*k.kiosk)->Run("DELETE FROM sync_state WHERE key = 'verdicts_through'").ok());
   REQUIRE(k.engine->VerdictsThrough() == 0);
   k.AppendRaw(10);
   const int64_t tampered = k.HeadSeq() - 3;
-  REQUIRE(k.kiosk->Database().ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET payload = "
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET payload = "
                                          "'{\"by\":\"BDG-10017\",\"devices\":[]}' WHERE seq = " +
                                          std::to_string(tampered) + ";").ok());
   k.engine = std::make_unique<ksync::SyncEngine>(*k.kiosk, *k.http, ksync::EngineOptions{.pull = false});
@@ -302,7 +303,7 @@ TEST_CASE("a tampered event in the kiosk's journal is quarantined and the rest g
   TestKiosk k(c.dir, "KIOSK-T1");
   k.Enrol(c);
   k.AppendRaw(20);
-  REQUIRE(k.kiosk->Database().ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET payload = "
+  REQUIRE(OpenKioskDb(*k.kiosk)->ExecScript("DROP TRIGGER journal_append_only; UPDATE journal SET payload = "
                                          "'{\"by\":\"BDG-10017\",\"devices\":[]}' WHERE seq = 7;").ok());
   auto r = k.engine->RunOnce();
   REQUIRE_MESSAGE(r.ok(), r.error().message);
@@ -440,7 +441,7 @@ TEST_CASE("USB: overlapping exports import once and the receipt holds one verdic
   CHECK(rec->verdicts == n);
   CHECK(rec->acked_through == n);
   // All plain acceptances: no row for any of them, each one implied.
-  CHECK(k.kiosk->Database().ScalarInt("SELECT count(*) FROM verdicts").value().value_or(0) == 0);
+  CHECK(OpenKioskDb(*k.kiosk)->ScalarInt("SELECT count(*) FROM verdicts").value().value_or(0) == 0);
   CheckVerdicts(c, k);
   CheckLevel(c, k);
 }
