@@ -6,27 +6,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fakes/fake_usb.hpp"
 #include "platform/scanner_set.hpp"
 #include "platform/scanner_wedge.hpp"
 
 using namespace kiosk;
 using namespace kiosk::platform;
+using kiosk::test::EmptyBus;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A USB bus with nothing on it and no hotplug: what a machine without USB looks like to libusb.
-class EmptyBus final : public UsbTransport {
- public:
-  Status Init() override { return {}; }
-  std::vector<UsbDevice> Enumerate() override { return m_devices; }
-  Result<std::unique_ptr<UsbHandle>> Open(const UsbDevice&, const UsbInterface&) override {
-    return MakeError(ErrorKind::Storage, "test", "no");
-  }
-  bool HasHotplug() const override { return false; }
-  void PollHotplug(int, std::vector<UsbDevice>&, std::vector<std::string>&) override {}
-  std::vector<UsbDevice> m_devices;
-};
 
 struct TempDir {
   fs::path path = fs::temp_directory_path() / ("kiosk-scanner-set-" + std::to_string(::getpid()));
