@@ -17,6 +17,9 @@ Status Put(Db& db, SyncKey key, int64_t value) { return StateStore(db).Set(key, 
 
 }  // namespace
 
+Result<std::optional<std::string>> SyncState::FindKioskId() const { return StateStore(m_db).Find(SyncKey::KioskId); }
+Status SyncState::SetKioskId(const std::string& id) { return Put(m_db, SyncKey::KioskId, id); }
+
 std::string SyncState::CentralUrl() const { return Text(m_db, SyncKey::CentralUrl); }
 Status SyncState::SetCentralUrl(const std::string& url) { return Put(m_db, SyncKey::CentralUrl, url); }
 std::string SyncState::CentralPublicKey() const { return Text(m_db, SyncKey::CentralPublicKey); }
@@ -37,6 +40,9 @@ std::string SyncState::Anchor() const { return Text(m_db, SyncKey::Anchor); }
 Status SyncState::SetAnchor(const std::string& json) { return Put(m_db, SyncKey::Anchor, json); }
 std::string SyncState::LastSync() const { return Text(m_db, SyncKey::LastSync); }
 Status SyncState::SetLastSync(const std::string& utc) { return Put(m_db, SyncKey::LastSync, utc); }
+std::string SyncState::LastError() const { return Text(m_db, SyncKey::LastError); }
+std::string SyncState::LastErrorKey() const { return Text(m_db, SyncKey::LastErrorKey); }
+std::string SyncState::LastErrorArgs() const { return StateStore(m_db).Get(SyncKey::LastErrorArgs, "{}"); }
 Status SyncState::SetLastError(const std::string& message) { return Put(m_db, SyncKey::LastError, message); }
 Status SyncState::SetLastErrorKey(const std::string& key) { return Put(m_db, SyncKey::LastErrorKey, key); }
 Status SyncState::SetLastErrorArgs(const std::string& json) { return Put(m_db, SyncKey::LastErrorArgs, json); }
@@ -44,10 +50,22 @@ Status SyncState::SetLastErrorAt(const std::string& utc) { return Put(m_db, Sync
 Status SyncState::SetLastExport(const std::string& line) { return Put(m_db, SyncKey::LastExport, line); }
 
 int64_t SyncState::ReferenceVersion() const { return Number(m_db, SyncKey::ReferenceVersion); }
+Status SyncState::SetReferenceVersion(int64_t version) { return Put(m_db, SyncKey::ReferenceVersion, version); }
 std::string SyncState::ReferenceEtag() const { return Text(m_db, SyncKey::ReferenceEtag); }
 Status SyncState::SetReferenceEtag(const std::string& etag) { return Put(m_db, SyncKey::ReferenceEtag, etag); }
+std::optional<int64_t> SyncState::LastFreshAt() const {
+  const std::string v = Text(m_db, SyncKey::LastFreshAt);
+  if (v.empty()) return std::nullopt;
+  return std::strtoll(v.c_str(), nullptr, 10);
+}
 Status SyncState::SetLastFreshAt(int64_t unix_ms) { return Put(m_db, SyncKey::LastFreshAt, unix_ms); }
+int64_t SyncState::CoversKioskSeq() const { return Number(m_db, SyncKey::CoversKioskSeq); }
 Status SyncState::SetCoversKioskSeq(int64_t seq) { return Put(m_db, SyncKey::CoversKioskSeq, seq); }
+
+int64_t SyncState::PrunedThrough() const { return Number(m_db, SyncKey::PrunedThrough); }
+Status SyncState::SetPrunedThrough(int64_t seq) { return Put(m_db, SyncKey::PrunedThrough, seq); }
+std::string SyncState::PrunedHeadHash() const { return Text(m_db, SyncKey::PrunedHeadHash); }
+Status SyncState::SetPrunedHeadHash(const std::string& hash) { return Put(m_db, SyncKey::PrunedHeadHash, hash); }
 
 SyncStore::SyncStore(Db& db) : m_db(db), m_state(db) {}
 

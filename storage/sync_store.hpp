@@ -19,11 +19,17 @@ namespace kiosk::storage {
 class Db;
 struct VerdictRow;
 
-// sync_state, one accessor per key. An unset key reads as "" (text) or 0 (numbers) unless the
-// accessor says otherwise; a read that fails reads as unset too, as sync always treated it.
+// sync_state, one accessor per key: the sync engine's and the services' only way to it. An unset
+// key reads as "" (text) or 0 (numbers) unless the accessor says otherwise; a read that fails
+// reads as unset too, as the kiosk always treated it. Cheap to make: it holds the Db by reference.
 class SyncState {
  public:
   explicit SyncState(Db& db) : m_db(db) {}
+
+  // ---- Identity ----
+  // nullopt when the database has none (not made by `kiosk init`); a storage error as an error.
+  Result<std::optional<std::string>> FindKioskId() const;
+  Status SetKioskId(const std::string& id);
 
   // ---- Enrolment ----
   std::string CentralUrl() const;
@@ -46,6 +52,9 @@ class SyncState {
   Status SetLastSync(const std::string& utc);
   // The last failed round: English text ("" after a successful round), its reason key, the
   // reason's values as a JSON object, and when (UTC).
+  std::string LastError() const;      // "" when the last round succeeded
+  std::string LastErrorKey() const;
+  std::string LastErrorArgs() const;  // "{}" when unset
   Status SetLastError(const std::string& message);
   Status SetLastErrorKey(const std::string& key);
   Status SetLastErrorArgs(const std::string& json);
@@ -54,10 +63,19 @@ class SyncState {
 
   // ---- Reference data ----
   int64_t ReferenceVersion() const;
+  Status SetReferenceVersion(int64_t version);
   std::string ReferenceEtag() const;  // the central's ETag of the last document handled
   Status SetReferenceEtag(const std::string& etag);
+  std::optional<int64_t> LastFreshAt() const;  // Unix ms; nullopt if never synced or loaded
   Status SetLastFreshAt(int64_t unix_ms);  // the kiosk's data is current as of then
+  int64_t CoversKioskSeq() const;
   Status SetCoversKioskSeq(int64_t seq);   // the reference data accounts for our events to here
+
+  // ---- Retention ----
+  int64_t PrunedThrough() const;       // the last seq removed by retention; 0 if none
+  Status SetPrunedThrough(int64_t seq);
+  std::string PrunedHeadHash() const;  // that event's hash, for verify to chain on from
+  Status SetPrunedHeadHash(const std::string& hash);
 
  private:
   Db& m_db;

@@ -108,7 +108,7 @@ Result<std::string> Kiosk::Init(const InitOptions& options) {
     storage::JournalStore journal(**db, kiosk_id, key, options.clock ? *options.clock : SystemClock());
     storage::Transaction tx(**db);
     kiosk::Status s = tx.Begin();
-    if (s.ok()) s = storage::StateStore(**db).Set(SyncKey::KioskId, kiosk_id);
+    if (s.ok()) s = storage::SyncState(**db).SetKioskId(kiosk_id);
     if (s.ok()) {
       auto e = journal.Append(std::string(events::KioskInitialized::kType),
                               events::KioskInitialized{kiosk_id, std::string("kiosk ") + KIOSK_VERSION}.Dump(), "");
@@ -171,7 +171,7 @@ Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
                                .read_only = options.read_only});
   if (!db.ok()) return db.error();
   impl->db = std::move(*db);
-  auto id = storage::StateStore(*impl->db).Find(SyncKey::KioskId);
+  auto id = storage::SyncState(*impl->db).FindKioskId();
   if (!id.ok()) return id.error();
   if (!*id)
     return MakeError(ErrorKind::Integrity, "kiosk.no_id",
@@ -203,11 +203,6 @@ Status Kiosk::Impl::RequireWritable() const {
 
 std::string Kiosk::Impl::Today() const { return FormatDate(clock->Now()); }
 
-std::string Kiosk::Impl::StateValue(SyncKey key, const std::string& def) {
-  return storage::StateStore(*db).Get(key, def);
-}
-Status Kiosk::Impl::SetState(SyncKey key, const std::string& value) { return storage::StateStore(*db).Set(key, value); }
-
 std::string Kiosk::Impl::LocalValue(LocalKey key, const std::string& def) {
   return storage::StateStore(*db).Get(key, def);
 }
@@ -215,13 +210,13 @@ Status Kiosk::Impl::SetLocal(LocalKey key, const std::string& value) { return st
 
 Settings Kiosk::Impl::LoadSettings() { return storage::ReferenceStore(*db).LoadSettings(); }
 
-int64_t Kiosk::Impl::CoversSeq() { return std::strtoll(StateValue(SyncKey::CoversKioskSeq, "0").c_str(), nullptr, 10); }
+int64_t Kiosk::Impl::CoversSeq() { return SyncState().CoversKioskSeq(); }
 
 std::optional<int64_t> Kiosk::Impl::HoursSinceFresh() {
   // Fresh data comes from a sync or a reference load, whichever was last.
-  const std::string fresh = StateValue(SyncKey::LastFreshAt);
-  if (fresh.empty()) return std::nullopt;
-  const int64_t then_ms = std::strtoll(fresh.c_str(), nullptr, 10);
+  const std::optional<int64_t> fresh = SyncState().LastFreshAt();  // Unix ms
+  if (!fresh) return std::nullopt;
+  const int64_t then_ms = *fresh;
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock->Now().time_since_epoch()).count();
   return (now_ms - then_ms) / 3'600'000;

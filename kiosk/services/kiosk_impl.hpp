@@ -17,7 +17,6 @@
 namespace kiosk {
 
 using storage::LocalKey;
-using storage::SyncKey;
 
 struct PartnerCtx {
   Partner partner;
@@ -47,8 +46,8 @@ struct Kiosk::Impl {
   // ---- helpers (kiosk.cpp) ----
   kiosk::Status RequireWritable() const;
   std::string Today() const;
-  std::string StateValue(SyncKey key, const std::string& def = "");
-  kiosk::Status SetState(SyncKey key, const std::string& value);
+  // sync_state, one typed accessor per key (storage/sync_store.hpp).
+  storage::SyncState SyncState() { return storage::SyncState(*db); }
   std::string LocalValue(LocalKey key, const std::string& def = "");
   kiosk::Status SetLocal(LocalKey key, const std::string& value);
   Settings LoadSettings();

@@ -33,7 +33,7 @@ Result<LoadReport> Kiosk::LoadReferenceFile(const std::filesystem::path& file) {
 namespace {
 
 Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
-  const int64_t current = std::strtoll(m.StateValue(SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
+  const int64_t current = m.SyncState().ReferenceVersion();
   if (!doc.full && doc.base_version != current)
     return MakeError(ErrorKind::Refused, "reference.version_gap",
                      "This delta applies on top of reference version " + std::to_string(doc.base_version) +
@@ -55,11 +55,11 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
       if (!d.is_object() || !d.contains("seq") || !d["seq"].is_number_integer()) continue;
       KIOSK_TRY(storage::ActivityStore(*m.db).DecideDeal(d["seq"].get<int64_t>(), d.value("status", "pending"), now));
     }
-    KIOSK_TRY(m.SetState(SyncKey::ReferenceVersion, std::to_string(doc.version)));
+    KIOSK_TRY(m.SyncState().SetReferenceVersion(doc.version));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
-    KIOSK_TRY(m.SetState(SyncKey::LastFreshAt, std::to_string(now_ms)));
-    if (doc.covers_kiosk_seq) KIOSK_TRY(m.SetState(SyncKey::CoversKioskSeq, std::to_string(*doc.covers_kiosk_seq)));
+    KIOSK_TRY(m.SyncState().SetLastFreshAt(now_ms));
+    if (doc.covers_kiosk_seq) KIOSK_TRY(m.SyncState().SetCoversKioskSeq(*doc.covers_kiosk_seq));
     return {};
   });
   if (!e.ok()) return e.error();
@@ -83,8 +83,8 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   Impl& m = *m_impl;
   if (keep_days <= 0) return int64_t{0};
   KIOSK_TRY(m.RequireWritable());
-  const int64_t acked = std::strtoll(m.StateValue(SyncKey::AckedThrough, "0").c_str(), nullptr, 10);
-  const int64_t already = std::strtoll(m.StateValue(SyncKey::PrunedThrough, "0").c_str(), nullptr, 10);
+  const int64_t acked = m.SyncState().AckedThrough();
+  const int64_t already = m.SyncState().PrunedThrough();
   const std::string cutoff = FormatUtc(m.clock->Now() - std::chrono::days(keep_days));
   // A prefix: stop before the first event that is recent enough to keep.
   storage::JournalTable journal(*m.db);
@@ -94,7 +94,7 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   if (*first_kept) through = std::min(through, **first_kept - 1);
   // Verification needs the event the central's anchor signs for (its row and HMAC), so the prefix
   // stops just before it, however old it is.
-  if (auto anchor = AnchorFromJsonText(m.StateValue(SyncKey::Anchor, "")); anchor.ok())
+  if (auto anchor = AnchorFromJsonText(m.SyncState().Anchor()); anchor.ok())
     through = std::min(through, anchor->seq - 1);
   if (through <= already) return int64_t{0};
   auto head = journal.HashAt(through);
@@ -104,8 +104,8 @@ Result<int64_t> Kiosk::PruneAcknowledged(int keep_days) {
   const events::JournalPruned payload{.through_seq = through, .head_hash = **head, .events = removed, .keep_days = keep_days};
   auto e = m.Act(payload, "", [&](int64_t) -> kiosk::Status {
     KIOSK_TRY(journal.PruneThrough(through));
-    KIOSK_TRY(m.SetState(SyncKey::PrunedThrough, std::to_string(through)));
-    return m.SetState(SyncKey::PrunedHeadHash, **head);
+    KIOSK_TRY(m.SyncState().SetPrunedThrough(through));
+    return m.SyncState().SetPrunedHeadHash(**head);
   });
   if (!e.ok()) return e.error();
   return removed;

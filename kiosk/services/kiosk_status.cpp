@@ -33,12 +33,12 @@ StatusView Kiosk::Status(StatusDetail detail) {
     v.devices_out = ValueOr(activity.CountCheckedOut(), 0);
     v.devices_overdue = ValueOr(activity.CountOverdue(m.Today()), 0);
   }
-  v.reference_version = std::strtoll(m.StateValue(SyncKey::ReferenceVersion, "0").c_str(), nullptr, 10);
-  v.last_sync = m.StateValue(SyncKey::LastSync);
-  v.last_sync_error = m.StateValue(SyncKey::LastError);
+  v.reference_version = m.SyncState().ReferenceVersion();
+  v.last_sync = m.SyncState().LastSync();
+  v.last_sync_error = m.SyncState().LastError();
   if (!v.last_sync_error.empty()) {
-    v.last_sync_error_key = m.StateValue(SyncKey::LastErrorKey);
-    auto args = nlohmann::json::parse(m.StateValue(SyncKey::LastErrorArgs, "{}"), nullptr, false);
+    v.last_sync_error_key = m.SyncState().LastErrorKey();
+    auto args = nlohmann::json::parse(m.SyncState().LastErrorArgs(), nullptr, false);
     if (args.is_object())
       for (const auto& [name, value] : args.items())
         if (value.is_string()) v.last_sync_error_args.emplace_back(name, value.get<std::string>());
@@ -49,7 +49,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
   } else {
     v.stale = true;
   }
-  const int64_t acked = std::strtoll(m.StateValue(SyncKey::AckedThrough, "0").c_str(), nullptr, 10);
+  const int64_t acked = m.SyncState().AckedThrough();
   v.pending_events = std::max<int64_t>(0, v.last_seq - acked);
   if (v.pending_events > 0) {
     auto t = storage::JournalTable(*m.db).WallTimeAfter(acked);
@@ -61,8 +61,8 @@ StatusView Kiosk::Status(StatusDetail detail) {
 EnrolmentView Kiosk::Enrolment() {
   // Enrolled = the central's public key is stored (SyncEngine::Enrolled, `kiosk enroll`).
   EnrolmentView v;
-  v.enrolled = !m_impl->StateValue(SyncKey::CentralPublicKey).empty();
-  v.central_url = m_impl->StateValue(SyncKey::CentralUrl);
+  v.enrolled = !m_impl->SyncState().CentralPublicKey().empty();
+  v.central_url = m_impl->SyncState().CentralUrl();
   return v;
 }
 

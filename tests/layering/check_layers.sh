@@ -116,6 +116,15 @@ while IFS= read -r hit; do
   fi
 done < <(grep -nE 'storage::(Db|Transaction|ReadSnapshot|JournalTable|JournalStore|StateStore|VerdictStore|ReferenceStore|ActivityStore)\b|\bDatabase\(\)' "${files[@]}" /dev/null || true)
 
+# sync_state is read and written through storage::SyncState's accessors, one per key: no key of
+# it is named (by SyncKey or by text) outside storage/.
+while IFS= read -r hit; do
+  f="${hit%%:*}"; rest="${hit#*:}"; line="${rest%%:*}"
+  folder_of "$f"
+  [[ "$folder_found" == storage ]] && continue
+  complain "$f:$line: names a sync_state key (SyncKey): use storage::SyncState's accessor for it"
+done < <(grep -nE '\bSyncKey\b' "${files[@]}" /dev/null || true)
+
 # SQL text: a string literal that starts a statement, outside storage/ and the central's stores.
 while IFS= read -r f; do
   [[ "$f" =~ $sql_home ]] && continue

@@ -43,4 +43,5 @@ expect_fail kiosk/sync/engine.cpp '#include "storage/db.hpp"' 'kiosk/sync/engine
 expect_fail kiosk/sync/usb.cpp 'void F(kiosk::storage::Db& db);' 'raw database handle'
 expect_fail kiosk/cli/cmd_sync.cpp 'void F(kiosk::storage::Transaction& tx);' 'raw database handle'
 expect_fail kiosk/services/kiosk.hpp 'storage::Db& Database();' 'Database()'
+expect_fail kiosk/services/kiosk_status.cpp 'auto k = storage::SyncKey::LastSync;' 'names a sync_state key'
 echo "check_layers.sh reports every planted wrong arrow"
