@@ -146,7 +146,7 @@ cmake -S "$here" -B "$build" -G Ninja --toolchain "$here/toolchains/$arch.cmake"
   -DCMAKE_BUILD_TYPE=Release -DKIOSK_BUILD_GUI=OFF -DKIOSK_BUILD_CENTRAL=OFF -DKIOSK_BUILD_BENCH=OFF \
   -DKIOSK_TEST_PACKAGING=OFF >/dev/null
 suites=()
-for s in ${KIOSK_CROSS_SUITES:-core_tests storage_tests barcode_tests scan_tests doctor_tests}; do
+for s in ${KIOSK_CROSS_SUITES:-core_tests services_tests storage_tests barcode_tests scan_tests doctor_tests sd_notify_tests}; do
   grep -q "^build $s: phony" "$build/build.ninja" && suites+=("$s")
 done
 if ((${#suites[@]} == 0)); then
