@@ -17,6 +17,9 @@
 
 #include "central/central.hpp"
 #include "central/open_store.hpp"
+#include "kiosk/core/atomic_file.hpp"
+#include "kiosk/core/events.hpp"
+#include "kiosk/core/signature.hpp"
 #include "central/server.hpp"
 
 namespace {
@@ -121,6 +124,14 @@ int main(int argc, char** argv) {
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
+  // A checkout's signature as the kiosk journaled it: evidence beside the custody report.
+  std::string sig_kiosk, sig_out;
+  int64_t sig_seq = 0;
+  auto* signature = app.add_subcommand("signature", "Write a checkout's signature as SVG (custody report: kiosk_id, seq)");
+  signature->add_option("--kiosk", sig_kiosk, "The kiosk's id")->required();
+  signature->add_option("--seq", sig_seq, "The checkout's seq")->required();
+  signature->add_option("--out", sig_out, "Write the SVG to this file (default: the terminal)");
+
   // PostgreSQL only: the events' monthly partitions (run monthly, e.g. from a systemd timer).
   int months_ahead = 3;
   auto* partitions = app.add_subcommand("partitions", "PostgreSQL: make the next months' event partitions, list all");
@@ -174,7 +185,7 @@ int main(int argc, char** argv) {
   if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
   // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
   // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
-  const bool reads_only = *report || *kiosks;
+  const bool reads_only = *report || *kiosks || *signature;
   if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
       !std::filesystem::exists(db_path)) {
     std::cerr << "error: there is no central database at " << db_path << " (" << db_source
@@ -287,6 +298,40 @@ int main(int argc, char** argv) {
     for (const auto& p : r->receipts)
       std::cout << "receipt   " << p.string() << "  (take it back: kiosk import-receipt FILE)\n";
     return all_ok ? 0 : 1;
+  }
+  if (*signature) {
+    auto got = (**store).GetEvent(sig_kiosk, sig_seq);
+    if (!got.ok()) return Fail(got.error());
+    const std::string which = "event " + std::to_string(sig_seq) + " of kiosk " + sig_kiosk;
+    if (!*got)
+      return Fail(kiosk::MakeError(kiosk::ErrorKind::NotFound, "signature.no_event",
+                                   "The central holds no " + which + " (`kiosk-central report custody` lists checkouts)."));
+    const kiosk::Event& e = (*got)->event;
+    if (e.type != kiosk::events::DeviceCheckedOut::kType)
+      return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "signature.not_checkout",
+                                   which + " is a " + e.type + ", not a checkout: only checkouts are signed."));
+    auto p = kiosk::events::DeviceCheckedOut::FromJson(e.payload);
+    if (!p.ok()) return Fail(p.error());
+    std::string units;
+    for (const auto& d : p->devices) units += (units.empty() ? "" : ", ") + d.asset_tag;
+    if (!p->signature)
+      return Fail(kiosk::MakeError(kiosk::ErrorKind::NotFound, "signature.none",
+                                   "Checkout " + which + " (" + units + " to " + p->rep + ") has no drawn signature: " +
+                                       (p->signature_none ? "recorded as: " + *p->signature_none
+                                                          : std::string("the kiosk kept only its hash")) +
+                                       "."));
+    auto sig = kiosk::ParseSignaturePath(*p->signature);
+    if (!sig.ok()) return Fail(sig.error());
+    const std::string svg = kiosk::SignatureSvg(
+        *sig, "Checkout " + std::to_string(e.seq) + " at " + sig_kiosk + " · " + units + " · " + p->rep + " · " + e.wall_time);
+    if (sig_out.empty()) {
+      std::cout << svg;
+      return 0;
+    }
+    if (auto w = kiosk::WriteFileAtomically(sig_out, svg); !w.ok()) return Fail(w.error());
+    std::cout << "Signature of checkout " << e.seq << " at " << sig_kiosk << " (" << units << " to " << p->rep
+              << ") written to " << sig_out << ".\n";
+    return 0;
   }
   if (*report) {
     (void)csv;

@@ -19,10 +19,16 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
        {{"kiosk_id", "seq", "partner_id", "reward_id", "requested_points", "honoured_points", "verdict", "wall_time"},
         "SELECT r.kiosk_id, r.seq, r.partner_id, r.reward_id, r.requested, r.honoured, e.verdict, e.wall_time FROM "
         "redemptions r JOIN events e ON e.kiosk_id = r.kiosk_id AND e.seq = r.seq ORDER BY r.kiosk_id{C}, r.seq"}},
+      // signature: "drawn" when the checkout carries the rep's strokes (`kiosk-central signature
+      // --kiosk K --seq N` shows them), "none" when the kiosk journaled that none was given, ""
+      // otherwise (a check-in, or an older kiosk's checkout that kept only the hash).
       {"custody",
-       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since"},
-        "SELECT asset_tag, state, custodian, kiosk_id, seq, since FROM custody WHERE state <> '' ORDER BY "
-        "asset_tag{C}"}},
+       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature"},
+        "SELECT c.asset_tag, c.state, c.custodian, c.kiosk_id, c.seq, c.since, CASE WHEN e.type = "
+        "'device.checked_out' AND e.payload LIKE '%\"signature\":\"%' THEN 'drawn' WHEN e.type = "
+        "'device.checked_out' AND e.payload LIKE '%\"signature_none\":%' THEN 'none' ELSE '' END FROM custody c "
+        "LEFT JOIN events e ON e.kiosk_id = c.kiosk_id AND e.seq = c.seq WHERE c.state <> '' ORDER BY "
+        "c.asset_tag{C}"}},
       {"rejects",
        {{"kiosk_id", "seq", "event_id", "type", "verdict", "code", "message", "wall_time", "received_at"},
         "SELECT kiosk_id, seq, event_id, type, verdict, code, message, wall_time, received_at FROM events WHERE "

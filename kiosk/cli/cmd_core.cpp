@@ -10,7 +10,9 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
+#include "kiosk/core/atomic_file.hpp"
 #include "kiosk/core/config.hpp"
+#include "kiosk/core/signature.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "kiosk/core/reference.hpp"
 
@@ -256,12 +258,81 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
 
   // ---- demo equipment ----
   auto co = std::make_shared<CheckoutRequest>();
+  auto co_signature_file = std::make_shared<std::string>();
   auto co_cmd = AddKioskCommand(app, ctx, "checkout", "Check demo units out to a field rep",
-                                [&ctx, co](Kiosk& k) { EmitReceipt(ctx, k.Checkout(*co)); });
+                                [&ctx, co, co_signature_file](Kiosk& k) {
+                                  if (!co_signature_file->empty()) {
+                                    std::ifstream in(*co_signature_file, std::ios::binary);
+                                    std::stringstream text;
+                                    text << in.rdbuf();
+                                    if (!in)
+                                      return ReportError(
+                                          ctx, MakeError(ErrorKind::Usage, "signature.file",
+                                                         "Cannot read the signature file " + *co_signature_file +
+                                                             ": give an SVG file or a file with an SVG path."));
+                                    co->signature_svg = PathFromSvgText(text.str());
+                                    if (co->signature_svg.empty())
+                                      return ReportError(
+                                          ctx, MakeError(ErrorKind::Usage, "signature.file",
+                                                         *co_signature_file +
+                                                             " holds no drawing: give an SVG file with a <path d=...> "
+                                                             "or a file with an SVG path such as \"M10 40 L60 35\"."));
+                                  } else if (co->no_signature_reason.empty()) {
+                                    co->no_signature_reason = "not given at the command line";
+                                  }
+                                  EmitReceipt(ctx, k.Checkout(*co));
+                                });
   co_cmd->add_option("CODE", co->codes, "Asset tags or GS1 barcode texts")->required();
   co_cmd->add_option("--rep", co->rep_badge, "The field rep's badge")->required();
   co_cmd->add_option("--due", co->due_date, "Due date YYYY-MM-DD (default: today + the loan period)");
   co_cmd->add_option("--purpose", co->purpose, "Purpose, e.g. \"Customer demo at Acme\"");
+  auto co_sig = co_cmd->add_option("--signature", *co_signature_file,
+                                   "The rep's signature: an SVG file (or a file with an SVG path), kept as evidence");
+  co_cmd->add_option("--no-signature", co->no_signature_reason,
+                     "Why there is no signature (journaled; without either option: \"not given at the command line\")")
+      ->excludes(co_sig);
+
+  // The signature of a checkout, as an SVG document: evidence when a unit goes missing.
+  struct SignatureArgs {
+    int64_t seq = 0;
+    std::string out;
+  };
+  auto sg = std::make_shared<SignatureArgs>();
+  auto sg_cmd = AddKioskCommand(
+      app, ctx, "signature", "Show a checkout's signature as SVG (to --out FILE, or to the terminal)",
+      [&ctx, sg](Kiosk& k) {
+        auto r = k.SignatureOf(sg->seq);
+        if (!r.ok()) return ReportError(ctx, r.error());
+        std::string units;
+        for (const auto& t : r->asset_tags) units += (units.empty() ? "" : ", ") + t;
+        if (r->path.empty()) {
+          const std::string why = r->hash_only ? "this checkout was logged by an older kiosk, which kept only its hash"
+                                  : r->none_reason.empty() ? "none was recorded"
+                                                           : "recorded as: " + r->none_reason;
+          return ReportError(ctx, MakeError(ErrorKind::NotFound, "signature.none",
+                                            "Checkout " + std::to_string(r->seq) + " (" + units + " to " + r->rep +
+                                                ") has no drawn signature: " + why + "."));
+        }
+        auto sig = ParseSignaturePath(r->path);
+        if (!sig.ok()) return ReportError(ctx, sig.error());
+        const std::string caption = "Checkout " + std::to_string(r->seq) + " · " + units + " · " + r->rep + " · " +
+                                    r->wall_time;
+        const std::string svg = SignatureSvg(*sig, caption);
+        if (!sg->out.empty()) {
+          auto w = WriteFileAtomically(sg->out, svg);
+          if (!w.ok()) return ReportError(ctx, w.error());
+        }
+        json j{{"seq", r->seq}, {"rep", r->rep}, {"units", r->asset_tags}, {"wall_time", r->wall_time},
+               {"path", r->path}, {"points", sig->Points()}};
+        if (!sg->out.empty()) j["file"] = sg->out;
+        Emit(ctx, j,
+             sg->out.empty() ? svg
+                             : "Signature of checkout " + std::to_string(r->seq) + " (" + units + " to " + r->rep +
+                                   ") written to " + sg->out + ".");
+      },
+      true);
+  sg_cmd->add_option("SEQ", sg->seq, "The checkout's journal seq (kiosk journal, or the receipt)")->required();
+  sg_cmd->add_option("--out", sg->out, "Write the SVG to this file");
 
   auto ci = std::make_shared<CheckinRequest>();
   auto ci_cmd = AddKioskCommand(app, ctx, "checkin", "Check demo units back in",

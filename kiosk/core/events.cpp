@@ -261,6 +261,8 @@ const Table<DeviceCheckedOut>& TableOf<DeviceCheckedOut>() {
   using T = DeviceCheckedOut;
   static const auto t = Sorted<T>({F<&T::devices>("devices"), F<&T::due_date>("due_date"),
                                    F<&T::purpose>("purpose", kOptional), F<&T::rep>("rep"),
+                                   F<&T::signature>("signature", kOptional),
+                                   F<&T::signature_none>("signature_none", kOptional),
                                    F<&T::signature_sha256>("signature_sha256", kOptional)});
   return t;
 }

@@ -64,7 +64,12 @@ struct DeviceCheckedOut {
   std::string due_date;                           // required: YYYY-MM-DD
   std::string purpose;                            // optional
   std::vector<DeviceRef> devices;                 // required
-  std::optional<std::string> signature_sha256;    // only when the rep signed on the screen
+  // The rep's signature as evidence (kiosk/core/signature.hpp): the strokes as a compact SVG
+  // path, and its SHA-256. Older kiosks journaled only the hash. A checkout without a drawing (the
+  // CLI without --signature) says so in signature_none instead, e.g. "not given at the command line".
+  std::optional<std::string> signature;
+  std::optional<std::string> signature_none;
+  std::optional<std::string> signature_sha256;
   KIOSK_EVENT_PAYLOAD(DeviceCheckedOut, "device.checked_out");
 };
 

@@ -145,7 +145,19 @@ struct CheckoutRequest {
   std::string rep_badge;
   std::string due_date;            // YYYY-MM-DD; empty: today + default_loan_days
   std::string purpose;             // "Customer demo at ..."
-  std::string signature_svg;       // optional: the signature drawn on screen, as an SVG path
+  std::string signature_svg;       // the signature drawn on screen, as an SVG path (signature.hpp)
+  // Without a drawing: why, journaled instead (default "not given"), so the record says so.
+  std::string no_signature_reason;
+};
+// A checkout's signature as the journal holds it (`kiosk signature SEQ`).
+struct SignatureRecord {
+  int64_t seq = 0;
+  std::string wall_time;
+  std::string rep;                        // badge code
+  std::vector<std::string> asset_tags;
+  std::string path;                       // compact SVG path; empty when none was drawn
+  std::string none_reason;                // why there is none (signature_none), when path is empty
+  bool hash_only = false;                 // an older event that kept only the SHA-256
 };
 struct CheckinRequest {
   std::vector<std::string> codes;
@@ -240,6 +252,9 @@ class Kiosk {
   std::vector<RewardView> Rewards(std::string_view partner_card);  // empty card: no affordability
   std::vector<DemoModel> Models();
   Result<std::vector<Event>> Journal(int64_t since_seq, int64_t limit);
+  // The signature of the checkout logged at seq. Errors: NotFound (no such event, or pruned),
+  // Usage (the event at seq is not a checkout).
+  Result<SignatureRecord> SignatureOf(int64_t seq);
   // Rejected and adjusted events, oldest first; with_remarks adds accepted ones with a remark.
   Result<std::vector<VerdictView>> Verdicts(bool with_remarks = false);
   EnrolmentView Enrolment();

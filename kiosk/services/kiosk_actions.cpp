@@ -5,6 +5,7 @@
 #include <set>
 
 #include "kiosk/core/crypto.hpp"
+#include "kiosk/core/signature.hpp"
 #include "kiosk/core/rules/deals.hpp"
 #include "kiosk/core/rules/devices.hpp"
 #include "kiosk/core/rules/orders.hpp"
@@ -110,7 +111,16 @@ Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
 
   events::DeviceCheckedOut payload{.rep = rep->code, .due_date = due, .purpose = purpose};
   for (const Device& d : *units) payload.devices.push_back({d.asset_tag, d.gtin, d.serial});
-  if (!r.signature_svg.empty()) payload.signature_sha256 = crypto::Sha256Hex(r.signature_svg);
+  if (!r.signature_svg.empty()) {
+    // Kept as evidence: the strokes themselves, in the event, so the chain binds them to it.
+    auto sig = ParseSignaturePath(r.signature_svg);
+    if (!sig.ok()) return sig.error();
+    payload.signature = CompactSignaturePath(*sig);
+    payload.signature_sha256 = crypto::Sha256Hex(*payload.signature);
+  } else {
+    const std::string why = Trimmed(r.no_signature_reason);
+    payload.signature_none = why.empty() ? "not given" : why.substr(0, 200);
+  }
 
   auto e = m.Act(payload, rep->code, [&](int64_t seq) -> kiosk::Status {
     storage::ActivityStore activity(*m.db);

@@ -91,6 +91,42 @@ TEST_CASE_FIXTURE(Cli, "actions: 0 when logged, 1 when a rule refuses, 2 for a u
   CHECK(Run({"verify"}).exit_code == 0);
 }
 
+TEST_CASE_FIXTURE(Cli, "checkout --signature keeps the drawing; `kiosk signature SEQ` shows it as SVG") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  const std::string drawn = (dir / "rep.svg").string();
+  {
+    std::ofstream f(drawn);
+    f << "<svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"M10 40 L12 41 L15 43 M60 30 L61 35\"/></svg>\n";
+  }
+  // A file that does not exist, or holds no drawing: exit 2 and nothing logged.
+  CHECK(Run({"checkout", demo::kAvailable, "--rep", demo::kRep, "--signature", (dir / "none.svg").string()})
+            .exit_code == 2);
+  CHECK(Json({"status"})["journal"]["last_seq"] == 2);
+  json out = Json({"checkout", demo::kAvailable, "--rep", demo::kRep, "--signature", drawn});
+  REQUIRE(out["ok"] == true);
+  const std::string seq = std::to_string(out["seq"].get<int64_t>());
+  const std::string svg_file = (dir / "evidence.svg").string();
+  auto shown = Run({"signature", seq, "--out", svg_file});
+  INFO(shown.out << shown.err);
+  REQUIRE(shown.exit_code == 0);
+  CHECK(shown.out.find("written to " + svg_file) != std::string::npos);
+  std::ifstream in(svg_file);
+  std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(svg.find("d=\"M10 40 L12 41 L15 43 M60 30 L61 35\"") != std::string::npos);
+  CHECK(svg.find(demo::kAvailable) != std::string::npos);  // the caption names the unit
+
+  // Without --signature the journal says so, and `kiosk signature` tells why there is nothing to show.
+  REQUIRE(Run({"checkin", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+  json plain = Json({"checkout", demo::kAvailable, "--rep", demo::kRep});
+  REQUIRE(plain["ok"] == true);
+  auto nothing = Run({"signature", std::to_string(plain["seq"].get<int64_t>())});
+  CHECK(nothing.exit_code == 1);
+  CHECK(nothing.err.find("not given at the command line") != std::string::npos);
+  CHECK(Run({"signature", "1"}).exit_code == 2);  // kiosk.initialized: not a checkout
+  CHECK(Run({"checkout", demo::kAvailable, "--rep", demo::kRep, "--signature", drawn, "--no-signature", "x"})
+            .exit_code == 2);
+}
+
 TEST_CASE_FIXTURE(Cli, "a malformed reference file: exit 2, the JSON path, nothing applied") {
   REQUIRE(Run({"init", "--demo"}).exit_code == 0);
   std::ifstream in(DemoReference());

@@ -181,6 +181,55 @@ TEST_CASE_FIXTURE(Staff, "sync against a real central: \"1 batch\", and the loop
   CHECK(flag.out.find("Syncing every 45 s") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody report and `kiosk-central signature`") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-SIG"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  CentralProcess central({"serve", "--listen", "127.0.0.1:0", "--db", db});
+  INFO(central.FirstLine());
+  REQUIRE(!central.Url().empty());
+  auto code = RunProcess({CentralBinary(), "enroll", "KIOSK-SIG", "--db", db});
+  std::smatch m;
+  REQUIRE(std::regex_search(code.out, m, std::regex(R"(--code (\S+))")));
+  REQUIRE(Run({"enroll", "--central", central.Url(), "--code", m[1]}).exit_code == 0);
+
+  const std::string drawn = (dir / "rep.svg").string();
+  std::ofstream(drawn) << "M10 40 L12 41 L15 43 M60 30 L61 35\n";
+  auto signed_out = Run({"checkout", demo::kAvailable, "--rep", demo::kRep, "--signature", drawn, "--json"});
+  REQUIRE(signed_out.exit_code == 0);
+  const int64_t seq = json::parse(signed_out.out)["seq"].get<int64_t>();
+  REQUIRE(Run({"checkout", demo::kRepair, "--rep", demo::kRep}).exit_code != 0);  // in repair: refused
+  REQUIRE(Run({"checkout", "DEMO-00009", "--rep", demo::kRep, "--no-signature", "signed the paper form"}).exit_code == 0);
+  auto once = Run({"sync", "--once"});
+  INFO(once.out << once.err);
+  REQUIRE(once.exit_code == 0);
+
+  auto custody = RunProcess({CentralBinary(), "report", "custody", "--db", db});
+  INFO(custody.out << custody.err);
+  REQUIRE(custody.exit_code == 0);
+  CHECK(custody.out.find("asset_tag,state,custodian,kiosk_id,seq,since,signature") == 0);
+  CHECK(custody.out.find(std::string(demo::kAvailable) + ",checked_out," + demo::kRep + ",KIOSK-SIG," +
+                         std::to_string(seq) + ",") != std::string::npos);
+  CHECK(std::regex_search(custody.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*,drawn\n")));
+  CHECK(std::regex_search(custody.out, std::regex("DEMO-00009,[^\n]*,none\n")));
+
+  const std::string svg_file = (dir / "evidence.svg").string();
+  auto shown = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", std::to_string(seq), "--out",
+                           svg_file, "--db", db});
+  INFO(shown.out << shown.err);
+  REQUIRE(shown.exit_code == 0);
+  std::ifstream in(svg_file);
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(svg.find("d=\"M10 40 L12 41 L15 43 M60 30 L61 35\"") != std::string::npos);
+  CHECK(svg.find("KIOSK-SIG") != std::string::npos);
+  auto none = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", std::to_string(seq + 1),
+                          "--db", db});
+  CHECK(none.exit_code != 0);
+  CHECK(none.err.find("signed the paper form") != std::string::npos);
+  auto not_checkout = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", "1", "--db", db});
+  CHECK(not_checkout.exit_code != 0);
+  CHECK(not_checkout.err.find("not a checkout") != std::string::npos);
+}
+
 TEST_CASE("README and docs cite only documents the repository has, and no issue numbers") {
   const std::filesystem::path root = std::filesystem::path(KIOSK_TEST_ASSETS).parent_path();
   std::vector<std::filesystem::path> files{root / "README.md"};

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/crypto.hpp"
 #include "storage/db.hpp"
 #include "support/test_support.hpp"
 
@@ -70,6 +71,45 @@ TEST_CASE_FIXTURE(Fixture, "checkout logs one event, moves the unit and refuses 
   CHECK(again.error().code == "device.already_out");
   CHECK(again.error().kind == ErrorKind::Refused);
   CHECK(LastSeq() == before + 1);  // a refusal logs nothing
+}
+
+TEST_CASE_FIXTURE(Fixture, "a checkout keeps the drawn signature as evidence, or says that none was given") {
+  const int64_t before = LastSeq();
+  // A malformed drawing is refused before anything is logged.
+  auto bad = k->Checkout({.codes = {demo::kAvailable}, .rep_badge = demo::kRep, .signature_svg = "M1 1 Z"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == "signature.invalid");
+  CHECK(LastSeq() == before);
+
+  auto r = k->Checkout({.codes = {demo::kAvailable},
+                        .rep_badge = demo::kRep,
+                        .signature_svg = "M10 40 L12 41 L15 43 M60 30 L61 35"});
+  REQUIRE(r.ok());
+  CHECK(r->payload["signature"] == "M10 40l2 1 3 2M60 30l1 5");
+  CHECK(r->payload["signature_sha256"] == crypto::Sha256Hex("M10 40l2 1 3 2M60 30l1 5"));
+  CHECK_FALSE(r->payload.contains("signature_none"));
+  auto sig = k->SignatureOf(r->seq);
+  REQUIRE(sig.ok());
+  CHECK(sig->path == "M10 40l2 1 3 2M60 30l1 5");
+  CHECK(sig->rep == demo::kRep);
+  CHECK(sig->asset_tags == std::vector<std::string>{demo::kAvailable});
+
+  REQUIRE(k->Checkin({.codes = {demo::kAvailable}, .by_badge = demo::kStaff}).ok());
+  auto unsigned_out = k->Checkout({.codes = {demo::kAvailable}, .rep_badge = demo::kRep,
+                                   .no_signature_reason = "rep signed the paper form"});
+  REQUIRE(unsigned_out.ok());
+  CHECK(unsigned_out->payload["signature_none"] == "rep signed the paper form");
+  CHECK_FALSE(unsigned_out->payload.contains("signature"));
+  auto none = k->SignatureOf(unsigned_out->seq);
+  REQUIRE(none.ok());
+  CHECK(none->path.empty());
+  CHECK(none->none_reason == "rep signed the paper form");
+
+  // Not a checkout, and not there at all.
+  auto checkin = k->SignatureOf(unsigned_out->seq - 1);
+  REQUIRE_FALSE(checkin.ok());
+  CHECK(checkin.error().code == "signature.not_checkout");
+  CHECK(k->SignatureOf(LastSeq() + 5).error().code == "signature.no_event");
 }
 
 TEST_CASE_FIXTURE(Fixture, "only an active rep badge can check out") {
