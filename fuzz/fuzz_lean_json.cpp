@@ -2,7 +2,10 @@
 // faces may say "not mine" to anything; what they accept, nlohmann must accept and read the same:
 //  - ReadPlain: the same SAX events, in the same order (numbers as "a number");
 //  - Cursor::Str / Int at the start of the input: the same string, the same integer;
-//  - Cursor::Raw: where the text it delimits is valid JSON, it is the first value nlohmann reads.
+//  - Cursor::Raw: where the text it delimits is valid JSON, it is the first value nlohmann reads;
+//  - the typed event payloads built on the cursor (kiosk/core/events.hpp): for every type, where
+//    the lean engine reads the text, the tree reads it too and to the same struct, and
+//    events::IsObject says what nlohmann's tree says.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/events.hpp"
 #include "kiosk/core/lean_json.hpp"
 
 using nlohmann::json;
@@ -46,6 +50,19 @@ struct Recorder {
     return true;
   }
 };
+
+template <class T>
+void CheckEvent(std::string_view text) {
+  if (auto lean = T::ReadLean(text)) {
+    auto tree = T::ReadTree(text);
+    if (!tree.ok() || !(*tree == *lean)) std::abort();
+  }
+}
+
+template <class... T>
+void CheckEvents(std::string_view text) {
+  (CheckEvent<T>(text), ...);
+}
 
 }  // namespace
 
@@ -86,5 +103,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (alone.events != first.events) std::abort();
     }
   }
+
+  using namespace kiosk::events;
+  CheckEvents<DeviceCheckedOut, DeviceCheckedIn, DeviceAudited, DemoOrdered, LoyaltyRedeemed, SelloutReported,
+              DealRegistered, AdminPinFailed, AdminLockedOut, ReferenceLoaded, JournalPruned, KioskInitialized>(text);
+  if (IsObject(text) != json::parse(text, nullptr, false).is_object()) std::abort();
   return 0;
 }
