@@ -452,6 +452,33 @@ TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object
   CHECK(r.verdicts[7].code == "event.payload");
 }
 
+TEST_CASE("rules: a payload whose members have another type than the kiosk writes is rejected alone, naming the member") {
+  // Before the typed payloads (kiosk/core/events.hpp) such a member threw out of the rules, and
+  // the central answered 500 for the whole batch, again at every retry.
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk k("KIOSK-T1");
+  REQUIRE(f.Enrol(k).status == 200);
+  k.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", "500"}});
+  k.Add("sellout.reported", json{{"partner_id", "P-FI-0001"}, {"units", json::array({{{"gtin", 614141000043}, {"serial", "T1"}}})}});
+  k.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}});
+  k.Add("device.checked_out", json{{"rep", "BDG-20024"}, {"due_date", "2026-12-08"},
+                                   {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
+  auto r = Ok(f.Push(k, 1, 4));
+  REQUIRE(r.verdicts.size() == 4);
+  CHECK(r.acked_through == 4);
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(r.verdicts[i].verdict == ksync::VerdictKind::Rejected);
+    CHECK(r.verdicts[i].code == "event.payload");
+  }
+  CHECK(r.verdicts[0].message == "Seq 1: The loyalty.redeemed payload's points must be a whole number, not a string. "
+                                 "It changed nothing.");
+  CHECK(r.verdicts[1].message.find("units[0].gtin must be a string") != std::string::npos);
+  CHECK(r.verdicts[2].message.find("qty is missing") != std::string::npos);
+  CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
+}
+
 TEST_CASE("a central database of schema 1 or 2 keeps its sell-outs when they move to an appended table") {
   // Schema 1: a rowid table keyed (gtin, serial); schema 2: the same without rowid.
   const char* without_rowid = "";
