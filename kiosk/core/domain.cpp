@@ -95,6 +95,18 @@ std::string Trimmed(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
+std::string GroupThousands(int64_t n, std::string_view separator) {
+  // The magnitude as unsigned: -n overflows for the most negative int64.
+  const uint64_t magnitude = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  const std::string digits = std::to_string(magnitude);
+  std::string out = n < 0 ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += separator;
+    out += digits[i];
+  }
+  return out;
+}
+
 std::optional<Tier> NextTier(Tier v) {
   switch (v) {
     case Tier::Registered: return Tier::Silver;

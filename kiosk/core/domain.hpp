@@ -49,6 +49,11 @@ inline std::string RoleKey(Role v) { return "role." + std::string(ToString(v)); 
 // What a person typed, without the spaces, tabs and line ends around it (form fields).
 std::string Trimmed(std::string_view s);
 
+// A whole number with its thousands grouped: GroupThousands(-24500, ",") == "-24,500". The one
+// digit grouping of points: the kiosk's and the central's English texts use "," (rules::Points);
+// a screen passes its language's separator.
+std::string GroupThousands(int64_t n, std::string_view separator);
+
 // One requirement on the way to the next tier: how much the partner has and how much it needs.
 struct Requirement {
   std::string key;    // "revenue_eur", "certifications", "demo_investment_eur", ...

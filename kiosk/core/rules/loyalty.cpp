@@ -2,15 +2,12 @@
 
 #include <algorithm>
 
+#include "kiosk/core/domain.hpp"
 #include "kiosk/core/rules/people.hpp"
 
 namespace kiosk::rules {
 
-std::string Points(int64_t n) {
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
-}
+std::string Points(int64_t n) { return GroupThousands(n, ","); }
 
 Status CheckFresh(std::optional<int64_t> hours, int limit, std::string_view action_view) {
   const std::string action(action_view);

@@ -18,7 +18,8 @@ namespace kiosk::rules {
 
 inline constexpr int kMaxRedeemQty = 10;  // units of one reward at a time
 
-// 24500 -> "24,500": a person reads points at a glance (the kiosk's texts and the central's alike).
+// 24500 -> "24,500": a person reads points at a glance (the kiosk's texts and the central's alike;
+// GroupThousands in domain.hpp, with ",").
 std::string Points(int64_t n);
 
 // ---- Kiosk, offline ----

@@ -2,6 +2,9 @@
 // Pure: no SQLite.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+
+#include "kiosk/core/domain.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 
 using namespace kiosk;
@@ -11,6 +14,15 @@ TEST_CASE("loyalty: points are written with thousands separators") {
   CHECK(rules::Points(999) == "999");
   CHECK(rules::Points(24500) == "24,500");
   CHECK(rules::Points(-1234567) == "-1,234,567");
+  CHECK(rules::Points(1000) == "1,000");
+  CHECK(rules::Points(-999) == "-999");
+  CHECK(rules::Points(100000) == "100,000");
+  CHECK(rules::Points(INT64_MAX) == "9,223,372,036,854,775,807");
+  CHECK(rules::Points(INT64_MIN) == "-9,223,372,036,854,775,808");  // no overflow on negating it
+  // The same grouping with a screen's separator.
+  CHECK(GroupThousands(24500, ".") == "24.500");
+  CHECK(GroupThousands(-1234567, " ") == "-1 234 567");
+  CHECK(GroupThousands(999, " ") == "999");
 }
 
 TEST_CASE("loyalty: the stale guard") {
