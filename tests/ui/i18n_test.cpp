@@ -100,7 +100,8 @@ std::set<std::string> CoreMessageKeys() {
   const std::regex reason(R"re(MakeError\(\s*ErrorKind::\w+,\s*"([a-z_]+\.[a-z_.]+)")re");
   // The sync and USB errors reach the admin screen (last sync error, export banner) too.
   const char* sync_sources[] = {"kiosk/sync/engine.cpp", "kiosk/sync/usb.cpp", "kiosk/sync/protocol.cpp",
-                                "platform/http_client_curl.cpp"};
+                                "kiosk/sync/protocol_batch.cpp", "kiosk/sync/protocol_enrol.cpp",
+                                "kiosk/sync/protocol_files.cpp", "platform/http_client_curl.cpp"};
   for (const auto& k : Matches(KioskServicesSource() + AppControllerSource(), reason, "reason.")) keys.insert(k);
   for (const char* f : {"kiosk/services/kiosk_actions.cpp", "storage/db.cpp",
                         "kiosk/core/rules/people.cpp", "kiosk/core/rules/partners.cpp",
