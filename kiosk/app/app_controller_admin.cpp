@@ -1,6 +1,7 @@
 // AppController, admin: PIN unlock, the status and verdict lists, sync and enrolment, USB export,
 // the kiosk's own settings (language, idle time-out), label sheets.
 #include "kiosk/app/app_controller.hpp"
+#include "kiosk/core/languages.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -252,9 +253,7 @@ bool AppController::On(const intent::ExportJournal& i) {
 }
 
 bool AppController::On(const intent::SetLanguage& i) {
-  static constexpr const char* kLanguages[] = {"en", "de", "fi", "pl", "ru"};
-  if (std::find_if(std::begin(kLanguages), std::end(kLanguages), [&](const char* l) { return i.language == l; }) ==
-      std::end(kLanguages)) {
+  if (!IsLanguage(i.language)) {
     SetBanner(BannerKind::Error, "banner.unknown_language", {{"language", i.language}}, "Unknown language \"" + i.language + "\".");
     return true;
   }

@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "kiosk/cli/cli.hpp"
+#include "kiosk/core/languages.hpp"
 #include "kiosk/services/kiosk.hpp"
 
 namespace kiosk::cli {
@@ -67,7 +70,7 @@ void RegisterGuiCommands(CLI::App& app, Context& ctx) {
   gui->add_option("--walk-language", args->walk_language,
                   "With --script: start in this language and walk the (English) script in it; every screen "
                   "must show only that language's words")
-      ->check(CLI::IsMember({"en", "de", "fi", "pl", "ru"}));
+      ->check(CLI::IsMember(std::vector<std::string>(kLanguageCodes.begin(), kLanguageCodes.end())));
   gui->callback([&ctx, args] { ctx.exit_code = RunGuiCommand(ctx, *args); });
 }
 

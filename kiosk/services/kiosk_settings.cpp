@@ -1,8 +1,6 @@
 // Settings: the central's, with what an admin set on this kiosk's screen (language, idle
 // time-out) on top.
-#include <algorithm>
-#include <iterator>
-
+#include "kiosk/core/languages.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 
 namespace kiosk {
@@ -28,9 +26,9 @@ Settings Kiosk::CurrentSettings() {
 }
 
 kiosk::Status Kiosk::SaveLocalSettings(const LocalSettings& s) {
-  static constexpr std::string_view kLanguages[] = {"en", "de", "fi", "pl", "ru"};
-  if (s.language && std::find(std::begin(kLanguages), std::end(kLanguages), *s.language) == std::end(kLanguages))
-    return MakeError(ErrorKind::Usage, "settings.language", "The language \"" + *s.language + "\" is not one of en, de, fi, pl, ru.",
+  if (s.language && !IsLanguage(*s.language))
+    return MakeError(ErrorKind::Usage, "settings.language",
+                     "The language \"" + *s.language + "\" is not one of " + LanguageList() + ".",
                      {{"language", *s.language}});
   if (s.idle_timeout_s && (*s.idle_timeout_s < 15 || *s.idle_timeout_s > 3600))
     return MakeError(ErrorKind::Usage, "settings.idle_timeout",

@@ -20,6 +20,7 @@
 #include "kiosk/app/app_controller.hpp"
 #include "kiosk/core/assets.hpp"
 #include "kiosk/core/config.hpp"
+#include "kiosk/core/languages.hpp"
 #include "platform/beeper.hpp"
 #include "platform/http_client_curl.hpp"
 #include "platform/scan_queue.hpp"
@@ -257,7 +258,7 @@ int RunGui(const GuiOptions& options) {
   // 2. Words for all five languages, loaded once: switching language does no I/O.
   std::map<std::string, I18n> languages;
   auto i18n_dir = AssetsDir() / "i18n";
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kLanguageCodes) {
     auto t = I18n::Load(i18n_dir, lang);
     if (!t.ok()) {
       std::cerr << "error: " << t.error().message << "\n";

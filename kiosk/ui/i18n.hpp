@@ -14,8 +14,6 @@
 
 namespace kiosk::ui {
 
-inline constexpr const char* kLanguages[] = {"en", "de", "fi", "pl", "ru"};
-
 class I18n {
  public:
   // Loads `language` with English underneath. An unreadable or malformed file is an error.

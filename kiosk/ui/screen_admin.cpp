@@ -1,5 +1,9 @@
 #include "kiosk/ui/screens.hpp"
 
+#include <iterator>
+
+#include "kiosk/core/languages.hpp"
+
 namespace kiosk::ui {
 
 void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
@@ -109,14 +113,12 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
     ImGui::SameLine();
   }
   ImGui::NewLine();
-  static constexpr struct { const char* code; const char* name; } kLangs[] = {
-      {"en", "English"}, {"de", "Deutsch"}, {"fi", "Suomi"}, {"pl", "Polski"}, {"ru", "Русский"}};
-  float lw = ColumnWidth(5);
+  float lw = ColumnWidth(static_cast<int>(std::size(kLanguages)));
   int i = 0;
-  for (const auto& l : kLangs) {
+  for (const Language& l : kLanguages) {
     if (i++) ImGui::SameLine();
     std::string id = std::string("lang:") + l.code;
-    if (TouchButton(l.name, ImVec2(lw, 0), true, vm.language == l.code ? Tone::Primary : Tone::Quiet, id.c_str()))
+    if (TouchButton(l.native_name, ImVec2(lw, 0), true, vm.language == l.code ? Tone::Primary : Tone::Quiet, id.c_str()))
       sink.Emit(app::intent::SetLanguage{l.code, true});
   }
 }

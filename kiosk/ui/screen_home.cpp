@@ -1,5 +1,9 @@
 #include "kiosk/ui/screens.hpp"
 
+#include <iterator>
+
+#include "kiosk/core/languages.hpp"
+
 namespace kiosk::ui {
 namespace {
 
@@ -58,12 +62,10 @@ void DrawHome(const app::AppVm& vm, HomeUi& ui, IntentSink& sink) {
   if (vm.home.loaded) SyncState(vm.home.status);
 
   ImGui::Spacing();
-  static constexpr struct { const char* code; const char* name; } kLangs[] = {
-      {"en", "English"}, {"de", "Deutsch"}, {"fi", "Suomi"}, {"pl", "Polski"}, {"ru", "Русский"}};
-  float lw = ColumnWidth(6);
-  for (const auto& l : kLangs) {
+  float lw = ColumnWidth(static_cast<int>(std::size(kLanguages)) + 1);  // and the admin button
+  for (const Language& l : kLanguages) {
     std::string id = std::string("lang:") + l.code;
-    if (TouchButton(l.name, ImVec2(lw, 0), true, vm.language == l.code ? Tone::Primary : Tone::Quiet, id.c_str()))
+    if (TouchButton(l.native_name, ImVec2(lw, 0), true, vm.language == l.code ? Tone::Primary : Tone::Quiet, id.c_str()))
       sink.Emit(app::intent::SetLanguage{l.code});
     ImGui::SameLine();
   }

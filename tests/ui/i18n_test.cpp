@@ -9,6 +9,7 @@
 
 #include <imgui.h>
 
+#include "kiosk/core/languages.hpp"
 #include "kiosk/ui/i18n.hpp"
 #include "kiosk/ui/theme.hpp"
 #include "kiosk/ui/widgets.hpp"
@@ -178,7 +179,7 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
                         "note.kit_members", "note.overdue_with"})
     CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
   REQUIRE(keys.size() > 120);
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     auto words = Words(lang);
     for (const auto& k : keys) CHECK_MESSAGE(words.count(k) == 1, std::string(lang) << ".json lacks \"" << k << "\"");
   }
@@ -186,7 +187,7 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
 
 TEST_CASE("named placeholders: no language asks for a value English does not have") {
   auto en = Words("en");
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     auto words = Words(lang);
     for (const auto& [k, v] : words) {
       if (!en.count(k)) continue;
@@ -316,7 +317,7 @@ TEST_CASE("a session unit's note is said in the kiosk's language") {
 TEST_CASE("every language has every key English has, and no other") {
   auto en = Words("en");
   REQUIRE(en.size() > 100);
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     auto words = Words(lang);
     for (const auto& [k, v] : en) CHECK_MESSAGE(words.count(k) == 1, lang << ".json lacks \"" << k << "\"");
     for (const auto& [k, v] : words) {
@@ -335,7 +336,7 @@ TEST_CASE("every key the screens use is translated") {
 
 TEST_CASE("placeholders match across languages") {
   auto en = Words("en");
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     auto words = Words(lang);
     for (const auto& [k, v] : en) {
       for (char n = '0'; n <= '4'; ++n) {
@@ -368,7 +369,7 @@ TEST_CASE("every glyph of every language, keyboard and symbol is in the font atl
   auto fonts = LoadFonts(22.0f);
   REQUIRE_MESSAGE(fonts.ok(), (fonts.ok() ? "" : fonts.error().message));
   std::vector<std::pair<std::string, std::string>> texts;  // where, text
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     for (const auto& [k, v] : Words(lang)) texts.emplace_back(std::string(lang) + ":" + k, v);
     for (bool shift : {false, true})
       for (bool latin : {false, true})
@@ -416,7 +417,7 @@ TEST_CASE("an address and an enrolment code can be typed on the on-screen keyboa
     for (auto& r : rows) s += r;
     return s;
   };
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     const std::string url = join(KeyboardRowsFor(FieldKind::Url, lang, false, false));
     for (char ch : std::string("https://central.example-1.com:8443/"))
       CHECK_MESSAGE(url.find(ch) != std::string::npos, lang << ": no '" << ch << "' key for an address");
@@ -485,7 +486,7 @@ TEST_CASE("a count picks its word by the language rule, and a name with its own 
 }
 
 TEST_CASE("every count in every language has the words its plural rule needs") {
-  for (const char* lang : kLanguages) {
+  for (const char* lang : kiosk::kLanguageCodes) {
     const auto need = PluralCategories(lang);
     for (const auto& [key, text] : Words(lang)) {
       for (size_t open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
