@@ -33,9 +33,9 @@ Status EvdevSource::Start(ScanQueue& queue) {
                      "cannot take " + m_options.path + " for the kiosk alone: " + std::strerror(e) +
                          (e == EBUSY ? " (another program has grabbed it)" : ""));
   }
-  if (pipe2(m_stop_pipe, O_CLOEXEC) != 0) {
+  if (Status s = m_stop_pipe.Open(); !s.ok()) {
     ::close(fd);
-    return MakeError(ErrorKind::Storage, "scanner.pipe", std::string("cannot create a pipe: ") + std::strerror(errno));
+    return s;
   }
   m_fd = fd;
   {
@@ -65,7 +65,7 @@ void EvdevSource::Run(ScanQueue& queue) {
   for (;;) {
     int timeout = 1000;
     if (auto dl = decoder.Deadline()) timeout = static_cast<int>(std::clamp<int64_t>(*dl - NowMs(), 0, 1000));
-    pollfd fds[2] = {{m_stop_pipe[0], POLLIN, 0}, {m_fd, POLLIN, 0}};
+    pollfd fds[2] = {{m_stop_pipe.ReadFd(), POLLIN, 0}, {m_fd, POLLIN, 0}};
     int n = ::poll(fds, 2, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (fds[0].revents) break;
@@ -115,14 +115,10 @@ void EvdevSource::Run(ScanQueue& queue) {
 
 void EvdevSource::Stop() {
   if (m_thread.joinable()) {
-    char b = 1;
-    (void)!::write(m_stop_pipe[1], &b, 1);
+    m_stop_pipe.Signal();
     m_thread.join();
   }
-  for (int& fd : m_stop_pipe) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
+  m_stop_pipe.Close();
   if (m_fd >= 0) {
     if (m_options.grab) ::ioctl(m_fd, EVIOCGRAB, 0);
     ::close(m_fd);

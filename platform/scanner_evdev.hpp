@@ -9,6 +9,7 @@
 
 #include "kiosk/core/scan/hid_decoder.hpp"
 #include "platform/scanner_source.hpp"
+#include "platform/stop_pipe.hpp"
 
 namespace kiosk::platform {
 
@@ -31,7 +32,7 @@ class EvdevSource final : public ScannerSource {
   void Run(ScanQueue& queue);
   EvdevOptions m_options;
   int m_fd = -1;
-  int m_stop_pipe[2] = {-1, -1};
+  StopPipe m_stop_pipe;
   std::thread m_thread;
   mutable std::mutex m_mu;
   std::string m_state = "stopped", m_detail;

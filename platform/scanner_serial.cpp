@@ -72,10 +72,10 @@ Status SerialSource::Start(ScanQueue& queue) {
   // Anything else (permissions, not a serial port) needs a person and fails the start.
   const bool absent = !opened.ok() && (m_open_errno == ENOENT || m_open_errno == ENODEV || m_open_errno == ENXIO);
   if (!opened.ok() && !absent) return opened.error();
-  if (pipe2(m_stop_pipe, O_CLOEXEC) != 0) {
+  if (Status s = m_stop_pipe.Open(); !s.ok()) {
     if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
-    return MakeError(ErrorKind::Storage, "scanner.pipe", std::string("cannot create a pipe: ") + std::strerror(errno));
+    return s;
   }
   {
     std::lock_guard lock(m_mu);
@@ -104,7 +104,7 @@ void SerialSource::Run(ScanQueue& queue) {
     if (!m_buf.empty() && m_options.timeout_ms > 0) {
       timeout = static_cast<int>(std::max<int64_t>(0, last_byte_ms + m_options.timeout_ms - NowMs()));
     }
-    pollfd fds[2] = {{m_stop_pipe[0], POLLIN, 0}, {m_fd, POLLIN, 0}};
+    pollfd fds[2] = {{m_stop_pipe.ReadFd(), POLLIN, 0}, {m_fd, POLLIN, 0}};
     int n = ::poll(fds, m_fd >= 0 ? 2 : 1, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (fds[0].revents) break;
@@ -166,14 +166,10 @@ void SerialSource::Run(ScanQueue& queue) {
 
 void SerialSource::Stop() {
   if (m_thread.joinable()) {
-    char b = 1;
-    (void)!::write(m_stop_pipe[1], &b, 1);
+    m_stop_pipe.Signal();
     m_thread.join();
   }
-  for (int& fd : m_stop_pipe) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
+  m_stop_pipe.Close();
   if (m_fd >= 0) ::close(m_fd);
   m_fd = -1;
   std::lock_guard lock(m_mu);

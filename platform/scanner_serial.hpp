@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "platform/scanner_source.hpp"
+#include "platform/stop_pipe.hpp"
 
 namespace kiosk::platform {
 
@@ -35,7 +36,7 @@ class SerialSource final : public ScannerSource {
   SerialOptions m_options;
   int m_fd = -1;
   int m_open_errno = 0;  // errno of the last failed open (owned by the start, then by the thread)
-  int m_stop_pipe[2] = {-1, -1};
+  StopPipe m_stop_pipe;
   std::thread m_thread;
   std::string m_buf;
   mutable std::mutex m_mu;  // guards m_state, m_detail
