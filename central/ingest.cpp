@@ -162,63 +162,6 @@ Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std:
   return IngestLocked(batch, via, nullptr);
 }
 
-namespace {
-
-// "2026-11-24T13:45:01.123Z" -> Unix ms (the milliseconds may be missing). Read by hand, not with
-// sscanf: it runs once per ingested event.
-std::optional<int64_t> ParseUtcMs(std::string_view s) {
-  auto num = [&](size_t at, size_t n, int& out) {
-    if (at + n > s.size()) return false;
-    out = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int y, mo, d, h, mi, sec, ms = 0;
-  if (!num(0, 4, y) || s.size() < 5 || s[4] != '-' || !num(5, 2, mo) || s.size() < 8 || s[7] != '-' ||
-      !num(8, 2, d) || s.size() < 11 || s[10] != 'T' || !num(11, 2, h) || s.size() < 14 || s[13] != ':' ||
-      !num(14, 2, mi) || s.size() < 17 || s[16] != ':' || !num(17, 2, sec))
-    return std::nullopt;
-  if (s.size() >= 21 && s[19] == '.' && !num(20, 3, ms)) ms = 0;
-  // Days from the civil date (H. Hinnant's algorithm): timegm without the C library's locking.
-  const int yy = y - (mo <= 2);
-  const int era = (yy >= 0 ? yy : yy - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(yy - era * 400);
-  const unsigned doy = static_cast<unsigned>((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const int64_t days = int64_t{era} * 146097 + static_cast<int64_t>(doe) - 719468;
-  return ((days * 24 + h) * 60 + mi) * 60'000 + int64_t{sec} * 1000 + ms;
-}
-
-// Unix ms -> "2026-11-24T13:45:01.123Z", as FormatUtc writes it, without gmtime and snprintf:
-// every ingested event gets one (est_time).
-std::string FormatMs(int64_t ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(ms)};
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  if (y < 0 || y > 9999) return FormatUtc(system_clock::time_point(milliseconds(ms)));
-  int64_t in_day = (t - day).count();  // ms since midnight
-  char buf[24] = "0000-00-00T00:00:00.000";
-  auto put = [&](int at, int64_t v, int width) {
-    for (int i = at + width - 1; i >= at; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
-  };
-  put(0, y, 4);
-  put(5, static_cast<unsigned>(ymd.month()), 2);
-  put(8, static_cast<unsigned>(ymd.day()), 2);
-  put(11, in_day / 3'600'000, 2);
-  put(14, in_day / 60'000 % 60, 2);
-  put(17, in_day / 1000 % 60, 2);
-  put(20, in_day % 1000, 3);
-  buf[23] = 'Z';
-  return std::string(buf, 24);
-}
-
-}  // namespace
-
 void Central::PauseBeforeRetry(int attempt) {
   // Two processes that collided would collide again if they retried in step.
   thread_local std::minstd_rand rng(static_cast<unsigned>(std::random_device{}()));
@@ -313,7 +256,7 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
 Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const std::string& via,
                                                 const std::string* nonce, const Prepared* prepared) {
   const int64_t now = NowMs();
-  const std::string now_utc = FormatMs(now);
+  const std::string now_utc = FormatUtcMs(now);
   StoreTransaction tx(m_store);
   KIOSK_TRY(tx.Begin());
   auto kiosk_found = m_store.LockKiosk(batch.kiosk_id);
@@ -462,7 +405,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
       auto wall = ParseUtcMs(e.wall_time);
       if (offset && wall) {
         const int64_t est = *offset + e.mono_ms;
-        s.est_time = FormatMs(est);
+        s.est_time = FormatUtcMs(est);
         s.skew_ms = *wall - est;
         p.skewed = s.skew_ms > sync::kClockFlagMs || -s.skew_ms > sync::kClockFlagMs;
         if (p.skewed && !clock_flagged) {

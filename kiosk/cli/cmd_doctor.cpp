@@ -217,30 +217,19 @@ std::time_t BuildTime() {
   // __DATE__ is "Nov 24 2026": the clock cannot be earlier than the day this binary was built.
   static const char* kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
   const std::string date = __DATE__;
-  std::tm tm{};
-  tm.tm_mon = static_cast<int>(std::string(kMonths).find(date.substr(0, 3)) / 3);
-  tm.tm_mday = std::atoi(date.substr(4, 2).c_str());
-  tm.tm_year = std::atoi(date.substr(7, 4).c_str()) - 1900;
-  return ::timegm(&tm);
+  const auto month = static_cast<unsigned>(std::string(kMonths).find(date.substr(0, 3)) / 3 + 1);
+  const std::chrono::year_month_day built{std::chrono::year{std::atoi(date.substr(7, 4).c_str())},
+                                          std::chrono::month{month},
+                                          std::chrono::day{static_cast<unsigned>(std::atoi(date.substr(4, 2).c_str()))}};
+  return std::chrono::system_clock::to_time_t(std::chrono::sys_days{built});
 }
 
 std::time_t ParseUtc(const std::string& iso) {  // "2026-11-24T13:45:01.123Z"; 0 if malformed
-  std::tm tm{};
-  if (iso.size() < 19 || std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return ::timegm(&tm);
+  const std::optional<int64_t> ms = ParseUtcMs(iso);
+  return ms ? static_cast<std::time_t>(*ms / 1000) : 0;
 }
 
-std::string FormatUtc(std::time_t t) {
-  char buf[32];
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatUtc(std::time_t t) { return FormatUtcSeconds(std::chrono::system_clock::from_time_t(t)); }
 
 Check CheckClock(const std::string& last_event_time) {
   std::time_t now = std::time(nullptr);

@@ -3,7 +3,9 @@
 // can move time (due dates, stale-data guard, PIN lockout, backoff). Thread-safe.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiosk {
 
@@ -36,6 +38,13 @@ class ManualClock final : public Clock {
 
 // "2026-11-24T13:45:01.123Z"
 std::string FormatUtc(std::chrono::system_clock::time_point t);
+// "2026-11-24T13:45:01Z": to the second, for people (`kiosk doctor`)
+std::string FormatUtcSeconds(std::chrono::system_clock::time_point t);
+// Unix ms -> "2026-11-24T13:45:01.123Z", the same text as FormatUtc, fast (the central's ingest)
+std::string FormatUtcMs(int64_t ms);
+// "2026-11-24T13:45:01.123Z" (the milliseconds may be missing) -> Unix ms; nullopt if malformed.
+// Every journal wall_time reads back with it.
+std::optional<int64_t> ParseUtcMs(std::string_view text);
 // "2026-11-24" in UTC
 std::string FormatDate(std::chrono::system_clock::time_point t);
 // Parses YYYY-MM-DD; false if malformed or not a real date.
