@@ -1,20 +1,14 @@
 #include <cstdio>
 
+#include "kiosk/core/domain.hpp"
 #include "kiosk/ui/screens.hpp"
 
 namespace kiosk::ui {
 
 std::string Points(int64_t points) {
+  // The grouping is kiosk/core's (GroupThousands); only the separator is this language's.
   const std::string& lang = Ctx().i18n.Language();
-  std::string sep = lang == "en" ? "," : lang == "de" ? "." : " ";
-  std::string digits = std::to_string(points < 0 ? -points : points);
-  std::string out;
-  int n = static_cast<int>(digits.size());
-  for (int i = 0; i < n; ++i) {
-    out += digits[i];
-    if ((n - i - 1) % 3 == 0 && i != n - 1) out += sep;
-  }
-  return points < 0 ? "-" + out : out;
+  return GroupThousands(points, lang == "en" ? "," : lang == "de" ? "." : " ");
 }
 
 std::string TierName(Tier tier) {
