@@ -330,12 +330,13 @@ bool AppController::On(const intent::PrintLabels& i) {
     job.out = (std::filesystem::path(dir) / ("labels-" + stamp + (job.sheet == "zpl" ? ".zpl" : ".pdf"))).string();
     if (auto s = write(job); !s.ok()) return failed(s.error());
     const std::string count = std::to_string(job.items.size());
-    // The sheet by its name in the kiosk's language ("A4, 3 × 7"), not its id ("a4-3x7").
-    const std::string sheet_key = job.sheet == "a4-2x7" ? "labels.sheet_2x7"
-                                  : job.sheet == "zpl"  ? "labels.sheet_zpl"
-                                                        : "labels.sheet_3x7";
-    const std::string sheet_name = job.sheet == "a4-2x7" ? "A4, 2 x 7" : job.sheet == "zpl" ? "thermal (ZPL)" : "A4, 3 x 7";
-    ReasonArgs args{{"count", count}, {"file", job.out}, {"sheet", sheet_key}};
+    // The sheet by its name in the kiosk's language ("A4, 3 × 7"), as its button names it, not its
+    // id ("a4-3x7"). WriteJob refused an unknown id above.
+    const intent::LabelSheetChoice* sheet = &intent::kLabelSheets[0];
+    for (const auto& s : intent::kLabelSheets)
+      if (job.sheet == s.id) sheet = &s;
+    const std::string sheet_name = sheet->english;
+    ReasonArgs args{{"count", count}, {"file", job.out}, {"sheet", sheet->key}};
     return [args, job, sheet_name](AppController& c) {
       c.m_vm.labels.printing = false;
       c.m_vm.labels.units.clear();

@@ -32,6 +32,18 @@ struct Enrol { std::string central_url; std::string code; };
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
 struct SetIdleTimeout { int seconds = 90; };  // the admin's choice, kept for the next start too
+// The label sheets an admin can choose: the id `kiosk labels --sheet` and the labels module take,
+// the catalogue key of its name, and that name in English (the text without a catalogue). The
+// screen's buttons and the printed banner both name a sheet from here.
+struct LabelSheetChoice {
+  const char* id;
+  const char* key;
+  const char* english;
+};
+inline constexpr LabelSheetChoice kLabelSheets[] = {{"a4-3x7", "labels.sheet_3x7", "A4, 3 x 7"},
+                                                    {"a4-2x7", "labels.sheet_2x7", "A4, 2 x 7"},
+                                                    {"zpl", "labels.sheet_zpl", "Thermal (ZPL)"}};
+
 // The label sheet of the units, cards and badges in LabelsVm::units, written into `dir`.
 struct PrintLabels {
   std::string sheet = "a4-3x7";          // "a4-3x7", "a4-2x7" or "zpl"

@@ -28,11 +28,9 @@ void DrawLabels(const app::LabelsVm& vm, LabelsUi& ui, IntentSink& sink) {
   ImGui::Separator();
 
   Muted(T("labels.sheet"));
-  static constexpr struct { const char* id; const char* key; } kSheets[] = {
-      {"a4-3x7", "labels.sheet_3x7"}, {"a4-2x7", "labels.sheet_2x7"}, {"zpl", "labels.sheet_zpl"}};
   float w3 = ColumnWidth(3);
   int i = 0;
-  for (const auto& s : kSheets) {
+  for (const auto& s : app::intent::kLabelSheets) {
     if (i++) ImGui::SameLine();
     std::string id = std::string("sheet:") + s.id;
     if (TouchButton(T(s.key), ImVec2(w3, 0), true, ui.sheet == s.id ? Tone::Primary : Tone::Quiet, id.c_str()))
