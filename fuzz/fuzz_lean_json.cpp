@@ -106,7 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   using namespace kiosk::events;
   CheckEvents<DeviceCheckedOut, DeviceCheckedIn, DeviceAudited, DemoOrdered, LoyaltyRedeemed, SelloutReported,
-              DealRegistered, AdminPinFailed, AdminLockedOut, ReferenceLoaded, JournalPruned, KioskInitialized>(text);
+              DealRegistered, AdminPinFailed, AdminLockedOut, ReferenceLoaded, JournalPruned, KioskInitialized,
+              StocktakeFinished>(text);
   if (IsObject(text) != json::parse(text, nullptr, false).is_object()) std::abort();
   return 0;
 }

@@ -64,6 +64,15 @@ template <class V>
 bool Lean(Cursor& c, std::optional<V>& v) {
   return Lean(c, v.emplace());
 }
+// A list of strings (asset tags): not objects.
+bool Lean(Cursor& c, std::vector<std::string>& v) {
+  if (!c.Lit("[")) return false;
+  if (c.Lit("]")) return true;
+  do {
+    if (!c.Str(v.emplace_back())) return false;
+  } while (c.Lit(","));
+  return c.Lit("]");
+}
 template <class T>
 bool LeanObject(Cursor& c, T& t);
 template <class S>
@@ -126,6 +135,17 @@ template <class V>
 Problem Tree(const json& j, std::optional<V>& v) {
   return Tree(j, v.emplace());
 }
+Problem Tree(const json& j, std::vector<std::string>& v) {
+  if (!j.is_array()) return {"", "must be a list, not " + Kind(j)};
+  v.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (Problem p = Tree(j[i], v.emplace_back())) {
+      p.path = "[" + std::to_string(i) + "]";
+      return p;
+    }
+  }
+  return {};
+}
 template <class T>
 Problem TreeObject(const json& j, T& t);
 template <class S>
@@ -169,6 +189,7 @@ template <class V>
 json Write(const std::optional<V>& v) {
   return Write(*v);
 }
+json Write(const std::vector<std::string>& v) { return v; }
 template <class T>
 json WriteObject(const T& t);
 template <class S>
@@ -248,6 +269,14 @@ const Table<AuditedDevice>& TableOf<AuditedDevice>() {
                                                F<&AuditedDevice::gtin>("gtin", kOptional),
                                                F<&AuditedDevice::recorded_state>("recorded_state", kOptional),
                                                F<&AuditedDevice::serial>("serial", kOptional)});
+  return t;
+}
+template <>
+const Table<StocktakeUnit>& TableOf<StocktakeUnit>() {
+  static const auto t = Sorted<StocktakeUnit>({F<&StocktakeUnit::asset_tag>("asset_tag"),
+                                               F<&StocktakeUnit::custodian>("custodian", kOptional),
+                                               F<&StocktakeUnit::location>("location", kOptional),
+                                               F<&StocktakeUnit::state>("state", kOptional)});
   return t;
 }
 template <>
@@ -345,6 +374,15 @@ const Table<KioskInitialized>& TableOf<KioskInitialized>() {
   return t;
 }
 
+template <>
+const Table<StocktakeFinished>& TableOf<StocktakeFinished>() {
+  using T = StocktakeFinished;
+  static const auto t = Sorted<T>({F<&T::by>("by"), F<&T::expected>("expected"), F<&T::found>("found"),
+                                   F<&T::misplaced>("misplaced"), F<&T::missing>("missing"), F<&T::scope>("scope"),
+                                   F<&T::started_at>("started_at", kOptional), F<&T::unexpected>("unexpected")});
+  return t;
+}
+
 // ---- Whole payloads -------------------------------------------------------------------------
 
 template <class T>
@@ -438,6 +476,7 @@ KIOSK_EVENT_PAYLOAD_DEFINE(AdminLockedOut)
 KIOSK_EVENT_PAYLOAD_DEFINE(ReferenceLoaded)
 KIOSK_EVENT_PAYLOAD_DEFINE(JournalPruned)
 KIOSK_EVENT_PAYLOAD_DEFINE(KioskInitialized)
+KIOSK_EVENT_PAYLOAD_DEFINE(StocktakeFinished)
 
 #undef KIOSK_EVENT_PAYLOAD_DEFINE
 

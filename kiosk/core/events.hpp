@@ -19,7 +19,7 @@
 //
 // What a reader asks of a payload: it is a JSON object; every member it knows has the type the
 // kiosk writes (a string, a whole number that fits 63 bits, a bool, a list of objects), and no
-// string holds a NUL; the members marked "required" are there. The others ("optional") may be
+// string holds a NUL, a list of tags holds strings); the members marked "required" are there. The others ("optional") may be
 // missing and read as empty: batches written by hand, by tests and by older kiosks leave them out,
 // and the central has always read them so. Members it does not know are ignored. Anything else is
 // an Error with code "event.payload" and an English message naming the member
@@ -104,6 +104,31 @@ struct DeviceAudited {
   std::string by;                      // required: badge code
   std::vector<AuditedDevice> devices;  // required
   KIOSK_EVENT_PAYLOAD(DeviceAudited, "device.audited");
+};
+
+// A unit a stocktake reports beyond its tag: where the record puts it (misplaced) or what the
+// record says it is (unexpected). Members unset are not written, to keep the event compact.
+struct StocktakeUnit {
+  std::string asset_tag;                 // required
+  std::optional<std::string> custodian;  // badge code, for an unexpected unit a rep holds
+  std::optional<std::string> location;   // the recorded location (misplaced units)
+  std::optional<std::string> state;      // the recorded state (unexpected units)
+  bool operator==(const StocktakeUnit&) const = default;
+};
+
+// A stocktake session's result (kiosk/core/rules/devices.hpp ClassifyStocktake): one event when
+// it is finished, with the unit lists as asset tags. Its scans are not journaled one by one:
+// they are work in progress, kept in the kiosk's database until the session ends.
+struct StocktakeFinished {
+  std::string by;                        // required: badge code of who finished it
+  std::string scope;                     // required: "" (everything), "Showroom A", "Showroom A, bay 2"
+  std::string started_at;                // optional: UTC, when the session was opened
+  int64_t expected = 0;                  // required: units expected in the scope
+  std::vector<std::string> found;        // required: asset tags
+  std::vector<std::string> missing;      // required
+  std::vector<StocktakeUnit> misplaced;  // required
+  std::vector<StocktakeUnit> unexpected; // required
+  KIOSK_EVENT_PAYLOAD(StocktakeFinished, "stocktake.finished");
 };
 
 // ---- Partner actions ------------------------------------------------------------------------
@@ -200,6 +225,7 @@ inline constexpr std::string_view kAllTypes[] = {
     DeviceCheckedOut::kType, DeviceCheckedIn::kType, DeviceAudited::kType, DemoOrdered::kType,
     LoyaltyRedeemed::kType,  SelloutReported::kType, DealRegistered::kType, AdminPinFailed::kType,
     AdminLockedOut::kType,   ReferenceLoaded::kType, JournalPruned::kType,  KioskInitialized::kType,
+    StocktakeFinished::kType,
 };
 
 // Whether a payload is a JSON object, without building a tree: lean_json::ReadPlain first, then

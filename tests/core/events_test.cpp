@@ -133,8 +133,26 @@ TEST_CASE("events: each type writes the bytes the kiosk has always journaled, an
   CheckPinned(KioskInitialized{"KIOSK-HEL-01", "kiosk 0.1.0"},
               R"({"kiosk_id":"KIOSK-HEL-01","software":"kiosk 0.1.0"})");
 
+  StocktakeFinished st;
+  st.by = "BDG-10017";
+  st.scope = "Showroom A, bay 3";
+  st.started_at = "2026-12-05T01:00:00Z";
+  st.expected = 3;
+  st.found = {"DEMO-00007"};
+  st.missing = {"DEMO-00015"};
+  st.misplaced = {{"DEMO-00004", std::nullopt, "Showroom A, bay 2", std::nullopt}};
+  st.unexpected = {{"DEMO-00008", "BDG-20016", std::nullopt, "checked_out"}};
+  CheckPinned(st, R"({"by":"BDG-10017","expected":3,"found":["DEMO-00007"],"misplaced":[{"asset_tag":"DEMO-00004",)"
+                  R"("location":"Showroom A, bay 2"}],"missing":["DEMO-00015"],"scope":"Showroom A, bay 3",)"
+                  R"("started_at":"2026-12-05T01:00:00Z","unexpected":[{"asset_tag":"DEMO-00008","custodian":"BDG-20016",)"
+                  R"("state":"checked_out"}]})");
+  CheckPinned(StocktakeFinished{"BDG-10017", "", "", 0, {}, {}, {}, {}},
+              R"({"by":"BDG-10017","expected":0,"found":[],"misplaced":[],"missing":[],"scope":"","started_at":"",)"
+              R"("unexpected":[]})");
+
   // Every type named once, and each name is what the central's rules and the history look for.
-  CHECK(std::size(kAllTypes) == 12);
+  CHECK(std::size(kAllTypes) == 13);
+  CHECK(StocktakeFinished::kType == "stocktake.finished");
   CHECK(DeviceCheckedOut::kType == "device.checked_out");
   CHECK(SelloutReported::kType == "sellout.reported");
   CHECK(JournalPruned::kType == "journal.pruned");
@@ -198,6 +216,14 @@ TEST_CASE("events: malformed payloads give a clear error naming the member") {
        "The device.checked_in payload's state_after must be a string, not null."},
       {ErrorOf<DeviceAudited>, R"({"by":["B"],"devices":[]})",
        "The device.audited payload's by must be a string, not a list."},
+      {ErrorOf<StocktakeFinished>, R"({"by":"B","expected":1,"found":["DEMO-1",7],"misplaced":[],"missing":[],"scope":""})",
+       "The stocktake.finished payload's found[1] must be a string, not a number."},
+      {ErrorOf<StocktakeFinished>, R"({"by":"B","expected":1,"found":[],"misplaced":[],"missing":"DEMO-1","scope":"","unexpected":[]})",
+       "The stocktake.finished payload's missing must be a list, not a string."},
+      {ErrorOf<StocktakeFinished>, R"({"by":"B","expected":1,"found":[],"misplaced":[{"location":"X"}],"missing":[],"scope":"","unexpected":[]})",
+       "The stocktake.finished payload's misplaced[0].asset_tag is missing."},
+      {ErrorOf<StocktakeFinished>, R"({"by":"B","found":[],"misplaced":[],"missing":[],"scope":"","unexpected":[]})",
+       "The stocktake.finished payload's expected is missing."},
       {ErrorOf<DemoOrdered>, R"({"gtin":"0001","partner_id":"P","qty":"2"})",
        "The demo.ordered payload's qty must be a whole number, not a string."},
       {ErrorOf<DemoOrdered>, R"({"gtin":"0001","partner_id":"P","qty":2.5})",
@@ -279,6 +305,10 @@ TEST_CASE("events: the lean reader and the tree agree on thousands of edited pay
   fuzz(ReferenceLoaded{}, ReferenceLoaded{7, true, 12, 340, 0}.Dump());
   fuzz(JournalPruned{}, JournalPruned{1200, "ab", 1199, 90}.Dump());
   fuzz(KioskInitialized{}, KioskInitialized{"KIOSK-1", "kiosk 0.1.0"}.Dump());
+  fuzz(StocktakeFinished{}, StocktakeFinished{"B", "Showroom A", "2026-12-05T01:00:00Z", 3, {"DEMO-1", "DEMO-2"}, {"DEMO-3"},
+                                              {{"DEMO-4", std::nullopt, "Showroom B", std::nullopt}},
+                                              {{"DEMO-5", "BDG-2", std::nullopt, "checked_out"}}}
+                                .Dump());
   // Most edits break the exact shape (the tree then answers), but some still read the lean way.
   CHECK(lean_read > total / 20);
   CHECK(lean_read < total);
