@@ -184,6 +184,23 @@ Result<Balance> ReferenceStore::BalanceOf(const std::string& partner_id) {
   return b;
 }
 
+Result<std::vector<std::string>> ReferenceStore::AvailableLocations() {
+  std::vector<std::string> out;
+  auto s = m_db.Each("SELECT DISTINCT location FROM devices WHERE state = 'available' ORDER BY location",
+                     [&](Statement& r) { out.push_back(r.Text(0)); });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<Device>> ReferenceStore::AvailableUnitsIn(const std::string& scope) {
+  // The same test as rules::InStocktakeScope, so the rule sees every unit it would expect.
+  return FindAll<Device>(m_db,
+                         kDeviceColumns +
+                             "WHERE state = 'available' AND (?1 = '' OR location = ?1 OR "
+                             "substr(location, 1, length(?1) + 1) = ?1 || ',') ORDER BY location, asset_tag",
+                         DeviceFromRow, scope);
+}
+
 Result<std::vector<Device>> ReferenceStore::KitMembers(const std::string& kit) {
   if (kit.empty()) return std::vector<Device>{};
   return FindAll<Device>(m_db, kDeviceColumns + "WHERE kit = ? ORDER BY asset_tag", DeviceFromRow, kit);

@@ -43,6 +43,10 @@ class ReferenceStore {
   // ---- Lists ----
   // The units of a kit, by asset tag; empty for an empty kit id.
   Result<std::vector<Device>> KitMembers(const std::string& kit);
+  // For stocktakes (rules/devices.hpp): the distinct locations of the available units, and the
+  // available units whose location is `scope`, within it ("scope, ...") or anywhere ("").
+  Result<std::vector<std::string>> AvailableLocations();
+  Result<std::vector<Device>> AvailableUnitsIn(const std::string& scope);
   Result<std::vector<DemoModel>> ActiveModels();   // by name
   Result<std::vector<Reward>> ActiveRewards();     // cheapest first, then by id
   // The largest open-order quota any active model gives the tier (0 when there is none).

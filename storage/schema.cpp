@@ -108,6 +108,18 @@ CREATE TABLE device_events (
   asset_tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (asset_tag, seq)
 ) WITHOUT ROWID;
 )sql"},
+      {2, R"sql(
+-- The open stocktake (storage/stocktake_store.hpp): at most one per kiosk (id is always 1), and
+-- its scans, kept here as they are made so a restart or a power cut loses none. Work in
+-- progress, not journaled: finishing it journals one stocktake.finished event and empties both.
+CREATE TABLE stocktake_session (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  scope TEXT NOT NULL, started_by TEXT NOT NULL, started_at TEXT NOT NULL
+);
+CREATE TABLE stocktake_scans (
+  asset_tag TEXT PRIMARY KEY, scanned_at TEXT NOT NULL, n INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -31,6 +31,7 @@ std::string DefaultDataDir() {
 [[gnu::weak]] void RegisterDeviceCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterCoreCommands(CLI::App&, Context&) {}
 [[gnu::weak]] void RegisterLabelCommands(CLI::App&, Context&) {}
+[[gnu::weak]] void RegisterStocktakeCommands(CLI::App&, Context&) {}
 
 int Main(int argc, char** argv, GuiLauncher gui) {
   Context ctx;
@@ -49,6 +50,7 @@ int Main(int argc, char** argv, GuiLauncher gui) {
   RegisterSyncCommands(app, ctx);
   RegisterDeviceCommands(app, ctx);
   RegisterLabelCommands(app, ctx);
+  RegisterStocktakeCommands(app, ctx);
   if (ctx.gui) RegisterGuiCommands(app, ctx);
 
   try {

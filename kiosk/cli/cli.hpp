@@ -47,6 +47,7 @@ void RegisterScanCommands(CLI::App& app, Context& ctx);     // cmd_scan.cpp (iss
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // cmd_sync.cpp (issue 5)
 void RegisterDeviceCommands(CLI::App& app, Context& ctx);   // cmd_doctor.cpp (issue 6)
 void RegisterLabelCommands(CLI::App& app, Context& ctx);    // cmd_labels.cpp (barcode labels)
+void RegisterStocktakeCommands(CLI::App& app, Context& ctx);  // cmd_stocktake.cpp (stocktake sessions)
 // `gui` (cmd_gui.cpp), registered only when ctx.gui is set; then it is also the default without a
 // subcommand.
 void RegisterGuiCommands(CLI::App& app, Context& ctx);

@@ -194,6 +194,44 @@ struct DealRequest {
   std::string by_badge;
 };
 
+// ---- Stocktakes (kiosk_stocktake.cpp; the rule: kiosk/core/rules/devices.hpp) ----
+// One unit as a stocktake shows it: what the record says and what the count made of it.
+struct StocktakeUnitView {
+  std::string asset_tag;
+  std::string model;           // the model's name ("Colour MFP C4500"), or its GTIN
+  std::string location;        // where the record puts it
+  DeviceState state = DeviceState::Available;
+  std::string custodian;       // badge code, when a rep has it
+  std::string custodian_name;  // that rep's name, if known
+  bool scanned = false;
+  std::string status;          // "found", "missing" (expected, not scanned yet), "misplaced", "unexpected"
+};
+
+struct StocktakeView {
+  std::string scope;           // "" (everything), "Showroom A", "Showroom A, bay 2"
+  std::string started_by;      // badge code
+  std::string started_at;      // UTC
+  int expected = 0;            // units expected in the scope
+  int ticked = 0;              // of those, scanned so far
+  std::vector<StocktakeUnitView> expected_units;  // in location order, each with its tick
+  std::vector<StocktakeUnitView> extra;           // scanned but not expected: misplaced, unexpected
+};
+
+// What one scan did to the open stocktake.
+struct StocktakeScanResult {
+  StocktakeUnitView unit;      // status: found, misplaced or unexpected
+  bool repeated = false;       // scanned before in this session: nothing changed
+  StocktakeView session;       // the session after the scan
+};
+
+// A finished stocktake: the journaled event and its lists.
+struct StocktakeReportView {
+  Receipt receipt;             // the stocktake.finished event
+  std::string scope;
+  int expected = 0;
+  std::vector<StocktakeUnitView> found, missing, misplaced, unexpected;
+};
+
 // One of the central's verdicts on this kiosk's events (admin screen, `kiosk verdicts`).
 struct VerdictView {
   int64_t seq = 0;
@@ -289,6 +327,24 @@ class Kiosk {
   Result<DeviceView> CheckCheckinUnit(std::string_view code);
   // A partner's card as the touchscreen scans it: refused if blocked, else the partner.
   Result<PartnerView> CheckPartnerCard(std::string_view card);
+
+  // ---- Stocktakes ----
+  // A stocktake is a session: started with a scope, scans ticked one by one (each kept in the
+  // database as it is made, so a restart or a power cut loses none), finished into one
+  // stocktake.finished event, or cancelled (nothing journaled). One session at a time per kiosk.
+  // The areas and locations a stocktake may count ("Showroom A", "Showroom A, bay 1", ...).
+  Result<std::vector<std::string>> StocktakeScopes();
+  // Errors: the badge (unknown, inactive), stocktake.scope_unknown, stocktake.already_open.
+  Result<StocktakeView> StartStocktake(std::string_view by_badge, std::string_view scope);
+  // The open session; NotFound stocktake.none when there is none.
+  Result<StocktakeView> CurrentStocktake();
+  // Ticks the scanned unit. A code that is not a demo unit is refused (barcode.unknown,
+  // device.no_serial, stocktake.not_a_unit for a partner card or a badge); stocktake.none.
+  Result<StocktakeScanResult> StocktakeScan(std::string_view code);
+  // Journals the result and closes the session. by_badge "" is the badge that started it.
+  Result<StocktakeReportView> FinishStocktake(std::string_view by_badge = {});
+  // Closes the session without a record; returns what it was (scope, scans). stocktake.none.
+  Result<StocktakeView> CancelStocktake();
 
   // ---- Labels ----
   // What `code` (asset tag, GS1 text, card number, badge code) prints as; a blocked card and a

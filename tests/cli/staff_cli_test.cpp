@@ -230,6 +230,63 @@ TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody re
   CHECK(not_checkout.err.find("not a checkout") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(Staff, "kiosk stocktake: start, scan, status, finish and cancel, with options where users put them") {
+  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  auto none = Run({"stocktake", "status"});
+  CHECK(none.exit_code == 1);
+  CHECK(none.err.find("No stocktake is open") != std::string::npos);
+  CHECK(Run({"stocktake", "start", "--badge", "BDG-NOPE"}).exit_code == 1);
+  auto bad_bay = Run({"stocktake", "start", "--bay", "Showroom A, bay 99", "--badge", demo::kStaff});
+  CHECK(bad_bay.exit_code == 2);
+  CHECK(bad_bay.err.find("No demo unit is recorded at \"Showroom A, bay 99\"") != std::string::npos);
+
+  auto start = Run({"stocktake", "start", "--bay", "Showroom A, bay 3", "--badge", demo::kStaff});
+  INFO(start.out << start.err);
+  REQUIRE(start.exit_code == 0);
+  CHECK(start.out.find("Stocktake of Showroom A, bay 3 started: 2 units expected.") == 0);
+  auto second = Run({"--json", "stocktake", "start", "--badge", demo::kRep});
+  CHECK(second.exit_code == 1);
+  CHECK(json::parse(second.out)["error"]["code"] == "stocktake.already_open");
+
+  // A good scan, a misplaced unit, an unknown code and a partner card: the good ones are kept,
+  // the bad ones named, exit 1.
+  auto scan = Run({"stocktake", "scan", demo::kAvailable, "DEMO-00004", "NOPE-1", demo::kGoldCard});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 1);
+  CHECK(scan.out.find("DEMO-00007  Colour MFP A4 C2200: found  (1 of 2)") != std::string::npos);
+  CHECK(scan.out.find("DEMO-00004  Mono MFP A3 M3600: misplaced: recorded at Showroom A, bay 2") != std::string::npos);
+  CHECK(scan.err.find("NOPE-1: No demo unit NOPE-1 is known") != std::string::npos);
+  CHECK(scan.err.find("not a demo unit") != std::string::npos);
+
+  auto status = Run({"stocktake", "status", "--json"});
+  REQUIRE(status.exit_code == 0);
+  const json s = json::parse(status.out);
+  CHECK(s["expected"] == 2);
+  CHECK(s["ticked"] == 1);
+  CHECK(s["left"] == 1);
+  CHECK(s["extra"][0]["status"] == "misplaced");
+  auto human = Run({"stocktake", "status"});
+  CHECK(human.out.find("1 of 2 units ticked, 1 left.") != std::string::npos);
+  CHECK(human.out.find("[ ] DEMO-00015") != std::string::npos);
+
+  auto finish = Run({"stocktake", "finish"});
+  INFO(finish.out << finish.err);
+  CHECK(finish.exit_code == 0);  // units missing is the report, not a failure
+  CHECK(finish.out.find("Stocktake of Showroom A, bay 3: 1 of 2 units found, 1 missing, 1 misplaced, 0 unexpected.") == 0);
+  CHECK(finish.out.find("missing (1):\n    DEMO-00015  Card Reader CR-10  (Showroom A, bay 3)") != std::string::npos);
+  auto journal = Run({"journal", "--json"});
+  CHECK(journal.out.find("stocktake.finished") != std::string::npos);
+
+  REQUIRE(Run({"stocktake", "start", "--badge", demo::kRep}).exit_code == 0);
+  REQUIRE(Run({"stocktake", "scan", "DEMO-00001"}).exit_code == 0);
+  auto cancel = Run({"stocktake", "cancel"});
+  CHECK(cancel.exit_code == 0);
+  CHECK(cancel.out.find("Stocktake of everything on record cancelled: 1 scan dropped, nothing journaled.") == 0);
+  CHECK(Run({"stocktake", "finish"}).exit_code == 1);
+  // `kiosk audit` is still the one-shot record of units seen.
+  CHECK(Run({"audit", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);
+}
+
 TEST_CASE("README and docs cite only documents the repository has, and no issue numbers") {
   const std::filesystem::path root = std::filesystem::path(KIOSK_TEST_ASSETS).parent_path();
   std::vector<std::filesystem::path> files{root / "README.md"};

@@ -77,20 +77,20 @@ StocktakeClass ClassifyScan(const Device& unit, std::string_view scope) {
   return InStocktakeScope(unit.location, scope) ? StocktakeClass::Found : StocktakeClass::Misplaced;
 }
 
-Result<std::string> CheckStocktakeScope(std::string_view scope_text, const std::vector<Device>& units) {
+Result<std::string> CheckStocktakeScope(std::string_view scope_text, const std::vector<std::string>& locations) {
   std::string scope = Trimmed(scope_text);
-  for (const Device& d : units)
-    if (ExpectedInStocktake(d, scope)) return scope;
+  for (const std::string& loc : locations)
+    if (InStocktakeScope(loc, scope)) return scope;
   return MakeError(ErrorKind::Usage, "stocktake.scope_unknown",
                    "No demo unit is recorded at \"" + scope +
                        "\": give a location as the records write it, e.g. \"Showroom A\" or \"Showroom A, bay 2\".",
                    {{"scope", scope}});
 }
 
-std::vector<std::string> StocktakeScopes(const std::vector<Device>& units) {
+std::vector<std::string> StocktakeScopes(const std::vector<std::string>& available_locations) {
   std::set<std::string> locations;
-  for (const Device& d : units)
-    if (d.state == DeviceState::Available && !d.location.empty()) locations.insert(d.location);
+  for (const std::string& loc : available_locations)
+    if (!loc.empty()) locations.insert(loc);
   // An area, then its locations: "Showroom A", "Showroom A, bay 1", ... (the set keeps them sorted;
   // "bay 10" sorts before "bay 2", which a person reading the list forgives).
   std::vector<std::string> out;

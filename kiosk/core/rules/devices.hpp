@@ -50,15 +50,15 @@ enum class StocktakeClass { Found, Missing, Unexpected, Misplaced };
 std::string_view ToString(StocktakeClass c);  // "found", "missing", "unexpected", "misplaced"
 StocktakeClass ClassifyScan(const Device& unit, std::string_view scope);
 
-// The scope a person typed, trimmed and checked against the locations on record:
-// stocktake.scope_unknown when no available unit's location is in it (a typo, or an empty bay,
-// where a stocktake would find nothing to count).
-Result<std::string> CheckStocktakeScope(std::string_view scope, const std::vector<Device>& units);
+// The scope a person typed, trimmed and checked against `locations`, the locations of the
+// available units: stocktake.scope_unknown when none is in it (a typo, or an empty bay, where a
+// stocktake would find nothing to count).
+Result<std::string> CheckStocktakeScope(std::string_view scope, const std::vector<std::string>& locations);
 
-// The areas and locations a stocktake may choose from among `units` (the available ones):
-// each area ("Showroom A") followed by its locations, in order; an area that is one location
-// (no ", ") appears once.
-std::vector<std::string> StocktakeScopes(const std::vector<Device>& units);
+// The areas and locations a stocktake may choose from, given the locations of the available
+// units: each area ("Showroom A") followed by its locations, sorted; an area that is one
+// location (no ", ") appears once.
+std::vector<std::string> StocktakeScopes(const std::vector<std::string>& locations);
 
 struct StocktakeReport {
   std::string scope;
