@@ -20,7 +20,7 @@ Status StocktakeStore::Start(const StocktakeSessionRow& session) {
                      "A stocktake of " + ((*open)->scope.empty() ? std::string("everything") : (*open)->scope) +
                          " is already open (started " + (*open)->started_at +
                          "): finish or cancel it before starting another.",
-                     {{"scope", (*open)->scope}, {"since", (*open)->started_at}});
+                     {{"scope", (*open)->scope}, {"since", (*open)->started_at}}, (*open)->scope.empty() ? "all" : "");
   KIOSK_TRY(m_db.Run("DELETE FROM stocktake_scans"));
   return m_db.Run("INSERT INTO stocktake_session (id, scope, started_by, started_at) VALUES (1, ?, ?, ?)",
                   session.scope, session.started_by, session.started_at);

@@ -74,7 +74,7 @@ std::string Source(const fs::path& relative) {
 std::string KioskServicesSource() {
   std::string all;
   for (const char* f : {"kiosk.cpp", "kiosk_lookups.cpp", "kiosk_partners.cpp", "kiosk_devices.cpp",
-                        "kiosk_settings.cpp", "kiosk_status.cpp", "kiosk_journal.cpp"})
+                        "kiosk_settings.cpp", "kiosk_status.cpp", "kiosk_journal.cpp", "kiosk_stocktake.cpp"})
     all += Source(fs::path("kiosk/services") / f);
   return all;
 }
@@ -104,7 +104,7 @@ std::set<std::string> CoreMessageKeys() {
                                 "kiosk/sync/protocol_batch.cpp", "kiosk/sync/protocol_enrol.cpp",
                                 "kiosk/sync/protocol_files.cpp", "platform/http_client_curl.cpp"};
   for (const auto& k : Matches(KioskServicesSource() + AppControllerSource(), reason, "reason.")) keys.insert(k);
-  for (const char* f : {"kiosk/services/kiosk_actions.cpp", "storage/db.cpp",
+  for (const char* f : {"kiosk/services/kiosk_actions.cpp", "storage/db.cpp", "storage/stocktake_store.cpp",
                         "kiosk/core/rules/people.cpp", "kiosk/core/rules/partners.cpp",
                         "kiosk/core/rules/devices.cpp", "kiosk/core/rules/orders.cpp", "kiosk/core/rules/loyalty.cpp",
                         "kiosk/core/rules/sellout.cpp", "kiosk/core/rules/deals.cpp", "kiosk/services/kiosk_labels.cpp",
@@ -117,7 +117,8 @@ std::set<std::string> CoreMessageKeys() {
   for (const auto& k : Matches(Source("platform/http_client_curl.cpp"), std::regex(R"re(code = "(net\.[a-z_]+)")re"), "reason."))
     keys.insert(k);
   // A variant is the last argument of a MakeError: `..., {{...}}, "to");` or `cond ? "a" : "b");`
-  std::string actions = Source("kiosk/services/kiosk_actions.cpp") + KioskServicesSource();
+  std::string actions = Source("kiosk/services/kiosk_actions.cpp") + KioskServicesSource() +
+                        Source("storage/stocktake_store.cpp");
   for (const char* f : {"people", "partners", "devices", "orders", "loyalty", "sellout", "deals"})
     actions += Source(std::string("kiosk/core/rules/") + f + ".cpp");
   const std::string with_variants = actions + sync;
@@ -144,6 +145,7 @@ std::set<std::string> CoreMessageKeys() {
                                  "receipt."))
       keys.insert(k);
   keys.insert("receipt.device.checked_in.repair");
+  keys.insert("receipt.stocktake.finished.all");
   std::regex action(R"re((?:RequireBadge|RequirePartner|StaleGuard)\([^;]*?"([a-z -]+)"\))re");
   for (const auto& a : Matches(actions, action, "")) {
     std::string key = "do.";
@@ -176,7 +178,8 @@ TEST_CASE("every reason, receipt and banner the core can produce has words in al
                         "warning.redeem.soft_limit", "warning.audit.recorded_as_with", "warning.sellout.partner_suspended",
                         "reason.net.refused", "reason.net.timeout", "reason.net.tls_untrusted.ca", "reason.export.dir",
                         "reason.net.download_file.full", "reason.sync.not_enrolled.receipt", "reason.response.malformed",
-                        "note.kit_members", "note.overdue_with"})
+                        "note.kit_members", "note.overdue_with", "reason.stocktake.not_a_unit.badge",
+                        "reason.stocktake.already_open.all", "receipt.stocktake.finished", "do.take_stock"})
     CHECK_MESSAGE(keys.count(k) == 1, "the source scan no longer finds " << k);
   REQUIRE(keys.size() > 120);
   for (const char* lang : kiosk::kLanguageCodes) {
