@@ -24,7 +24,7 @@ done
 install -m 0755 "$init" "$root/init"
 
 # Modules and everything they depend on, as modules.dep says.
-want="xhci-pci usbhid hid-generic evdev ftdi_sio usbserial"
+want="xhci-pci usbhid hid-generic evdev ftdi_sio usbserial virtio_pci virtio_blk crc32c_generic ext4"
 declare -A seen=()
 add_module() {
   local name=$1 line path dep

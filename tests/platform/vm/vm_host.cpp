@@ -34,30 +34,13 @@
 
 #include <nlohmann/json.hpp>
 
-namespace fs = std::filesystem;
+#include "vm_rig.hpp"
+
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using namespace kiosk::vm;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr int kSkip = 77;
-
-double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::optional<std::string> Which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/bin:/bin";
-  size_t i = 0;
-  while (i <= p.size()) {
-    size_t j = p.find(':', i);
-    if (j == std::string::npos) j = p.size();
-    fs::path c = fs::path(p.substr(i, j - i)) / name;
-    if (::access(c.c_str(), X_OK) == 0) return c.string();
-    i = j + 1;
-  }
-  return std::nullopt;
-}
 
 // ---- QMP ---------------------------------------------------------------------------------------
 
@@ -215,90 +198,6 @@ bool Type(Qmp& qmp, const std::string& text, Layout layout, GsAs gs) {
   return true;
 }
 
-// ---- The VM -------------------------------------------------------------------------------------
-
-struct Vm {
-  pid_t pid = -1;
-  int to_guest = -1;    // the console's input
-  int from_guest = -1;  // the console's output
-  std::string buf;
-  std::vector<std::string> log;
-
-  // The next console line, or nullopt after `limit` or when QEMU is gone.
-  std::optional<std::string> Line(std::chrono::milliseconds limit) {
-    auto end = Clock::now() + limit;
-    while (true) {
-      size_t nl = buf.find('\n');
-      if (nl != std::string::npos) {
-        std::string line = buf.substr(0, nl);
-        buf.erase(0, nl + 1);
-        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-        log.push_back(line);
-        return line;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-      if (left <= 0) return std::nullopt;
-      pollfd p{from_guest, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return std::nullopt;
-      char tmp[4096];
-      ssize_t n = ::read(from_guest, tmp, sizeof tmp);
-      if (n <= 0) return std::nullopt;
-      buf.append(tmp, static_cast<size_t>(n));
-    }
-  }
-  void Say(const std::string& line) {
-    std::string l = line + "\n";
-    (void)!::write(to_guest, l.data(), l.size());
-  }
-  void Kill() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      pid = -1;
-    }
-    if (to_guest >= 0) ::close(to_guest), to_guest = -1;
-    if (from_guest >= 0) ::close(from_guest), from_guest = -1;
-  }
-  ~Vm() { Kill(); }
-};
-
-bool Boot(Vm& vm, const std::string& qemu, const std::string& accel, const fs::path& kernel, const fs::path& initrd,
-          const fs::path& work, const std::string& only) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return false;
-  std::vector<std::string> args = {
-      qemu, "-accel", accel, "-m", "512", "-smp", "1", "-display", "none", "-monitor", "none", "-serial", "stdio",
-      "-no-reboot", "-net", "none", "-kernel", kernel.string(), "-initrd", initrd.string(),
-      "-append", "console=ttyS0 panic=-1 loglevel=3 quiet" + (only.empty() ? "" : " vmcase=" + only),
-      "-qmp", "unix:" + (work / "qmp.sock").string() + ",server=on,wait=off",
-      "-device", "qemu-xhci,id=xhci",
-      "-device", "usb-kbd,id=kbd1,bus=xhci.0",
-      "-chardev", "socket,id=ser0,path=" + (work / "serial.sock").string() + ",server=on,wait=off",
-      "-device", "usb-serial,id=serial1,chardev=ser0,always-plugged=on,bus=xhci.0"};
-  if (accel == "kvm") {
-    args.insert(args.begin() + 3, {"-cpu", "host"});
-  }
-  fs::remove(work / "qmp.sock");
-  fs::remove(work / "serial.sock");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(qemu.c_str(), argv.data());
-    _exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  vm.pid = pid;
-  vm.to_guest = in[1];
-  vm.from_guest = out[0];
-  return pid > 0;
-}
-
 int Usage() {
   std::cerr << "usage: vm_host --guest BIN --scripts DIR --work DIR [--kernel VMLINUZ] [--accel auto|tcg|kvm] [--only CASE]\n";
   return 2;
@@ -315,31 +214,9 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // ctest's log shows progress as it happens
 
   // What the host needs; each missing part is a clear skip, not a failure.
-  auto qemu = Which("qemu-system-x86_64");
-  if (!qemu) {
-    std::cout << "SKIP: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)\n";
-    return kSkip;
-  }
-  if (!Which("busybox")) {
-    std::cout << "SKIP: busybox is not installed (apt-get install busybox-static)\n";
-    return kSkip;
-  }
-  fs::path kernel = opt.count("--kernel") ? fs::path(opt["--kernel"]) : fs::path();
-  if (kernel.empty()) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/boot", ec)) {
-      std::string n = e.path().filename();
-      if (n.rfind("vmlinuz-", 0) == 0 && (kernel.empty() || n > kernel.filename().string())) kernel = e.path();
-    }
-  }
-  const std::string kver = kernel.filename().string().substr(std::string("vmlinuz-").size());
-  if (kernel.empty() || !fs::exists(kernel) || !fs::exists("/lib/modules/" + kver + "/modules.dep")) {
-    std::cout << "SKIP: no Debian kernel with its modules (/boot/vmlinuz-* and /lib/modules/<version>: "
-                 "apt-get install linux-image-amd64)\n";
-    return kSkip;
-  }
-  if (::access(kernel.c_str(), R_OK) != 0) {
-    std::cout << "SKIP: " << kernel << " is not readable by this user\n";
+  const Host host = FindHost(opt.count("--kernel") ? std::optional<fs::path>(opt["--kernel"]) : std::nullopt);
+  if (!host.skip.empty()) {
+    std::cout << "SKIP: " << host.skip << "\n";
     return kSkip;
   }
 
@@ -358,53 +235,26 @@ int main(int argc, char** argv) {
     }
     data_env = "KIOSK_VM_DATA='" + data.string() + "' ";
   }
-  std::string cmd = data_env + "'" + (fs::path(opt["--scripts"]) / "make_initramfs.sh").string() + "' '" + initrd.string() + "' '" +
-                    kver + "' '" + (fs::path(opt["--scripts"]) / "guest_init.sh").string() + "' '" + opt["--guest"] + "'";
-  if (std::system(cmd.c_str()) != 0) {
-    std::cout << "FAIL: could not build the initramfs (" << cmd << ")\n";
+  const fs::path scripts = opt["--scripts"];
+  if (!BuildInitramfs(scripts, initrd, host.kernel_version, scripts / "guest_init.sh", {opt["--guest"]}, data_env))
     return 2;
-  }
-  std::printf("initramfs built in %.1f s (%s, kernel %s)\n", Since(t0), initrd.c_str(), kver.c_str());
+  std::printf("initramfs built in %.1f s (%s, kernel %s)\n", Since(t0), initrd.c_str(), host.kernel_version.c_str());
 
-  // KVM only where it really boots: on some hosts /dev/kvm exists but the guest hangs after the
-  // boot loader. The verdict is kept in the work folder so later runs do not wait for it again.
-  std::vector<std::string> accels;
-  fs::path kvm_verdict = work / "kvm-boots";
-  std::string accel = opt["--accel"];
-  if (accel == "auto") {
-    std::string verdict;
-    std::ifstream(kvm_verdict) >> verdict;
-    if (::access("/dev/kvm", R_OK | W_OK) == 0 && verdict != "no") accels.push_back("kvm");
-    accels.push_back("tcg");
-  } else {
-    accels.push_back(accel);
-  }
-
+  fs::remove(work / "qmp.sock");
+  fs::remove(work / "serial.sock");
+  BootSpec spec;
+  spec.initrd = initrd;
+  spec.cmdline_extra = opt["--only"].empty() ? "" : " vmcase=" + opt["--only"];
+  spec.extra_args = {"-net", "none",
+                     "-qmp", "unix:" + (work / "qmp.sock").string() + ",server=on,wait=off",
+                     "-device", "qemu-xhci,id=xhci",
+                     "-device", "usb-kbd,id=kbd1,bus=xhci.0",
+                     "-chardev", "socket,id=ser0,path=" + (work / "serial.sock").string() + ",server=on,wait=off",
+                     "-device", "usb-serial,id=serial1,chardev=ser0,always-plugged=on,bus=xhci.0"};
+  // The guest's /init prints @@BOOT once the modules are in.
+  const fs::path kvm_verdict = work / "kvm-boots";
   Vm vm;
-  std::string used;
-  for (const auto& a : accels) {
-    auto tb = Clock::now();
-    if (!Boot(vm, *qemu, a, kernel, initrd, work, opt["--only"])) return 2;
-    // The guest's /init prints @@BOOT once the modules are in; TCG needs ~20-60 s on a busy host.
-    auto limit = a == "kvm" ? 12s : 150s;
-    bool booted = false;
-    while (auto line = vm.Line(std::chrono::duration_cast<std::chrono::milliseconds>(limit - (Clock::now() - tb)))) {
-      if (line->rfind("@@BOOT", 0) == 0) {
-        booted = true;
-        break;
-      }
-    }
-    if (accel == "auto" && a == "kvm") std::ofstream(kvm_verdict) << (booted ? "yes" : "no");
-    if (booted) {
-      used = a;
-      std::printf("booted with -accel %s in %.1f s\n", a.c_str(), Since(tb));
-      break;
-    }
-    std::printf("no boot with -accel %s within %.0f s%s\n", a.c_str(), std::chrono::duration<double>(limit).count(),
-                a == "kvm" ? ", falling back to tcg" : "");
-    for (size_t i = vm.log.size() > 20 ? vm.log.size() - 20 : 0; i < vm.log.size(); ++i) std::cout << "  | " << vm.log[i] << "\n";
-    vm.Kill();
-  }
+  const std::string used = BootFirstWorking(vm, host, spec, Accelerators(opt["--accel"], kvm_verdict), "@@BOOT", kvm_verdict);
   if (used.empty()) return 2;
 
   Qmp qmp;
@@ -501,7 +351,7 @@ int main(int argc, char** argv) {
   std::printf("%d passed, %d failed, %.1f s in all (-accel %s)\n", passed, failed, Since(t0), used.c_str());
   if (!ended) {
     std::cout << "FAIL: the guest did not finish; its last lines:\n";
-    for (size_t i = vm.log.size() > 40 ? vm.log.size() - 40 : 0; i < vm.log.size(); ++i) std::cout << "  | " << vm.log[i] << "\n";
+    vm.PrintTail(40);
     return 2;
   }
   if (failed > 0 || passed == 0) {
