@@ -164,3 +164,34 @@ std::string HmacSha256Ctx::MacHex(std::string_view data) {
 }
 
 }  // namespace kiosk::crypto
+
+namespace kiosk::crypto {
+
+struct Sha256Stream::State {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Sha256Stream::Sha256Stream() : m_state(new State) {
+  m_state->ctx = EVP_MD_CTX_new();
+  if (!m_state->ctx || EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(m_state->ctx);
+    delete m_state;
+    throw std::runtime_error("OpenSSL SHA-256 is not available");
+  }
+}
+
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(m_state->ctx);
+  delete m_state;
+}
+
+void Sha256Stream::Update(std::string_view data) { EVP_DigestUpdate(m_state->ctx, data.data(), data.size()); }
+
+std::string Sha256Stream::FinalHex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(m_state->ctx, md, &len);
+  return Hex(std::span<const unsigned char>(md, len));
+}
+
+}  // namespace kiosk::crypto

@@ -33,6 +33,22 @@ namespace kiosk::crypto {
 
 // A keyed HMAC-SHA256 reused across messages: fetching the algorithm once makes each MAC several
 // times cheaper than a one-shot call (journal verification hashes every event).
+// SHA-256 of data that arrives in pieces (a file copied in chunks): hashed as it passes, so the
+// whole never needs to be in memory.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view data);
+  std::string FinalHex();  // once; the object is spent afterwards
+
+ private:
+  struct State;
+  State* m_state;
+};
+
 class HmacSha256Ctx {
  public:
   explicit HmacSha256Ctx(std::span<const unsigned char> key);

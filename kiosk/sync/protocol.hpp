@@ -165,4 +165,29 @@ Result<nlohmann::json> OpenReceipt(std::string_view text, std::string_view centr
 // a seq listed twice (overlapping files, an older central) counts once.
 Result<BatchResponse> ReadReceiptBody(const nlohmann::json& body);
 
+// ---- Reference files (USB stick, central -> kiosk) -------------------------------------------
+// What a pull brings, for a kiosk synced only by stick (`kiosk-central export-reference`):
+//   line 1  "showroom-kiosk/reference-file 1"
+//   line 2  {"signature": hex Ed25519 over "ske-reffile1\n" + line 3}
+//   line 3  the head, compact JSON: kiosk_id, created_at (central UTC), version, full, body_bytes,
+//           body_sha256, and the acknowledgement a receipt carries (acked_through, head_hash,
+//           anchor) with the central's verdicts: "verdicts" lists those that say something, and
+//           every other seq up to "verdicts_through" is a plain acceptance
+//   then    the body: the reference document of GET /v1/reference (docs/reference-format.md)
+//           without its verdicts, byte for byte what the head's size and SHA-256 name.
+// The head is signed and names the body's hash, so the kiosk checks a snapshot of any size while
+// copying it, without holding it in memory.
+inline constexpr const char* kReferenceFileMagic = "showroom-kiosk/reference-file 1";
+// Lines 1 to 3, each ending in a newline, for a body of `body_bytes` bytes whose SHA-256 is
+// `body_sha256`; those two are set in `head` here.
+std::string MakeReferenceFileHead(const SigningKey& key, nlohmann::json head, std::string_view body_sha256,
+                                  uint64_t body_bytes);
+// Checks lines 1 to 3 (`head_text`, up to and including the third newline) against the central's
+// key and returns the head. A file altered anywhere in them is refused.
+Result<nlohmann::json> OpenReferenceFileHead(std::string_view head_text, std::string_view central_public_hex);
+// The body read is the one the signed head names (size and SHA-256).
+Status CheckReferenceFileBody(const nlohmann::json& head, std::string_view body_sha256, uint64_t body_bytes);
+// Head and body of a whole file in memory: the head, once both are checked.
+Result<nlohmann::json> OpenReferenceFile(std::string_view text, std::string_view central_public_hex);
+
 }  // namespace kiosk::sync

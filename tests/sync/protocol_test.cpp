@@ -167,3 +167,59 @@ TEST_CASE("answer codec: written by hand as nlohmann would, read back whole, det
   }
   CHECK(!ksync::ParseBatchResponse(text.substr(0, text.size() - 1)).ok());
 }
+
+namespace {
+
+// A reference file as `kiosk-central export-reference` writes it: signed head, then the body.
+std::string SmallReferenceFile(const ksync::SigningKey& central, const std::string& body) {
+  json head{{"format", "showroom-kiosk/reference-file-head"}, {"kiosk_id", "KIOSK-R"}, {"version", 7}, {"full", true},
+            {"created_at", "2026-12-05T01:00:00.000Z"}, {"acked_through", 12}, {"verdicts_through", 12},
+            {"verdicts", json::array({{{"seq", 5}, {"verdict", "rejected"}, {"code", "loyalty.over_cap"}}})}};
+  return ksync::MakeReferenceFileHead(central, head, kiosk::crypto::Sha256Hex(body), body.size()) + body;
+}
+
+}  // namespace
+
+TEST_CASE("reference file: read back whole, and altering, cutting or adding any byte is refused, as is another central's key") {
+  const ksync::SigningKey central = ksync::NewSigningKey();
+  const std::string body =
+      R"({"format":"showroom-kiosk/reference","format_version":1,"version":7,"full":true,"partners":[{"partner_id":"P-1","name":"Äänekosken Kone"}]})";
+  const std::string file = SmallReferenceFile(central, body);
+  auto head = ksync::OpenReferenceFile(file, central.public_hex);
+  REQUIRE_MESSAGE(head.ok(), head.error().message);
+  CHECK((*head)["kiosk_id"] == "KIOSK-R");
+  CHECK((*head)["version"] == 7);
+  CHECK((*head)["body_bytes"] == body.size());
+  CHECK((*head)["verdicts"][0]["code"] == "loyalty.over_cap");
+
+  // Every byte, one at a time: the magic line, the signature, the head, the newlines, the body.
+  int accepted = 0;
+  for (size_t i = 0; i < file.size(); ++i) {
+    std::string altered = file;
+    altered[i] = static_cast<char>(altered[i] ^ 0x01);
+    if (ksync::OpenReferenceFile(altered, central.public_hex).ok() && ++accepted <= 3)
+      FAIL_CHECK("byte " << i << " ('" << file[i] << "') altered and still accepted");
+  }
+  CHECK(accepted == 0);
+  // Cut short anywhere, or one byte added at the end.
+  int cut_accepted = 0;
+  for (size_t n = 0; n < file.size(); ++n)
+    if (ksync::OpenReferenceFile(file.substr(0, n), central.public_hex).ok()) ++cut_accepted;
+  CHECK(cut_accepted == 0);
+  CHECK_FALSE(ksync::OpenReferenceFile(file + " ", central.public_hex).ok());
+  CHECK_FALSE(ksync::OpenReferenceFile(file + "\n", central.public_hex).ok());
+
+  // Which refusal says what: another central's key, an altered body, not a reference file.
+  auto other = ksync::OpenReferenceFile(file, ksync::NewSigningKey().public_hex);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == "reference_file.bad_signature");
+  std::string body_altered = file;
+  body_altered[body_altered.size() - 5] = 'X';
+  auto altered = ksync::OpenReferenceFile(body_altered, central.public_hex);
+  REQUIRE_FALSE(altered.ok());
+  CHECK(altered.error().code == "reference_file.altered");
+  auto receipt = ksync::OpenReferenceFile(ksync::MakeReceipt(central, json{{"kiosk_id", "KIOSK-R"}}), central.public_hex);
+  REQUIRE_FALSE(receipt.ok());
+  CHECK(receipt.error().code == "reference_file.malformed");
+}
+
