@@ -50,6 +50,23 @@ struct ImportSummary {
   std::vector<std::filesystem::path> receipts;  // one per kiosk that had a file imported
 };
 
+// What `kiosk-central export-reference` wrote for one kiosk.
+struct ReferenceExport {
+  std::filesystem::path file;
+  int64_t version = 0;        // reference version of the document
+  bool full = true;           // a full snapshot (else a delta on the kiosk's version)
+  int64_t acked_through = 0;  // the central holds the kiosk's journal through this seq
+  int64_t verdicts = 0;       // verdicts that say something (rejected, adjusted, a remark)
+  int64_t rejected = 0, adjusted = 0;
+  uint64_t bytes = 0;         // the reference document's size
+};
+
+// The version and kind of a reference document just written.
+struct ReferenceDocInfo {
+  int64_t version = 0;
+  bool full = true;
+};
+
 struct LoadSummary {
   int64_t version = 0;
   bool full = true;
@@ -85,8 +102,16 @@ class Central {
   // The reference document for a kiosk (full when since is 0 or too old).
   Result<std::string> ReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after);
   // The same document, written piece by piece (memory stays bounded for any snapshot size).
+  // `verdicts_after` < 0: no verdicts. `info`: where to say which document it was.
   Status WriteReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after,
-                                const std::function<void(std::string_view)>& write);
+                                const std::function<void(std::string_view)>& write,
+                                ReferenceDocInfo* info = nullptr);
+  // The USB path back (import.cpp): what a pull would bring the kiosk (the reference document
+  // since `since`, 0 or too old: a full snapshot, with its deal decisions), the verdicts on its
+  // events and an anchor of its journal, signed, as reference-<kiosk>-<version>.skref in out_dir
+  // (created if missing; written atomically).
+  Result<ReferenceExport> ExportReference(const std::string& kiosk_id, const std::filesystem::path& out_dir,
+                                          int64_t since = 0);
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
   Result<std::vector<KioskRecord>> Kiosks();

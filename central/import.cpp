@@ -1,4 +1,5 @@
-// USB import: batch files verified event by event, ingested as over HTTP, receipts written.
+// The USB stick at the central: batch files verified event by event, ingested as over HTTP,
+// receipts written; and the way back, a signed reference file for a kiosk synced only by stick.
 #include "central/central.hpp"
 
 #include <algorithm>
@@ -142,6 +143,82 @@ Result<ImportSummary> Central::ImportFiles(const std::vector<std::filesystem::pa
     summary.receipts.push_back(path);
   }
   return summary;
+}
+
+Result<ReferenceExport> Central::ExportReference(const std::string& kiosk_id, const std::filesystem::path& out_dir,
+                                                int64_t since) {
+  {
+    std::lock_guard lock(m_mu);
+    auto kiosk = m_store.GetKiosk(kiosk_id);
+    if (!kiosk.ok()) return kiosk.error();
+    if (!*kiosk)
+      return MakeError(ErrorKind::NotFound, "export_reference.unknown_kiosk",
+                       "No kiosk " + kiosk_id + " is enrolled with this central (`kiosk-central kiosks` lists them; "
+                           "`kiosk status` on the kiosk shows its id). Nothing was written.",
+                       {{"kiosk", kiosk_id}});
+    auto version = m_store.GetMeta("reference_version");
+    if (!version.ok()) return version.error();
+    if (!*version || std::stoll(**version) <= 0)
+      return MakeError(ErrorKind::Refused, "export_reference.nothing_published",
+                       "This central has not published reference data yet: publish it first (kiosk-central "
+                       "load-reference FILE). Nothing was written.");
+  }
+  // The document exactly as a pull would bring it, but for the verdicts, which go into the signed
+  // head. Held in memory: a one-shot command, and a 100,000-device snapshot is ~20 MB.
+  std::string body;
+  ReferenceDocInfo info;
+  KIOSK_TRY(WriteReferenceDocument(kiosk_id, since, -1, [&](std::string_view part) { body.append(part); }, &info));
+  ReferenceExport out;
+  out.version = info.version;
+  out.full = info.full;
+  out.bytes = body.size();
+  // The acknowledgement, read after the document: it is at least as new as the document's
+  // covers_kiosk_seq. Only verdicts that say something are listed; the kiosk takes every other seq
+  // up to acked_through as a plain acceptance, as it does after a network acknowledgement.
+  json verdicts = json::array();
+  json head;
+  {
+    std::lock_guard lock(m_mu);
+    auto kiosk = m_store.GetKiosk(kiosk_id);
+    if (!kiosk.ok()) return kiosk.error();
+    if (!*kiosk)
+      return MakeError(ErrorKind::NotFound, "export_reference.unknown_kiosk",
+                       "Kiosk " + kiosk_id + " was removed from this central meanwhile. Nothing was written.",
+                       {{"kiosk", kiosk_id}});
+    const KioskRecord& k = **kiosk;
+    out.acked_through = k.acked_through;
+    KIOSK_TRY(m_store.ForEachEvent(kiosk_id, 1, [&](const StoredEvent& s) {
+      if (s.event.seq > k.acked_through || sync::IsPlainAccept(s.verdict)) return;
+      if (s.verdict.verdict == sync::VerdictKind::Rejected) ++out.rejected;
+      if (s.verdict.verdict == sync::VerdictKind::Adjusted) ++out.adjusted;
+      verdicts.push_back(sync::ToJson(s.verdict));
+    }));
+    out.verdicts = static_cast<int64_t>(verdicts.size());
+    head = json{{"format", "showroom-kiosk/reference-file-head"},
+                {"kiosk_id", kiosk_id},
+                {"created_at", FormatUtc(m_clock.Now())},
+                {"version", info.version},
+                {"full", info.full},
+                {"acked_through", k.acked_through},
+                {"head_hash", k.head_hash},
+                {"anchor", sync::ToJson(MakeAnchor(kiosk_id, k.acked_through, k.head_hash))},
+                {"verdicts_through", k.acked_through},
+                {"verdicts", std::move(verdicts)}};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec || !std::filesystem::is_directory(out_dir, ec))
+    return MakeError(ErrorKind::Storage, "export_reference.dir",
+                     "Can't use " + out_dir.string() + " as the folder for the reference file (" + ec.message() +
+                         "). Is the USB stick mounted and writable?",
+                     {{"dir", out_dir.string()}, {"detail", ec.message()}});
+  out.file = out_dir / ("reference-" + kiosk_id + "-" + std::to_string(info.version) + ".skref");
+  const std::string text = sync::MakeReferenceFileHead(m_key, std::move(head), crypto::Sha256Hex(body), body.size()) + body;
+  // Whole or not at all (atomic_file.hpp): a kiosk never reads half a snapshot.
+  KIOSK_TRY(WriteFileAtomically(out.file, text,
+                                {.error_code = "export_reference.write",
+                                 .hint = "Is the stick full, read-only or pulled out? Nothing at the central changed."}));
+  return out;
 }
 
 }  // namespace kiosk::central

@@ -114,6 +114,18 @@ int main(int argc, char** argv) {
   import->add_option("FILE", import_files, "Batch files (.skb) or folders holding them")->required();
   import->add_option("--receipts", receipt_dir, "Folder for the receipt files (default: next to the batch files)");
 
+  // The way back for a kiosk synced only by stick: what a pull would bring it, signed.
+  std::string ref_for, ref_out;
+  int64_t ref_since = 0;
+  auto* export_ref = app.add_subcommand(
+      "export-reference", "Write a kiosk's reference data, verdicts and deal decisions, signed, to a folder (USB stick)");
+  export_ref->add_option("--for", ref_for, "The kiosk's id (kiosk status shows it)")->required();
+  export_ref->add_option("--out", ref_out, "Folder to write into, e.g. the stick (created if missing)")->required();
+  export_ref->add_option("--since", ref_since,
+                         "The kiosk's reference version, for a delta (default 0: a full snapshot, which any kiosk "
+                         "can apply)")
+      ->check(CLI::NonNegativeNumber);
+
   std::string report_name;
   bool csv = false;
   auto* report = app.add_subcommand("report", "Print a report");
@@ -185,7 +197,7 @@ int main(int argc, char** argv) {
   if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
   // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
   // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
-  const bool reads_only = *report || *kiosks || *signature;
+  const bool reads_only = *report || *kiosks || *signature || *export_ref;
   if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
       !std::filesystem::exists(db_path)) {
     std::cerr << "error: there is no central database at " << db_path << " (" << db_source
@@ -298,6 +310,16 @@ int main(int argc, char** argv) {
     for (const auto& p : r->receipts)
       std::cout << "receipt   " << p.string() << "  (take it back: kiosk import-receipt FILE)\n";
     return all_ok ? 0 : 1;
+  }
+  if (*export_ref) {
+    auto r = central.ExportReference(ref_for, ref_out, ref_since);
+    if (!r.ok()) return Fail(r.error());
+    std::cout << "Reference data version " << r->version << " (" << (r->full ? "full snapshot" : "delta") << ", "
+              << r->bytes << " bytes) for " << ref_for << " written to " << r->file.string()
+              << ",\nsigned by this central, with its verdicts on the kiosk's journal through seq " << r->acked_through
+              << " (" << r->rejected << " rejected, " << r->adjusted << " adjusted).\n"
+              << "On the kiosk: kiosk import-reference " << r->file.string() << "\n";
+    return 0;
   }
   if (*signature) {
     auto got = (**store).GetEvent(sig_kiosk, sig_seq);

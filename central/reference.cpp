@@ -64,7 +64,7 @@ Result<std::string> Central::ReferenceDocument(const std::string& kiosk_id, int6
 }
 
 Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t since, int64_t verdicts_after,
-                                       const std::function<void(std::string_view)>& write) {
+                                       const std::function<void(std::string_view)>& write, ReferenceDocInfo* info) {
   // Streamed record by record as the store yields them: a 100,000-device snapshot never exists as
   // one string or json tree in the central.
   std::lock_guard lock(m_mu);
@@ -75,6 +75,7 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
   const int64_t current = *current_t ? std::stoll(**current_t) : 0;
   const int64_t floor = *floor_t ? std::stoll(**floor_t) : 0;
   const bool full = since <= 0 || since < floor || since > current;
+  if (info) *info = {current, full};
   auto kiosk = m_store.GetKiosk(kiosk_id);
   if (!kiosk.ok()) return kiosk.error();
   auto settings = m_store.GetRef("settings", "settings");

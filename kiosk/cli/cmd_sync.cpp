@@ -1,4 +1,4 @@
-// Sync subcommands (issue 5): enroll, sync, export, import-receipt, verdicts.
+// Sync subcommands (issue 5): enroll, sync, export, import-receipt, import-reference, verdicts.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -170,7 +170,8 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     else
       o << "Exported " << Count(r->events, "event", "events") << " (seq " << r->from_seq << ".." << r->to_seq << ") in "
         << Count(static_cast<int64_t>(r->files.size()), "file", "files") << " to " << a->dir << ".\nAt the central: kiosk-central import " << a->dir
-        << "\nThen bring back the receipt file and run: kiosk import-receipt FILE";
+        << " and kiosk-central export-reference --for " << kiosk->KioskId() << " --out " << a->dir
+        << "\nThen bring the stick back and run: kiosk import-receipt FILE and kiosk import-reference " << a->dir;
     Emit(ctx,
          json{{"events", r->events}, {"from_seq", r->from_seq}, {"to_seq", r->to_seq}, {"files", files},
               {"manifest", r->manifest.string()}},
@@ -194,6 +195,38 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     Emit(ctx,
          json{{"acked_before", r->acked_before}, {"acked_through", r->acked_through}, {"verdicts", r->verdicts},
               {"rejected", r->rejected}, {"adjusted", r->adjusted}},
+         o.str());
+  });
+
+  CLI::App* ref = app.add_subcommand("import-reference",
+                                     "Apply the central's signed reference data, verdicts and decisions from a USB stick");
+  ref->add_option("PATH", a->file,
+                  "The file written by kiosk-central export-reference, or the folder holding it (the newest for this "
+                  "kiosk is taken)")
+      ->required();
+  ref->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient();
+    sync::SyncEngine engine(*kiosk, *http);
+    auto r = engine.ImportReference(a->file);
+    if (!r.ok()) return ReportError(ctx, r.error());
+    const StatusView s = kiosk->Status();
+    std::ostringstream o;
+    o << "Reference data version " << r->version << " applied (" << (r->full ? "full snapshot" : "delta") << "; was "
+      << r->version_before << "), as the central had it at " << r->created_at << ".\nThe central holds this kiosk's journal through seq "
+      << r->acked_through << "; " << Count(r->verdicts, "verdict", "verdicts") << " with something to say, " << r->rejected
+      << " rejected, " << r->adjusted << " adjusted.";
+    if (r->rejected || r->adjusted) o << " See `kiosk verdicts`.";
+    if (s.stale)
+      o << "\nThe file is older than the kiosk's limit for fresh data: redemptions and demo orders stay paused until "
+           "newer data arrives (kiosk-central export-reference again, or kiosk sync).";
+    else
+      o << "\nThe data is fresh: redemptions and demo orders are allowed.";
+    Emit(ctx,
+         json{{"file", r->file.string()}, {"version", r->version}, {"version_before", r->version_before},
+              {"full", r->full}, {"created_at", r->created_at}, {"acked_through", r->acked_through},
+              {"verdicts", r->verdicts}, {"rejected", r->rejected}, {"adjusted", r->adjusted}, {"stale", s.stale}},
          o.str());
   });
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -361,7 +362,10 @@ class Kiosk {
   Result<VerifyReport> Verify();
   Result<LoadReport> LoadReference(std::string_view json_text);
   // The same from a file, read as it is parsed: what a 100,000-device snapshot should come by.
-  Result<LoadReport> LoadReferenceFile(const std::filesystem::path& file);
+  // `also` runs inside the same transaction after the data is applied (the stick's verdicts and
+  // acknowledgement): its failure undoes the whole load.
+  Result<LoadReport> LoadReferenceFile(const std::filesystem::path& file,
+                                       const std::function<kiosk::Status()>& also = {});
 
   struct Impl;  // kiosk_impl.hpp: private to the implementation files
 

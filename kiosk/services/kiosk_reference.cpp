@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc);
+Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const std::function<kiosk::Status()>& also = {});
 
 }  // namespace
 
@@ -23,16 +23,16 @@ Result<LoadReport> Kiosk::LoadReference(std::string_view json_text) {
   return ApplyReference(*m_impl, *parsed);
 }
 
-Result<LoadReport> Kiosk::LoadReferenceFile(const std::filesystem::path& file) {
+Result<LoadReport> Kiosk::LoadReferenceFile(const std::filesystem::path& file, const std::function<kiosk::Status()>& also) {
   KIOSK_TRY(m_impl->RequireWritable());
   auto parsed = ParseReferenceFile(file);
   if (!parsed.ok()) return parsed.error();
-  return ApplyReference(*m_impl, *parsed);
+  return ApplyReference(*m_impl, *parsed, also);
 }
 
 namespace {
 
-Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
+Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const std::function<kiosk::Status()>& also) {
   const int64_t current = m.SyncState().ReferenceVersion();
   if (!doc.full && doc.base_version != current)
     return MakeError(ErrorKind::Refused, "reference.version_gap",
@@ -60,6 +60,7 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc) {
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
     KIOSK_TRY(m.SyncState().SetLastFreshAt(now_ms));
     if (doc.covers_kiosk_seq) KIOSK_TRY(m.SyncState().SetCoversKioskSeq(*doc.covers_kiosk_seq));
+    if (also) KIOSK_TRY(also());
     return {};
   });
   if (!e.ok()) return e.error();

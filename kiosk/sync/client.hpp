@@ -97,6 +97,19 @@ class SyncEngine {
     int64_t verdicts = 0, rejected = 0, adjusted = 0;
   };
   Result<ReceiptReport> ApplyReceipt(const std::filesystem::path& file);
+  // The central's reference file (`kiosk-central export-reference`), or the newest one for this
+  // kiosk in a folder: checked against the central's key from enrolment, then the reference data,
+  // the verdicts and the acknowledgement are applied in one transaction, as a pull and an
+  // acknowledgement would; the data counts as fresh from when the central wrote the file.
+  struct ReferenceImportReport {
+    std::filesystem::path file;
+    int64_t version = 0, version_before = 0;
+    bool full = true;
+    std::string created_at;  // central UTC: the data is current as of then
+    int64_t acked_through = 0;
+    int64_t verdicts = 0, rejected = 0, adjusted = 0;
+  };
+  Result<ReferenceImportReport> ImportReference(const std::filesystem::path& file_or_dir);
 
   // sync_state by name, for tools and tests; the engine itself reads it through storage::SyncState.
   std::string State(const std::string& name, const std::string& def = "");
@@ -119,6 +132,10 @@ class SyncEngine {
   // Stores the verdicts and the anchor; acked_through becomes `through` (default: the answer's).
   Status StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
                   std::optional<int64_t> through = std::nullopt);
+  // StoreAck's two halves: the checks of the anchor against the central's key and our journal,
+  // and the writes (inside the caller's transaction).
+  Status CheckAck(const BatchResponse& r);
+  Status WriteAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted, std::optional<int64_t> through);
   Status StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& rejected, int64_t& adjusted);
   Error ErrorFrom(const platform::HttpResponse& r, nlohmann::json* extra = nullptr);
 

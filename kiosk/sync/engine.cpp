@@ -253,8 +253,7 @@ Status SyncEngine::StoreVerdicts(const std::vector<Verdict>& verdicts, int64_t& 
   return {};
 }
 
-Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
-                            std::optional<int64_t> through) {
+Status SyncEngine::CheckAck(const BatchResponse& r) {
   // The anchor must be the central's and name our own hash at that seq: otherwise the central
   // (or someone in between) holds a different history than ours.
   const std::string pub = m_state.CentralPublicKey();
@@ -273,14 +272,23 @@ Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& 
                            "`kiosk verify` and tell the central's admin.",
                        {{"seq", std::to_string(r.acked_through)}});
   }
-  return m_store.InTransaction([&]() -> Status {
-    KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
-    const int64_t new_acked = through.value_or(r.acked_through);
-    if (new_acked > AckedThrough()) KIOSK_TRY(m_state.SetAckedThrough(new_acked));
-    KIOSK_TRY(m_state.SetAnchor(ToJson(r.anchor).dump()));
-    KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
-    return m_state.SetLastError("");
-  });
+  return {};
+}
+
+Status SyncEngine::WriteAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
+                            std::optional<int64_t> through) {
+  KIOSK_TRY(StoreVerdicts(r.verdicts, rejected, adjusted));
+  const int64_t new_acked = through.value_or(r.acked_through);
+  if (new_acked > AckedThrough()) KIOSK_TRY(m_state.SetAckedThrough(new_acked));
+  KIOSK_TRY(m_state.SetAnchor(ToJson(r.anchor).dump()));
+  KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
+  return m_state.SetLastError("");
+}
+
+Status SyncEngine::StoreAck(const BatchResponse& r, int64_t& rejected, int64_t& adjusted,
+                            std::optional<int64_t> through) {
+  KIOSK_TRY(CheckAck(r));
+  return m_store.InTransaction([&] { return WriteAck(r, rejected, adjusted, through); });
 }
 
 Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>& progress) {
@@ -290,8 +298,8 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
     return MakeError(ErrorKind::Refused, "sync.not_enrolled",
                      "This kiosk is not enrolled with a central, so it can't send its journal. Ask the central's admin "
                      "for a code (kiosk-central enroll " + m_kiosk.KioskId() +
-                         ") and run: kiosk enroll --central URL --code CODE. Meanwhile `kiosk export --to DIR` writes "
-                         "the journal to a USB stick.",
+                         ") and run: kiosk enroll --central URL --code CODE. Enrolment needs the network once; after "
+                         "it, `kiosk export --to DIR` can carry the journal on a USB stick.",
                      {{"kiosk", m_kiosk.KioskId()}});
   if (Url().empty())
     return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");

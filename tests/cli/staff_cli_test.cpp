@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/kiosk_db.hpp"
 #include "support/run_process.hpp"
 #include "support/test_support.hpp"
 
@@ -72,6 +73,21 @@ class CentralProcess {
   std::string m_url, m_first_line;
 };
 
+// Enrols the Staff kiosk (made with --kiosk-id `id`) with a central on database `db`, served on
+// loopback only for the enrolment: the network is needed once, then the stick carries the rest.
+void EnrolOnce(Staff& staff, const std::string& id, const std::string& db) {
+  CentralProcess central({"serve", "--listen", "127.0.0.1:0", "--db", db});
+  INFO(central.FirstLine());
+  REQUIRE(!central.Url().empty());
+  auto code = RunProcess({CentralBinary(), "enroll", id, "--db", db});
+  REQUIRE(code.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(code.out, m, std::regex(R"(--code (\S+))")));
+  auto enrolled = staff.Run({"enroll", "--central", central.Url(), "--code", m[1]});
+  INFO(enrolled.out << enrolled.err);
+  REQUIRE(enrolled.exit_code == 0);
+}
+
 }  // namespace
 
 TEST_CASE_FIXTURE(Staff, "a blocked card: `kiosk partner` shows it and refuses (exit 1), `kiosk scan` says so") {
@@ -98,9 +114,10 @@ TEST_CASE_FIXTURE(Staff, "a blocked card: `kiosk partner` shows it and refuses (
 }
 
 TEST_CASE_FIXTURE(Staff, "counts read \"1 event\", \"2 events\", \"1 file\"") {
-  REQUIRE(Run({"init", "--demo"}).exit_code == 0);
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-COUNT"}).exit_code == 0);
   auto verify = Run({"verify"});
   CHECK(verify.out.find("journal ok: 2 events,") != std::string::npos);
+  EnrolOnce(*this, "KIOSK-COUNT", (dir / "central.db").string());
   auto exported = Run({"export", "--to", (dir / "usb").string()});
   REQUIRE(exported.exit_code == 0);
   CHECK(exported.out.find("Exported 2 events") != std::string::npos);
@@ -310,3 +327,94 @@ TEST_CASE("README and docs cite only documents the repository has, and no issue 
                   f.filename().string() << " says \"" << m.str() << "\": a reader has no issue tracker");
   }
 }
+
+TEST_CASE_FIXTURE(Staff, "`kiosk export` on a kiosk that is not enrolled is refused, says how to enrol, writes nothing") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-LOOSE"}).exit_code == 0);
+  const auto usb = dir / "usb";
+  auto refused = Run({"export", "--to", usb.string()});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 1);  // refused: the README's exit code for "a rule said no"
+  CHECK(refused.err.find("not enrolled") != std::string::npos);
+  CHECK(refused.err.find("kiosk-central enroll KIOSK-LOOSE") != std::string::npos);
+  CHECK(refused.err.find("kiosk enroll --central URL --code CODE") != std::string::npos);
+  CHECK(refused.err.find("admin screen") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(usb));  // not even the folder
+  auto j = Run({"export", "--to", usb.string(), "--json"});
+  CHECK(j.exit_code == 1);
+  CHECK(json::parse(j.out)["error"]["code"] == "export.not_enrolled");
+  CHECK_FALSE(std::filesystem::exists(usb));
+}
+
+TEST_CASE_FIXTURE(Staff, "the USB-only showroom with the two programs: stale to fresh, no network after enrolment") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-USB"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  REQUIRE(RunProcess({CentralBinary(), "--db", db, "load-reference", DemoReference().string()}).exit_code == 0);
+  EnrolOnce(*this, "KIOSK-USB", db);  // the central's server is gone from here on
+  REQUIRE(Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-001", "--by", demo::kStaff}).exit_code == 0);
+
+  // Four days without fresh data (as if the clock moved on): the guard refuses redemptions.
+  {
+    const int64_t four_days_ago_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         (std::chrono::system_clock::now() - std::chrono::hours(96)).time_since_epoch())
+                                         .count();
+    auto kdb = OpenKioskDb(std::filesystem::path(data));
+    REQUIRE(kdb->Run("UPDATE sync_state SET value = ? WHERE key = 'last_fresh_at'", std::to_string(four_days_ago_ms)).ok());
+  }
+  auto stale = Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-001", "--by", demo::kStaff, "--json"});
+  CHECK(stale.exit_code == 1);
+  CHECK(json::parse(stale.out)["error"]["code"] == "data.stale");
+  CHECK(json::parse(Run({"status", "--json"}).out)["sync"]["stale"] == true);
+
+  // kiosk export -> kiosk-central import -> kiosk-central export-reference (options after it, too).
+  const auto usb = dir / "usb";
+  auto exported = Run({"export", "--to", usb.string()});
+  INFO(exported.out << exported.err);
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.out.find("kiosk-central export-reference --for KIOSK-USB") != std::string::npos);
+  auto imported = RunProcess({CentralBinary(), "import", usb.string(), "--db", db});
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(imported.out, m, std::regex(R"(receipt\s+(\S+\.skr))")));
+  const std::string receipt = m[1];
+  auto ref = RunProcess({CentralBinary(), "export-reference", "--for", "KIOSK-USB", "--out", usb.string(), "--db", db});
+  INFO(ref.out << ref.err);
+  REQUIRE(ref.exit_code == 0);
+  CHECK(ref.out.find("On the kiosk: kiosk import-reference") != std::string::npos);
+  auto nobody = RunProcess({CentralBinary(), "--db", db, "export-reference", "--for", "KIOSK-NOBODY", "--out",
+                            (dir / "usb2").string()});
+  CHECK(nobody.exit_code == 1);
+  CHECK(nobody.err.find("No kiosk KIOSK-NOBODY is enrolled") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "usb2"));
+
+  // A byte altered on the way: refused (exit 3), nothing applied.
+  std::filesystem::path file;
+  for (const auto& e : std::filesystem::directory_iterator(usb))
+    if (e.path().extension() == ".skref") file = e.path();
+  REQUIRE(!file.empty());
+  {
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text[text.size() / 2] = static_cast<char>(text[text.size() / 2] ^ 0x04);
+    std::ofstream(dir / "altered.skref", std::ios::binary) << text;
+  }
+  auto altered = Run({"import-reference", (dir / "altered.skref").string()});
+  CHECK(altered.exit_code == 3);
+  CHECK(json::parse(Run({"status", "--json"}).out)["sync"]["stale"] == true);
+
+  // kiosk import-receipt + kiosk import-reference: fresh again, the redemption goes through.
+  auto rec = Run({"import-receipt", receipt});
+  INFO(rec.out << rec.err);
+  REQUIRE(rec.exit_code == 0);
+  auto applied = Run({"import-reference", usb.string()});
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(applied.out.find("The data is fresh") != std::string::npos);
+  json status = json::parse(Run({"status", "--json"}).out);
+  CHECK(status["sync"]["stale"] == false);
+  CHECK(Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-001", "--by", demo::kStaff}).exit_code == 0);
+  auto verdicts = Run({"verdicts"});
+  CHECK(verdicts.exit_code == 0);
+  CHECK(verdicts.out.find("No rejected or adjusted items.") != std::string::npos);
+}
+

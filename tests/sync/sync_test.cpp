@@ -127,6 +127,12 @@ TEST_CASE("an unenrolled kiosk can't push and says how to enrol") {
   CHECK(r.error().message.find("kiosk enroll") != std::string::npos);
   CHECK(k.kiosk->Status().last_sync_error.find("not enrolled") != std::string::npos);
   CHECK(c.central->CountEvents("").value() == 0);
+  // Nor export for a stick: the central would refuse the files of a kiosk it never enrolled.
+  auto ex = k.engine->ExportTo(c.dir / "stick-n1");
+  REQUIRE(!ex.ok());
+  CHECK(ex.error().code == "export.not_enrolled");
+  CHECK(ex.error().message.find("kiosk enroll") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(c.dir / "stick-n1"));
 }
 
 TEST_CASE("five kiosks pushing at once") {
