@@ -324,11 +324,21 @@ TEST_CASE("admin: the central's rejected and adjusted verdicts are read from the
   CHECK(!a.verdicts[0].type.empty());  // joined from the journal's event #1
 }
 
-TEST_CASE("admin: export writes the unacknowledged journal to the USB folder, and a bad folder is a plain error") {
+TEST_CASE("admin: export is refused until the kiosk is enrolled, then writes the journal to the USB folder; a bad folder is a plain error") {
   Harness h;
   UnlockAdmin(h);
   CHECK(!h.Vm().admin.export_dir.empty());  // a default is offered
   fs::path usb = h.data.dir / "usb";
+  // Not enrolled yet: the central would refuse the files, so nothing is written and the banner
+  // says to enrol first.
+  h.Do(intent::ExportJournal{usb.string()});
+  CHECK(h.Vm().banner.kind == BannerKind::Error);
+  CHECK(h.Vm().banner.key == "banner.export_failed");
+  bool names_reason = false;
+  for (const auto& [n, v] : h.Vm().banner.args) names_reason = names_reason || (n == "reason" && v == "reason.export.not_enrolled");
+  CHECK(names_reason);
+  CHECK_FALSE(fs::exists(usb));
+  REQUIRE(OpenKioskDb(h.data.dir)->Run("INSERT INTO sync_state (key, value) VALUES ('central_public_key', 'AAAA')").ok());
   h.Do(intent::ExportJournal{usb.string()});
   CHECK(!h.Vm().admin.exporting);
   CHECK(h.Vm().banner.kind == BannerKind::Success);
