@@ -324,7 +324,7 @@ TEST_CASE("admin: the central's rejected and adjusted verdicts are read from the
   CHECK(!a.verdicts[0].type.empty());  // joined from the journal's event #1
 }
 
-TEST_CASE("admin: export is refused until the kiosk is enrolled, then writes the journal to the USB folder; a bad folder is a plain error") {
+TEST_CASE("admin: export is refused until the kiosk is enrolled, then writes the journal to the USB folder, and a bad folder is a plain error") {
   Harness h;
   UnlockAdmin(h);
   CHECK(!h.Vm().admin.export_dir.empty());  // a default is offered
