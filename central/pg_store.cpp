@@ -794,7 +794,7 @@ class PgStore final : public CentralStore {
   // ---- Reports --------------------------------------------------------------------------------
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row) override {
-    auto spec = FindReport(name, " COLLATE \"C\"");
+    auto spec = FindReport(name, " COLLATE \"C\"", SqlDialect::PostgreSQL);
     if (!spec.ok()) return spec.error();
     row(spec->header);
     const size_t n = spec->header.size();

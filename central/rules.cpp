@@ -306,6 +306,10 @@ PayloadFacts ReadPayload(const Event& e) {
     ReadTyped<events::DealRegistered>(e, f);
   } else if (type == events::DemoOrdered::kType) {
     ReadTyped<events::DemoOrdered>(e, f);
+  } else if (type == events::StocktakeFinished::kType) {
+    // No rule changes state for it, but the custody report reads its lists (store_reports.cpp):
+    // a malformed one is rejected here, with the member named, rather than misread there.
+    ReadTyped<events::StocktakeFinished>(e, f);
   } else {
     // Audits, reference loads, admin events, types this central does not know: no rule, so the
     // payload only has to be a JSON object.
@@ -353,7 +357,7 @@ Result<Verdict> ApplyRules(RuleContext& ctx, const Event& e, const PayloadFacts*
   if (const auto* p = std::get_if<events::DeviceCheckedIn>(&f.event)) return CheckedIn(ctx, e, *p);
   if (const auto* p = std::get_if<events::DealRegistered>(&f.event)) return Deal(ctx, e, *p);
   if (const auto* p = std::get_if<events::DemoOrdered>(&f.event)) return DemoOrdered(ctx, e, *p);
-  return Verdict{};  // audits, reference loads, admin events: recorded as they are
+  return Verdict{};  // stocktakes, audits, reference loads, admin events: recorded as they are
 }
 
 }  // namespace kiosk::central

@@ -36,7 +36,7 @@ struct PayloadFacts {
   // The other types with a rule; monostate for sell-outs and for types without a rule, whose
   // payload only has to be an object.
   std::variant<std::monostate, events::LoyaltyRedeemed, events::DeviceCheckedOut, events::DeviceCheckedIn,
-               events::DealRegistered, events::DemoOrdered>
+               events::DealRegistered, events::DemoOrdered, events::StocktakeFinished>
       event;
   std::optional<Error> error;  // when !read
 };

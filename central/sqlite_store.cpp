@@ -508,7 +508,7 @@ class SqliteStore final : public CentralStore {
   }
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row) override {
-    auto spec = FindReport(name, "");
+    auto spec = FindReport(name, "", SqlDialect::SQLite);
     if (!spec.ok()) return spec.error();
     row(spec->header);
     const size_t n = spec->header.size();

@@ -308,7 +308,9 @@ struct ReportSpec {
   std::vector<std::string> header;
   std::string sql;
 };
-Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewise);
+// The two stores' SQL differs where JSON is read (the custody report's stocktake columns).
+enum class SqlDialect { SQLite, PostgreSQL };
+Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewise, SqlDialect dialect);
 
 // One store transaction, rolled back unless committed: the one way the central opens one.
 class StoreTransaction {

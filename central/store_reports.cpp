@@ -6,7 +6,28 @@
 
 namespace kiosk::central {
 
-Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewise) {
+namespace {
+
+// Each unit named in a stocktake.finished event the central accepted, with the list it is in
+// (found, missing, misplaced, unexpected): {ST_EACH} and {ST_TAG} are the dialect's JSON reading.
+// The lists of tags hold strings, the others objects with an asset_tag (kiosk/core/events.hpp);
+// a member that is not a list reads as none.
+constexpr const char* kStocktakeUnitsSqlite =
+    "json_each(se.payload) j, json_each(CASE WHEN j.type = 'array' THEN j.value ELSE '[]' END) x";
+constexpr const char* kStocktakeTagSqlite =
+    "CASE WHEN x.type = 'text' THEN x.value ELSE json_extract(x.value, '$.asset_tag') END";
+constexpr const char* kStocktakeUnitsPg =
+    "jsonb_each(se.payload::jsonb) AS j(key, value), jsonb_array_elements(CASE WHEN jsonb_typeof(j.value) = 'array' "
+    "THEN j.value ELSE '[]'::jsonb END) AS x(value)";
+constexpr const char* kStocktakeTagPg = "COALESCE(x.value ->> 'asset_tag', x.value #>> '{}')";
+
+void Replace(std::string& sql, const std::string& what, const std::string& with) {
+  for (size_t at; (at = sql.find(what)) != std::string::npos;) sql.replace(at, what.size(), with);
+}
+
+}  // namespace
+
+Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewise, SqlDialect dialect) {
   // {C}: where the collation goes. Custody rows with no state are PostgreSQL's lock placeholders
   // (pg_store.cpp, LoadFacts), never a unit's custody.
   static const std::map<std::string, ReportSpec> kReports = {
@@ -22,13 +43,27 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
       // signature: "drawn" when the checkout carries the rep's strokes (`kiosk-central signature
       // --kiosk K --seq N` shows them), "none" when the kiosk journaled that none was given, ""
       // otherwise (a check-in, or an older kiosk's checkout that kept only the hash).
+      //
+      // last_stocktake, stocktake: the day (UTC) of the latest accepted stocktake.finished event
+      // of any kiosk that names the unit, and what it found it to be: found, missing, misplaced
+      // or unexpected. A unit a stocktake named but nobody ever checked out gets a row too, with
+      // the custody columns empty: a unit missing from its shelf is what the report is for.
       {"custody",
-       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature"},
-        "SELECT c.asset_tag, c.state, c.custodian, c.kiosk_id, c.seq, c.since, CASE WHEN e.type = "
+       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature", "last_stocktake", "stocktake"},
+        "WITH se AS MATERIALIZED (SELECT kiosk_id, seq, wall_time, payload FROM events WHERE type = "
+        "'stocktake.finished' AND verdict <> 'rejected'), "
+        "st AS (SELECT {ST_TAG} AS tag, j.key AS result, se.wall_time, se.kiosk_id, se.seq FROM se, {ST_EACH} "
+        "WHERE j.key IN ('found', 'missing', 'misplaced', 'unexpected')), "
+        "latest AS (SELECT tag, result, substr(wall_time, 1, 10) AS day, row_number() OVER (PARTITION BY tag ORDER BY "
+        "wall_time DESC, kiosk_id DESC, seq DESC) AS rn FROM st) "
+        "SELECT * FROM (SELECT c.asset_tag, c.state, c.custodian, c.kiosk_id, CAST(c.seq AS TEXT), c.since, CASE WHEN e.type = "
         "'device.checked_out' AND e.payload LIKE '%\"signature\":\"%' THEN 'drawn' WHEN e.type = "
-        "'device.checked_out' AND e.payload LIKE '%\"signature_none\":%' THEN 'none' ELSE '' END FROM custody c "
-        "LEFT JOIN events e ON e.kiosk_id = c.kiosk_id AND e.seq = c.seq WHERE c.state <> '' ORDER BY "
-        "c.asset_tag{C}"}},
+        "'device.checked_out' AND e.payload LIKE '%\"signature_none\":%' THEN 'none' ELSE '' END, "
+        "COALESCE(l.day, ''), COALESCE(l.result, '') FROM custody c "
+        "LEFT JOIN events e ON e.kiosk_id = c.kiosk_id AND e.seq = c.seq "
+        "LEFT JOIN latest l ON l.tag = c.asset_tag AND l.rn = 1 WHERE c.state <> '' "
+        "UNION ALL SELECT l.tag, '', '', '', '', '', '', l.day, l.result FROM latest l WHERE l.rn = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM custody c WHERE c.asset_tag = l.tag AND c.state <> '')) u ORDER BY u.asset_tag{C}"}},
       {"rejects",
        {{"kiosk_id", "seq", "event_id", "type", "verdict", "code", "message", "wall_time", "received_at"},
         "SELECT kiosk_id, seq, event_id, type, verdict, code, message, wall_time, received_at FROM events WHERE "
@@ -42,7 +77,9 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
     return MakeError(ErrorKind::Usage, "report.unknown",
                      "Unknown report '" + name + "': choose sellout, redemptions, custody, rejects or flags.");
   ReportSpec spec = it->second;
-  for (size_t at; (at = spec.sql.find("{C}")) != std::string::npos;) spec.sql.replace(at, 3, bytewise);
+  Replace(spec.sql, "{ST_EACH}", dialect == SqlDialect::SQLite ? kStocktakeUnitsSqlite : kStocktakeUnitsPg);
+  Replace(spec.sql, "{ST_TAG}", dialect == SqlDialect::SQLite ? kStocktakeTagSqlite : kStocktakeTagPg);
+  Replace(spec.sql, "{C}", bytewise);
   return spec;
 }
 

@@ -420,6 +420,53 @@ TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold t
   CHECK(custody_rows == 2);  // header + DEMO-00007
 }
 
+TEST_CASE("custody report: each unit's latest accepted stocktake, units only a stocktake named included") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk a("KIOSK-S1"), b("KIOSK-S2");
+  REQUIRE(f.Enrol(a).status == 200);
+  REQUIRE(f.Enrol(b).status == 200);
+  a.clock_offset_ms = -60'000;  // a's count was a minute before b's
+  a.Add("stocktake.finished", json{{"by", "BDG-10017"}, {"scope", "Showroom A"}, {"expected", 3},
+                                   {"found", {"DEMO-00015"}}, {"missing", {"DEMO-00009"}},
+                                   {"misplaced", {{{"asset_tag", "DEMO-00004"}, {"location", "Showroom A, bay 2"}}}},
+                                   {"unexpected", json::array()}});
+  b.Add("device.checked_out", json{{"rep", "BDG-20024"}, {"due_date", "2026-12-08"},
+                                   {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
+  b.Add("stocktake.finished",
+        json{{"by", "BDG-10025"}, {"scope", ""}, {"expected", 1}, {"found", json::array()}, {"missing", {"DEMO-00015"}},
+             {"misplaced", json::array()},
+             {"unexpected", {{{"asset_tag", "DEMO-00007"}, {"state", "checked_out"}, {"custodian", "BDG-20024"}}}}});
+  // A malformed one is rejected, naming the member, and its units are nobody's stocktake.
+  b.Add("stocktake.finished", json{{"by", "BDG-10025"}, {"scope", ""}, {"expected", 1}, {"found", {7}},
+                                   {"missing", {"DEMO-00020"}}, {"misplaced", json::array()}, {"unexpected", json::array()}});
+  auto ra = Ok(f.Push(a, 1, 1));
+  CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  auto rb = Ok(f.Push(b, 1, 3));
+  CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(rb.verdicts[1].verdict == ksync::VerdictKind::Accepted);
+  CHECK(rb.verdicts[2].verdict == ksync::VerdictKind::Rejected);
+  CHECK(rb.verdicts[2].message.find("found[0] must be a string") != std::string::npos);
+
+  std::vector<std::vector<std::string>> rows;
+  REQUIRE(f.central->Report("custody", [&](const std::vector<std::string>& r) { rows.push_back(r); }).ok());
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0] == std::vector<std::string>{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature",
+                                            "last_stocktake", "stocktake"});
+  const std::string today = b.events[1].wall_time.substr(0, 10);
+  const std::string a_day = a.events[0].wall_time.substr(0, 10);
+  CHECK(rows[1] == std::vector<std::string>{"DEMO-00004", "", "", "", "", "", "", a_day, "misplaced"});
+  CHECK(rows[2][0] == "DEMO-00007");
+  CHECK(rows[2][1] == "checked_out");
+  CHECK(rows[2][3] == "KIOSK-S2");
+  CHECK(rows[2][4] == "1");
+  CHECK(rows[2][7] == today);
+  CHECK(rows[2][8] == "unexpected");
+  CHECK(rows[3] == std::vector<std::string>{"DEMO-00009", "", "", "", "", "", "", a_day, "missing"});
+  // Found by a's count, missing in b's later one: the later one stands.
+  CHECK(rows[4] == std::vector<std::string>{"DEMO-00015", "", "", "", "", "", "", today, "missing"});
+}
+
 TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object, odd members, escapes") {
   CentralFixture f;
   ScriptedKiosk k("KIOSK-R9");
