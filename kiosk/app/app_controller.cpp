@@ -28,6 +28,7 @@ const char* ToString(ScreenId id) {
     case ScreenId::AdminLogin: return "admin_login";
     case ScreenId::Admin: return "admin";
     case ScreenId::Labels: return "labels";
+    case ScreenId::Stocktake: return "stocktake";
   }
   return "?";
 }

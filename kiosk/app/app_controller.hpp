@@ -143,6 +143,12 @@ class AppController {
   bool On(const intent::Refresh& i);
   bool On(const intent::SetIdleTimeout& i);
   bool On(const intent::PrintLabels& i);
+  bool On(const intent::StartStocktake& i);
+  bool On(const intent::FinishStocktake& i);
+  bool On(const intent::CancelStocktake& i);
+  void LoadStocktake();
+  // A scan on the stocktake screen with a session open: ticks the unit (app_controller_stocktake.cpp).
+  static Completion StocktakeScan(Kiosk& k, const std::string& text);
 
   Options m_options;
   AppVm m_vm;

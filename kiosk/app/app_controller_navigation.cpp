@@ -61,6 +61,11 @@ bool AppController::On(const intent::Navigate& i) {
       m_vm.labels.units.clear();
       if (m_vm.labels.dir.empty()) m_vm.labels.dir = m_vm.admin.export_dir;
       break;
+    case ScreenId::Stocktake:
+      // Any signed-in staff, rep or admin; an open session (even one from before a restart) shows.
+      m_vm.stocktake.reported = false;
+      LoadStocktake();
+      break;
     default: break;
   }
   Go(i.to);

@@ -16,6 +16,12 @@ void AppController::HandleScan(const std::string& raw) {
   if (text.empty()) return;
   ScreenId screen = m_vm.screen;
   bool signed_in = m_vm.op.signed_in;
+  // On the stocktake screen with a session open every code is a unit to tick: a badge or a card
+  // is refused by the count in its own words, not taken as a sign-in.
+  if (screen == ScreenId::Stocktake && signed_in && m_vm.stocktake.open) {
+    Run([text](Kiosk& k) { return StocktakeScan(k, text); });
+    return;
+  }
   Run([text, screen, signed_in](Kiosk& k) -> Completion {
     // On the label screen every code is a label to print: a badge is not a sign-in there.
     if (screen == ScreenId::Labels && signed_in) {

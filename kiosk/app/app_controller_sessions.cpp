@@ -29,6 +29,7 @@ void AppController::ClearSessions() {
   m_vm.checkin.units.clear();
   m_vm.sellout.units.clear();
   m_vm.labels.units.clear();
+  m_vm.stocktake.reported = false;  // a report is for who finished the count
 }
 
 void AppController::LoadPartner(const std::string& card, bool navigate, bool announce) {

@@ -51,6 +51,11 @@ struct PrintLabels {
   std::string dir;                       // "" = LabelsVm::dir
 };
 
+// The stocktake screen (AppController, app_controller_stocktake.cpp): scope "" counts everything.
+struct StartStocktake { std::string scope; };
+struct FinishStocktake {};
+struct CancelStocktake {};
+
 }  // namespace kiosk::app::intent
 
 namespace kiosk::app {
@@ -60,7 +65,8 @@ using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, int
                             intent::ConfirmCheckin, intent::Redeem, intent::OrderDemo, intent::ConfirmSellout,
                             intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
                             intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout,
-                            intent::PrintLabels>;
+                            intent::PrintLabels, intent::StartStocktake, intent::FinishStocktake,
+                            intent::CancelStocktake>;
 
 // Where screens put their intents during a frame; the app loop hands them to the controller after
 // the frame, so a screen never changes the state it is drawing from.

@@ -11,7 +11,8 @@
 
 namespace kiosk::app {
 
-enum class ScreenId { Home, Partner, Device, Checkout, Checkin, Rewards, DemoOrder, Sellout, Deal, AdminLogin, Admin, Labels };
+enum class ScreenId { Home, Partner, Device, Checkout, Checkin, Rewards, DemoOrder, Sellout, Deal, AdminLogin, Admin, Labels,
+                      Stocktake };
 const char* ToString(ScreenId id);
 
 enum class BannerKind { None, Success, Warning, Error, Info };
@@ -91,6 +92,19 @@ struct LabelsVm {
   std::string dir;                 // where sheets go; the USB folder of the export by default
 };
 
+// The stocktake screen: choose a scope, tick units as they are scanned, then the report. The
+// session itself lives in the kiosk's database (Kiosk::StartStocktake), so after a restart the
+// screen opens on it again.
+struct StocktakeVm {
+  bool loaded = false;               // whether a session is open is known
+  bool open = false;                 // a session is open: the tick list shows
+  std::vector<std::string> scopes;   // areas and bays to choose from ("Showroom A", "Showroom A, bay 1", ...)
+  StocktakeView session;             // the open session, with each expected unit's tick
+  bool reported = false;             // a stocktake was just finished: its report shows
+  StocktakeReportView report;
+  bool working = false;              // start, finish or cancel on its way: the buttons wait
+};
+
 struct DealVm {
   std::string today;  // YYYY-MM-DD
 };
@@ -161,6 +175,7 @@ struct AppVm {
   DealVm deal;
   AdminVm admin;
   LabelsVm labels;
+  StocktakeVm stocktake;
 };
 
 }  // namespace kiosk::app

@@ -95,6 +95,7 @@ const char* ScreenTitleKey(app::ScreenId id) {
     case app::ScreenId::AdminLogin: return "screen.admin_login";
     case app::ScreenId::Admin: return "screen.admin";
     case app::ScreenId::Labels: return "screen.labels";
+    case app::ScreenId::Stocktake: return "screen.stocktake";
   }
   return "screen.home";
 }
@@ -155,6 +156,7 @@ void DrawScreen(const app::AppVm& vm, ScreensUi& ui, IntentSink& sink) {
     case app::ScreenId::AdminLogin: DrawAdminLogin(vm.admin, ui.admin_login, sink); break;
     case app::ScreenId::Admin: DrawAdmin(vm, ui.admin, sink); break;
     case app::ScreenId::Labels: DrawLabels(vm.labels, ui.labels, sink); break;
+    case app::ScreenId::Stocktake: DrawStocktake(vm.stocktake, ui.stocktake, sink); break;
   }
 }
 

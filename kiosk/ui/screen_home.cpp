@@ -33,12 +33,15 @@ void DrawHome(const app::AppVm& vm, HomeUi& ui, IntentSink& sink) {
   } else {
     Heading(Tf("home.hello", {vm.op.badge.name}));
     Muted(T("home.scan_anything"));
-    float w = ColumnWidth(2);
+    float w = ColumnWidth(3);
     if (TouchButton(T("action.checkout"), ImVec2(w, 0), true, Tone::Primary, "nav:checkout"))
       sink.Emit(app::intent::Navigate{app::ScreenId::Checkout});
     ImGui::SameLine();
     if (TouchButton(T("action.checkin"), ImVec2(w, 0), true, Tone::Primary, "nav:checkin"))
       sink.Emit(app::intent::Navigate{app::ScreenId::Checkin});
+    ImGui::SameLine();
+    if (TouchButton(T("action.stocktake"), ImVec2(w, 0), true, Tone::Primary, "nav:stocktake"))
+      sink.Emit(app::intent::Navigate{app::ScreenId::Stocktake});
   }
   ImGui::Spacing();
   ManualEntry(ui, sink);

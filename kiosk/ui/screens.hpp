@@ -52,6 +52,13 @@ struct LabelsUi {
   std::string dir;                       // where the sheet goes; from the view-model on each visit
 };
 
+struct StocktakeUi {
+  bool chosen = false;   // a scope was tapped
+  std::string area;      // the area whose bays show ("" = everything)
+  std::string scope;     // what Start counts
+  std::string code;      // typed on the keyboard, sent as a scan
+};
+
 // All widget state, reset per screen when AppVm::screen_serial changes.
 struct ScreensUi {
   int64_t serial = -1;
@@ -67,6 +74,7 @@ struct ScreensUi {
   AdminLoginUi admin_login;
   AdminUi admin;
   LabelsUi labels;
+  StocktakeUi stocktake;
 };
 
 void DrawHome(const app::AppVm& vm, HomeUi& ui, IntentSink& sink);
@@ -81,6 +89,7 @@ void DrawDeal(const app::DealVm& vm, const app::PartnerVm& partner, DealUi& ui, 
 void DrawAdminLogin(const app::AdminVm& vm, AdminLoginUi& ui, IntentSink& sink);
 void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink);
 void DrawLabels(const app::LabelsVm& vm, LabelsUi& ui, IntentSink& sink);
+void DrawStocktake(const app::StocktakeVm& vm, StocktakeUi& ui, IntentSink& sink);
 
 // Shared bits of several screens.
 std::string Points(int64_t points);  // "24,500" / "24.500" / "24 500" by language
