@@ -149,7 +149,7 @@ Result<StocktakeScanResult> Kiosk::StocktakeScan(std::string_view code) {
   if (!d.ok()) {
     // A card or a badge read by mistake: say what it is rather than "no demo unit".
     if (auto r = Resolve(code); r.ok() && (r->kind == EntityKind::PartnerCard || r->kind == EntityKind::Badge))
-      return MakeError(ErrorKind::Usage, "stocktake.not_a_unit",
+      return MakeError(ErrorKind::NotFound, "stocktake.not_a_unit",
                        "That is " + std::string(r->kind == EntityKind::Badge ? "a staff badge" : "a partner card") +
                            " (" + r->label + "), not a demo unit: scan the unit's asset tag or serial barcode.",
                        {{"what", r->kind == EntityKind::Badge ? "badge" : "card"}, {"label", r->label}},

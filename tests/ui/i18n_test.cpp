@@ -81,7 +81,7 @@ std::string KioskServicesSource() {
 std::string AppControllerSource() {
   std::string all;
   for (const char* f : {"app_controller.cpp", "app_controller_navigation.cpp", "app_controller_scan.cpp",
-                        "app_controller_sessions.cpp", "app_controller_admin.cpp"})
+                        "app_controller_sessions.cpp", "app_controller_admin.cpp", "app_controller_stocktake.cpp"})
     all += Source(fs::path("kiosk/app") / f);
   return all;
 }
