@@ -20,6 +20,7 @@
 #include "central/rules.hpp"
 #include "central/store.hpp"
 #include "kiosk/core/clock.hpp"
+#include "kiosk/core/signature.hpp"
 #include "kiosk/sync/protocol.hpp"
 
 namespace kiosk::central {
@@ -116,6 +117,14 @@ class Central {
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
   Result<std::vector<KioskRecord>> Kiosks();
   Result<int64_t> CountEvents(const std::string& kiosk_id);
+  // A checkout's signature as the kiosk journaled it (`kiosk-central signature`). Errors:
+  // "signature.no_event" (NotFound), "signature.not_checkout" (Usage).
+  Result<SignatureRecord> SignatureOf(const std::string& kiosk_id, int64_t seq);
+  // The custody report with the evidence beside it: each drawn signature written into `dir` (made
+  // if missing) as SignatureFileName(), and the row's signature column naming that file instead of
+  // "drawn". The rows are read whole first, then the signatures: no store call inside a report.
+  Status CustodyWithSignatures(const std::filesystem::path& dir, SignatureFormat format,
+                               const std::function<void(const std::vector<std::string>&)>& row);
 
  private:
   // What the ingest needs to know of a batch that is found without the store: each event's HMAC

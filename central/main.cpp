@@ -18,7 +18,6 @@
 #include "central/central.hpp"
 #include "central/open_store.hpp"
 #include "kiosk/core/atomic_file.hpp"
-#include "kiosk/core/events.hpp"
 #include "kiosk/core/signature.hpp"
 #include "central/server.hpp"
 
@@ -133,16 +132,24 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"sellout", "redemptions", "custody", "rejects", "flags"}));
   report->add_flag("--csv", csv, "CSV output (the only format so far)");
+  // The custody report's evidence: each drawn signature as a file beside the CSV.
+  std::string report_signatures, report_signature_format;
+  report->add_option("--signatures", report_signatures,
+                     "custody: write each drawn signature into this folder (KIOSK-SEQ.svg); the signature column "
+                     "then names the file");
+  report->add_option("--signature-format", report_signature_format, "svg (default) or png, with --signatures");
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
   // A checkout's signature as the kiosk journaled it: evidence beside the custody report.
-  std::string sig_kiosk, sig_out;
+  std::string sig_kiosk, sig_out, sig_format;
   int64_t sig_seq = 0;
-  auto* signature = app.add_subcommand("signature", "Write a checkout's signature as SVG (custody report: kiosk_id, seq)");
+  auto* signature =
+      app.add_subcommand("signature", "Write a checkout's signature as SVG or PNG (custody report: kiosk_id, seq)");
   signature->add_option("--kiosk", sig_kiosk, "The kiosk's id")->required();
   signature->add_option("--seq", sig_seq, "The checkout's seq")->required();
-  signature->add_option("--out", sig_out, "Write the SVG to this file (default: the terminal)");
+  signature->add_option("--out", sig_out, "Write it to this file (a .png name writes PNG; default: SVG to the terminal)");
+  signature->add_option("--format", sig_format, "svg or png (default: by the --out file's extension, else svg)");
 
   // PostgreSQL only: the events' monthly partitions (run monthly, e.g. from a systemd timer).
   int months_ahead = 3;
@@ -322,45 +329,39 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*signature) {
-    auto got = (**store).GetEvent(sig_kiosk, sig_seq);
-    if (!got.ok()) return Fail(got.error());
-    const std::string which = "event " + std::to_string(sig_seq) + " of kiosk " + sig_kiosk;
-    if (!*got)
-      return Fail(kiosk::MakeError(kiosk::ErrorKind::NotFound, "signature.no_event",
-                                   "The central holds no " + which + " (`kiosk-central report custody` lists checkouts)."));
-    const kiosk::Event& e = (*got)->event;
-    if (e.type != kiosk::events::DeviceCheckedOut::kType)
-      return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "signature.not_checkout",
-                                   which + " is a " + e.type + ", not a checkout: only checkouts are signed."));
-    auto p = kiosk::events::DeviceCheckedOut::FromJson(e.payload);
-    if (!p.ok()) return Fail(p.error());
-    std::string units;
-    for (const auto& d : p->devices) units += (units.empty() ? "" : ", ") + d.asset_tag;
-    if (!p->signature)
-      return Fail(kiosk::MakeError(kiosk::ErrorKind::NotFound, "signature.none",
-                                   "Checkout " + which + " (" + units + " to " + p->rep + ") has no drawn signature: " +
-                                       (p->signature_none ? "recorded as: " + *p->signature_none
-                                                          : std::string("the kiosk kept only its hash")) +
-                                       "."));
-    auto sig = kiosk::ParseSignaturePath(*p->signature);
-    if (!sig.ok()) return Fail(sig.error());
-    const std::string svg = kiosk::SignatureSvg(
-        *sig, "Checkout " + std::to_string(e.seq) + " at " + sig_kiosk + " · " + units + " · " + p->rep + " · " + e.wall_time);
+    auto format = kiosk::ChooseSignatureFormat(sig_format, sig_out);
+    if (!format.ok()) return Fail(format.error());
+    auto r = central.SignatureOf(sig_kiosk, sig_seq);
+    if (!r.ok()) return Fail(r.error());
+    auto doc = kiosk::SignatureDocument(*r, *format);
+    if (!doc.ok()) return Fail(doc.error());
     if (sig_out.empty()) {
-      std::cout << svg;
+      std::cout << *doc;
       return 0;
     }
-    if (auto w = kiosk::WriteFileAtomically(sig_out, svg); !w.ok()) return Fail(w.error());
-    std::cout << "Signature of checkout " << e.seq << " at " << sig_kiosk << " (" << units << " to " << p->rep
-              << ") written to " << sig_out << ".\n";
+    if (auto w = kiosk::WriteFileAtomically(sig_out, *doc); !w.ok()) return Fail(w.error());
+    std::cout << kiosk::SignatureWritten(*r, sig_out) << "\n";
     return 0;
   }
   if (*report) {
     (void)csv;
-    auto s = central.Report(report_name, [](const std::vector<std::string>& row) {
+    auto print = [](const std::vector<std::string>& row) {
       for (size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << CsvCell(row[i]);
       std::cout << "\n";
-    });
+    };
+    if (!report_signatures.empty() || !report_signature_format.empty()) {
+      if (report_name != "custody" || report_signatures.empty())
+        return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "signature.dir",
+                                     "--signatures DIR (and --signature-format) go with the custody report: "
+                                     "kiosk-central report custody --signatures DIR."));
+      // A folder of files, never the terminal: png needs no --out here.
+      auto format = kiosk::ChooseSignatureFormat(report_signature_format, "folder");
+      if (!format.ok()) return Fail(format.error());
+      auto s = central.CustodyWithSignatures(report_signatures, *format, print);
+      if (!s.ok()) return Fail(s.error());
+      return 0;
+    }
+    auto s = central.Report(report_name, print);
     if (!s.ok()) return Fail(s.error());
     return 0;
   }

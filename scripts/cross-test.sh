@@ -43,7 +43,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 # Host side: the cross compiler and qemu. Target side: the -dev packages, as multiarch :<arch>
 # packages when apt can co-install them with the build machine's, else extracted into a sysroot.
 host_packages=("g++-$triplet" qemu-user)
-core_packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev libusb-1.0-0-dev)
+core_packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev libusb-1.0-0-dev zlib1g-dev)
 gui_packages=(libglfw3-dev libimgui-dev libstb-dev libgl-dev libevent-dev libasound2-dev)
 target_packages=("${core_packages[@]}")
 ((full)) && target_packages+=("${gui_packages[@]}")

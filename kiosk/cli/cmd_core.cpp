@@ -278,7 +278,7 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                                                              " holds no drawing: give an SVG file with a <path d=...> "
                                                              "or a file with an SVG path such as \"M10 40 L60 35\"."));
                                   } else if (co->no_signature_reason.empty()) {
-                                    co->no_signature_reason = "not given at the command line";
+                                    co->no_signature_reason = kSignatureNotGivenAtCli;
                                   }
                                   EmitReceipt(ctx, k.Checkout(*co));
                                 });
@@ -292,47 +292,35 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                      "Why there is no signature (journaled; without either option: \"not given at the command line\")")
       ->excludes(co_sig);
 
-  // The signature of a checkout, as an SVG document: evidence when a unit goes missing.
+  // The signature of a checkout, as an SVG or PNG document: evidence when a unit goes missing.
   struct SignatureArgs {
     int64_t seq = 0;
     std::string out;
+    std::string format;
   };
   auto sg = std::make_shared<SignatureArgs>();
   auto sg_cmd = AddKioskCommand(
-      app, ctx, "signature", "Show a checkout's signature as SVG (to --out FILE, or to the terminal)",
+      app, ctx, "signature", "Show a checkout's signature as SVG or PNG (to --out FILE, or SVG to the terminal)",
       [&ctx, sg](Kiosk& k) {
+        auto format = ChooseSignatureFormat(sg->format, sg->out);
+        if (!format.ok()) return ReportError(ctx, format.error());
         auto r = k.SignatureOf(sg->seq);
         if (!r.ok()) return ReportError(ctx, r.error());
-        std::string units;
-        for (const auto& t : r->asset_tags) units += (units.empty() ? "" : ", ") + t;
-        if (r->path.empty()) {
-          const std::string why = r->hash_only ? "this checkout was logged by an older kiosk, which kept only its hash"
-                                  : r->none_reason.empty() ? "none was recorded"
-                                                           : "recorded as: " + r->none_reason;
-          return ReportError(ctx, MakeError(ErrorKind::NotFound, "signature.none",
-                                            "Checkout " + std::to_string(r->seq) + " (" + units + " to " + r->rep +
-                                                ") has no drawn signature: " + why + "."));
-        }
-        auto sig = ParseSignaturePath(r->path);
-        if (!sig.ok()) return ReportError(ctx, sig.error());
-        const std::string caption = "Checkout " + std::to_string(r->seq) + " · " + units + " · " + r->rep + " · " +
-                                    r->wall_time;
-        const std::string svg = SignatureSvg(*sig, caption);
+        auto doc = SignatureDocument(*r, *format);
+        if (!doc.ok()) return ReportError(ctx, doc.error());
         if (!sg->out.empty()) {
-          auto w = WriteFileAtomically(sg->out, svg);
+          auto w = WriteFileAtomically(sg->out, *doc);
           if (!w.ok()) return ReportError(ctx, w.error());
         }
-        json j{{"seq", r->seq}, {"rep", r->rep}, {"units", r->asset_tags}, {"wall_time", r->wall_time},
-               {"path", r->path}, {"points", sig->Points()}};
+        json j{{"seq", r->seq}, {"kiosk_id", r->kiosk_id}, {"rep", r->rep}, {"units", r->asset_tags},
+               {"wall_time", r->wall_time}, {"path", r->path}, {"format", *format == SignatureFormat::Png ? "png" : "svg"}};
         if (!sg->out.empty()) j["file"] = sg->out;
-        Emit(ctx, j,
-             sg->out.empty() ? svg
-                             : "Signature of checkout " + std::to_string(r->seq) + " (" + units + " to " + r->rep +
-                                   ") written to " + sg->out + ".");
+        Emit(ctx, j, sg->out.empty() ? *doc : SignatureWritten(*r, sg->out));
       },
       true);
   sg_cmd->add_option("SEQ", sg->seq, "The checkout's journal seq (kiosk journal, or the receipt)")->required();
-  sg_cmd->add_option("--out", sg->out, "Write the SVG to this file");
+  sg_cmd->add_option("--out", sg->out, "Write it to this file (a .png name writes PNG)");
+  sg_cmd->add_option("--format", sg->format, "svg or png (default: by the --out file's extension, else svg)");
 
   auto ci = std::make_shared<CheckinRequest>();
   auto ci_cmd = AddKioskCommand(app, ctx, "checkin", "Check demo units back in",

@@ -8,10 +8,13 @@
 // (M, L) or relative (m, l), numbers separated by spaces or commas, implicit repeats ("M1 2 3 4"
 // is a move and a line). Coordinates are whole pixels of the signature pad; decimals are rounded.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kiosk/core/journal.hpp"
+#include "kiosk/core/png.hpp"
 #include "kiosk/core/result.hpp"
 
 namespace kiosk {
@@ -50,5 +53,68 @@ std::string SignatureSvg(const Signature& s, std::string_view caption);
 // The `d` attribute of the first <path> of an SVG document, or the text itself when it is not XML
 // (a bare path). For `kiosk checkout --signature FILE`.
 std::string PathFromSvgText(std::string_view text);
+
+// ---- Showing a checkout's signature: one helper for the kiosk and the central ----------------
+// `kiosk signature SEQ` reads the event from the kiosk's journal, `kiosk-central signature` and
+// the custody report's --signatures from the central's store; both then say the same things in
+// the same words through the functions below.
+
+// A checkout's signature as an event holds it.
+struct SignatureRecord {
+  int64_t seq = 0;
+  std::string kiosk_id;
+  std::string wall_time;
+  std::string rep;                        // badge code
+  std::vector<std::string> asset_tags;
+  std::string path;                       // compact SVG path; empty when none was drawn
+  std::string none_reason;                // why there is none (signature_none), when path is empty
+  bool hash_only = false;                 // an older event that kept only the SHA-256
+  // "checkout 12 at kiosk KIOSK-1 (DEMO-00007, DEMO-00008 to BDG-20024)": for messages.
+  std::string Describe() const;
+};
+
+// What a CLI checkout journals as signature_none when neither --signature nor --no-signature was
+// given; the touchscreen says it in its own language.
+inline constexpr std::string_view kSignatureNotGivenAtCli = "not given at the command line";
+
+// The record of checkout event `e`. Errors: "signature.not_checkout" (Usage) when `e` is another
+// event type; the payload's own error when it does not read.
+Result<SignatureRecord> SignatureRecordOf(const Event& e);
+
+// The drawing of `r`. Errors: "signature.none" (NotFound) when none was drawn, saying why (the
+// reason journaled, or that an older kiosk kept only the hash); "signature.invalid".
+Result<Signature> DrawnSignature(const SignatureRecord& r);
+
+// The line under the strokes: "Checkout 12 at KIOSK-1 · DEMO-00007 · BDG-20024 · 2026-…Z".
+std::string SignatureCaption(const SignatureRecord& r);
+
+enum class SignatureFormat { Svg, Png };
+// `format` ("svg", "png" or "" for: by `out`'s extension, .png or else SVG). Errors:
+// "signature.format" (Usage) for another format, or PNG with no file to write (it is binary).
+Result<SignatureFormat> ChooseSignatureFormat(std::string_view format, std::string_view out);
+const char* Extension(SignatureFormat f);  // ".svg", ".png"
+
+// The document of `r` in `format`: the drawing with its caption (SVG: a text line; PNG: an iTXt
+// "Description" chunk, since drawing text would need a font). Errors as DrawnSignature.
+Result<std::string> SignatureDocument(const SignatureRecord& r, SignatureFormat format);
+
+// "KIOSK-1-12.png": a file name of the kiosk id (characters other than letters, digits, '.', '-'
+// and '_' become '_') and the seq, unique per checkout.
+std::string SignatureFileName(const SignatureRecord& r, SignatureFormat format);
+
+// "Signature of checkout 12 at kiosk KIOSK-1 (DEMO-00007 to BDG-20024) written to FILE."
+std::string SignatureWritten(const SignatureRecord& r, std::string_view file);
+
+// ---- PNG -------------------------------------------------------------------------------------
+// The strokes drawn anti-aliased in black on white, scaled to fit `width` x `height` with a margin
+// (never enlarged more than 4x: a tiny scribble stays recognisably tiny), centred.
+GreyImage RasterizeSignature(const Signature& s, int width = 600, int height = 200);
+
+// The geometry RasterizeSignature used: image = point * scale + offset. For tests and viewers.
+struct SignatureFit {
+  double scale = 1;
+  double offset_x = 0, offset_y = 0;
+};
+SignatureFit FitSignature(const Signature& s, int width, int height, int margin);
 
 }  // namespace kiosk

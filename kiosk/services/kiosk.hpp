@@ -18,6 +18,7 @@
 #include "kiosk/core/domain.hpp"
 #include "kiosk/core/journal.hpp"
 #include "kiosk/core/result.hpp"
+#include "kiosk/core/signature.hpp"
 
 namespace kiosk {
 
@@ -149,16 +150,6 @@ struct CheckoutRequest {
   std::string signature_svg;       // the signature drawn on screen, as an SVG path (signature.hpp)
   // Without a drawing: why, journaled instead (default "not given"), so the record says so.
   std::string no_signature_reason;
-};
-// A checkout's signature as the journal holds it (`kiosk signature SEQ`).
-struct SignatureRecord {
-  int64_t seq = 0;
-  std::string wall_time;
-  std::string rep;                        // badge code
-  std::vector<std::string> asset_tags;
-  std::string path;                       // compact SVG path; empty when none was drawn
-  std::string none_reason;                // why there is none (signature_none), when path is empty
-  bool hash_only = false;                 // an older event that kept only the SHA-256
 };
 struct CheckinRequest {
   std::vector<std::string> codes;

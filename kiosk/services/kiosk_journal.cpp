@@ -1,5 +1,4 @@
 // The journal read back and verified, and the central's verdicts on it.
-#include "kiosk/core/events.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/verdicts.hpp"
 
@@ -29,22 +28,7 @@ Result<SignatureRecord> Kiosk::SignatureOf(int64_t seq) {
                          " (never logged, or removed by retention after it was synced; the central keeps it: "
                          "kiosk-central signature).",
                      {{"seq", std::to_string(seq)}});
-  const Event& e = events->front();
-  if (e.type != events::DeviceCheckedOut::kType)
-    return MakeError(ErrorKind::Usage, "signature.not_checkout",
-                     "Event " + std::to_string(seq) + " is a " + e.type + ", not a checkout: only checkouts are signed.",
-                     {{"seq", std::to_string(seq)}, {"type", e.type}});
-  auto p = events::DeviceCheckedOut::FromJson(e.payload);
-  if (!p.ok()) return p.error();
-  SignatureRecord r;
-  r.seq = e.seq;
-  r.wall_time = e.wall_time;
-  r.rep = p->rep;
-  for (const auto& d : p->devices) r.asset_tags.push_back(d.asset_tag);
-  r.path = p->signature.value_or("");
-  r.none_reason = p->signature_none.value_or("");
-  r.hash_only = r.path.empty() && p->signature_sha256.has_value();
-  return r;
+  return SignatureRecordOf(events->front());
 }
 
 Result<VerifyReport> Kiosk::Verify() { return m_impl->journal->Verify(); }

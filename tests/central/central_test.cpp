@@ -2,6 +2,8 @@
 // program's rules, reference deltas and the USB import path.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "central/central_fixture.hpp"
@@ -465,6 +467,67 @@ TEST_CASE("custody report: each unit's latest accepted stocktake, units only a s
   CHECK(rows[3] == std::vector<std::string>{"DEMO-00009", "", "", "", "", "", "", a_day, "missing"});
   // Found by a's count, missing in b's later one: the later one stands.
   CHECK(rows[4] == std::vector<std::string>{"DEMO-00015", "", "", "", "", "", "", today, "missing"});
+}
+
+TEST_CASE("the custody report with its evidence: drawn signatures written beside it, named in its column") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk k("KIOSK-EV");
+  REQUIRE(f.Enrol(k).status == 200);
+  auto checkout = [](const char* tag) {
+    return json{{"rep", "BDG-20024"}, {"due_date", "2026-12-08"}, {"devices", json::array({{{"asset_tag", tag}}})}};
+  };
+  json drawn = checkout("DEMO-00007");
+  drawn["signature"] = "M0 0l100 0M0 50l100 0";
+  drawn["signature_sha256"] = std::string(64, 'a');
+  json none = checkout("DEMO-00009");
+  none["signature_none"] = "signed the paper form";
+  k.Add("device.checked_out", drawn);
+  k.Add("device.checked_out", none);
+  k.Add("device.checked_out", checkout("DEMO-00010"));  // an older kiosk's: neither
+  auto r = Ok(f.Push(k, 1, 3));
+  for (const auto& v : r.verdicts) CHECK(v.verdict == ksync::VerdictKind::Accepted);
+
+  for (auto format : {kiosk::SignatureFormat::Svg, kiosk::SignatureFormat::Png}) {
+    const auto dir = f.dir / (format == kiosk::SignatureFormat::Png ? "png" : "svg") / "evidence";
+    std::vector<std::vector<std::string>> rows;
+    auto s = f.central->CustodyWithSignatures(dir, format, [&](const std::vector<std::string>& row) { rows.push_back(row); });
+    INFO((s.ok() ? std::string() : s.error().message));
+    REQUIRE(s.ok());
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0][6] == "signature");
+    std::map<std::string, std::string> column;
+    for (size_t i = 1; i < rows.size(); ++i) column[rows[i][0]] = rows[i][6];
+    const std::string file = std::string("KIOSK-EV-1") + kiosk::Extension(format);
+    CHECK(column["DEMO-00007"] == file);
+    CHECK(column["DEMO-00009"] == "none");
+    CHECK(column["DEMO-00010"] == "");
+    // One file, holding the strokes and the caption.
+    int files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
+    CHECK(files == 1);
+    std::ifstream in(dir / file, std::ios::binary);
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (format == kiosk::SignatureFormat::Svg) {
+      CHECK(doc.find("d=\"M0 0 L100 0 M0 50 L100 50\"") != std::string::npos);
+    } else {
+      CHECK(doc.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+    }
+    CHECK(doc.find("Checkout 1 at KIOSK-EV · DEMO-00007 · BDG-20024") != std::string::npos);
+  }
+  // The same record `kiosk-central signature` shows, and what it says of the others.
+  auto one = f.central->SignatureOf("KIOSK-EV", 1);
+  REQUIRE(one.ok());
+  CHECK(one->path == "M0 0l100 0M0 50l100 0");
+  CHECK(kiosk::DrawnSignature(*f.central->SignatureOf("KIOSK-EV", 2)).error().message.find("signed the paper form") !=
+        std::string::npos);
+  CHECK(f.central->SignatureOf("KIOSK-EV", 9).error().code == "signature.no_event");
+  // A folder that cannot be made: a clear error, nothing half-written.
+  std::ofstream(f.dir / "a-file") << "x";
+  auto blocked = f.central->CustodyWithSignatures(f.dir / "a-file", kiosk::SignatureFormat::Svg,
+                                                  [](const std::vector<std::string>&) {});
+  REQUIRE_FALSE(blocked.ok());
+  CHECK(blocked.error().code == "signature.dir");
 }
 
 TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object, odd members, escapes") {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "support/run_process.hpp"
@@ -91,7 +92,7 @@ TEST_CASE_FIXTURE(Cli, "actions: 0 when logged, 1 when a rule refuses, 2 for a u
   CHECK(Run({"verify"}).exit_code == 0);
 }
 
-TEST_CASE_FIXTURE(Cli, "checkout --signature keeps the drawing; `kiosk signature SEQ` shows it as SVG") {
+TEST_CASE_FIXTURE(Cli, "checkout --signature keeps the drawing, and `kiosk signature SEQ` shows it as SVG or PNG") {
   REQUIRE(Run({"init", "--demo"}).exit_code == 0);
   const std::string drawn = (dir / "rep.svg").string();
   {
@@ -114,6 +115,18 @@ TEST_CASE_FIXTURE(Cli, "checkout --signature keeps the drawing; `kiosk signature
   std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(svg.find("d=\"M10 40 L12 41 L15 43 M60 30 L61 35\"") != std::string::npos);
   CHECK(svg.find(demo::kAvailable) != std::string::npos);  // the caption names the unit
+  // PNG by the file's extension, or by --format; never to the terminal.
+  const std::string png_file = (dir / "evidence.png").string();
+  REQUIRE(Run({"signature", seq, "--out", png_file}).exit_code == 0);
+  std::ifstream png_in(png_file, std::ios::binary);
+  std::string png((std::istreambuf_iterator<char>(png_in)), std::istreambuf_iterator<char>());
+  CHECK(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  CHECK(png.find(demo::kAvailable) != std::string::npos);  // the caption, in the iTXt chunk
+  auto to_terminal = Run({"signature", seq, "--format", "png"});
+  CHECK(to_terminal.exit_code == 2);
+  CHECK(to_terminal.err.find("give --out FILE.png") != std::string::npos);
+  CHECK(Run({"signature", seq, "--format", "gif", "--out", (dir / "x.gif").string()}).exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir / "x.gif"));
 
   // Without --signature the journal says so, and `kiosk signature` tells why there is nothing to show.
   REQUIRE(Run({"checkin", demo::kAvailable, "--by", demo::kStaff}).exit_code == 0);

@@ -228,6 +228,19 @@ TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody re
                          std::to_string(seq) + ",") != std::string::npos);
   CHECK(std::regex_search(custody.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*,drawn,,\n")));
   CHECK(std::regex_search(custody.out, std::regex("DEMO-00009,[^\n]*,none,,\n")));
+  // Next to the report: the drawn signatures as files, the column naming them.
+  const auto evidence = dir / "evidence";
+  auto with_files = RunProcess({CentralBinary(), "report", "custody", "--signatures", evidence.string(),
+                                "--signature-format", "png", "--db", db});
+  INFO(with_files.out << with_files.err);
+  REQUIRE(with_files.exit_code == 0);
+  const std::string png_name = "KIOSK-SIG-" + std::to_string(seq) + ".png";
+  CHECK(std::regex_search(with_files.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*," + png_name + ",,\n")));
+  CHECK(std::regex_search(with_files.out, std::regex("DEMO-00009,[^\n]*,none,,\n")));
+  CHECK(std::filesystem::file_size(evidence / png_name) > 100);
+  auto wrong_report = RunProcess({CentralBinary(), "report", "sellout", "--signatures", evidence.string(), "--db", db});
+  CHECK(wrong_report.exit_code == 2);
+  CHECK(wrong_report.err.find("go with the custody report") != std::string::npos);
 
   const std::string svg_file = (dir / "evidence.svg").string();
   auto shown = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", std::to_string(seq), "--out",
@@ -238,6 +251,16 @@ TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody re
   const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(svg.find("d=\"M10 40 L12 41 L15 43 M60 30 L61 35\"") != std::string::npos);
   CHECK(svg.find("KIOSK-SIG") != std::string::npos);
+  const std::string png_file = (dir / "evidence.data").string();
+  auto png_shown = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", std::to_string(seq),
+                               "--format", "png", "--out", png_file, "--db", db});
+  INFO(png_shown.out << png_shown.err);
+  REQUIRE(png_shown.exit_code == 0);
+  CHECK(png_shown.out.find("written to " + png_file) != std::string::npos);
+  std::ifstream png_in(png_file, std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(png_in)), std::istreambuf_iterator<char>());
+  CHECK(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  CHECK(png.find("KIOSK-SIG") != std::string::npos);  // the caption, in the iTXt chunk
   auto none = RunProcess({CentralBinary(), "signature", "--kiosk", "KIOSK-SIG", "--seq", std::to_string(seq + 1),
                           "--db", db});
   CHECK(none.exit_code != 0);

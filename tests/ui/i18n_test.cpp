@@ -108,7 +108,7 @@ std::set<std::string> CoreMessageKeys() {
                         "kiosk/core/rules/people.cpp", "kiosk/core/rules/partners.cpp",
                         "kiosk/core/rules/devices.cpp", "kiosk/core/rules/orders.cpp", "kiosk/core/rules/loyalty.cpp",
                         "kiosk/core/rules/sellout.cpp", "kiosk/core/rules/deals.cpp", "kiosk/services/kiosk_labels.cpp",
-                        "kiosk/labels/labels.cpp"})
+                        "kiosk/labels/labels.cpp", "kiosk/core/signature.cpp"})
     for (const auto& k : Matches(Source(f), reason, "reason.")) keys.insert(k);
   std::string sync;
   for (const char* f : sync_sources) sync += Source(f);
