@@ -270,6 +270,7 @@ void AppController::RunAction(std::function<Result<Receipt>(Kiosk&)> call, std::
 void AppController::Go(ScreenId screen) {
   m_vm.screen = screen;
   ++m_vm.screen_serial;
+  m_vm.device.signature = SignatureVm{};  // an opened signature belongs to the screen it was opened on
 }
 
 bool AppController::Handle(const Intent& intent, int64_t now_ms) {

@@ -149,6 +149,8 @@ class AppController {
   void LoadStocktake();
   // A scan on the stocktake screen with a session open: ticks the unit (app_controller_stocktake.cpp).
   static Completion StocktakeScan(Kiosk& k, const std::string& text);
+  bool On(const intent::ShowSignature& i);
+  bool On(const intent::CloseSignature& i);
 
   Options m_options;
   AppVm m_vm;

@@ -158,4 +158,38 @@ bool AppController::On(const intent::RegisterDeal& i) {
   return false;
 }
 
+// The evidence behind a checkout in a unit's history: staff and admins open it; a field rep
+// signed in for a checkout does not browse other reps' signatures.
+bool AppController::On(const intent::ShowSignature& i) {
+  const bool staff = (m_vm.op.signed_in && m_vm.op.badge.role != Role::Rep) || m_vm.admin.unlocked;
+  if (!staff) {
+    SetBanner(BannerKind::Warning, "banner.signature_staff_only", {},
+              "Only staff and admins open a checkout's signature: scan your staff badge first.");
+    return true;
+  }
+  Run([seq = i.seq](Kiosk& k) -> Completion {
+    auto r = k.SignatureOf(seq);
+    if (!r.ok()) return Fail(r.error());
+    SignatureVm vm;
+    vm.open = true;
+    vm.record = std::move(r).value();
+    vm.rep_name = vm.record.rep;
+    if (auto b = k.FindBadge(vm.record.rep); b.ok() && !b->name.empty()) vm.rep_name = b->name;
+    if (!vm.record.path.empty()) {
+      auto strokes = DrawnSignature(vm.record);
+      if (!strokes.ok()) return Fail(strokes.error());
+      vm.strokes = std::move(strokes).value();
+    }
+    return [vm = std::move(vm)](AppController& c) {
+      if (c.m_vm.screen == ScreenId::Device) c.m_vm.device.signature = vm;
+    };
+  });
+  return true;
+}
+
+bool AppController::On(const intent::CloseSignature&) {
+  m_vm.device.signature = SignatureVm{};
+  return true;
+}
+
 }  // namespace kiosk::app

@@ -1,6 +1,7 @@
 #pragma once
 // Intents: what a screen asks for. Small structs in one variant; the AppController carries them
 // out through the same Kiosk services the CLI uses. Screens emit them into an IntentSink.
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -31,6 +32,10 @@ struct SyncNow {};
 struct Enrol { std::string central_url; std::string code; };
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
 struct Refresh {};
+// The signature of the checkout logged at `seq`, opened from the device screen's history (staff
+// and admins only); CloseSignature closes it again.
+struct ShowSignature { int64_t seq = 0; };
+struct CloseSignature {};
 struct SetIdleTimeout { int seconds = 90; };  // the admin's choice, kept for the next start too
 // The label sheets an admin can choose: the id `kiosk labels --sheet` and the labels module take,
 // the catalogue key of its name, and that name in English (the text without a catalogue). The
@@ -66,7 +71,7 @@ using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, int
                             intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
                             intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout,
                             intent::PrintLabels, intent::StartStocktake, intent::FinishStocktake,
-                            intent::CancelStocktake>;
+                            intent::CancelStocktake, intent::ShowSignature, intent::CloseSignature>;
 
 // Where screens put their intents during a frame; the app loop hands them to the controller after
 // the frame, so a screen never changes the state it is drawing from.

@@ -44,9 +44,19 @@ struct PartnerVm {
   PartnerView view;
 };
 
+// A checkout's signature opened from a unit's history by staff or an admin: the strokes, or why
+// there are none (record.none_reason, record.hash_only).
+struct SignatureVm {
+  bool open = false;
+  SignatureRecord record;
+  Signature strokes;     // empty when none was drawn
+  std::string rep_name;  // the rep's name from the reference data; the badge code if unknown
+};
+
 struct DeviceVm {
   bool loaded = false;
   DeviceView view;
+  SignatureVm signature;
 };
 
 // One unit scanned into a session (checkout, check-in, sell-out), already checked by the core.

@@ -83,7 +83,9 @@ struct DeviceHistoryEntry {
   std::string type;
   std::string wall_time;
   std::string actor;
-  std::string summary;
+  std::string summary;      // English (`kiosk device`, tests)
+  std::string summary_key;  // its translation for the touchscreen, "history.checked_out", with values
+  ReasonArgs summary_args;
 };
 
 struct DeviceView {

@@ -29,13 +29,20 @@ Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
     DeviceHistoryEntry h{row.seq, std::move(row.type), std::move(row.wall_time), std::move(row.actor), ""};
     // A payload that does not read (written by hand, or damaged) leaves the line without a summary.
     if (h.type == events::DeviceCheckedOut::kType) {
-      if (auto p = events::DeviceCheckedOut::FromJson(row.payload); p.ok())
+      if (auto p = events::DeviceCheckedOut::FromJson(row.payload); p.ok()) {
         h.summary = "Checked out to " + p->rep + ", due " + p->due_date;
+        h.summary_key = "history.checked_out";
+        h.summary_args = {{"rep", p->rep}, {"date", p->due_date}};
+      }
     } else if (h.type == events::DeviceCheckedIn::kType) {
-      if (auto p = events::DeviceCheckedIn::FromJson(row.payload); p.ok())
+      if (auto p = events::DeviceCheckedIn::FromJson(row.payload); p.ok()) {
         h.summary = "Checked in, condition: " + p->condition;
+        h.summary_key = "history.checked_in";
+        h.summary_args = {{"condition", p->condition}};
+      }
     } else if (h.type == events::DeviceAudited::kType) {
       h.summary = "Seen in stocktake";
+      h.summary_key = "history.audited";
     }
     v.history.push_back(std::move(h));
   }

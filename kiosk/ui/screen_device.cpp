@@ -1,8 +1,65 @@
+#include <algorithm>
+
+#include "kiosk/core/events.hpp"
 #include "kiosk/ui/screens.hpp"
 
 namespace kiosk::ui {
 
+namespace {
+
+// The evidence of one checkout, over the whole screen until closed: the strokes drawn with the
+// draw list, fitted into the panel as the PNG export fits them (FitSignature), under who signed
+// when; or why there is no drawing.
+void DrawSignaturePanel(const app::SignatureVm& vm, IntentSink& sink) {
+  const SignatureRecord& r = vm.record;
+  Heading(Tf("signature.title", {std::to_string(r.seq)}));
+  std::string units;
+  for (const auto& t : r.asset_tags) units += (units.empty() ? "" : ", ") + t;
+  // "2026-12-05T10:15:00.000Z" -> "2026-12-05 10:15"
+  std::string when = r.wall_time.substr(0, 16);
+  if (when.size() > 10) when[10] = ' ';
+  Label(Tf("signature.caption", {units, vm.rep_name, when, r.kiosk_id}));
+  if (!vm.strokes.Empty()) {
+    const ImVec2 size(ImGui::GetContentRegionAvail().x, Em(9.0f));
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), IM_COL32(255, 255, 255, 255), Em(0.25f));
+    const SignatureFit fit = FitSignature(vm.strokes, static_cast<int>(size.x), static_cast<int>(size.y),
+                                          static_cast<int>(Em(1.0f)));
+    auto at = [&](const SignaturePoint& q) {
+      return ImVec2(p.x + static_cast<float>(q.x * fit.scale + fit.offset_x),
+                    p.y + static_cast<float>(q.y * fit.scale + fit.offset_y));
+    };
+    const float pen = std::max(Em(0.12f), static_cast<float>(Em(0.06f) * fit.scale));
+    for (const auto& stroke : vm.strokes.strokes) {
+      for (size_t i = 1; i < stroke.size(); ++i) dl->AddLine(at(stroke[i - 1]), at(stroke[i]), IM_COL32(20, 20, 30, 255), pen);
+      if (stroke.size() == 1) dl->AddCircleFilled(at(stroke[0]), pen, IM_COL32(20, 20, 30, 255));
+    }
+    ImGui::Dummy(size);
+  } else {
+    // No drawing: say so, and the reason recorded (in the screen's language where it is the CLI's
+    // default; a reason someone typed is shown as typed).
+    ImGui::Separator();
+    Label(T(r.hash_only ? "signature.hash_only" : "signature.none"));
+    if (!r.hash_only) {
+      if (r.none_reason == kSignatureNotGivenAtCli)
+        Muted(T("signature.none_cli"));
+      else if (!r.none_reason.empty())
+        Muted(Tf("signature.none_reason", {r.none_reason}));
+    }
+    ImGui::Separator();
+  }
+  if (TouchButton(T("signature.close"), ImVec2(ColumnWidth(2), 0), true, Tone::Primary, "signature:close"))
+    sink.Emit(app::intent::CloseSignature{});
+}
+
+}  // namespace
+
 void DrawDevice(const app::DeviceVm& vm, const app::OperatorVm& op, DeviceUi&, IntentSink& sink) {
+  if (vm.signature.open) {
+    DrawSignaturePanel(vm.signature, sink);
+    return;
+  }
   if (!vm.loaded) {
     Muted(T("common.loading"));
     return;
@@ -37,8 +94,21 @@ void DrawDevice(const app::DeviceVm& vm, const app::OperatorVm& op, DeviceUi&, I
   ImGui::Separator();
   Label(T("device.history"));
   if (v.history.empty()) Muted(T("device.no_history"));
-  for (const auto& h : v.history)
-    Muted(h.wall_time.substr(0, 16) + "  " + h.summary + (h.actor.empty() ? "" : "  (" + h.actor + ")"));
+  // Staff and admins open the signature of a checkout in the history: the evidence when a unit is missing.
+  const bool staff = op.signed_in && op.badge.role != Role::Rep;
+  const float sig_w = Em(7.5f);
+  for (const auto& h : v.history) {
+    const bool checkout = h.type == events::DeviceCheckedOut::kType;
+    if (checkout) ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x - sig_w - Em(0.5f));
+    const std::string summary = h.summary_key.empty() ? h.summary : Ctx().i18n.Say(h.summary_key, h.summary_args, h.summary);
+    Muted(h.wall_time.substr(0, 16) + "  " + summary + (h.actor.empty() ? "" : "  (" + h.actor + ")"));
+    if (!checkout) continue;
+    ImGui::PopTextWrapPos();
+    ImGui::SameLine(ImGui::GetContentRegionMax().x - sig_w);
+    const std::string id = "signature:" + std::to_string(h.seq);
+    if (TouchButton(T("device.signature"), ImVec2(sig_w, 0), staff, Tone::Quiet, id.c_str()))
+      sink.Emit(app::intent::ShowSignature{h.seq});
+  }
 }
 
 }  // namespace kiosk::ui

@@ -172,6 +172,41 @@ TEST_CASE("checkout session: rep, units one by one, refusal per scan, confirm") 
   CHECK(h.Vm().checkout.units.empty());
 }
 
+TEST_CASE("a checkout's signature opens from the unit's history for staff, not for a rep") {
+  Harness h;
+  h.Scan("BDG-20024");
+  h.Do(intent::Navigate{ScreenId::Checkout});
+  h.Scan("DEMO-00007");
+  h.Do(intent::ConfirmCheckout{"2026-12-01", "Customer demo", "M10 40 L60 35 M20 50 L80 52"});
+  REQUIRE(h.Vm().banner.kind == BannerKind::Success);
+  h.Scan("DEMO-00007");
+  REQUIRE(h.Vm().screen == ScreenId::Device);
+  REQUIRE_FALSE(h.Vm().device.view.history.empty());
+  const DeviceHistoryEntry& out = h.Vm().device.view.history.front();
+  CHECK(out.type == "device.checked_out");
+  CHECK(out.summary_key == "history.checked_out");
+  // The rep who is signed in is refused: staff and admins only.
+  h.Do(intent::ShowSignature{out.seq});
+  CHECK_FALSE(h.Vm().device.signature.open);
+  CHECK(h.Vm().banner.key == "banner.signature_staff_only");
+
+  h.Scan("BDG-10017");  // staff
+  h.Scan("DEMO-00007");
+  h.Do(intent::ShowSignature{out.seq});
+  const SignatureVm& sig = h.Vm().device.signature;
+  REQUIRE(sig.open);
+  CHECK(sig.record.seq == out.seq);
+  CHECK(sig.rep_name == "Tomasz Zieliński");
+  CHECK(sig.strokes.strokes.size() == 2);
+  CHECK(sig.record.asset_tags == std::vector<std::string>{"DEMO-00007"});
+  h.Do(intent::CloseSignature{});
+  CHECK_FALSE(h.Vm().device.signature.open);
+  // Not a checkout: the reason, and no panel.
+  h.Do(intent::ShowSignature{1});
+  CHECK_FALSE(h.Vm().device.signature.open);
+  CHECK(h.Vm().banner.key == "reason.signature.not_checkout");
+}
+
 TEST_CASE("staff at checkout scans the rep's badge — a staff badge is not a rep") {
   Harness h;
   h.Scan("BDG-10017");
