@@ -76,9 +76,33 @@ Status BatchFacts::AddFlag(const FlagRecord& f) {
   return {};
 }
 
+Result<int64_t> BatchFacts::OpenOrderUnits(const std::string& partner_id, const std::string& gtin) {
+  auto it = m_open_orders.find(partner_id);
+  if (it == m_open_orders.end()) {
+    // Not loaded with the batch: count at the store, then keep counting here.
+    auto n = m_fallback.OpenOrderUnits(partner_id, gtin);
+    if (!n.ok()) return n.error();
+    m_open_orders[partner_id][gtin] = *n;
+    return *n;
+  }
+  auto g = it->second.find(gtin);
+  return g == it->second.end() ? int64_t{0} : g->second;
+}
+
+Status BatchFacts::PutOrder(const OrderRecord& o) {
+  if (o.state == "ordered" || o.state == "confirmed" || o.state == "shipped") {
+    auto n = OpenOrderUnits(o.partner_id, o.gtin);  // loads the count first when it is not known
+    if (!n.ok()) return n.error();
+    m_open_orders[o.partner_id][o.gtin] = *n + o.qty;
+  }
+  orders.push_back(o);
+  return {};
+}
+
 void BatchFacts::SetVersion(int64_t version) {
   for (auto& [key, r] : refs_written) r.version = version;
   for (DealRecord& d : deals) d.version = version;
+  for (OrderRecord& o : orders) o.version = version;
 }
 
 }  // namespace kiosk::central

@@ -68,6 +68,20 @@ struct ReferenceDocInfo {
   bool full = true;
 };
 
+// What `kiosk-central orders deliver|ship|...` adds to a move (issue 17).
+struct OrderMove {
+  std::string note;
+  std::string serial, asset_tag;  // deliver: the unit, added to the demo devices when asset_tag is given
+  std::string location;           // deliver: where the new demo unit stands ("" : a default naming the order)
+};
+
+// "KIOSK:SEQ", the order's id on the command line.
+std::string OrderId(const OrderRecord& o);
+// order.id (Usage) unless `id` is KIOSK:SEQ.
+Result<std::pair<std::string, int64_t>> ParseOrderId(const std::string& id);
+// An order as `orders list --json` and the moves print it.
+nlohmann::json OrderJson(const OrderRecord& o);
+
 struct LoadSummary {
   int64_t version = 0;
   bool full = true;
@@ -115,6 +129,13 @@ class Central {
                                           int64_t since = 0);
 
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
+  // Demo orders (orders.cpp, issue 17): the list, and a move through the lifecycle
+  // (rules::CheckOrderTransition) in one transaction with a new reference version, so the kiosk's
+  // next pull (or stick file) carries the new state. Delivered with an asset tag, the unit becomes
+  // a demo device of the reference data. Errors: order.id (Usage), order.not_found (NotFound),
+  // order.transition (Refused), order.asset_tag_taken (Refused), order.unit (Usage).
+  Result<std::vector<OrderRecord>> Orders(const OrderFilter& filter);
+  Result<OrderRecord> MoveOrder(const std::string& order_id, const std::string& to_state, const OrderMove& move);
   Result<std::vector<KioskRecord>> Kiosks();
   Result<int64_t> CountEvents(const std::string& kiosk_id);
   // A checkout's signature as the kiosk journaled it (`kiosk-central signature`). Errors:

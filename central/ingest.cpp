@@ -502,6 +502,8 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     auto version = m_store.TakeReferenceVersion();
     if (!version.ok()) return version.error();
     facts.SetVersion(*version);
+    // Kiosks' quota estimates (the channel's open orders, reference.cpp) are due again.
+    if (!facts.orders.empty()) KIOSK_TRY(m_store.SetMeta("orders_version", std::to_string(*version)));
   }
   kiosk.last_seen = now_utc;
   save.kiosk = kiosk;

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -141,6 +143,41 @@ int main(int argc, char** argv) {
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
+  // Demo orders (issue 17): the list, and the moves through the lifecycle, for scripts: CSV (the
+  // default) or --json, exit 0 done, 1 refused or not found, 2 usage, 3 storage.
+  auto* orders = app.add_subcommand("orders", "Demo orders: list them, move one through its lifecycle");
+  orders->require_subcommand(1);
+  kiosk::central::OrderFilter order_filter;
+  bool orders_json = false, orders_csv = false;
+  auto* orders_list = orders->add_subcommand("list", "List demo orders (CSV, or --json)");
+  orders_list->add_option("--state", order_filter.state,
+                          "Only orders in this state: ordered, confirmed, shipped, delivered, cancelled, rejected");
+  orders_list->add_option("--partner", order_filter.partner_id, "Only this partner's orders (partner id)");
+  orders_list->add_option("--kiosk", order_filter.kiosk_id, "Only the orders logged at this kiosk");
+  orders_list->add_flag("--csv", orders_csv, "CSV output (the default)");
+  orders_list->add_flag("--json", orders_json, "JSON output: a list of orders");
+  std::string order_id;
+  kiosk::central::OrderMove order_move;
+  std::vector<std::pair<CLI::App*, std::string>> order_moves;
+  for (const auto& [name, state, help] :
+       std::vector<std::tuple<const char*, const char*, const char*>>{
+           {"confirm", "confirmed", "The vendor confirmed the order"},
+           {"ship", "shipped", "The order left the warehouse"},
+           {"deliver", "delivered", "The unit arrived: closes the order (and with --asset-tag adds it to the demo devices)"},
+           {"cancel", "cancelled", "Cancel an open order: frees the partner's quota"}}) {
+    auto* move = orders->add_subcommand(name, help);
+    move->add_option("ORDER", order_id, "The order, KIOSK:SEQ as `orders list` shows it")->required();
+    move->add_option("--note", order_move.note, "A note kept with the move (a tracking number, a reason)");
+    move->add_flag("--json", orders_json, "JSON output: the order as it is now");
+    if (std::string(name) == "deliver") {
+      move->add_option("--serial", order_move.serial, "The delivered unit's serial number");
+      move->add_option("--asset-tag", order_move.asset_tag,
+                       "Add the unit to the showroom's demo devices under this asset tag (needs --serial)");
+      move->add_option("--location", order_move.location, "Where the new demo unit stands (with --asset-tag)");
+    }
+    order_moves.emplace_back(move, state);
+  }
+
   // A checkout's signature as the kiosk journaled it: evidence beside the custody report.
   std::string sig_kiosk, sig_out, sig_format;
   int64_t sig_seq = 0;
@@ -204,7 +241,7 @@ int main(int argc, char** argv) {
   if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
   // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
   // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
-  const bool reads_only = *report || *kiosks || *signature || *export_ref;
+  const bool reads_only = *report || *kiosks || *signature || *export_ref || *orders;
   if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
       !std::filesystem::exists(db_path)) {
     std::cerr << "error: there is no central database at " << db_path << " (" << db_source
@@ -441,6 +478,48 @@ int main(int argc, char** argv) {
     std::cout << "raw_insert_events " << n << " batches " << batches.size() << " seconds " << secs
               << " events_per_s " << static_cast<int64_t>(n / secs) << std::endl;
     return 0;
+  }
+  if (*orders) {
+    auto print_json = [](const std::vector<kiosk::central::OrderRecord>& list, bool one) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& o : list) j.push_back(kiosk::central::OrderJson(o));
+      std::cout << (one ? j[0] : j).dump(2) << "\n";
+    };
+    if (*orders_list) {
+      auto list = central.Orders(order_filter);
+      if (!list.ok()) return Fail(list.error());
+      if (orders_json) {
+        print_json(*list, false);
+        return 0;
+      }
+      (void)orders_csv;
+      std::cout << "order,kiosk_id,seq,partner_id,gtin,model,qty,state,ordered_at,confirmed_at,shipped_at,delivered_at,"
+                   "cancelled_at,serial,asset_tag,note\n";
+      for (const auto& o : *list)
+        std::cout << CsvCell(kiosk::central::OrderId(o)) << "," << CsvCell(o.kiosk_id) << "," << o.seq << ","
+                  << CsvCell(o.partner_id) << "," << CsvCell(o.gtin) << "," << CsvCell(o.model) << "," << o.qty << ","
+                  << o.state << "," << o.ordered_at << "," << o.confirmed_at << "," << o.shipped_at << ","
+                  << o.delivered_at << "," << o.cancelled_at << "," << CsvCell(o.serial) << ","
+                  << CsvCell(o.asset_tag) << "," << CsvCell(o.note) << "\n";
+      return 0;
+    }
+    for (const auto& [cmd, state] : order_moves) {
+      if (!*cmd) continue;
+      auto moved = central.MoveOrder(order_id, state, order_move);
+      if (!moved.ok()) return Fail(moved.error());
+      if (orders_json) {
+        print_json({*moved}, true);
+      } else {
+        std::cout << "Order " << kiosk::central::OrderId(*moved) << " (" << moved->qty << " x " << moved->model
+                  << " for " << moved->partner_id << ") is now " << moved->state << "; reference version "
+                  << moved->version << " carries it to " << moved->kiosk_id << " with its next sync or stick file.\n";
+        if (!moved->asset_tag.empty())
+          std::cout << "Demo unit " << moved->asset_tag << " (serial " << moved->serial
+                    << ") added to the showroom's demo devices.\n";
+      }
+      return 0;
+    }
+    return 2;
   }
   if (*kiosks) {
     auto list = central.Kiosks();

@@ -92,6 +92,20 @@ CREATE TABLE boots (
   kiosk_id text NOT NULL, boot_id text NOT NULL, offset_ms bigint NOT NULL, PRIMARY KEY (kiosk_id, boot_id)
 );
 )sql"},
+      // Demo orders and their lifecycle (issue 17), as sqlite_store.cpp's migration 4. A batch
+      // counts a partner's open orders after locking the partner's reference rows (LoadFacts), so
+      // two processes' orders for one partner are counted one after the other.
+      {2, R"sql(
+CREATE TABLE orders (
+  kiosk_id text NOT NULL, seq bigint NOT NULL, partner_id text NOT NULL, gtin text NOT NULL,
+  model text NOT NULL, qty bigint NOT NULL, state text NOT NULL, note text NOT NULL,
+  serial text NOT NULL, asset_tag text NOT NULL, ordered_at text NOT NULL, confirmed_at text NOT NULL,
+  shipped_at text NOT NULL, delivered_at text NOT NULL, cancelled_at text NOT NULL, version bigint NOT NULL,
+  PRIMARY KEY (kiosk_id, seq)
+);
+CREATE INDEX orders_open ON orders (partner_id, gtin) WHERE state IN ('ordered', 'confirmed', 'shipped');
+CREATE INDEX orders_version ON orders (kiosk_id, version);
+)sql"},
   };
   return kMigrations;
 }
@@ -624,6 +638,40 @@ class PgStore final : public CentralStore {
     return out;
   }
 
+  // ---- Demo orders (issue 17) -----------------------------------------------------------------
+
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) override {
+    auto n = OneText("SELECT COALESCE(sum(qty), 0) FROM orders WHERE partner_id = $1 AND gtin = $2 AND "
+                     "state IN ('ordered', 'confirmed', 'shipped')",
+                     Params().Text(partner_id).Text(gtin));
+    if (!n.ok()) return n.error();
+    return std::stoll(n->value_or("0"));
+  }
+  Status PutOrder(const OrderRecord& o) override { return PutOrders({o}); }
+  Result<std::optional<OrderRecord>> LockOrder(const std::string& kiosk_id, int64_t seq) override {
+    std::optional<OrderRecord> out;
+    KIOSK_TRY(Each(std::string(kOrderColumns) + "FROM orders WHERE kiosk_id = $1 AND seq = $2 FOR UPDATE",
+                   Params().Text(kiosk_id).Int(seq), [&](const Row& r) { out = OrderFromRow(r); }));
+    return out;
+  }
+  Status ForEachOrder(const OrderFilter& f, const std::function<void(const OrderRecord&)>& fn) override {
+    return Each(std::string(kOrderColumns) +
+                    "FROM orders WHERE ($1::text = '' OR state = $1) AND ($2::text = '' OR partner_id = $2) AND "
+                    "($3::text = '' OR kiosk_id = $3) ORDER BY kiosk_id COLLATE \"C\", seq",
+                Params().Text(f.state).Text(f.partner_id).Text(f.kiosk_id), [&](const Row& r) { fn(OrderFromRow(r)); });
+  }
+  Status ForEachOrderChange(const std::string& kiosk_id, int64_t since_version,
+                            const std::function<void(const OrderRecord&)>& fn) override {
+    return Each(std::string(kOrderColumns) + "FROM orders WHERE kiosk_id = $1 AND version > $2 ORDER BY seq",
+                Params().Text(kiosk_id).Int(since_version), [&](const Row& r) { fn(OrderFromRow(r)); });
+  }
+  Status ForEachOpenOrderCount(
+      const std::function<void(const std::string&, const std::string&, int64_t)>& fn) override {
+    return Each("SELECT partner_id, gtin, sum(qty) FROM orders WHERE state IN ('ordered', 'confirmed', 'shipped') "
+                "GROUP BY partner_id, gtin ORDER BY partner_id COLLATE \"C\", gtin COLLATE \"C\"",
+                Params(), [&](const Row& r) { fn(r.Text(0), r.Text(1), r.Int(2)); });
+  }
+
   // ---- The batch calls ------------------------------------------------------------------------
 
   Status LoadFacts(const RuleKeys& keys, BatchFacts& facts) override {
@@ -706,6 +754,18 @@ class PgStore final : public CentralStore {
       for (const auto& [c, p] : keys.deals)
         if (!seen.count({c, p})) facts.KnowApprovedDeal(c, p, std::nullopt);
     }
+    if (!keys.order_partners.empty()) {
+      // Counted after the partners' rows above are locked: a concurrent batch's orders for these
+      // partners are committed by now (each statement of READ COMMITTED sees what was), or wait
+      // for this transaction.
+      std::vector<std::string_view> partners(keys.order_partners.begin(), keys.order_partners.end());
+      std::map<std::string, std::map<std::string, int64_t>> units;
+      for (const std::string& p : keys.order_partners) units[p];
+      KIOSK_TRY(Each("SELECT partner_id, gtin, sum(qty) FROM orders WHERE partner_id = ANY($1::text[]) AND "
+                     "state IN ('ordered', 'confirmed', 'shipped') GROUP BY partner_id, gtin",
+                     Params().Texts(partners), [&](const Row& r) { units[r.Text(0)][r.Text(1)] = r.Int(2); }));
+      for (auto& [p, u] : units) facts.KnowOpenOrders(p, std::move(u));
+    }
     return {};
   }
 
@@ -783,6 +843,7 @@ class PgStore final : public CentralStore {
       if (!f->redemptions.empty()) KIOSK_TRY(PutRedemptions(f->redemptions));
       if (!f->deals.empty()) KIOSK_TRY(PutDeals(f->deals));
       if (!f->flags.empty()) KIOSK_TRY(AddFlags(f->flags));
+      if (!f->orders.empty()) KIOSK_TRY(PutOrders(f->orders));
     }
     KIOSK_TRY(Run("UPDATE kiosks SET acked_through = $2, head_hash = $3, last_seen = $4 WHERE kiosk_id = $1",
                   Params().Text(kiosk_id).Int(save.kiosk.acked_through).Text(save.kiosk.head_hash)
@@ -847,6 +908,50 @@ class PgStore final : public CentralStore {
   }
   static SelloutRecord SelloutFromRow(const Row& r) {
     return SelloutRecord{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4)};
+  }
+  static constexpr const char* kOrderColumns =
+      "SELECT kiosk_id, seq, partner_id, gtin, model, qty, state, note, serial, asset_tag, ordered_at, confirmed_at, "
+      "shipped_at, delivered_at, cancelled_at, version ";
+  static OrderRecord OrderFromRow(const Row& r) {
+    return OrderRecord{r.Text(0), r.Int(1),   r.Text(2),  r.Text(3),  r.Text(4),  r.Int(5),
+                       r.Text(6), r.Text(7),  r.Text(8),  r.Text(9),  r.Text(10), r.Text(11),
+                       r.Text(12), r.Text(13), r.Text(14), r.Int(15)};
+  }
+  Status PutOrders(const std::vector<OrderRecord>& os) {
+    std::vector<std::string_view> kiosks, partners, gtins, models, states, notes, serials, tags, ordered, confirmed,
+        shipped, delivered, cancelled;
+    std::vector<int64_t> seqs, qtys, versions;
+    for (const OrderRecord& o : os) {
+      kiosks.push_back(o.kiosk_id);
+      seqs.push_back(o.seq);
+      partners.push_back(o.partner_id);
+      gtins.push_back(o.gtin);
+      models.push_back(o.model);
+      qtys.push_back(o.qty);
+      states.push_back(o.state);
+      notes.push_back(o.note);
+      serials.push_back(o.serial);
+      tags.push_back(o.asset_tag);
+      ordered.push_back(o.ordered_at);
+      confirmed.push_back(o.confirmed_at);
+      shipped.push_back(o.shipped_at);
+      delivered.push_back(o.delivered_at);
+      cancelled.push_back(o.cancelled_at);
+      versions.push_back(o.version);
+    }
+    return Run("INSERT INTO orders (kiosk_id, seq, partner_id, gtin, model, qty, state, note, serial, asset_tag, "
+               "ordered_at, confirmed_at, shipped_at, delivered_at, cancelled_at, version) SELECT * FROM "
+               "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], "
+               "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], "
+               "$16::bigint[]) ON CONFLICT (kiosk_id, seq) DO UPDATE SET partner_id = excluded.partner_id, "
+               "gtin = excluded.gtin, model = excluded.model, qty = excluded.qty, state = excluded.state, "
+               "note = excluded.note, serial = excluded.serial, asset_tag = excluded.asset_tag, "
+               "ordered_at = excluded.ordered_at, confirmed_at = excluded.confirmed_at, shipped_at = "
+               "excluded.shipped_at, delivered_at = excluded.delivered_at, cancelled_at = excluded.cancelled_at, "
+               "version = excluded.version",
+               Params().Texts(kiosks).Ints(seqs).Texts(partners).Texts(gtins).Texts(models).Ints(qtys).Texts(states)
+                   .Texts(notes).Texts(serials).Texts(tags).Texts(ordered).Texts(confirmed).Texts(shipped)
+                   .Texts(delivered).Texts(cancelled).Ints(versions));
   }
   static DealRecord DealFromRow(const Row& r) {
     return DealRecord{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4),

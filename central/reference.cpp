@@ -116,6 +116,33 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
     }));
     deals.Close(false);
   }
+  {
+    // Demo orders (issue 17): this kiosk's orders that moved, and, when any order of the channel
+    // changed since the kiosk's version, every partner's open units per model over the channel,
+    // which the kiosk counts its quota estimate from (a list that may be empty: all closed).
+    Array states{write, "order_states"};
+    KIOSK_TRY(m_store.ForEachOrderChange(kiosk_id, full ? 0 : since, [&](const OrderRecord& o) {
+      std::string at = o.ordered_at;
+      for (const std::string* t : {&o.confirmed_at, &o.shipped_at, &o.delivered_at, &o.cancelled_at})
+        if (!t->empty() && *t > at) at = *t;
+      json s{{"seq", o.seq}, {"state", o.state}, {"at", at}};
+      if (!o.note.empty()) s["note"] = o.note;
+      if (!o.serial.empty()) s["serial"] = o.serial;
+      if (!o.asset_tag.empty()) s["asset_tag"] = o.asset_tag;
+      states.Add(s.dump());
+    }));
+    states.Close(false);
+    auto orders_t = m_store.GetMeta("orders_version");
+    if (!orders_t.ok()) return orders_t.error();
+    const int64_t orders_version = *orders_t ? std::stoll(**orders_t) : 0;
+    if (full || orders_version > since) {
+      Array open{write, "open_orders"};
+      KIOSK_TRY(m_store.ForEachOpenOrderCount([&](const std::string& partner, const std::string& gtin, int64_t units) {
+        open.Add(json{{"partner_id", partner}, {"gtin", gtin}, {"units", units}}.dump());
+      }));
+      open.Close(true);
+    }
+  }
   if (*kiosk && verdicts_after >= 0) {
     Array verdicts{write, "verdicts"};
     KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {

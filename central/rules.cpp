@@ -211,16 +211,36 @@ Result<Verdict> Deal(RuleContext& ctx, const Event& e, const events::DealRegiste
 }
 
 // Demo orders: the kiosk refused a suspended partner and an order beyond the tier's quota before
-// logging it; the central applies the same rules (kiosk/core/rules) to what arrives, so an order
-// from a kiosk with older reference data is not recorded as if it were allowed.
+// logging it; the central applies the same rules (kiosk/core/rules) to what arrives, with the
+// partner's open orders counted over every kiosk of the channel (issue 17): each kiosk's count is
+// only its own estimate, and this verdict is the one that holds. On a shared database the
+// partner's reference row is locked since LoadFacts, so two kiosks' orders for one partner are
+// counted one after the other. Every order is recorded (orders table), a refused one as rejected.
 Result<Verdict> DemoOrdered(RuleContext& ctx, const Event& e, const events::DemoOrdered& p) {
-  (void)e;
   Verdict v;
-  auto refuse = [&](const Error& err) {
+  OrderRecord order;
+  order.kiosk_id = ctx.kiosk_id;
+  order.seq = e.seq;
+  order.partner_id = p.partner_id;
+  order.gtin = p.gtin;
+  order.model = p.model.empty() ? p.gtin : p.model;
+  order.qty = p.qty;
+  order.state = std::string(rules::ToString(rules::OrderState::Ordered));
+  order.ordered_at = e.wall_time;
+  auto record = [&]() -> Result<Verdict> {
+    KIOSK_TRY(ctx.store.PutOrder(order));
+    ctx.changed = true;
+    return v;
+  };
+  auto refuse = [&](const Error& err, const char* why) -> Result<Verdict> {
     v.verdict = VerdictKind::Rejected;
     v.code = err.code;
-    v.message = err.message + " The central did not accept this demo order.";
-    return v;
+    v.message = err.message + why;
+    if (!err.variant.empty()) v.detail["variant"] = err.variant;
+    for (const auto& [key, value] : err.args) v.detail[key] = value;
+    order.state = std::string(rules::ToString(rules::OrderState::Rejected));
+    order.note = v.message;
+    return record();
   };
   auto text = [](const json& j, const char* key, const std::string& def) {
     auto it = j.find(key);
@@ -229,34 +249,36 @@ Result<Verdict> DemoOrdered(RuleContext& ctx, const Event& e, const events::Demo
   const std::string& partner_id = p.partner_id;
   auto pr = ctx.store.GetRef("partners", partner_id);
   if (!pr.ok()) return pr.error();
-  if (!*pr || (*pr)->deleted) return v;  // a partner the central does not know: recorded as it is
+  if (!*pr || (*pr)->deleted) return record();  // a partner the central does not know: recorded as it is
   const json pj = json::parse((*pr)->body, nullptr, false);
-  if (!pj.is_object()) return v;
+  if (!pj.is_object()) return record();
   Partner partner;
   partner.id = partner_id;
   partner.name = text(pj, "name", partner_id);
   partner.status = ParsePartnerStatus(text(pj, "status", "active")).value_or(PartnerStatus::Active);
   partner.tier = ParseTier(text(pj, "tier", "registered")).value_or(Tier::Registered);
-  if (auto s = rules::CheckActive(partner, "order demo units"); !s.ok()) return refuse(s.error());
+  if (auto s = rules::CheckActive(partner, "order demo units"); !s.ok()) return refuse(s.error(), " The central did not accept this demo order.");
   const std::string& gtin = p.gtin;
   auto mr = ctx.store.GetRef("models", gtin);
   if (!mr.ok()) return mr.error();
-  if (!*mr || (*mr)->deleted) return v;
+  if (!*mr || (*mr)->deleted) return record();
   const json mj = json::parse((*mr)->body, nullptr, false);
-  if (!mj.is_object()) return v;
+  if (!mj.is_object()) return record();
   DemoModel model;
   model.gtin = gtin;
   model.name = text(mj, "name", p.model.empty() ? gtin : p.model);
+  order.model = model.name;
   if (auto q = mj.find("quota"); q != mj.end() && q->is_object())
     for (Tier t : {Tier::Registered, Tier::Silver, Tier::Gold, Tier::Platinum})
       if (auto n = q->find(std::string(ToString(t))); n != q->end() && n->is_number_integer())
         model.quota[static_cast<int>(t)] = n->get<int>();
   const int64_t units = p.qty;
-  // The central holds no count of open orders per partner yet: it checks the order itself.
-  if (auto s = rules::CheckDemoQuota(partner, model, static_cast<int>(std::clamp<int64_t>(units, 0, 1 << 20)), 0);
+  auto open = ctx.store.OpenOrderUnits(partner_id, gtin);
+  if (!open.ok()) return open.error();
+  if (auto s = rules::CheckDemoQuota(partner, model, static_cast<int>(std::clamp<int64_t>(units, 0, 1 << 20)), *open);
       !s.ok())
-    return refuse(s.error());
-  return v;
+    return refuse(s.error(), " Counted over every kiosk of the channel, the central did not accept this demo order.");
+  return record();
 }
 
 }  // namespace
@@ -334,6 +356,7 @@ void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) 
       if (!d.asset_tag.empty()) keys.asset_tags.insert(d.asset_tag);
   } else if (const auto* p = std::get_if<events::DemoOrdered>(&f.event)) {
     keys.partners.insert(p->partner_id);
+    keys.order_partners.insert(p->partner_id);
   } else if (const auto* p = std::get_if<events::DealRegistered>(&f.event)) {
     keys.partners.insert(p->partner_id);
     keys.deals.emplace(AsciiLower(p->customer), AsciiLower(p->product));

@@ -101,6 +101,19 @@ INSERT INTO sellouts_v3 (gtin, serial, partner_id, kiosk_id, seq)
 DROP TABLE sellouts;
 ALTER TABLE sellouts_v3 RENAME TO sellouts;
 )sql"},
+      // Demo orders and their lifecycle (issue 17): one row per demo.ordered event. The partial
+      // index holds the open ones only, which the quota counts over the whole channel.
+      {4, R"sql(
+CREATE TABLE orders (
+  kiosk_id TEXT NOT NULL, seq INTEGER NOT NULL, partner_id TEXT NOT NULL, gtin TEXT NOT NULL,
+  model TEXT NOT NULL, qty INTEGER NOT NULL, state TEXT NOT NULL, note TEXT NOT NULL,
+  serial TEXT NOT NULL, asset_tag TEXT NOT NULL, ordered_at TEXT NOT NULL, confirmed_at TEXT NOT NULL,
+  shipped_at TEXT NOT NULL, delivered_at TEXT NOT NULL, cancelled_at TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (kiosk_id, seq)
+);
+CREATE INDEX orders_open ON orders(partner_id, gtin) WHERE state IN ('ordered', 'confirmed', 'shipped');
+CREATE INDEX orders_version ON orders(kiosk_id, version);
+)sql"},
   };
   return kMigrations;
 }
@@ -414,6 +427,52 @@ class SqliteStore final : public CentralStore {
                      kiosk_id, boot_id, offset_ms);
   }
 
+  // ---- Demo orders (issue 17) ----
+
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) override {
+    auto n = m_db->ScalarInt("SELECT COALESCE(sum(qty), 0) FROM orders WHERE partner_id = ? AND gtin = ? AND "
+                             "state IN ('ordered', 'confirmed', 'shipped')",
+                             partner_id, gtin);
+    if (!n.ok()) return n.error();
+    return n->value_or(0);
+  }
+  Status PutOrder(const OrderRecord& o) override {
+    return m_db->Run("INSERT INTO orders (kiosk_id, seq, partner_id, gtin, model, qty, state, note, serial, asset_tag, "
+                     "ordered_at, confirmed_at, shipped_at, delivered_at, cancelled_at, version) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(kiosk_id, seq) DO UPDATE SET "
+                     "partner_id = excluded.partner_id, gtin = excluded.gtin, model = excluded.model, qty = excluded.qty, "
+                     "state = excluded.state, note = excluded.note, serial = excluded.serial, asset_tag = "
+                     "excluded.asset_tag, ordered_at = excluded.ordered_at, confirmed_at = excluded.confirmed_at, "
+                     "shipped_at = excluded.shipped_at, delivered_at = excluded.delivered_at, cancelled_at = "
+                     "excluded.cancelled_at, version = excluded.version",
+                     o.kiosk_id, o.seq, o.partner_id, o.gtin, o.model, o.qty, o.state, o.note, o.serial, o.asset_tag,
+                     o.ordered_at, o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at, o.version);
+  }
+  Result<std::optional<OrderRecord>> LockOrder(const std::string& kiosk_id, int64_t seq) override {
+    std::optional<OrderRecord> out;  // the write lock taken at Begin already orders every writer
+    KIOSK_TRY(m_db->Each(std::string(kOrderColumns) + "WHERE kiosk_id = ? AND seq = ?",
+                         [&](Statement& r) { out = OrderFromRow(r); }, kiosk_id, seq));
+    return out;
+  }
+  Status ForEachOrder(const OrderFilter& f, const std::function<void(const OrderRecord&)>& fn) override {
+    return m_db->Each(std::string(kOrderColumns) +
+                          "WHERE (? = '' OR state = ?) AND (? = '' OR partner_id = ?) AND (? = '' OR kiosk_id = ?) "
+                          "ORDER BY kiosk_id, seq",
+                      [&](Statement& r) { fn(OrderFromRow(r)); }, f.state, f.state, f.partner_id, f.partner_id,
+                      f.kiosk_id, f.kiosk_id);
+  }
+  Status ForEachOrderChange(const std::string& kiosk_id, int64_t since_version,
+                            const std::function<void(const OrderRecord&)>& fn) override {
+    return m_db->Each(std::string(kOrderColumns) + "WHERE kiosk_id = ? AND version > ? ORDER BY seq",
+                      [&](Statement& r) { fn(OrderFromRow(r)); }, kiosk_id, since_version);
+  }
+  Status ForEachOpenOrderCount(
+      const std::function<void(const std::string&, const std::string&, int64_t)>& fn) override {
+    return m_db->Each("SELECT partner_id, gtin, sum(qty) FROM orders WHERE state IN ('ordered', 'confirmed', 'shipped') "
+                      "GROUP BY partner_id, gtin ORDER BY partner_id, gtin",
+                      [&](Statement& r) { fn(r.Text(0), r.Text(1), r.Int(2)); });
+  }
+
   // ---- The batch calls: in SQLite each is a loop over the cached statements above (a call costs
   // no round trip here); the file's write lock, taken at Begin, orders everything.
 
@@ -482,6 +541,13 @@ class SqliteStore final : public CentralStore {
       if (!d.ok()) return d.error();
       facts.KnowApprovedDeal(customer, product, *d);
     }
+    for (const std::string& partner : keys.order_partners) {
+      std::map<std::string, int64_t> units;
+      KIOSK_TRY(m_db->Each("SELECT gtin, sum(qty) FROM orders WHERE partner_id = ? AND state IN ('ordered', "
+                           "'confirmed', 'shipped') GROUP BY gtin",
+                           [&](Statement& r) { units[r.Text(0)] = r.Int(1); }, partner));
+      facts.KnowOpenOrders(partner, std::move(units));
+    }
     return {};
   }
   Status SaveBatch(const BatchSave& save) override {
@@ -501,6 +567,7 @@ class SqliteStore final : public CentralStore {
         KIOSK_TRY(PutRedemption(r.kiosk_id, r.seq, r.partner_id, r.reward_id, r.requested, r.honoured, r.at));
       for (const DealRecord& d : f->deals) KIOSK_TRY(PutDeal(d));
       for (const FlagRecord& fl : f->flags) KIOSK_TRY(AddFlag(fl));
+      for (const OrderRecord& o : f->orders) KIOSK_TRY(PutOrder(o));
     }
     KIOSK_TRY(PutKiosk(save.kiosk));
     if (save.forget_nonces_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(save.forget_nonces_before_ms));
@@ -559,6 +626,14 @@ class SqliteStore final : public CentralStore {
 
   static KioskRecord KioskFromRow(Statement& r) {
     return KioskRecord{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Text(4), r.Text(5)};
+  }
+  static constexpr const char* kOrderColumns =
+      "SELECT kiosk_id, seq, partner_id, gtin, model, qty, state, note, serial, asset_tag, ordered_at, confirmed_at, "
+      "shipped_at, delivered_at, cancelled_at, version FROM orders ";
+  static OrderRecord OrderFromRow(Statement& r) {
+    return OrderRecord{r.Text(0), r.Int(1),   r.Text(2),  r.Text(3),  r.Text(4),  r.Int(5),
+                       r.Text(6), r.Text(7),  r.Text(8),  r.Text(9),  r.Text(10), r.Text(11),
+                       r.Text(12), r.Text(13), r.Text(14), r.Int(15)};
   }
   static DealRecord DealFromRow(Statement& r) {
     return DealRecord{r.Text(0), r.Int(1),  r.Text(2), r.Text(3), r.Text(4),

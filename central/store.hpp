@@ -103,6 +103,26 @@ struct DealRecord {
   int64_t version = 0;  // reference version that carries the decision
 };
 
+// A demo order at the central (issue 17): one per demo.ordered event, keyed by (kiosk_id, seq), and
+// its lifecycle (kiosk/core/rules/orders.hpp). Written "ORDER" as KIOSK:SEQ on the command line.
+struct OrderRecord {
+  std::string kiosk_id;
+  int64_t seq = 0;
+  std::string partner_id, gtin, model;
+  int64_t qty = 0;
+  std::string state;  // ordered | confirmed | shipped | delivered | cancelled | rejected
+  std::string note;   // the last transition's note; for a rejected order, why
+  std::string serial, asset_tag;  // the delivered unit, when given
+  std::string ordered_at;         // the event's wall_time
+  std::string confirmed_at, shipped_at, delivered_at, cancelled_at;  // central UTC, "" until then
+  int64_t version = 0;  // reference version that carries the last change to the kiosk
+};
+
+// What `kiosk-central orders list` selects ("" = any).
+struct OrderFilter {
+  std::string state, partner_id, kiosk_id;
+};
+
 struct RedemptionRecord {
   std::string kiosk_id;
   int64_t seq = 0;
@@ -139,6 +159,10 @@ class RuleStore {
                                                              const std::string& product) = 0;
   virtual Status PutDeal(const DealRecord& d) = 0;
   virtual Status AddFlag(const FlagRecord& f) = 0;
+  // Demo orders (issue 17): a partner's open units of a model over every kiosk of the channel
+  // (ordered, confirmed, shipped), and a new order (or a rejected one, for the record).
+  virtual Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) = 0;
+  virtual Status PutOrder(const OrderRecord& o) = 0;
 };
 
 // The rows a batch's rules will read, named from the payloads before the rules run (rules.cpp:
@@ -149,6 +173,7 @@ struct RuleKeys {
   std::set<std::string> asset_tags;                    // custody and device records
   std::set<std::pair<std::string, std::string>> units;  // (gtin, serial)
   std::set<std::pair<std::string, std::string>> deals;  // (customer, product), ASCII-lowercased
+  std::set<std::string> order_partners;                // partners with a demo order: their open orders
 };
 
 std::string AsciiLower(std::string s);
@@ -172,6 +197,10 @@ class BatchFacts final : public RuleStore {
   void KnowApprovedDeal(const std::string& customer, const std::string& product, std::optional<DealRecord> d) {
     m_approved[{AsciiLower(customer), AsciiLower(product)}] = std::move(d);
   }
+  // A partner's open order units per model (gtin), over every kiosk; absent models: none.
+  void KnowOpenOrders(const std::string& partner_id, std::map<std::string, int64_t> units) {
+    m_open_orders[partner_id] = std::move(units);
+  }
 
   Result<std::optional<RefRecord>> GetRef(const std::string& list, const std::string& key) override;
   Status PutRef(const RefRecord& r) override;
@@ -184,10 +213,12 @@ class BatchFacts final : public RuleStore {
   Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer, const std::string& product) override;
   Status PutDeal(const DealRecord& d) override;
   Status AddFlag(const FlagRecord& f) override;
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) override;
+  Status PutOrder(const OrderRecord& o) override;
 
   // True when published reference data changed (refs or deal decisions): the batch then needs a
   // reference version (CentralStore::TakeReferenceVersion), given to them by SetVersion.
-  bool NeedsVersion() const { return !refs_written.empty() || !deals.empty(); }
+  bool NeedsVersion() const { return !refs_written.empty() || !deals.empty() || !orders.empty(); }
   void SetVersion(int64_t version);
 
   // What the rules and the ingest wrote, in the order SaveBatch stores it.
@@ -197,6 +228,7 @@ class BatchFacts final : public RuleStore {
   std::vector<RedemptionRecord> redemptions;
   std::vector<DealRecord> deals;
   std::vector<FlagRecord> flags;
+  std::vector<OrderRecord> orders;  // new demo orders (issue 17)
 
  private:
   RuleStore& m_fallback;
@@ -204,6 +236,7 @@ class BatchFacts final : public RuleStore {
   std::map<std::string, std::optional<CustodyRecord>> m_custody;
   std::map<std::pair<std::string, std::string>, std::optional<SelloutRecord>> m_sold;
   std::map<std::pair<std::string, std::string>, std::optional<DealRecord>> m_approved;
+  std::map<std::string, std::map<std::string, int64_t>> m_open_orders;  // partner -> gtin -> units
 };
 
 // One event to store, with what the central adds to it.
@@ -294,6 +327,20 @@ class CentralStore : public RuleStore {
   virtual Status LoadFacts(const RuleKeys& keys, BatchFacts& facts) = 0;
   // Inside the batch's transaction: everything the batch changed, in one go.
   virtual Status SaveBatch(const BatchSave& save) = 0;
+
+  // ---- Demo orders (issue 17), besides RuleStore::OpenOrderUnits/PutOrder ----
+  // Inside a transaction: the order, locked until the commit on a shared database (a transition
+  // reads, checks and writes it).
+  virtual Result<std::optional<OrderRecord>> LockOrder(const std::string& kiosk_id, int64_t seq) = 0;
+  // Every order the filter selects, by kiosk and seq.
+  virtual Status ForEachOrder(const OrderFilter& filter, const std::function<void(const OrderRecord&)>& fn) = 0;
+  // A kiosk's orders changed after `since_version` (all of them when 0), by seq: the states its
+  // reference pull carries back.
+  virtual Status ForEachOrderChange(const std::string& kiosk_id, int64_t since_version,
+                                    const std::function<void(const OrderRecord&)>& fn) = 0;
+  // Open units per (partner, model) over the channel, for the kiosks' quota estimate.
+  virtual Status ForEachOpenOrderCount(
+      const std::function<void(const std::string& partner_id, const std::string& gtin, int64_t units)>& fn) = 0;
 
   // Reports: header row first, then one row per record. name: sellout | redemptions | custody |
   // rejects | flags.

@@ -69,15 +69,49 @@ Result<int> ActivityStore::CountOverdue(const std::string& today) {
 
 // ---- Demo orders ------------------------------------------------------------------------------
 
-Result<int64_t> ActivityStore::OpenOrderUnits(const std::string& partner_id, const std::string& gtin) {
+Result<int64_t> ActivityStore::OpenOrderUnits(const std::string& partner_id, const std::string& gtin,
+                                              int64_t covered_through) {
   return Sum(m_db.ScalarInt(
-      "SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND gtin = ? AND status = 'open'", partner_id,
-      gtin));
+      "SELECT COALESCE((SELECT units FROM channel_orders WHERE partner_id = ?1 AND gtin = ?2), 0) + "
+      "COALESCE((SELECT sum(qty) FROM demo_orders WHERE partner_id = ?1 AND gtin = ?2 AND seq > ?3 AND "
+      "status IN ('open', 'ordered', 'confirmed', 'shipped')), 0)",
+      partner_id, gtin, covered_through));
 }
 
-Result<int64_t> ActivityStore::OpenOrderUnits(const std::string& partner_id) {
-  return Sum(
-      m_db.ScalarInt("SELECT COALESCE(sum(qty), 0) FROM demo_orders WHERE partner_id = ? AND status = 'open'", partner_id));
+Result<int64_t> ActivityStore::OpenOrderUnits(const std::string& partner_id, int64_t covered_through) {
+  return Sum(m_db.ScalarInt(
+      "SELECT COALESCE((SELECT sum(units) FROM channel_orders WHERE partner_id = ?1), 0) + "
+      "COALESCE((SELECT sum(qty) FROM demo_orders WHERE partner_id = ?1 AND seq > ?2 AND "
+      "status IN ('open', 'ordered', 'confirmed', 'shipped')), 0)",
+      partner_id, covered_through));
+}
+
+Status ActivityStore::ApplyOrderState(const OrderStateUpdate& u) {
+  return m_db.Run("UPDATE demo_orders SET status = ?, state_at = ?, note = ?, serial = ?, asset_tag = ? WHERE seq = ?",
+                  u.state, u.at, u.note, u.serial, u.asset_tag, u.seq);
+}
+
+Status ActivityStore::ReplaceChannelOrders(const std::vector<ChannelOrderCount>& counts) {
+  KIOSK_TRY(m_db.Run("DELETE FROM channel_orders"));
+  for (const ChannelOrderCount& c : counts)
+    KIOSK_TRY(m_db.Run("INSERT OR REPLACE INTO channel_orders (partner_id, gtin, units) VALUES (?, ?, ?)", c.partner_id,
+                       c.gtin, c.units));
+  return {};
+}
+
+Result<std::vector<DemoOrderListRow>> ActivityStore::ListOrders(const std::string& partner_id, int limit) {
+  std::vector<DemoOrderListRow> out;
+  auto s = m_db.Each("SELECT o.seq, o.partner_id, o.gtin, COALESCE(m.name, ''), o.qty, o.status, o.created, o.state_at, "
+                     "o.note, o.serial, o.asset_tag FROM demo_orders o LEFT JOIN models m ON m.gtin = o.gtin "
+                     "WHERE ?1 = '' OR o.partner_id = ?1 ORDER BY o.seq DESC LIMIT ?2",
+                     [&](Statement& r) {
+                       out.push_back(DemoOrderListRow{r.Int(0), r.Text(1), r.Text(2), r.Text(3),
+                                                      static_cast<int>(r.Int(4)), r.Text(5), r.Text(6), r.Text(7),
+                                                      r.Text(8), r.Text(9), r.Text(10)});
+                     },
+                     partner_id, int64_t{limit});
+  if (!s.ok()) return s.error();
+  return out;
 }
 
 Status ActivityStore::AddDemoOrder(const DemoOrderRow& o) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kiosk/core/domain.hpp"
+#include "kiosk/core/reference.hpp"
 #include "kiosk/core/result.hpp"
 
 namespace kiosk::storage {
@@ -37,6 +38,16 @@ struct DemoOrderRow {
   std::string gtin;
   int qty = 0;
   std::string created;  // UTC
+};
+
+// A demo order as `kiosk orders` and the partner's page list it.
+struct DemoOrderListRow {
+  int64_t seq = 0;
+  std::string partner_id, gtin, model;  // model: its name ("" when not in the reference data)
+  int qty = 0;
+  std::string status;  // "open" (no word from the central yet) or the central's state
+  std::string created, state_at;  // UTC
+  std::string note, serial, asset_tag;
 };
 
 struct RedemptionRow {
@@ -85,10 +96,18 @@ class ActivityStore {
   Result<int> CountOverdue(const std::string& today);
 
   // ---- Demo orders ----
-  // Units on the partner's open demo orders: of one model, or of all models.
-  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin);
-  Result<int64_t> OpenOrderUnits(const std::string& partner_id);
+  // Units on the partner's open demo orders, of one model or of all models: the central's count
+  // over the whole channel (channel_orders, which includes this kiosk's orders through
+  // `covered_through`), plus this kiosk's own open orders after that seq (issue 17).
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin, int64_t covered_through = 0);
+  Result<int64_t> OpenOrderUnits(const std::string& partner_id, int64_t covered_through = 0);
   Status AddDemoOrder(const DemoOrderRow& order);
+  // The central moved one of this kiosk's orders (an unknown seq changes nothing).
+  Status ApplyOrderState(const OrderStateUpdate& update);
+  // The central's new count of the channel's open orders, replacing the last one.
+  Status ReplaceChannelOrders(const std::vector<ChannelOrderCount>& counts);
+  // This kiosk's demo orders, newest first ("" = every partner), with the model's name.
+  Result<std::vector<DemoOrderListRow>> ListOrders(const std::string& partner_id, int limit);
 
   // ---- Redemptions ----
   // The partner's redemptions logged after after_seq (those the balance does not cover yet).

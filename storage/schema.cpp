@@ -120,6 +120,22 @@ CREATE TABLE stocktake_scans (
   asset_tag TEXT PRIMARY KEY, scanned_at TEXT NOT NULL, n INTEGER NOT NULL
 );
 )sql"},
+      {3, R"sql(
+-- Demo orders as the central moves them (issue 17): demo_orders.status is 'open' until the
+-- central's word arrives, then its state (ordered, confirmed, shipped, delivered, cancelled,
+-- rejected), with when, the last note and the delivered unit.
+ALTER TABLE demo_orders ADD COLUMN state_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE demo_orders ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE demo_orders ADD COLUMN serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE demo_orders ADD COLUMN asset_tag TEXT NOT NULL DEFAULT '';
+DROP INDEX demo_orders_open;
+CREATE INDEX demo_orders_partner ON demo_orders(partner_id, gtin);
+-- Every partner's open demo units per model over the whole channel, as the central last counted
+-- them (replaced whole by each count): the quota estimate starts from it.
+CREATE TABLE channel_orders (
+  partner_id TEXT NOT NULL, gtin TEXT NOT NULL, units INTEGER NOT NULL, PRIMARY KEY (partner_id, gtin)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

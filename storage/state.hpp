@@ -34,6 +34,7 @@ enum class SyncKey {
   CoversKioskSeq,   // the reference data accounts for this kiosk's events up to this seq
   PrunedThrough,
   PrunedHeadHash,
+  ChannelOrdersCover,  // the channel's open-order count (channel_orders) includes our events to here
 };
 enum class LocalKey { UiLanguage, UiIdleTimeout, PinFailures, PinLockedUntil };
 

@@ -61,6 +61,8 @@ std::optional<int64_t> SyncState::LastFreshAt() const {
 Status SyncState::SetLastFreshAt(int64_t unix_ms) { return Put(m_db, SyncKey::LastFreshAt, unix_ms); }
 int64_t SyncState::CoversKioskSeq() const { return Number(m_db, SyncKey::CoversKioskSeq); }
 Status SyncState::SetCoversKioskSeq(int64_t seq) { return Put(m_db, SyncKey::CoversKioskSeq, seq); }
+int64_t SyncState::ChannelOrdersCover() const { return Number(m_db, SyncKey::ChannelOrdersCover); }
+Status SyncState::SetChannelOrdersCover(int64_t seq) { return Put(m_db, SyncKey::ChannelOrdersCover, seq); }
 
 int64_t SyncState::PrunedThrough() const { return Number(m_db, SyncKey::PrunedThrough); }
 Status SyncState::SetPrunedThrough(int64_t seq) { return Put(m_db, SyncKey::PrunedThrough, seq); }

@@ -70,6 +70,10 @@ class SyncState {
   Status SetLastFreshAt(int64_t unix_ms);  // the kiosk's data is current as of then
   int64_t CoversKioskSeq() const;
   Status SetCoversKioskSeq(int64_t seq);   // the reference data accounts for our events to here
+  // The central's count of the channel's open demo orders (issue 17) includes our events to here;
+  // 0 when no count came yet.
+  int64_t ChannelOrdersCover() const;
+  Status SetChannelOrdersCover(int64_t seq);
 
   // ---- Retention ----
   int64_t PrunedThrough() const;       // the last seq removed by retention; 0 if none

@@ -221,6 +221,30 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     ctx.exit_code = ExitCodeFor(blocked.kind);
   }, true)->add_option("CARD", *code, "Partner card number or partner id")->required();
 
+  // ---- demo orders (issue 17): this kiosk's, with the central's last word on each ----
+  auto order_partner = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "orders", "List this kiosk's demo orders and their states as the central last said",
+                  [&ctx, order_partner](Kiosk& k) {
+    auto orders = k.Orders(*order_partner);
+    if (!orders.ok()) return ReportError(ctx, orders.error());
+    json list = json::array();
+    std::ostringstream o;
+    for (const DemoOrderLine& l : *orders) {
+      json x{{"seq", l.seq},         {"partner_id", l.partner_id}, {"gtin", l.gtin},         {"model", l.model},
+             {"qty", l.qty},         {"state", l.state},           {"created", l.created},   {"state_at", l.state_at},
+             {"note", l.note},       {"serial", l.serial},         {"asset_tag", l.asset_tag}};
+      list.push_back(x);
+      o << "  #" << l.seq << "  " << l.created << "  " << l.partner_id << "  " << l.qty << " x " << l.model << "  "
+        << (l.state == "open" ? "sent, no word from the central yet" : l.state);
+      if (!l.state_at.empty() && l.state != "open") o << " " << l.state_at;
+      if (!l.asset_tag.empty()) o << " (unit " << l.asset_tag << ", serial " << l.serial << ")";
+      if (!l.note.empty()) o << ": " << l.note;
+      o << "\n";
+    }
+    std::string human = orders->empty() ? "No demo orders at this kiosk.\n" : o.str();
+    Emit(ctx, json{{"ok", true}, {"orders", list}}, human);
+  }, true)->add_option("--partner", *order_partner, "Only this partner's (card number or partner id)");
+
   auto dev_code = std::make_shared<std::string>();
   AddKioskCommand(app, ctx, "device", "Show a demo unit by asset tag or GS1 barcode text", [&ctx, dev_code](Kiosk& k) {
     auto v = k.GetDevice(*dev_code);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kiosk/core/barcode/check_digit.hpp"
+#include "kiosk/core/rules/orders.hpp"
 
 namespace kiosk {
 namespace {
@@ -350,6 +351,45 @@ Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::par
       else
         for (const json& d : *dd) doc.deal_decisions.push_back(d);
     }
+    if (const json* os = w.Field(root, "", "order_states", false); os && !w.failed()) {
+      if (!os->is_array()) w.Fail("/order_states", "expected a list");
+      for (size_t i = 0; !w.failed() && os->is_array() && i < os->size(); ++i) {
+        const std::string p = "/order_states/" + std::to_string(i);
+        const json& o = (*os)[i];
+        if (!o.is_object()) {
+          w.Fail(p, "expected an object");
+          break;
+        }
+        OrderStateUpdate u;
+        u.seq = w.Int(o, p, "seq", true, 0, 1);
+        u.state = std::string(rules::ToString(w.Enum(o, p, "state", rules::ParseOrderState,
+                                                     "ordered, confirmed, shipped, delivered, cancelled, rejected",
+                                                     rules::OrderState::Ordered)));
+        u.at = w.Text(o, p, "at", false);
+        u.note = w.Text(o, p, "note", false);
+        u.serial = w.Text(o, p, "serial", false);
+        u.asset_tag = w.Text(o, p, "asset_tag", false);
+        doc.order_states.push_back(std::move(u));
+      }
+    }
+    if (const json* oo = w.Field(root, "", "open_orders", false); oo && !w.failed()) {
+      if (!oo->is_array()) w.Fail("/open_orders", "expected a list");
+      std::vector<ChannelOrderCount> counts;
+      for (size_t i = 0; !w.failed() && oo->is_array() && i < oo->size(); ++i) {
+        const std::string p = "/open_orders/" + std::to_string(i);
+        const json& o = (*oo)[i];
+        if (!o.is_object()) {
+          w.Fail(p, "expected an object");
+          break;
+        }
+        ChannelOrderCount c;
+        c.partner_id = w.Text(o, p, "partner_id");
+        c.gtin = w.Text(o, p, "gtin");
+        c.units = w.Int(o, p, "units", true, 0, 0);
+        counts.push_back(std::move(c));
+      }
+      doc.open_orders = std::move(counts);
+    }
   }
 
   // Cross-references inside a full snapshot (a delta may refer to records the kiosk already has;
@@ -469,6 +509,21 @@ json ReferenceToJson(const ReferenceDoc& doc) {
   for (const Balance& b : doc.balances)
     balances.push_back({{"partner_id", b.partner_id}, {"available", b.available}, {"pending", b.pending}});
   if (!doc.deal_decisions.empty()) j["deal_decisions"] = doc.deal_decisions;
+  if (!doc.order_states.empty()) {
+    json& states = j["order_states"] = json::array();
+    for (const OrderStateUpdate& u : doc.order_states) {
+      json x{{"seq", u.seq}, {"state", u.state}, {"at", u.at}};
+      if (!u.note.empty()) x["note"] = u.note;
+      if (!u.serial.empty()) x["serial"] = u.serial;
+      if (!u.asset_tag.empty()) x["asset_tag"] = u.asset_tag;
+      states.push_back(x);
+    }
+  }
+  if (doc.open_orders) {
+    json& open = j["open_orders"] = json::array();
+    for (const ChannelOrderCount& c : *doc.open_orders)
+      open.push_back({{"partner_id", c.partner_id}, {"gtin", c.gtin}, {"units", c.units}});
+  }
   return j;
 }
 

@@ -15,6 +15,22 @@
 
 namespace kiosk {
 
+// A demo order of this kiosk as the central moved it (issue 17): its journal seq, its state
+// (ordered, confirmed, shipped, delivered, cancelled, rejected), when, and the delivered unit.
+struct OrderStateUpdate {
+  int64_t seq = 0;
+  std::string state;
+  std::string at;  // central UTC of the move
+  std::string note, serial, asset_tag;
+};
+
+// A partner's open demo units of one model over every kiosk of the channel, as the central
+// counted them: the kiosk's quota estimate starts from it.
+struct ChannelOrderCount {
+  std::string partner_id, gtin;
+  int64_t units = 0;
+};
+
 struct ReferenceDoc {
   int64_t version = 0;
   bool full = true;
@@ -33,6 +49,10 @@ struct ReferenceDoc {
   std::vector<std::pair<std::string, std::string>> deleted;
   // Deal decisions: {"seq": N, "status": "approved"|"rejected", "message": "..."}.
   std::vector<nlohmann::json> deal_decisions;
+  // This kiosk's demo orders that the central moved (issue 17).
+  std::vector<OrderStateUpdate> order_states;
+  // Absent: unchanged since the kiosk's version; present (maybe empty): the whole channel's count.
+  std::optional<std::vector<ChannelOrderCount>> open_orders;
 };
 
 // Parses and validates. Errors are Usage errors whose message starts with the JSON path of the

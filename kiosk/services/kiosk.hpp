@@ -65,6 +65,18 @@ struct ScanResolution {
 };
 
 // ---- View data the screens and the CLI print ------------------------------------------------
+// A demo order logged at this kiosk, with its state as the central last said (issue 17).
+struct DemoOrderLine {
+  int64_t seq = 0;  // the demo.ordered event
+  std::string partner_id, gtin, model;
+  int qty = 0;
+  std::string state;  // "open" (not yet confirmed by the central's word), ordered, confirmed, shipped, delivered,
+                      // cancelled, rejected
+  std::string created, state_at;  // UTC
+  std::string note, serial, asset_tag;
+};
+inline constexpr int kPartnerPageOrders = 5;  // orders the partner's page lists
+
 struct PartnerView {
   Partner partner;
   std::string card_number;  // the card scanned, or empty
@@ -76,6 +88,7 @@ struct PartnerView {
   int open_demo_orders = 0;
   int open_order_quota = 0;      // sum over models is not meaningful: quota is per model; this is the tier's largest
   std::vector<nlohmann::json> recent_outcomes;  // central verdicts not yet shown (issue 5)
+  std::vector<DemoOrderLine> orders;             // this kiosk's latest demo orders for the partner, newest first
 };
 
 struct DeviceHistoryEntry {
@@ -279,6 +292,9 @@ class Kiosk {
   Result<ScanResolution> Resolve(std::string_view scanned);
   Result<Badge> FindBadge(std::string_view code);
   Result<PartnerView> GetPartner(std::string_view card_or_id);
+  // This kiosk's demo orders, newest first, with the central's last word on each (issue 17); of
+  // one partner (card or id; NotFound when unknown) or, empty, of all.
+  Result<std::vector<DemoOrderLine>> Orders(std::string_view partner_card_or_id, int limit = 1000);
   Result<DeviceView> GetDevice(std::string_view code);
   std::vector<DeviceView> Overdue();
   std::vector<RewardView> Rewards(std::string_view partner_card);  // empty card: no affordability

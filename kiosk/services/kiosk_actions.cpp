@@ -236,7 +236,10 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   KIOSK_TRY(rules::CheckOrderQty(r.qty));
   KIOSK_TRY(m.StaleGuard("demo orders"));
   const int quota = rules::DemoQuota(*model, p->partner.tier);
-  auto open = storage::ActivityStore(*m.db).OpenOrderUnits(p->partner.id, model->gtin);
+  // The channel's open orders as the central last counted them, plus ours since (issue 17): an
+  // estimate offline; the central's verdict on the order is the one that holds.
+  auto open =
+      storage::ActivityStore(*m.db).OpenOrderUnits(p->partner.id, model->gtin, m.SyncState().ChannelOrdersCover());
   if (!open.ok()) return open.error();
   const int64_t open_units = *open;
   KIOSK_TRY(rules::CheckDemoQuota(p->partner, *model, r.qty, open_units));

@@ -12,6 +12,31 @@ namespace kiosk {
 
 using nlohmann::json;
 
+namespace {
+
+DemoOrderLine OrderLineOf(const storage::DemoOrderListRow& o) {
+  return DemoOrderLine{o.seq,    o.partner_id, o.gtin,     o.model.empty() ? o.gtin : o.model,
+                       o.qty,    o.status,     o.created,  o.state_at,
+                       o.note,   o.serial,     o.asset_tag};
+}
+
+}  // namespace
+
+Result<std::vector<DemoOrderLine>> Kiosk::Orders(std::string_view partner_card_or_id, int limit) {
+  Impl& m = *m_impl;
+  std::string partner_id;
+  if (!partner_card_or_id.empty()) {
+    auto p = m.LookupPartner(partner_card_or_id);
+    if (!p.ok()) return p.error();
+    partner_id = p->partner.id;
+  }
+  auto rows = storage::ActivityStore(*m.db).ListOrders(partner_id, limit);
+  if (!rows.ok()) return rows.error();
+  std::vector<DemoOrderLine> out;
+  for (const storage::DemoOrderListRow& o : *rows) out.push_back(OrderLineOf(o));
+  return out;
+}
+
 Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   Impl& m = *m_impl;
   auto p = m.LookupPartner(card_or_id);
@@ -30,7 +55,10 @@ Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   v.held_points = held->points;
   v.unsynced_redemptions = static_cast<int>(held->redemptions);
   v.available_points = std::max<int64_t>(0, v.balance.available - v.held_points);
-  v.open_demo_orders = static_cast<int>(ValueOr<int64_t>(activity.OpenOrderUnits(p->partner.id), 0));
+  v.open_demo_orders = static_cast<int>(
+      ValueOr<int64_t>(activity.OpenOrderUnits(p->partner.id, m.SyncState().ChannelOrdersCover()), 0));
+  if (auto orders = activity.ListOrders(p->partner.id, kPartnerPageOrders); orders.ok())
+    for (const storage::DemoOrderListRow& o : *orders) v.orders.push_back(OrderLineOf(o));
   v.open_order_quota = ValueOr(storage::ReferenceStore(*m.db).LargestQuota(p->partner.tier), 0);
   if (auto outcomes = storage::VerdictStore(*m.db).UnshownForPartner(p->partner.id); outcomes.ok())
     for (const storage::PartnerOutcomeRow& o : *outcomes)

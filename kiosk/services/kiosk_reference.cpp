@@ -55,6 +55,13 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
       if (!d.is_object() || !d.contains("seq") || !d["seq"].is_number_integer()) continue;
       KIOSK_TRY(storage::ActivityStore(*m.db).DecideDeal(d["seq"].get<int64_t>(), d.value("status", "pending"), now));
     }
+    // Demo orders (issue 17): this kiosk's orders as the central moved them, and the channel's
+    // open orders, which the quota estimate counts from (with our own orders after its cover).
+    for (const OrderStateUpdate& u : doc.order_states) KIOSK_TRY(storage::ActivityStore(*m.db).ApplyOrderState(u));
+    if (doc.open_orders) {
+      KIOSK_TRY(storage::ActivityStore(*m.db).ReplaceChannelOrders(*doc.open_orders));
+      KIOSK_TRY(m.SyncState().SetChannelOrdersCover(doc.covers_kiosk_seq.value_or(0)));
+    }
     KIOSK_TRY(m.SyncState().SetReferenceVersion(doc.version));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();

@@ -538,7 +538,8 @@ Result<SyncReport> SyncEngine::Pull() {
   const int64_t new_version = j.value("version", int64_t{0});
   report.reference_version = new_version;
   auto has_list = [&](const char* name) { return j.contains(name) && j[name].is_array() && !j[name].empty(); };
-  const bool changes = full || new_version != version || has_list("deal_decisions") || has_list("partners") ||
+  const bool changes = full || new_version != version || has_list("deal_decisions") || has_list("order_states") ||
+                       j.contains("open_orders") || has_list("partners") ||
                        has_list("devices") || has_list("balances");
   if (new_version == 0) {
     // The central has not published reference data yet: nothing to apply, nothing is fresh.

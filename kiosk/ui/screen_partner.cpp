@@ -80,6 +80,18 @@ void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
   if (TouchButton(T("action.deal"), ImVec2(w, 0), true, Tone::Primary, "nav:deal"))
     sink.Emit(app::intent::Navigate{app::ScreenId::Deal});
 
+  // Demo orders first: after an order the page comes back here, and staff look for its state.
+  if (v.open_demo_orders > 0) Muted(Tf("partner.open_orders", {std::to_string(v.open_demo_orders)}));
+  // This kiosk's latest demo orders and the central's last word on each (issue 17): "open" until
+  // the central's state comes back with a sync or a stick file.
+  if (!v.orders.empty()) {
+    Muted(T("partner.orders"));
+    for (const DemoOrderLine& o : v.orders) {
+      const std::string when = (o.state_at.empty() ? o.created : o.state_at).substr(0, 10);
+      Muted(Tf("partner.order_line",
+               {std::to_string(o.qty), o.model, T(("order.state." + o.state).c_str()), when}));
+    }
+  }
   ImGui::Separator();
   auto next = NextTier(p.tier);
   if (!next || p.next_tier.empty()) {
@@ -94,7 +106,6 @@ void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
     }
   }
   Muted(Tf("partner.staff", {std::to_string(p.certified_sales), std::to_string(p.certified_technical)}));
-  if (v.open_demo_orders > 0) Muted(Tf("partner.open_orders", {std::to_string(v.open_demo_orders)}));
 }
 
 }  // namespace kiosk::ui

@@ -618,6 +618,7 @@ CREATE TABLE sellouts (
 ))sql") + without_rowid + R"sql(;
 INSERT INTO sellouts SELECT gtin, serial, partner_id, kiosk_id, seq FROM sellouts_new;
 DROP TABLE sellouts_new;
+DROP TABLE orders;  -- schema 4's (demo orders), which that central did not have
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -636,7 +637,7 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 3);
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 4);
   // Appended in the order of the reports: the old rows by (kiosk, seq), then the new one.
   std::vector<std::string> order;
   REQUIRE(db->Each("SELECT id, serial FROM sellouts ORDER BY id",

@@ -334,6 +334,40 @@ TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn,
                  }).ok());
 }
 
+TEST_CASE("demo orders raced through two processes: the partner's quota holds over the channel (issue 17)") {
+  TwoCentrals t;
+  ScriptedKiosk k1("KIOSK-Q1"), k2("KIOSK-Q2");
+  Enrol(t, k1, t.a.Url());
+  Enrol(t, k2, t.b.Url());
+  // P-DE-0001 is platinum: 8 open units of the M1800. Each kiosk, offline, orders all 8 one at a
+  // time; both push at once, one event a batch, through different central processes.
+  for (int i = 0; i < 8; ++i)
+    for (ScriptedKiosk* k : {&k1, &k2})
+      k->Add("demo.ordered", json{{"partner_id", "P-DE-0001"}, {"gtin", "00614141000043"}, {"qty", 1}});
+  std::vector<ksync::Verdict> v1, v2;
+  std::thread p1([&] { v1 = PushAll(t.a.Url(), k1, 1); });
+  std::thread p2([&] { v2 = PushAll(t.b.Url(), k2, 1); });
+  p1.join();
+  p2.join();
+  CheckInvariants(t, {&k1, &k2});
+  int accepted = 0, rejected = 0;
+  for (const auto* vs : {&v1, &v2})
+    for (const ksync::Verdict& v : *vs) {
+      if (v.verdict == ksync::VerdictKind::Accepted) ++accepted;
+      if (v.verdict == ksync::VerdictKind::Rejected) {
+        ++rejected;
+        CHECK(v.code == "order.quota");
+      }
+    }
+  CHECK(accepted == 8);
+  CHECK(rejected == 8);
+  int64_t open = 0;
+  REQUIRE(t.store->ForEachOrder({}, [&](const kiosk::central::OrderRecord& o) {
+                   if (o.state == "ordered") open += o.qty;
+                 }).ok());
+  CHECK(open == 8);
+}
+
 TEST_CASE("growth: monthly partitions made ahead, and an old month exported to CSV before it is dropped") {
   PgCluster& cluster = PgCluster::Shared();
   const std::string db = cluster.NewDatabase();

@@ -468,3 +468,85 @@ TEST_CASE_FIXTURE(Staff, "the USB-only showroom with the two programs: stale to 
   CHECK(verdicts.out.find("No rejected or adjusted items.") != std::string::npos);
 }
 
+
+TEST_CASE_FIXTURE(Staff, "demo orders: `kiosk-central orders` moves an order for scripts, `kiosk orders` shows it back") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-ORD"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  CentralProcess central({"serve", "--listen", "127.0.0.1:0", "--db", db});
+  INFO(central.FirstLine());
+  REQUIRE(!central.Url().empty());
+  auto code = RunProcess({CentralBinary(), "enroll", "KIOSK-ORD", "--db", db});
+  REQUIRE(code.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(code.out, m, std::regex(R"(--code (\S+))")));
+  REQUIRE(Run({"enroll", "--central", central.Url(), "--code", m[1]}).exit_code == 0);
+  REQUIRE(RunProcess({CentralBinary(), "load-reference", "--db", db,
+                      std::string(KIOSK_TEST_ASSETS) + "/demo/showroom.json"}).exit_code == 0);
+
+  auto placed = Run({"order-demo", "--partner", demo::kGoldCard, "--model", "00614141000012", "--qty", "3", "--by",
+                     demo::kStaff, "--json"});
+  INFO(placed.out << placed.err);
+  REQUIRE(placed.exit_code == 0);
+  const int64_t seq = json::parse(placed.out)["seq"].get<int64_t>();
+  const std::string order = "KIOSK-ORD:" + std::to_string(seq);
+  // The quota is used up at this kiosk: another order is refused (exit 1).
+  CHECK(Run({"order-demo", "--partner", demo::kGoldCard, "--model", "00614141000012", "--by", demo::kStaff}).exit_code == 1);
+  auto before = Run({"orders", "--json"});
+  REQUIRE(before.exit_code == 0);
+  CHECK(json::parse(before.out)["orders"][0]["state"] == "open");
+  REQUIRE(Run({"sync", "--once"}).exit_code == 0);
+
+  auto central_cmd = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), CentralBinary());
+    args.insert(args.end(), {"--db", db});
+    return RunProcess(args);
+  };
+  auto listed = central_cmd({"orders", "list", "--json", "--state", "ordered"});
+  INFO(listed.out << listed.err);
+  REQUIRE(listed.exit_code == 0);
+  json list = json::parse(listed.out);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["order"] == order);
+  CHECK(list[0]["partner_id"] == "P-FI-0001");
+  CHECK(list[0]["qty"] == 3);
+  auto csv = central_cmd({"orders", "list", "--partner", "P-FI-0001"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.rfind("order,kiosk_id,seq,partner_id,gtin,model,qty,state,", 0) == 0);
+  CHECK(csv.out.find(order + ",KIOSK-ORD," + std::to_string(seq) + ",P-FI-0001,00614141000012,") != std::string::npos);
+
+  // The exit codes a script reads: 1 refused or not found, 2 usage; nothing changes.
+  CHECK(central_cmd({"orders", "deliver", order}).exit_code == 1);  // not shipped yet
+  CHECK(central_cmd({"orders", "confirm", "KIOSK-ORD:999"}).exit_code == 1);
+  auto bad_id = central_cmd({"orders", "confirm", "KIOSK-ORD"});
+  CHECK(bad_id.exit_code == 2);
+  CHECK(bad_id.err.find("[order.id]") != std::string::npos);
+  CHECK(central_cmd({"orders", "list", "--state", "lost"}).exit_code == 2);
+  auto confirmed = central_cmd({"orders", "confirm", order, "--note", "PO 4711", "--json"});
+  REQUIRE(confirmed.exit_code == 0);
+  CHECK(json::parse(confirmed.out)["state"] == "confirmed");
+  CHECK(json::parse(confirmed.out)["note"] == "PO 4711");
+  CHECK(central_cmd({"orders", "confirm", order}).exit_code == 1);  // already confirmed
+  REQUIRE(central_cmd({"orders", "ship", order}).exit_code == 0);
+  auto delivered = central_cmd({"orders", "deliver", order, "--serial", "C45CLI0001", "--asset-tag", "DEMO-09200"});
+  INFO(delivered.out << delivered.err);
+  REQUIRE(delivered.exit_code == 0);
+  CHECK(delivered.out.find("is now delivered") != std::string::npos);
+  CHECK(delivered.out.find("DEMO-09200") != std::string::npos);
+
+  // The kiosk's next sync brings the state and the unit back; the quota is free again.
+  REQUIRE(Run({"sync", "--once"}).exit_code == 0);
+  auto after = Run({"orders", "--partner", demo::kGoldCard, "--json"});
+  REQUIRE(after.exit_code == 0);
+  json mine = json::parse(after.out)["orders"];
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0]["state"] == "delivered");
+  CHECK(mine[0]["asset_tag"] == "DEMO-09200");
+  auto human = Run({"orders"});
+  CHECK(human.out.find("delivered") != std::string::npos);
+  auto device = Run({"device", "DEMO-09200", "--json"});
+  REQUIRE(device.exit_code == 0);
+  CHECK(json::parse(device.out)["serial"] == "C45CLI0001");
+  auto partner = Run({"partner", demo::kGoldCard, "--json"});
+  CHECK(json::parse(partner.out)["open_demo_orders"] == 0);
+  CHECK(Run({"order-demo", "--partner", demo::kGoldCard, "--model", "00614141000012", "--by", demo::kStaff}).exit_code == 0);
+}

@@ -102,12 +102,46 @@ TEST_CASE("activity store: open demo orders per model and in all") {
   REQUIRE(a.AddDemoOrder({.seq = 3, .partner_id = "P-OTHER", .gtin = "00614141000012", .qty = 4, .created = "t"}).ok());
   CHECK(a.OpenOrderUnits("P-FI-0001", "00614141000012").value() == 2);
   CHECK(a.OpenOrderUnits("P-FI-0001").value() == 3);
-  // A closed order does not count.
-  REQUIRE(f.Db().Run("UPDATE demo_orders SET status = 'shipped' WHERE seq = 1").ok());
+  // Shipped is still open; a delivered (closed) order does not count.
+  REQUIRE(a.ApplyOrderState({.seq = 1, .state = "shipped", .at = "t2"}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", "00614141000012").value() == 2);
+  REQUIRE(a.ApplyOrderState({.seq = 1, .state = "delivered", .at = "t3", .serial = "S1", .asset_tag = "DEMO-9"}).ok());
   CHECK(a.OpenOrderUnits("P-FI-0001", "00614141000012").value() == 0);
   CHECK(a.OpenOrderUnits("P-FI-0001").value() == 1);
   // One order per event.
   CHECK_FALSE(a.AddDemoOrder({.seq = 2, .partner_id = "P-FI-0001", .gtin = "x", .qty = 1, .created = "t"}).ok());
+  auto listed = a.ListOrders("P-FI-0001", 10).value();
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].seq == 2);  // newest first
+  CHECK(listed[0].status == "open");
+  CHECK(listed[1].status == "delivered");
+  CHECK(listed[1].asset_tag == "DEMO-9");
+  CHECK(listed[1].model == "Colour MFP A3 C4500");
+  CHECK(a.ListOrders("", 10).value().size() == 3);
+}
+
+TEST_CASE("activity store: the quota estimate is the channel's count plus this kiosk's orders after its cover") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  const char* c4500 = "00614141000012";
+  REQUIRE(a.AddDemoOrder({.seq = 4, .partner_id = "P-FI-0001", .gtin = c4500, .qty = 1, .created = "t"}).ok());
+  REQUIRE(a.AddDemoOrder({.seq = 9, .partner_id = "P-FI-0001", .gtin = c4500, .qty = 2, .created = "t"}).ok());
+  // No count from the central yet: this kiosk's own open orders.
+  CHECK(a.OpenOrderUnits("P-FI-0001", c4500, 0).value() == 3);
+  // The central counted 5 over the channel with our events through seq 4 (our first order among
+  // them): 5 plus our order 9, which it did not know yet.
+  REQUIRE(a.ReplaceChannelOrders({{"P-FI-0001", c4500, 5}, {"P-FI-0001", "00614141000029", 1}, {"P-X", c4500, 7}}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", c4500, 4).value() == 7);
+  CHECK(a.OpenOrderUnits("P-FI-0001", 4).value() == 8);
+  // Rejected by the central: order 9 holds nothing even before a new count.
+  REQUIRE(a.ApplyOrderState({.seq = 9, .state = "rejected", .at = "t2"}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", c4500, 4).value() == 5);
+  // A new count replaces the old one whole: a partner missing from it has none open.
+  REQUIRE(a.ReplaceChannelOrders({{"P-FI-0001", c4500, 2}}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", c4500, 9).value() == 2);
+  CHECK(a.OpenOrderUnits("P-X", c4500, 9).value() == 0);
+  REQUIRE(a.ReplaceChannelOrders({}).ok());
+  CHECK(a.OpenOrderUnits("P-FI-0001", 9).value() == 0);
 }
 
 TEST_CASE("activity store: redemptions hold points after the covered seq and take reward stock") {

@@ -41,4 +41,49 @@ Status CheckDemoQuota(const Partner& partner, const DemoModel& model, int qty, i
                    quota > open_units ? "" : "full");
 }
 
+namespace {
+
+constexpr std::string_view kStateNames[] = {"ordered", "confirmed", "shipped", "delivered", "cancelled", "rejected"};
+
+// The allowed moves: from (row) to (column), in OrderState's order.
+constexpr bool kMoves[6][6] = {
+    //             ordered confirmed shipped delivered cancelled rejected
+    /* ordered */ {false, true, false, false, true, false},
+    /* confirmed */ {false, false, true, false, true, false},
+    /* shipped */ {false, false, false, true, true, false},
+    /* delivered */ {},
+    /* cancelled */ {},
+    /* rejected */ {},
+};
+
+}  // namespace
+
+std::string_view ToString(OrderState s) { return kStateNames[static_cast<int>(s)]; }
+
+std::optional<OrderState> ParseOrderState(std::string_view s) {
+  for (int i = 0; i < 6; ++i)
+    if (kStateNames[i] == s) return static_cast<OrderState>(i);
+  return std::nullopt;
+}
+
+bool IsOpen(OrderState s) {
+  return s == OrderState::Ordered || s == OrderState::Confirmed || s == OrderState::Shipped;
+}
+
+Status CheckOrderTransition(OrderState from, OrderState to) {
+  if (kMoves[static_cast<int>(from)][static_cast<int>(to)]) return {};
+  const std::string f(ToString(from)), t(ToString(to));
+  if (from == to)
+    return MakeError(ErrorKind::Refused, "order.transition", "The order is already " + f + "; nothing was changed.",
+                     {{"from", f}, {"to", t}}, "same");
+  if (!IsOpen(from))
+    return MakeError(ErrorKind::Refused, "order.transition",
+                     "The order is " + f + ", which is final: it can't become " + t + ".", {{"from", f}, {"to", t}},
+                     "final");
+  return MakeError(ErrorKind::Refused, "order.transition",
+                   "An order that is " + f + " can't become " + t + " (ordered, confirmed, shipped, delivered; "
+                   "cancelled while open).",
+                   {{"from", f}, {"to", t}});
+}
+
 }  // namespace kiosk::rules

@@ -60,3 +60,46 @@ TEST_CASE("orders: quantity and catalogue") {
   m.active = false;
   CHECK(rules::CheckOrderableModel(m).error().code == "model.inactive");
 }
+
+TEST_CASE("orders: the lifecycle moves an order forward, cancels it while open, and never out of a final state") {
+  using rules::OrderState;
+  struct Row {
+    OrderState from, to;
+    const char* variant;  // nullptr = allowed
+  };
+  const Row rows[] = {
+      {OrderState::Ordered, OrderState::Confirmed, nullptr},   {OrderState::Confirmed, OrderState::Shipped, nullptr},
+      {OrderState::Shipped, OrderState::Delivered, nullptr},   {OrderState::Ordered, OrderState::Cancelled, nullptr},
+      {OrderState::Confirmed, OrderState::Cancelled, nullptr}, {OrderState::Shipped, OrderState::Cancelled, nullptr},
+      {OrderState::Ordered, OrderState::Shipped, ""},          {OrderState::Ordered, OrderState::Delivered, ""},
+      {OrderState::Confirmed, OrderState::Ordered, ""},        {OrderState::Shipped, OrderState::Confirmed, ""},
+      {OrderState::Shipped, OrderState::Shipped, "same"},      {OrderState::Delivered, OrderState::Cancelled, "final"},
+      {OrderState::Cancelled, OrderState::Confirmed, "final"}, {OrderState::Rejected, OrderState::Confirmed, "final"},
+      {OrderState::Delivered, OrderState::Delivered, "same"},  {OrderState::Ordered, OrderState::Rejected, ""},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(rules::ToString(r.from));
+    CAPTURE(rules::ToString(r.to));
+    const Status s = rules::CheckOrderTransition(r.from, r.to);
+    if (!r.variant) {
+      CHECK(s.ok());
+      continue;
+    }
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == "order.transition");
+    CHECK(s.error().kind == ErrorKind::Refused);
+    CHECK(s.error().variant == r.variant);
+  }
+}
+
+TEST_CASE("orders: state names read back, and only ordered, confirmed and shipped are open") {
+  using rules::OrderState;
+  for (OrderState s : {OrderState::Ordered, OrderState::Confirmed, OrderState::Shipped, OrderState::Delivered,
+                       OrderState::Cancelled, OrderState::Rejected}) {
+    CAPTURE(rules::ToString(s));
+    CHECK(rules::ParseOrderState(rules::ToString(s)) == s);
+    CHECK(rules::IsOpen(s) == (s == OrderState::Ordered || s == OrderState::Confirmed || s == OrderState::Shipped));
+  }
+  CHECK_FALSE(rules::ParseOrderState("open").has_value());
+  CHECK_FALSE(rules::ParseOrderState("Shipped").has_value());
+}
