@@ -82,6 +82,16 @@ Result<std::pair<std::string, int64_t>> ParseOrderId(const std::string& id);
 // An order as `orders list --json` and the moves print it.
 nlohmann::json OrderJson(const OrderRecord& o);
 
+// One deal as `kiosk-central deals list` shows it.
+struct DealListing {
+  DealRecord deal;
+  std::string id;            // "KIOSK:SEQ", what `deals approve|reject` take
+  std::string partner_name;  // the partner's name in the reference data (else its id)
+  std::string due;           // when the vendor's decision is due (UTC, to the second)
+  std::string age;           // since registration, for people ("2 d 3 h")
+  bool overdue = false;      // pending past its due time
+};
+
 struct LoadSummary {
   int64_t version = 0;
   bool full = true;
@@ -136,6 +146,17 @@ class Central {
   // order.transition (Refused), order.asset_tag_taken (Refused), order.unit (Usage).
   Result<std::vector<OrderRecord>> Orders(const OrderFilter& filter);
   Result<OrderRecord> MoveOrder(const std::string& order_id, const std::string& to_state, const OrderMove& move);
+
+  // ---- Deals the vendor decides (deals.cpp) ----
+  Result<rules::DealPolicy> GetDealPolicy();
+  Status SetDealPolicy(const rules::DealPolicy& policy);
+  Result<std::vector<DealListing>> ListDeals(const DealFilter& filter);
+  // The vendor's decision on a pending deal `id` ("KIOSK:SEQ"): approved (`text` an optional note)
+  // or rejected (`text` the reason, required). Published at once: the decision takes a new
+  // reference version, so the kiosk's next pull and `export-reference` carry it. Errors:
+  // deal.bad_id (Usage), deal.not_found (NotFound), deal.already_decided, deal.duplicate_approved
+  // (Refused), deal.reason_missing (Usage).
+  Result<DealListing> DecideDeal(const std::string& id, bool approve, const std::string& text, const std::string& by);
   Result<std::vector<KioskRecord>> Kiosks();
   Result<int64_t> CountEvents(const std::string& kiosk_id);
   // A checkout's signature as the kiosk journaled it (`kiosk-central signature`). Errors:

@@ -483,6 +483,11 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     KIOSK_TRY(m_store.LoadFacts(keys, facts));
   // The version is handed out at the end (SetVersion), in commit order.
   RuleContext rules{facts, batch.kiosk_id, now_utc, 0};
+  if (!keys.deals.empty()) {  // the vendor's deal policy, read only by a batch that registers deals
+    auto policy = m_store.GetMeta(kDealPolicyMeta);
+    if (!policy.ok()) return policy.error();
+    if (*policy) rules.deal_policy = kiosk::rules::DealPolicyFromJson(**policy);
+  }
   for (Pending& p : pending) {
     const Event& e = batch.events[p.index];
     if (p.apply_rules) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -141,6 +142,36 @@ int main(int argc, char** argv) {
                      "then names the file");
   report->add_option("--signature-format", report_signature_format, "svg (default) or png, with --signatures");
 
+  // Deals the vendor decides (kiosk/core/rules/deals.hpp): within 2 business days of registration.
+  auto* deals = app.add_subcommand("deals", "List deals and decide them (approve, reject), set the vendor's policy");
+  deals->require_subcommand(1);
+  std::string deals_status = "pending", deals_kiosk, deal_id, deal_text, deal_by;
+  bool deals_csv = false;
+  auto* deals_list = deals->add_subcommand("list", "List deals: pending ones with their age and due time");
+  deals_list->add_option("--status", deals_status, "pending (default), approved, rejected or all")
+      ->check(CLI::IsMember({"pending", "approved", "rejected", "all"}));
+  deals_list->add_option("--kiosk", deals_kiosk, "Only deals registered at this kiosk");
+  deals_list->add_flag("--csv", deals_csv, "CSV output");
+  const char* user_env = std::getenv("USER");
+  deal_by = user_env && *user_env ? user_env : "vendor";
+  auto* deals_approve = deals->add_subcommand("approve", "Approve a pending deal (ID as `deals list` prints it)");
+  deals_approve->add_option("ID", deal_id, "KIOSK:SEQ")->required();
+  deals_approve->add_option("--note", deal_text, "A note the kiosk shows with the approval");
+  deals_approve->add_option("--by", deal_by, "Who decides (default: $USER)");
+  auto* deals_reject = deals->add_subcommand("reject", "Reject a pending deal, saying why");
+  deals_reject->add_option("ID", deal_id, "KIOSK:SEQ")->required();
+  deals_reject->add_option("--reason", deal_text, "Why: the kiosk shows it to staff and the partner")->required();
+  deals_reject->add_option("--by", deal_by, "Who decides (default: $USER)");
+  std::string policy_auto, policy_limit;
+  auto* deals_policy = deals->add_subcommand(
+      "policy", "Show or set what the central decides on arrival (duplicates and suspended partners: always rejected)");
+  deals_policy->add_option("--auto-approve", policy_auto,
+                           "on: approve on arrival what passes the refusals; off (the default): the vendor decides "
+                           "every deal")
+      ->check(CLI::IsMember({"on", "off"}));
+  deals_policy->add_option("--auto-approve-limit", policy_limit,
+                           "EUR: a deal above this value waits for the vendor even with --auto-approve on (0: no limit)");
+
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
   // Demo orders (issue 17): the list, and the moves through the lifecycle, for scripts: CSV (the
@@ -241,7 +272,8 @@ int main(int argc, char** argv) {
   if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
   // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
   // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
-  const bool reads_only = *report || *kiosks || *signature || *export_ref || *orders;
+  const bool reads_only = *report || *kiosks || *signature || *export_ref || *orders || *deals_list ||
+                          (*deals_policy && policy_auto.empty() && policy_limit.empty());
   if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
       !std::filesystem::exists(db_path)) {
     std::cerr << "error: there is no central database at " << db_path << " (" << db_source
@@ -520,6 +552,84 @@ int main(int argc, char** argv) {
       return 0;
     }
     return 2;
+  }
+  if (*deals_policy) {
+    auto policy = central.GetDealPolicy();
+    if (!policy.ok()) return Fail(policy.error());
+    if (!policy_auto.empty()) policy->auto_approve = policy_auto == "on";
+    if (!policy_limit.empty()) {
+      char* end = nullptr;
+      const double eur = std::strtod(policy_limit.c_str(), &end);
+      if (end == policy_limit.c_str() || *end != '\0' || !(eur >= 0) || eur > 1e9) {
+        std::cerr << "error: --auto-approve-limit wants an amount in EUR, e.g. 5000 (0: no limit)\n";
+        return 2;
+      }
+      policy->auto_approve_limit_cents = static_cast<int64_t>(std::llround(eur * 100));
+    }
+    if (!policy_auto.empty() || !policy_limit.empty())
+      if (auto st = central.SetDealPolicy(*policy); !st.ok()) return Fail(st.error());
+    std::cout << "Deals on arrival: a duplicate of another partner's approved deal, a partner not in the program "
+                 "or suspended: rejected.\n";
+    if (!policy->auto_approve)
+      std::cout << "Every other deal waits for the vendor (kiosk-central deals list; approve or reject within 2 "
+                   "business days).\n";
+    else if (policy->auto_approve_limit_cents > 0)
+      std::cout << "Other deals up to EUR " << policy->auto_approve_limit_cents / 100 << "."
+                << (policy->auto_approve_limit_cents % 100 < 10 ? "0" : "") << policy->auto_approve_limit_cents % 100
+                << " are approved on arrival; above that they wait for the vendor.\n";
+    else
+      std::cout << "Every other deal is approved on arrival.\n";
+    return 0;
+  }
+  if (*deals_list) {
+    kiosk::central::DealFilter filter;
+    filter.status = deals_status == "all" ? "" : deals_status;
+    filter.kiosk_id = deals_kiosk;
+    auto list = central.ListDeals(filter);
+    if (!list.ok()) return Fail(list.error());
+    auto money = [](int64_t cents) {
+      return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100);
+    };
+    if (deals_csv) {
+      std::cout << "id,kiosk_id,seq,partner_id,partner,customer,product,value_eur,close_date,status,registered_at,"
+                   "age,due,overdue,decided_at,decided_by,reason\n";
+      for (const auto& l : *list) {
+        const auto& d = l.deal;
+        const std::vector<std::string> cells = {l.id, d.kiosk_id, std::to_string(d.seq), d.partner_id,
+                                                l.partner_name, d.customer, d.product, money(d.value_cents),
+                                                d.close_date, d.status, d.registered_at, l.age, l.due,
+                                                l.overdue ? "yes" : "no", d.decided_at, d.decided_by, d.reason};
+        for (size_t i = 0; i < cells.size(); ++i) std::cout << (i ? "," : "") << CsvCell(cells[i]);
+        std::cout << "\n";
+      }
+      return 0;
+    }
+    if (list->empty()) {
+      std::cout << (deals_status == "pending" ? "No deals wait for a decision." : "No deals.") << "\n";
+      return 0;
+    }
+    for (const auto& l : *list) {
+      const auto& d = l.deal;
+      std::cout << l.id << "  " << l.partner_name << ": " << d.customer << " / " << d.product << ", EUR "
+                << money(d.value_cents) << ", closes " << d.close_date << "\n    ";
+      if (d.status == "pending")
+        std::cout << "pending for " << (l.age.empty() ? "?" : l.age) << ", due " << (l.due.empty() ? "?" : l.due)
+                  << (l.overdue ? "  OVERDUE" : "");
+      else
+        std::cout << d.status << " " << d.decided_at << " by " << d.decided_by
+                  << (d.reason.empty() ? "" : ": " + d.reason);
+      std::cout << "\n";
+    }
+    return 0;
+  }
+  if (*deals_approve || *deals_reject) {
+    auto r = central.DecideDeal(deal_id, deals_approve->parsed(), deal_text, deal_by);
+    if (!r.ok()) return Fail(r.error());
+    std::cout << "Deal " << r->id << " (" << r->partner_name << ": " << r->deal.customer << " / " << r->deal.product
+              << ") " << r->deal.status << " by " << r->deal.decided_by << "; published as reference version "
+              << r->deal.version << ": the kiosk learns it at its next sync (or `kiosk-central export-reference --for "
+              << r->deal.kiosk_id << "`).\n";
+    return 0;
   }
   if (*kiosks) {
     auto list = central.Kiosks();

@@ -106,6 +106,14 @@ CREATE TABLE orders (
 CREATE INDEX orders_open ON orders (partner_id, gtin) WHERE state IN ('ordered', 'confirmed', 'shipped');
 CREATE INDEX orders_version ON orders (kiosk_id, version);
 )sql"},
+      // Deals the vendor decides (sqlite_store.cpp's migration 5).
+      {3, R"sql(
+ALTER TABLE deals ADD COLUMN registered_at text NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN decided_at text NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN decided_by text NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN reason text NOT NULL DEFAULT '';
+CREATE INDEX deals_pending ON deals (registered_at) WHERE status = 'pending';
+)sql"},
   };
   return kMigrations;
 }
@@ -619,6 +627,20 @@ class PgStore final : public CentralStore {
     return Each(std::string(kDealColumns) + "FROM deals WHERE kiosk_id = $1 AND version > $2 ORDER BY seq",
                 Params().Text(kiosk_id).Int(since_version), [&](const Row& r) { fn(DealFromRow(r)); });
   }
+  // ---- Deals the vendor decides ----
+  Status ListDeals(const DealFilter& f, const std::function<void(const DealRecord&)>& fn) override {
+    return Each(std::string(kDealColumns) +
+                    "FROM deals WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kiosk_id = $2) "
+                    "ORDER BY registered_at COLLATE \"C\", kiosk_id COLLATE \"C\", seq",
+                Params().Text(f.status).Text(f.kiosk_id), [&](const Row& r) { fn(DealFromRow(r)); });
+  }
+  Result<std::optional<DealRecord>> GetDeal(const std::string& kiosk_id, int64_t seq, bool lock) override {
+    std::optional<DealRecord> out;
+    KIOSK_TRY(Each(std::string(kDealColumns) + "FROM deals WHERE kiosk_id = $1 AND seq = $2" +
+                       (lock ? " FOR UPDATE" : ""),
+                   Params().Text(kiosk_id).Int(seq), [&](const Row& r) { out = DealFromRow(r); }));
+    return out;
+  }
   Status AddFlag(const FlagRecord& f) override { return AddFlags({f}); }
   Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) override {
     auto all = GetBootOffsets(kiosk_id, {boot_id});
@@ -869,7 +891,8 @@ class PgStore final : public CentralStore {
 
  private:
   static constexpr const char* kDealColumns =
-      "SELECT kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, message, version ";
+      "SELECT kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, message, version, "
+      "registered_at, decided_at, decided_by, reason ";
 
   static std::string PartitionName(int month) {
     char buf[32];
@@ -954,8 +977,8 @@ class PgStore final : public CentralStore {
                    .Texts(delivered).Texts(cancelled).Ints(versions));
   }
   static DealRecord DealFromRow(const Row& r) {
-    return DealRecord{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4),
-                      r.Int(5),  r.Text(6), r.Text(7), r.Text(8), r.Int(9)};
+    return DealRecord{r.Text(0), r.Int(1),  r.Text(2), r.Text(3),  r.Text(4),  r.Int(5),  r.Text(6),
+                      r.Text(7), r.Text(8), r.Int(9),  r.Text(10), r.Text(11), r.Text(12), r.Text(13)};
   }
 
   Result<std::optional<KioskRecord>> KioskQuery(const std::string& id, const char* suffix) {
@@ -995,7 +1018,8 @@ class PgStore final : public CentralStore {
                Params().Texts(kiosks).Ints(seqs).Texts(partners).Texts(rewards).Ints(requested).Ints(honoured).Texts(ats));
   }
   Status PutDeals(const std::vector<DealRecord>& ds) {
-    std::vector<std::string_view> kiosks, partners, customers, products, closes, statuses, messages;
+    std::vector<std::string_view> kiosks, partners, customers, products, closes, statuses, messages, registered,
+        decided_at, decided_by, reasons;
     std::vector<int64_t> seqs, values, versions;
     for (const DealRecord& d : ds) {
       kiosks.push_back(d.kiosk_id);
@@ -1008,15 +1032,22 @@ class PgStore final : public CentralStore {
       statuses.push_back(d.status);
       messages.push_back(d.message);
       versions.push_back(d.version);
+      registered.push_back(d.registered_at);
+      decided_at.push_back(d.decided_at);
+      decided_by.push_back(d.decided_by);
+      reasons.push_back(d.reason);
     }
     return Run("INSERT INTO deals (kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, "
-               "message, version) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
-               "$6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[]) ON CONFLICT (kiosk_id, seq) DO UPDATE "
-               "SET partner_id = excluded.partner_id, customer = excluded.customer, product = excluded.product, "
+               "message, version, registered_at, decided_at, decided_by, reason) SELECT * FROM unnest($1::text[], "
+               "$2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], "
+               "$10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[]) ON CONFLICT (kiosk_id, seq) DO "
+               "UPDATE SET partner_id = excluded.partner_id, customer = excluded.customer, product = excluded.product, "
                "value_cents = excluded.value_cents, close_date = excluded.close_date, status = excluded.status, "
-               "message = excluded.message, version = excluded.version",
+               "message = excluded.message, version = excluded.version, registered_at = excluded.registered_at, "
+               "decided_at = excluded.decided_at, decided_by = excluded.decided_by, reason = excluded.reason",
                Params().Texts(kiosks).Ints(seqs).Texts(partners).Texts(customers).Texts(products).Ints(values)
-                   .Texts(closes).Texts(statuses).Texts(messages).Ints(versions));
+                   .Texts(closes).Texts(statuses).Texts(messages).Ints(versions).Texts(registered).Texts(decided_at)
+                   .Texts(decided_by).Texts(reasons));
   }
   Status AddFlags(const std::vector<FlagRecord>& fs) {
     std::vector<std::string_view> kiosks, kinds, messages, created;

@@ -112,7 +112,10 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
   {
     Array deals{write, "deal_decisions"};
     KIOSK_TRY(m_store.ForEachDeal(kiosk_id, full ? 0 : since, [&](const DealRecord& d) {
-      deals.Add(json{{"seq", d.seq}, {"status", d.status}, {"message", d.message}}.dump());
+      json decision{{"seq", d.seq}, {"status", d.status}, {"message", d.message}};
+      if (!d.decided_at.empty()) decision["decided_at"] = d.decided_at;
+      if (!d.reason.empty()) decision["reason"] = d.reason;
+      deals.Add(decision.dump());
     }));
     deals.Close(false);
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/core/clock.hpp"
 #include "kiosk/core/domain.hpp"
 #include "kiosk/core/events.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
@@ -183,30 +184,51 @@ Result<Verdict> Deal(RuleContext& ctx, const Event& e, const events::DealRegiste
   d.value_cents = p.value_eur_cents;
   d.close_date = p.close_date;
   d.version = ctx.next_version;
+  d.registered_at = e.wall_time;
   auto existing = ctx.store.FindApprovedDeal(d.customer, d.product);
   if (!existing.ok()) return existing.error();
   auto partner = ctx.store.GetRef("partners", d.partner_id);
   if (!partner.ok()) return partner.error();
   json pj = *partner ? json::parse((*partner)->body, nullptr, false) : json();
-  if (*existing) {
-    d.status = "rejected";
-    d.message = "Already registered for " + d.customer + " / " + d.product + " by " +
-                PartnerName(ctx, (*existing)->partner_id) + " (first come, first served).";
-  } else if (!*partner || (*partner)->deleted) {
-    d.status = "rejected";
-    d.message = "The partner is not in the program.";
-  } else if (pj.is_object() && pj.value("status", "active") == "suspended") {
-    d.status = "rejected";
-    d.message = PartnerName(ctx, d.partner_id) + " is suspended; deals can't be registered.";
-  } else {
-    d.status = "approved";
-    d.message = "Approved: " + PartnerName(ctx, d.partner_id) + " holds " + d.customer + " / " + d.product +
-                " with registered-deal conditions.";
+  rules::DealArrival arrival;
+  arrival.taken_by = *existing ? (*existing)->partner_id : "";
+  arrival.partner_known = *partner && !(*partner)->deleted;
+  arrival.partner_suspended = pj.is_object() && pj.value("status", "active") == "suspended";
+  arrival.value_cents = d.value_cents;
+  const rules::DealDecision decision = rules::DecideOnArrival(arrival, ctx.deal_policy);
+  d.status = std::string(rules::DealStatusName(decision.outcome));
+  if (decision.outcome != rules::DealOutcome::Pending) {
+    d.decided_at = ctx.now_utc;
+    d.decided_by = "auto";
   }
+  switch (decision.outcome) {
+    case rules::DealOutcome::Taken:
+      d.message = "Already registered for " + d.customer + " / " + d.product + " by " +
+                  PartnerName(ctx, (*existing)->partner_id) + " (first come, first served).";
+      break;
+    case rules::DealOutcome::NoPartner: d.message = "The partner is not in the program."; break;
+    case rules::DealOutcome::Suspended:
+      d.message = PartnerName(ctx, d.partner_id) + " is suspended; deals can't be registered.";
+      break;
+    case rules::DealOutcome::Approved:
+      d.message = "Approved: " + PartnerName(ctx, d.partner_id) + " holds " + d.customer + " / " + d.product +
+                  " with registered-deal conditions.";
+      break;
+    case rules::DealOutcome::Pending: {
+      const auto registered = ParseUtcMs(e.wall_time);
+      const auto due = rules::DealDecisionDue(std::chrono::floor<std::chrono::seconds>(
+          std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(registered.value_or(0)))));
+      d.message = std::string(decision.code == "deal.over_limit" ? "Above the auto-approve limit: " : "") +
+                  "waiting for the vendor's decision, due by " + FormatUtcSeconds(due) + ".";
+      break;
+    }
+  }
+  if (decision.outcome != rules::DealOutcome::Approved && decision.outcome != rules::DealOutcome::Pending)
+    d.reason = d.message;
   KIOSK_TRY(ctx.store.PutDeal(d));
   ctx.changed = true;
   Verdict v;
-  v.detail = json{{"decision", d.status}, {"decision_message", d.message}};
+  v.detail = json{{"decision", d.status}, {"decision_message", d.message}, {"decision_code", decision.code}};
   return v;
 }
 

@@ -10,6 +10,7 @@
 
 #include "central/store.hpp"
 #include "kiosk/core/events.hpp"
+#include "kiosk/core/rules/deals.hpp"
 #include "kiosk/sync/protocol.hpp"
 
 namespace kiosk::central {
@@ -20,6 +21,7 @@ struct RuleContext {
   std::string now_utc;
   int64_t next_version = 1;  // reference version that will carry changes made by this batch
   bool changed = false;      // set when a rule changed published reference data
+  rules::DealPolicy deal_policy;  // the vendor's policy for deals that pass the refusals (meta "deal_policy")
 };
 
 using SoldUnit = events::SoldUnit;

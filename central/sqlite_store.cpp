@@ -114,6 +114,15 @@ CREATE TABLE orders (
 CREATE INDEX orders_open ON orders(partner_id, gtin) WHERE state IN ('ordered', 'confirmed', 'shipped');
 CREATE INDEX orders_version ON orders(kiosk_id, version);
 )sql"},
+      // Deals the vendor decides (kiosk/core/rules/deals.hpp): pending until then, with who
+      // decided when and why; registered_at is where the 2-business-day deadline counts from.
+      {5, R"sql(
+ALTER TABLE deals ADD COLUMN registered_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN decided_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX deals_pending ON deals(registered_at) WHERE status = 'pending';
+)sql"},
   };
   return kMigrations;
 }
@@ -396,23 +405,36 @@ class SqliteStore final : public CentralStore {
   }
   Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer, const std::string& product) override {
     std::optional<DealRecord> out;
-    KIOSK_TRY(m_db->Each("SELECT kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, message, "
-                         "version FROM deals WHERE status = 'approved' AND lower(customer) = lower(?) AND "
+    KIOSK_TRY(m_db->Each(std::string(kDealColumns) + "FROM deals WHERE status = 'approved' AND lower(customer) = lower(?) AND "
                          "lower(product) = lower(?) LIMIT 1",
                          [&](Statement& r) { out = DealFromRow(r); }, customer, product));
     return out;
   }
   Status PutDeal(const DealRecord& d) override {
     return m_db->Run("INSERT OR REPLACE INTO deals (kiosk_id, seq, partner_id, customer, product, value_cents, "
-                     "close_date, status, message, version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     "close_date, status, message, version, registered_at, decided_at, decided_by, reason) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                      d.kiosk_id, d.seq, d.partner_id, d.customer, d.product, d.value_cents, d.close_date, d.status,
-                     d.message, d.version);
+                     d.message, d.version, d.registered_at, d.decided_at, d.decided_by, d.reason);
   }
   Status ForEachDeal(const std::string& kiosk_id, int64_t since_version,
                      const std::function<void(const DealRecord&)>& fn) override {
-    return m_db->Each("SELECT kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, message, "
-                      "version FROM deals WHERE kiosk_id = ? AND version > ? ORDER BY seq",
+    return m_db->Each(std::string(kDealColumns) + "FROM deals WHERE kiosk_id = ? AND version > ? ORDER BY seq",
                       [&](Statement& r) { fn(DealFromRow(r)); }, kiosk_id, since_version);
+  }
+  // ---- Deals the vendor decides ----
+  Status ListDeals(const DealFilter& f, const std::function<void(const DealRecord&)>& fn) override {
+    return m_db->Each(std::string(kDealColumns) +
+                          "FROM deals WHERE (? = '' OR status = ?) AND (? = '' OR kiosk_id = ?) "
+                          "ORDER BY registered_at, kiosk_id, seq",
+                      [&](Statement& r) { fn(DealFromRow(r)); }, f.status, f.status, f.kiosk_id, f.kiosk_id);
+  }
+  Result<std::optional<DealRecord>> GetDeal(const std::string& kiosk_id, int64_t seq, bool lock) override {
+    (void)lock;  // one writer: a SQLite transaction holds the whole file
+    std::optional<DealRecord> out;
+    KIOSK_TRY(m_db->Each(std::string(kDealColumns) + "FROM deals WHERE kiosk_id = ? AND seq = ?",
+                         [&](Statement& r) { out = DealFromRow(r); }, kiosk_id, seq));
+    return out;
   }
   Status AddFlag(const FlagRecord& f) override {
     return m_db->Run("INSERT INTO flags (kiosk_id, seq, kind, message, created_at) VALUES (?,?,?,?,?)", f.kiosk_id,
@@ -635,9 +657,12 @@ class SqliteStore final : public CentralStore {
                        r.Text(6), r.Text(7),  r.Text(8),  r.Text(9),  r.Text(10), r.Text(11),
                        r.Text(12), r.Text(13), r.Text(14), r.Int(15)};
   }
+  static constexpr const char* kDealColumns =
+      "SELECT kiosk_id, seq, partner_id, customer, product, value_cents, close_date, status, message, version, "
+      "registered_at, decided_at, decided_by, reason ";
   static DealRecord DealFromRow(Statement& r) {
-    return DealRecord{r.Text(0), r.Int(1),  r.Text(2), r.Text(3), r.Text(4),
-                      r.Int(5),  r.Text(6), r.Text(7), r.Text(8), r.Int(9)};
+    return DealRecord{r.Text(0), r.Int(1),  r.Text(2), r.Text(3),  r.Text(4),  r.Int(5),  r.Text(6),
+                      r.Text(7), r.Text(8), r.Int(9),  r.Text(10), r.Text(11), r.Text(12), r.Text(13)};
   }
 
   std::unique_ptr<storage::Db> m_db;

@@ -98,9 +98,23 @@ struct DealRecord {
   std::string partner_id, customer, product;
   int64_t value_cents = 0;
   std::string close_date;
-  std::string status;   // approved | rejected
-  std::string message;
+  std::string status;   // pending | approved | rejected
+  std::string message;  // what the kiosk shows with the state
   int64_t version = 0;  // reference version that carries the decision
+  // Decided deals (migration 4 on SQLite, 2 on PostgreSQL):
+  std::string registered_at;  // the deal.registered event's wall_time (UTC): the deadline counts from it
+  std::string decided_at;     // central UTC; "" while pending
+  std::string decided_by;     // "auto" (the rules on arrival) or who ran `kiosk-central deals approve|reject`
+  std::string reason;         // a rejection's reason, an approval's note
+};
+
+// The meta key of the vendor's deal policy (kiosk/core/rules/deals.hpp: DealPolicyToJson).
+inline constexpr const char* kDealPolicyMeta = "deal_policy";
+
+// Which deals `kiosk-central deals list` shows.
+struct DealFilter {
+  std::string status;    // "pending", "approved", "rejected"; "" = all
+  std::string kiosk_id;  // "" = every kiosk
 };
 
 // A demo order at the central (issue 17): one per demo.ordered event, keyed by (kiosk_id, seq), and
@@ -316,6 +330,12 @@ class CentralStore : public RuleStore {
   virtual Result<std::optional<SelloutRecord>> GetSellout(const std::string& gtin, const std::string& serial) = 0;
   virtual Status ForEachDeal(const std::string& kiosk_id, int64_t since_version,
                              const std::function<void(const DealRecord&)>& fn) = 0;
+  // ---- Deals the vendor decides (`kiosk-central deals`) ----
+  // The deals `filter` names, oldest registration first.
+  virtual Status ListDeals(const DealFilter& filter, const std::function<void(const DealRecord&)>& fn) = 0;
+  // One deal; inside a transaction `lock` keeps its row locked until the commit (PostgreSQL: two
+  // vendors deciding it at once wait for each other).
+  virtual Result<std::optional<DealRecord>> GetDeal(const std::string& kiosk_id, int64_t seq, bool lock) = 0;
   virtual Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) = 0;
   virtual Status PutBootOffset(const std::string& kiosk_id, const std::string& boot_id, int64_t offset_ms) = 0;
   // The known offsets of these boots of a kiosk (absent: unknown).

@@ -157,12 +157,40 @@ Status ActivityStore::AddSellout(const SelloutRow& s) {
 // ---- Deals ------------------------------------------------------------------------------------
 
 Status ActivityStore::AddDeal(const DealRow& d) {
-  return m_db.Run("INSERT INTO deals (seq, partner_id, customer, product, value, close_date) VALUES (?,?,?,?,?,?)",
-                  d.seq, d.partner_id, d.customer, d.product, d.value_eur, d.close_date);
+  return m_db.Run("INSERT INTO deals (seq, partner_id, customer, product, value, close_date, registered_at) "
+                  "VALUES (?,?,?,?,?,?,?)",
+                  d.seq, d.partner_id, d.customer, d.product, d.value_eur, d.close_date, d.registered_at);
 }
 
 Status ActivityStore::DecideDeal(int64_t seq, const std::string& status, const std::string& decided_at) {
   return m_db.Run("UPDATE deals SET status = ?, decided_at = ? WHERE seq = ?", status, decided_at, seq);
+}
+
+Status ActivityStore::DecideDeal(const DealDecisionRow& d) {
+  return m_db.Run("UPDATE deals SET status = ?, decided_at = ?, message = ?, reason = ? WHERE seq = ?", d.status,
+                  d.decided_at, d.message, d.reason, d.seq);
+}
+
+Result<std::vector<DealRow>> ActivityStore::ListDeals(const std::string& partner_id, int limit) {
+  std::vector<DealRow> out;
+  KIOSK_TRY(m_db.Each("SELECT seq, partner_id, customer, product, value, close_date, registered_at, status, "
+                      "decided_at, message, reason FROM deals WHERE (? = '' OR partner_id = ?) "
+                      "ORDER BY seq DESC LIMIT ?",
+                      [&](Statement& r) {
+                        out.push_back(DealRow{.seq = r.Int(0),
+                                              .partner_id = r.Text(1),
+                                              .customer = r.Text(2),
+                                              .product = r.Text(3),
+                                              .value_eur = r.Real(4),
+                                              .close_date = r.Text(5),
+                                              .registered_at = r.Text(6),
+                                              .status = r.Text(7),
+                                              .decided_at = r.Text(8),
+                                              .message = r.Text(9),
+                                              .reason = r.Text(10)});
+                      },
+                      partner_id, partner_id, static_cast<int64_t>(limit)));
+  return out;
 }
 
 }  // namespace kiosk::storage

@@ -73,6 +73,21 @@ struct DealRow {
   std::string product;
   double value_eur = 0;    // expected value, EUR
   std::string close_date;  // YYYY-MM-DD
+  std::string registered_at;  // the event's wall_time (UTC)
+  // As the central decided it (read back by ListDeals; AddDeal stores a pending deal):
+  std::string status = "pending";  // pending | approved | rejected
+  std::string decided_at;          // the central's time of the decision ("" while pending)
+  std::string message;             // the central's words on the state
+  std::string reason;              // the vendor's reason (a rejection) or note (an approval)
+};
+
+// The central's decision on a deal, as the reference data brings it.
+struct DealDecisionRow {
+  int64_t seq = 0;
+  std::string status;      // pending | approved | rejected
+  std::string decided_at;  // UTC
+  std::string message;
+  std::string reason;
 };
 
 class ActivityStore {
@@ -126,6 +141,9 @@ class ActivityStore {
   Status AddDeal(const DealRow& deal);
   // The vendor's decision, as the reference data brings it ("approved", "rejected", ...).
   Status DecideDeal(int64_t seq, const std::string& status, const std::string& decided_at);
+  Status DecideDeal(const DealDecisionRow& decision);
+  // The showroom's deals, newest first: of one partner ("" = all), at most `limit`.
+  Result<std::vector<DealRow>> ListDeals(const std::string& partner_id, int limit);
 
  private:
   Db& m_db;

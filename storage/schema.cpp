@@ -136,6 +136,16 @@ CREATE TABLE channel_orders (
   partner_id TEXT NOT NULL, gtin TEXT NOT NULL, units INTEGER NOT NULL, PRIMARY KEY (partner_id, gtin)
 ) WITHOUT ROWID;
 )sql"},
+      {4, R"sql(
+-- Deals as the vendor decided them (kiosk/core/rules/deals.hpp): when the deal was registered
+-- (the vendor's 2-business-day deadline counts from it), the central's words on the state and
+-- the vendor's reason. Deals registered before: their registration time from the journal.
+ALTER TABLE deals ADD COLUMN registered_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN message TEXT NOT NULL DEFAULT '';
+ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+UPDATE deals SET registered_at = COALESCE((SELECT wall_time FROM journal WHERE journal.seq = deals.seq), '');
+CREATE INDEX deals_partner ON deals(partner_id, seq);
+)sql"},
   };
   return kMigrations;
 }

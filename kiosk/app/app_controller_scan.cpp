@@ -88,10 +88,12 @@ void AppController::HandleScan(const std::string& raw) {
       auto p = k.CheckPartnerCard(res.key);
       if (!p.ok()) return Fail(p.error());
       PartnerView v = std::move(p).value();
-      return [v](AppController& c) {
+      auto deals = k.Deals(v.partner.id, kPartnerScreenDeals);
+      return [v, deals = deals.ok() ? std::move(*deals) : std::vector<DealView>{}](AppController& c) {
         bool other = c.m_vm.partner.view.partner.id != v.partner.id;
         c.m_vm.partner.loaded = true;
         c.m_vm.partner.view = v;
+        c.m_vm.partner.deals = deals;
         if (other) c.m_vm.sellout.units.clear();
         c.Go(ScreenId::Partner);
         c.AnnouncePartner(v.partner, true);

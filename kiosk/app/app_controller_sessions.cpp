@@ -37,10 +37,13 @@ void AppController::LoadPartner(const std::string& card, bool navigate, bool ann
     auto p = k.GetPartner(card);
     if (!p.ok()) return Fail(p.error());
     PartnerView v = std::move(p).value();
-    return [v = std::move(v), navigate, announce](AppController& c) {
+    auto deals = k.Deals(v.partner.id, kPartnerScreenDeals);
+    return [v = std::move(v), deals = deals.ok() ? std::move(*deals) : std::vector<DealView>{}, navigate,
+            announce](AppController& c) {
       bool other = c.m_vm.partner.view.partner.id != v.partner.id;
       c.m_vm.partner.loaded = true;
       c.m_vm.partner.view = v;
+      c.m_vm.partner.deals = deals;
       if (other) c.m_vm.sellout.units.clear();
       if (navigate) c.Go(ScreenId::Partner);
       if (announce) {
@@ -153,6 +156,7 @@ bool AppController::On(const intent::RegisterDeal& i) {
   }
   RunAction([req](Kiosk& k) { return k.RegisterDeal(req); },
             [](AppController& c) {
+              c.LoadPartner(c.PartnerKey(), false, false);  // the new deal in the partner's list, pending
               c.Go(ScreenId::Partner);
             });
   return false;

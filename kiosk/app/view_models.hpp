@@ -42,7 +42,9 @@ struct HomeVm {
 struct PartnerVm {
   bool loaded = false;
   PartnerView view;
+  std::vector<DealView> deals;  // the partner's latest deals here, newest first, as the vendor decided them
 };
+constexpr int kPartnerScreenDeals = 4;
 
 // A checkout's signature opened from a unit's history by staff or an admin: the strokes, or why
 // there are none (record.none_reason, record.hash_only).

@@ -280,6 +280,35 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                   }, true)
       ->add_option("--partner", *reward_card, "Partner card: show what it can redeem now");
 
+  // The vendor's decisions on the showroom's deals, as the last pull or stick brought them.
+  auto deal_partner = std::make_shared<std::string>();
+  AddKioskCommand(app, ctx, "deals", "List the deals registered here and the vendor's decisions",
+                  [&ctx, deal_partner](Kiosk& k) {
+                    auto deals = k.Deals(*deal_partner);
+                    if (!deals.ok()) return ReportError(ctx, deals.error());
+                    json arr = json::array();
+                    std::ostringstream o;
+                    for (const DealView& d : *deals) {
+                      arr.push_back({{"seq", d.seq}, {"partner_id", d.partner_id}, {"partner", d.partner_name},
+                                     {"customer", d.customer}, {"product", d.product}, {"value_eur", d.value_eur},
+                                     {"close_date", d.close_date}, {"registered_at", d.registered_at},
+                                     {"status", d.status}, {"decided_at", d.decided_at}, {"due", d.due},
+                                     {"age", d.age}, {"overdue", d.overdue}, {"reason", d.reason},
+                                     {"message", d.message}});
+                      o << "#" << d.seq << "  " << d.partner_name << ": " << d.customer << ", " << d.product << ", EUR "
+                        << std::fixed << std::setprecision(2) << d.value_eur << "\n    ";
+                      if (d.status == "pending")
+                        o << "pending for " << d.age << ", the vendor decides by " << d.due
+                          << (d.overdue ? " (OVERDUE)" : "");
+                      else
+                        o << d.status << (d.decided_at.empty() ? "" : " " + d.decided_at)
+                          << (d.reason.empty() ? "" : ": " + d.reason);
+                      o << "\n";
+                    }
+                    Emit(ctx, arr, arr.empty() ? "No deals registered here." : o.str());
+                  }, true)
+      ->add_option("--partner", *deal_partner, "Only this partner's deals (card number or partner id)");
+
   // ---- demo equipment ----
   auto co = std::make_shared<CheckoutRequest>();
   auto co_signature_file = std::make_shared<std::string>();

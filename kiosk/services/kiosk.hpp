@@ -91,6 +91,25 @@ struct PartnerView {
   std::vector<DemoOrderLine> orders;             // this kiosk's latest demo orders for the partner, newest first
 };
 
+// A deal registered at this kiosk, as the vendor decided it (`kiosk deals`, the partner's screen).
+struct DealView {
+  int64_t seq = 0;  // the deal.registered event
+  std::string partner_id, partner_name;
+  std::string customer, product;
+  double value_eur = 0;
+  std::string close_date;     // YYYY-MM-DD
+  std::string registered_at;  // UTC
+  std::string status;         // pending | approved | rejected
+  std::string decided_at;     // the central's time of the decision ("" while pending)
+  std::string message;        // the central's words on the state (English)
+  std::string reason;         // the vendor's reason or note
+  std::string due;            // when the vendor's decision is due, UTC to the second ("" if unknown)
+  std::string due_date;       // its day, YYYY-MM-DD
+  std::string age;            // since registration ("2 d 3 h"), until the decision when decided
+  int64_t age_minutes = 0;    // the same in minutes (the touchscreen says it in its language)
+  bool overdue = false;       // pending past its due time
+};
+
 struct DeviceHistoryEntry {
   int64_t seq = 0;
   std::string type;
@@ -305,6 +324,9 @@ class Kiosk {
   Result<SignatureRecord> SignatureOf(int64_t seq);
   // Rejected and adjusted events, oldest first; with_remarks adds accepted ones with a remark.
   Result<std::vector<VerdictView>> Verdicts(bool with_remarks = false);
+  // The showroom's deals, newest first: one partner's (card number or partner id) or, with an
+  // empty `partner`, everyone's; at most `limit`.
+  Result<std::vector<DealView>> Deals(std::string_view partner = {}, int limit = 500);
   EnrolmentView Enrolment();
   // This connection's memory: mmap and page cache sizes (the touchscreen's connection).
   kiosk::Status TuneMemory(int64_t mmap_bytes, int64_t cache_kib);

@@ -402,13 +402,21 @@ Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
                                                   .customer = customer,
                                                   .product = product,
                                                   .value_eur = value,
-                                                  .close_date = r.close_date});
+                                                  .close_date = r.close_date,
+                                                  .registered_at = FormatUtc(m.clock->Now())});
   });
   if (!e.ok()) return e.error();
+  // What happens next: the central checks the deal when it arrives (a duplicate of another
+  // partner's approved deal, a suspended partner: rejected) and the vendor decides the rest by
+  // the deadline, 2 business days from now (kiosk/core/rules/deals.hpp).
+  const auto registered = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ParseUtcMs(e->wall_time).value_or(0))));
+  const std::string due = FormatDate(rules::DealDecisionDue(registered));
   return MakeReceipt(*e,
                      "Deal registered for " + p->partner.name + ": " + customer + ", " + product +
-                         ". The vendor decides within 2 business days.",
-                     {}, {{"partner", p->partner.name}, {"customer", customer}, {"product", product}});
+                         ". It goes to the vendor with the next sync; the vendor decides by " + due +
+                         " (2 business days). The decision shows on the partner's screen and in `kiosk deals`.",
+                     {}, {{"partner", p->partner.name}, {"customer", customer}, {"product", product}, {"due", due}});
 }
 
 // ---- Admin ---------------------------------------------------------------------------------

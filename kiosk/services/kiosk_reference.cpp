@@ -51,9 +51,19 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
   auto e = m.Act(payload, "", [&](int64_t) -> kiosk::Status {
     KIOSK_TRY(storage::ReferenceStore(*m.db).Apply(doc));
     const std::string now = FormatUtc(m.clock->Now());
+    // The central's decision on each deal (pending until the vendor decides, then approved or
+    // rejected with the central's time and the vendor's reason), into the showroom's deals.
     for (const json& d : doc.deal_decisions) {
       if (!d.is_object() || !d.contains("seq") || !d["seq"].is_number_integer()) continue;
-      KIOSK_TRY(storage::ActivityStore(*m.db).DecideDeal(d["seq"].get<int64_t>(), d.value("status", "pending"), now));
+      auto text = [&](const char* key, const std::string& def) {
+        auto it = d.find(key);
+        return it != d.end() && it->is_string() ? it->get<std::string>() : def;
+      };
+      storage::DealDecisionRow row{.seq = d["seq"].get<int64_t>(), .status = text("status", "pending")};
+      row.decided_at = row.status == "pending" ? "" : text("decided_at", now);
+      row.message = text("message", "");
+      row.reason = text("reason", "");
+      KIOSK_TRY(storage::ActivityStore(*m.db).DecideDeal(row));
     }
     // Demo orders (issue 17): this kiosk's orders as the central moved them, and the channel's
     // open orders, which the quota estimate counts from (with our own orders after its cover).

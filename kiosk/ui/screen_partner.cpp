@@ -29,6 +29,39 @@ std::string TypeName(PartnerType t) {
   }
 }
 
+// "3 hours", "2 days 4 hours" in the screen's language: how long a deal has waited.
+std::string DealAge(int64_t minutes) {
+  if (minutes < 1) return T("deal.age.under_minute");
+  if (minutes < 60) return Tf("deal.age.minutes", {std::to_string(minutes)});
+  if (minutes < 24 * 60) return Tf("deal.age.hours", {std::to_string(minutes / 60)});
+  return Tf("deal.age.days", {std::to_string(minutes / (24 * 60)), std::to_string(minutes % (24 * 60) / 60)});
+}
+
+// The partner's latest deals here and what the vendor made of them (kiosk/core/rules/deals.hpp).
+void DrawDeals(const std::vector<DealView>& deals) {
+  if (deals.empty()) return;
+  ImGui::Separator();
+  Label(T("partner.deals"));
+  for (const DealView& d : deals) {
+    ImGui::PushID(static_cast<int>(d.seq));
+    if (d.status == "approved") Badge(T("deal.state.approved"), IM_COL32(30, 120, 60, 255));
+    else if (d.status == "rejected") Badge(T("deal.state.rejected"), IM_COL32(170, 40, 40, 255));
+    else Badge(T("deal.state.pending"), IM_COL32(176, 112, 16, 255));
+    ImGui::SameLine();
+    Label(d.customer + " · " + d.product + " · " + Amount(d.value_eur, "EUR"));
+    const std::string decided = d.decided_at.substr(0, 10);
+    if (d.status == "approved")
+      Muted(d.reason.empty() ? Tf("deal.approved_on", {decided}) : Tf("deal.approved_note", {decided, d.reason}));
+    else if (d.status == "rejected")
+      Muted(Tf("deal.rejected_on", {decided, d.reason.empty() ? d.message : d.reason}));
+    else if (d.overdue)
+      Muted(Tf("deal.pending_overdue", {DealAge(d.age_minutes), d.due_date}));
+    else if (!d.due_date.empty())
+      Muted(Tf("deal.pending_due", {DealAge(d.age_minutes), d.due_date}));
+    ImGui::PopID();
+  }
+}
+
 }  // namespace
 
 void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
@@ -79,6 +112,7 @@ void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
   ImGui::SameLine();
   if (TouchButton(T("action.deal"), ImVec2(w, 0), true, Tone::Primary, "nav:deal"))
     sink.Emit(app::intent::Navigate{app::ScreenId::Deal});
+  DrawDeals(vm.deals);
 
   // Demo orders first: after an order the page comes back here, and staff look for its state.
   if (v.open_demo_orders > 0) Muted(Tf("partner.open_orders", {std::to_string(v.open_demo_orders)}));

@@ -383,6 +383,7 @@ TEST_CASE("rules: redemptions against the authoritative balance are adjusted or 
 TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold twice is rejected — deals decided") {
   CentralFixture f;
   f.LoadDemoReference();
+  REQUIRE(f.central->SetDealPolicy({true, 0}).ok());  // deals approved on arrival (deals_test.cpp: the default)
   ScriptedKiosk a("KIOSK-C1"), b("KIOSK-C2");
   REQUIRE(f.Enrol(a).status == 200);
   REQUIRE(f.Enrol(b).status == 200);
@@ -608,7 +609,7 @@ TEST_CASE("a central database of schema 1 or 2 keeps its sell-outs when they mov
     REQUIRE(store->Commit().ok());
   }
   {
-    // Back to the older sellouts table, as a central of that version left it.
+    // Back to the older sellouts and deals tables, as a central of that version left them.
     auto db = kiosk::storage::Db::Open({.path = path}).value();
     REQUIRE(db->ExecScript(std::string(R"sql(
 ALTER TABLE sellouts RENAME TO sellouts_new;
@@ -619,6 +620,11 @@ CREATE TABLE sellouts (
 INSERT INTO sellouts SELECT gtin, serial, partner_id, kiosk_id, seq FROM sellouts_new;
 DROP TABLE sellouts_new;
 DROP TABLE orders;  -- schema 4's (demo orders), which that central did not have
+DROP INDEX deals_pending;  -- and schema 5's deals columns
+ALTER TABLE deals DROP COLUMN registered_at;
+ALTER TABLE deals DROP COLUMN decided_at;
+ALTER TABLE deals DROP COLUMN decided_by;
+ALTER TABLE deals DROP COLUMN reason;
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -637,7 +643,13 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 4);
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 5);
+  // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who
+  // decided when and why.
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'orders'").value() == 1);
+  CHECK(db->ScalarInt("SELECT count(*) FROM pragma_table_info('deals') WHERE name IN "
+                      "('registered_at', 'decided_at', 'decided_by', 'reason')")
+            .value() == 4);
   // Appended in the order of the reports: the old rows by (kiosk, seq), then the new one.
   std::vector<std::string> order;
   REQUIRE(db->Each("SELECT id, serial FROM sellouts ORDER BY id",

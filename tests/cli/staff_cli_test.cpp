@@ -550,3 +550,129 @@ TEST_CASE_FIXTURE(Staff, "demo orders: `kiosk-central orders` moves an order for
   CHECK(json::parse(partner.out)["open_demo_orders"] == 0);
   CHECK(Run({"order-demo", "--partner", demo::kGoldCard, "--model", "00614141000012", "--by", demo::kStaff}).exit_code == 0);
 }
+
+// ---- Deals decided by the vendor at the central (issue 17) ----
+namespace {
+
+std::string Assets() { return std::string(KIOSK_TEST_ASSETS); }
+
+// The deal's id as `kiosk-central deals list` prints it ("KIOSK-X:3").
+std::string DealId(const std::string& listing, const std::string& kiosk_id) {
+  std::smatch m;
+  if (!std::regex_search(listing, m, std::regex(kiosk_id + R"(:\d+)"))) return "";
+  return m[0];
+}
+
+json OnlyDeal(Staff& staff) {
+  auto r = staff.Run({"deals", "--json"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  json list = json::parse(r.out);
+  REQUIRE(list.size() == 1);
+  return list[0];
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Staff, "a deal waits for the vendor at the central, is approved there and reaches the kiosk's pull") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-DEALS"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  CentralProcess central({"serve", "--listen", "127.0.0.1:0", "--db", db});
+  INFO(central.FirstLine());
+  REQUIRE(!central.Url().empty());
+  REQUIRE(RunProcess({CentralBinary(), "load-reference", Assets() + "/demo/showroom.json", "--db", db}).exit_code == 0);
+  auto code = RunProcess({CentralBinary(), "enroll", "KIOSK-DEALS", "--db", db});
+  REQUIRE(code.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(code.out, m, std::regex(R"(--code (\S+))")));
+  REQUIRE(Run({"enroll", "--central", central.Url(), "--code", m[1]}).exit_code == 0);
+
+  auto reg = Run({"register-deal", "--partner", demo::kGoldCard, "--customer", "Acme Oy", "--product", "C4500 fleet",
+                  "--value", "25000", "--close", "2099-12-31", "--by", demo::kStaff});
+  INFO(reg.out << reg.err);
+  REQUIRE(reg.exit_code == 0);
+  // The receipt says what happens: the vendor decides by a date, not "within" some vague time.
+  const json before = OnlyDeal(*this);
+  CHECK(before["status"] == "pending");
+  CHECK(reg.out.find("the vendor decides by " + before["due"].get<std::string>().substr(0, 10)) != std::string::npos);
+  CHECK(Run({"deals"}).out.find("pending for ") != std::string::npos);
+
+  REQUIRE(Run({"sync", "--once"}).exit_code == 0);
+  auto pending = RunProcess({CentralBinary(), "deals", "list", "--db", db});
+  INFO(pending.out << pending.err);
+  REQUIRE(pending.exit_code == 0);
+  const std::string id = DealId(pending.out, "KIOSK-DEALS");
+  REQUIRE(!id.empty());
+  CHECK(pending.out.find("Tulostin Oy: Acme Oy / C4500 fleet, EUR 25000.00") != std::string::npos);
+  CHECK(pending.out.find("pending for ") != std::string::npos);
+  CHECK(pending.out.find(", due " + before["due"].get<std::string>()) != std::string::npos);
+  auto csv = RunProcess({CentralBinary(), "deals", "list", "--csv", "--kiosk", "KIOSK-DEALS", "--db", db});
+  CHECK(csv.out.rfind("id,kiosk_id,seq,partner_id,", 0) == 0);
+  CHECK(csv.out.find(id + ",KIOSK-DEALS,") != std::string::npos);
+  CHECK(csv.out.find(",pending,") != std::string::npos);
+
+  // Mistakes, with their exit codes: an unknown deal (1), a malformed id (2), a rejection
+  // without a reason (2).
+  auto unknown = RunProcess({CentralBinary(), "deals", "approve", "KIOSK-DEALS:999", "--db", db});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("deal.not_found") != std::string::npos);
+  CHECK(RunProcess({CentralBinary(), "deals", "approve", "KIOSK-DEALS", "--db", db}).exit_code == 2);
+  CHECK(RunProcess({CentralBinary(), "deals", "reject", id, "--db", db}).exit_code == 2);
+
+  auto approve = RunProcess({CentralBinary(), "deals", "approve", id, "--note", "Go ahead", "--by", "anna", "--db", db});
+  INFO(approve.out << approve.err);
+  REQUIRE(approve.exit_code == 0);
+  CHECK(approve.out.find("approved by anna") != std::string::npos);
+  auto twice = RunProcess({CentralBinary(), "deals", "reject", id, "--reason", "too late", "--db", db});
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.err.find("deal.already_decided") != std::string::npos);
+  CHECK(RunProcess({CentralBinary(), "deals", "list", "--db", db}).out.find("No deals wait") != std::string::npos);
+
+  CHECK(OnlyDeal(*this)["status"] == "pending");  // the kiosk learns it from its next pull
+  auto pull = Run({"sync", "--once"});
+  INFO(pull.out << pull.err);
+  REQUIRE(pull.exit_code == 0);
+  const json after = OnlyDeal(*this);
+  CHECK(after["status"] == "approved");
+  CHECK(after["reason"] == "Go ahead");
+  CHECK_FALSE(after["decided_at"].get<std::string>().empty());
+  CHECK(Run({"deals", "--partner", demo::kGoldCard}).out.find("approved") != std::string::npos);
+  CHECK(Run({"deals", "--partner", demo::kNorthgateCard}).out.find("No deals") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Staff, "a stick-only kiosk: the deal goes by stick, is rejected at the central, and comes back by stick") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-DSTICK"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  REQUIRE(RunProcess({CentralBinary(), "load-reference", Assets() + "/demo/showroom.json", "--db", db}).exit_code == 0);
+  EnrolOnce(*this, "KIOSK-DSTICK", db);
+  REQUIRE(Run({"register-deal", "--partner", demo::kGoldCard, "--customer", "Beta GmbH", "--product", "Fleet",
+               "--value", "900", "--close", "2099-12-31", "--by", demo::kStaff})
+              .exit_code == 0);
+  const std::string usb = (dir / "usb").string();
+  REQUIRE(Run({"export", "--to", usb}).exit_code == 0);
+  auto imported = RunProcess({CentralBinary(), "import", usb, "--db", db});
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.exit_code == 0);
+  const std::string id = DealId(RunProcess({CentralBinary(), "deals", "list", "--db", db}).out, "KIOSK-DSTICK");
+  REQUIRE(!id.empty());
+  auto reject = RunProcess({CentralBinary(), "deals", "reject", id, "--reason", "Customer served directly", "--db", db});
+  INFO(reject.out << reject.err);
+  REQUIRE(reject.exit_code == 0);
+  auto rejected = RunProcess({CentralBinary(), "deals", "list", "--status", "rejected", "--db", db});
+  CHECK(rejected.out.find("rejected ") != std::string::npos);
+  CHECK(rejected.out.find(": Customer served directly") != std::string::npos);
+
+  auto exported = RunProcess({CentralBinary(), "export-reference", "--for", "KIOSK-DSTICK", "--out", usb, "--db", db});
+  INFO(exported.out << exported.err);
+  REQUIRE(exported.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(exported.out, m, std::regex(R"(kiosk import-reference (\S+))")));
+  CHECK(OnlyDeal(*this)["status"] == "pending");
+  auto back = Run({"import-reference", m[1]});
+  INFO(back.out << back.err);
+  REQUIRE(back.exit_code == 0);
+  const json d = OnlyDeal(*this);
+  CHECK(d["status"] == "rejected");
+  CHECK(d["reason"] == "Customer served directly");
+  CHECK(Run({"deals"}).out.find("rejected") != std::string::npos);
+}

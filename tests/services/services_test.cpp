@@ -1,6 +1,8 @@
 // The showroom actions on a real demo data folder: what they log, and every refusal.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "kiosk/core/crypto.hpp"
@@ -241,6 +243,50 @@ TEST_CASE_FIXTURE(Fixture, "deal registration validates its fields and stays pen
   auto no_customer = d;
   no_customer.customer = "   ";
   CHECK(k->RegisterDeal(no_customer).error().code == "deal.customer");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a deal waits for the vendor 2 business days, then is overdue, until the decision arrives") {
+  // DemoDay is a Tuesday, 10:00 UTC: the vendor's decision is due on Thursday at 10:00.
+  DealRequest d{.partner_card = demo::kGoldCard, .customer = "Acme Oy", .product = "C4500 fleet", .value = 900,
+                .close_date = "2027-01-31", .by_badge = demo::kStaff};
+  auto r = k->RegisterDeal(d);
+  REQUIRE(r.ok());
+  CHECK(r->message.find("the vendor decides by 2026-11-26") != std::string::npos);
+  CHECK(std::find(r->args.begin(), r->args.end(), std::pair<std::string, std::string>{"due", "2026-11-26"}) !=
+        r->args.end());
+  auto deals = k->Deals(demo::kGoldCard);
+  REQUIRE(deals.ok());
+  REQUIRE(deals->size() == 1);
+  const DealView& v = deals->front();
+  CHECK(v.seq == r->seq);
+  CHECK(v.partner_name == "Tulostin Oy");
+  CHECK(v.status == "pending");
+  CHECK(v.due == "2026-11-26T10:00:00Z");
+  CHECK(v.due_date == "2026-11-26");
+  CHECK_FALSE(v.overdue);
+  clock.Advance(hours{26});
+  CHECK(k->Deals()->front().age == "1 d 2 h");
+  CHECK(k->Deals()->front().age_minutes == 26 * 60);
+  CHECK_FALSE(k->Deals()->front().overdue);
+  clock.Advance(hours{23});  // Thursday 11:00
+  CHECK(k->Deals()->front().overdue);
+  CHECK(k->Deals("P-PL-0001")->empty());  // by partner id too
+  CHECK(k->Deals("6299000000000000").error().kind == ErrorKind::NotFound);
+
+  // The vendor's decision comes with the reference data: the age stops at the decision.
+  const int64_t version = k->Status().reference_version;
+  nlohmann::json delta{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", version + 1},
+                       {"full", false}, {"base_version", version}, {"generated_at", "2026-11-26T12:00:00Z"},
+                       {"deal_decisions", {{{"seq", r->seq}, {"status", "rejected"}, {"message", "Rejected by the vendor: x"},
+                                            {"decided_at", "2026-11-26T10:00:00.000Z"}, {"reason", "Served direct"}}}}};
+  REQUIRE(k->LoadReference(delta.dump()).ok());
+  clock.Advance(hours{48});
+  const DealView decided = k->Deals()->front();
+  CHECK(decided.status == "rejected");
+  CHECK(decided.reason == "Served direct");
+  CHECK(decided.decided_at == "2026-11-26T10:00:00.000Z");
+  CHECK(decided.age == "2 d 0 h");
+  CHECK_FALSE(decided.overdue);
 }
 
 TEST_CASE_FIXTURE(Fixture, "admin PIN: right PIN unlocks, 5 wrong PINs lock for 5 minutes, across restarts") {

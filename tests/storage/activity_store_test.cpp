@@ -192,3 +192,32 @@ TEST_CASE("activity store: a deal is registered pending and decided later") {
         "approved 2026-11-25T09:00:00.000Z");
   CHECK(f.Db().ScalarText("SELECT value FROM deals WHERE seq = 4")->value() == "1234.5");
 }
+
+TEST_CASE("activity store: the vendor's decision with its reason, listed newest first by partner") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  REQUIRE(a.AddDeal({.seq = 4, .partner_id = "P-FI-0001", .customer = "Acme", .product = "C4500", .value_eur = 100,
+                     .close_date = "2026-12-31", .registered_at = "2026-11-24T10:00:00.000Z"})
+              .ok());
+  REQUIRE(a.AddDeal({.seq = 6, .partner_id = "P-FI-0001", .customer = "Beta", .product = "A3", .value_eur = 200,
+                     .close_date = "2026-12-31", .registered_at = "2026-11-24T11:00:00.000Z"})
+              .ok());
+  REQUIRE(a.AddDeal({.seq = 7, .partner_id = "P-PL-0001", .customer = "Gamma", .product = "A4", .value_eur = 300,
+                     .close_date = "2026-12-31", .registered_at = "2026-11-24T12:00:00.000Z"})
+              .ok());
+  REQUIRE(a.DecideDeal({.seq = 4, .status = "rejected", .decided_at = "2026-11-25T09:00:00.000Z",
+                        .message = "Rejected by the vendor: taken", .reason = "taken"})
+              .ok());
+  auto fi = a.ListDeals("P-FI-0001", 10);
+  REQUIRE(fi.ok());
+  REQUIRE(fi->size() == 2);
+  CHECK((*fi)[0].seq == 6);
+  CHECK((*fi)[0].status == "pending");
+  CHECK((*fi)[0].registered_at == "2026-11-24T11:00:00.000Z");
+  CHECK((*fi)[1].seq == 4);
+  CHECK((*fi)[1].status == "rejected");
+  CHECK((*fi)[1].reason == "taken");
+  CHECK((*fi)[1].decided_at == "2026-11-25T09:00:00.000Z");
+  CHECK(a.ListDeals("", 10)->size() == 3);
+  CHECK(a.ListDeals("", 1)->front().seq == 7);
+}

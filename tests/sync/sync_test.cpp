@@ -56,9 +56,9 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   k.Enrol(c);
   SyncEveryAction(c, k);
   CheckVerdicts(c, k);
-  // The deal decision arrived with the reference data.
+  // The deal's state arrived with the reference data: it waits for the vendor (the default policy).
   auto status = OpenKioskDb(*k.kiosk)->ScalarText("SELECT status FROM deals ORDER BY seq DESC LIMIT 1");
-  CHECK(status.value().value_or("") == "approved");
+  CHECK(status.value().value_or("") == "pending");
   // Balance is the central's: 24,500 - 500.
   CHECK(k.kiosk->GetPartner(kCard)->balance.available == 24000);
   CHECK(k.kiosk->Status().last_sync_error.empty());
@@ -68,6 +68,14 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   REQUIRE(again.ok());
   CHECK(again->pushed == 0);
   CheckLevel(c, k);
+  // The vendor approves it at the central: the next round's pull brings the decision.
+  auto deals = k.kiosk->Deals();
+  REQUIRE(deals.ok());
+  REQUIRE(!deals->empty());
+  REQUIRE(c.central->DecideDeal("KIOSK-H1:" + std::to_string(deals->front().seq), true, "", "anna").ok());
+  REQUIRE(k.engine->RunOnce().ok());
+  CHECK(k.kiosk->Deals()->front().status == "approved");
+  CHECK_FALSE(k.kiosk->Deals()->front().decided_at.empty());
 }
 
 TEST_CASE("a snapshot over 1 MiB is pulled through a file in the data folder, which is gone afterwards") {

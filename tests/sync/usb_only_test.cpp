@@ -55,6 +55,7 @@ std::string Slurp(const fs::path& p) {
 TEST_CASE("USB-only showroom: stale to fresh with no network, verdicts and the central's balance included") {
   CentralFixture c;
   c.LoadDemoReference();
+  REQUIRE(c.central->SetDealPolicy({true, 0}).ok());  // deals approved on arrival (the default: pending)
   // Another showroom, online, redeems first: the stick kiosk's redemption will be adjusted.
   TestKiosk online(c.dir, "KIOSK-NET");
   online.Enrol(c);

@@ -17,8 +17,9 @@
 # $KIOSK_FLOW_LABELS, if set: words (GS1 data without parentheses, card numbers, badge codes). The
 #   flow's ${LABEL_DIR} is a new empty folder; afterwards it must hold one PDF whose pages decode
 #   (zbarimg) to exactly that many symbols, each holding one of the words.
-# $KIOSK_FLOW_SETUP, if set: the arguments (split at spaces) of one `kiosk` command run on the
-#   fresh data folder before the app starts, e.g. a CLI checkout the flow then looks at.
+# $KIOSK_FLOW_SETUP, if set: the arguments (split at spaces) of `kiosk` commands (separated by
+#   '|') run on the fresh data folder before the app starts, e.g. a CLI checkout the flow then
+#   looks at.
 # $KIOSK_FLOW_PIDS, if set, gets "xvfb PID" and "kiosk PID" lines (the orphan test reads them).
 # $KIOSK_FLOW_CENTRAL, if set, names a kiosk-central binary: before the app, one is started on a
 #   free loopback port (its database in the temp folder) with an enrolment code for KIOSK-UITEST,
@@ -49,8 +50,11 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
 "$kiosk" --data "$tmp/data" init --demo --kiosk-id KIOSK-UITEST >/dev/null
 if [ -n "${KIOSK_FLOW_SETUP:-}" ]; then
-  read -r -a setup_args <<<"$KIOSK_FLOW_SETUP"
-  "$kiosk" --data "$tmp/data" "${setup_args[@]}" >/dev/null
+  IFS='|' read -r -a setup_commands <<<"$KIOSK_FLOW_SETUP"
+  for setup_command in "${setup_commands[@]}"; do
+    read -r -a setup_args <<<"$setup_command"
+    "$kiosk" --data "$tmp/data" "${setup_args[@]}" >/dev/null
+  done
 fi
 shots="${KIOSK_SCREENSHOTS:-$tmp/shots}"
 size="${KIOSK_SCREEN:-1024x600}"
