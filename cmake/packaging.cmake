@@ -62,8 +62,9 @@ if(NOT CPACK_DEBIAN_PACKAGE_ARCHITECTURE)  # a toolchain file sets it for a cros
   endif()
 endif()
 
-# Libraries every binary needs, then per package. Versions are Debian 12's (bookworm).
-set(KIOSK_DEB_BASE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0)")
+# Libraries every binary needs (zlib: kiosk_core's PNG writer for signatures), then per package.
+# Versions are Debian 12's (bookworm).
+set(KIOSK_DEB_BASE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), zlib1g (>= 1:1.2.0)")
 set(KIOSK_DEB_KIOSK_DEPENDS
     "${KIOSK_DEB_BASE_DEPENDS}, libsqlite3-0 (>= 3.40), libssl3 (>= 3.0.0), libcurl4 (>= 7.88), libusb-1.0-0 (>= 2:1.0.26)")
 if(KIOSK_BUILD_GUI)
