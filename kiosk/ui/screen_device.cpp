@@ -18,7 +18,7 @@ void DrawSignaturePanel(const app::SignatureVm& vm, IntentSink& sink) {
   // "2026-12-05T10:15:00.000Z" -> "2026-12-05 10:15"
   std::string when = r.wall_time.substr(0, 16);
   if (when.size() > 10) when[10] = ' ';
-  Label(Tf("signature.caption", {units, vm.rep_name, when, r.kiosk_id}));
+  Label(Tf("signature.caption", {units, vm.rep_name, when, r.kiosk_id, std::to_string(r.asset_tags.size())}));
   if (!vm.strokes.Empty()) {
     const ImVec2 size(ImGui::GetContentRegionAvail().x, Em(9.0f));
     const ImVec2 p = ImGui::GetCursorScreenPos();
