@@ -131,4 +131,19 @@ Status ActivityStore::DecideDeal(int64_t seq, const std::string& status, const s
   return m_db.Run("UPDATE deals SET status = ?, decided_at = ? WHERE seq = ?", status, decided_at, seq);
 }
 
+// ---- Recovery -----------------------------------------------------------------------------------
+
+Status ActivityStore::MoveSeq(int64_t old_seq, int64_t new_seq) {
+  for (const char* sql : {"UPDATE demo_orders SET seq = ? WHERE seq = ?", "UPDATE redemptions SET seq = ? WHERE seq = ?",
+                          "UPDATE sellouts SET seq = ? WHERE seq = ?", "UPDATE deals SET seq = ? WHERE seq = ?",
+                          "UPDATE device_events SET seq = ? WHERE seq = ?"})
+    KIOSK_TRY(m_db.Run(sql, new_seq, old_seq));
+  return {};
+}
+
+Status ActivityStore::AddSelloutUnlessReported(const SelloutRow& s) {
+  return m_db.Run("INSERT OR IGNORE INTO sellouts (gtin, serial, partner_id, seq) VALUES (?, ?, ?, ?)", s.gtin,
+                  s.serial, s.partner_id, s.seq);
+}
+
 }  // namespace kiosk::storage

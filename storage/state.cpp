@@ -29,6 +29,7 @@ constexpr std::pair<SyncKey, std::string_view> kSyncNames[] = {
     {SyncKey::CoversKioskSeq, "covers_kiosk_seq"},
     {SyncKey::PrunedThrough, "pruned_through"},
     {SyncKey::PrunedHeadHash, "pruned_head_hash"},
+    {SyncKey::JournalFork, "journal_fork"},
 };
 constexpr std::pair<LocalKey, std::string_view> kLocalNames[] = {
     {LocalKey::UiLanguage, "ui.language"},

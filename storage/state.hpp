@@ -34,6 +34,7 @@ enum class SyncKey {
   CoversKioskSeq,   // the reference data accounts for this kiosk's events up to this seq
   PrunedThrough,
   PrunedHeadHash,
+  JournalFork,      // JSON (kiosk/core/recovery.hpp) while the journal is behind the central's; "" after recovery
 };
 enum class LocalKey { UiLanguage, UiIdleTimeout, PinFailures, PinLockedUntil };
 

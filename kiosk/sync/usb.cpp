@@ -242,13 +242,23 @@ Result<SyncEngine::ReferenceImportReport> SyncEngine::ImportReference(const std:
   BatchResponse& r = *ack;
   auto journal_head = m_store.JournalLastSeq();
   if (!journal_head.ok()) return journal_head.error();
-  if (r.acked_through > *journal_head)
+  if (r.acked_through > *journal_head) {
+    // Restored from an older backup: kept, so that actions stop until an admin recovers. The file
+    // itself is signed (checked above) and names our kiosk; its anchor is checked at recovery.
+    KIOSK_TRY(m_kiosk.NoteCentralHead(r.acked_through, "stick"));
     return MakeError(ErrorKind::Integrity, "reference_file.ahead",
                      "The reference file says the central holds this kiosk's journal through seq " +
                          std::to_string(r.acked_through) + ", but the journal ends at " +
-                         std::to_string(*journal_head) + ". Nothing was applied.",
+                         std::to_string(*journal_head) +
+                         ": the data folder was restored from an older backup. Nothing was applied; actions stop "
+                         "until an admin runs Recover (Admin screen, or `kiosk recover`; README: Recovering).",
                      {{"seq", std::to_string(r.acked_through)}, {"head", std::to_string(*journal_head)}});
-  KIOSK_TRY(CheckAck(r));
+  }
+  if (Status ack = CheckAck(r); !ack.ok()) {
+    // The central holds another event at that seq: the journal forked after a restore.
+    if (ack.error().code == "anchor.mismatch") KIOSK_TRY(m_kiosk.NoteJournalFork(r.acked_through, "stick"));
+    return ack.error();
+  }
 
   // The body goes to the data folder (named as a pull's download, so a copy left by a dead process
   // is cleared the same way), hashed as it is copied, and is parsed from that copy: what is
