@@ -313,3 +313,31 @@ TEST_CASE("recover: the central's events tampered with, or an anchor not the cen
   REQUIRE_MESSAGE(ok.ok(), ok.error().message);
   CHECK(ok->relogged.size() == 1);
 }
+
+TEST_CASE("recover: a restored kiosk learns it is behind from a stick's reference file, and refuses actions") {
+  CentralFixture c;
+  c.LoadDemoReference();
+  TestKiosk k(c.dir, "KIOSK-RS4");
+  const auto backup = c.dir / "backup";
+  (void)SyncedWithBackup(c, k, backup);
+  const int64_t central_head = AtCentral(c, k.Id()).rbegin()->first;
+  Restore(k, backup);
+  const auto stick = c.dir / "stick";
+  REQUIRE(c.central->ExportReference(k.Id(), stick).ok());
+  auto imported = k.engine->ImportReference(stick);
+  REQUIRE_FALSE(imported.ok());
+  CHECK(imported.error().code == "reference_file.ahead");
+  CHECK(imported.error().message.find("restored from an older backup") != std::string::npos);
+  auto fork = k.kiosk->KnownJournalFork();
+  REQUIRE(fork.has_value());
+  CHECK(fork->kind == "behind");
+  CHECK(fork->via == "stick");
+  CHECK(fork->central_seq == central_head);
+  CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).error().code == "journal.forked");
+  // The network heals it: nothing of the kiosk's own to log again.
+  auto r = k.engine->Recover();
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->relogged.empty());
+  CHECK(k.HeadSeq() == central_head);
+  CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).ok());
+}
