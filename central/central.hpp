@@ -96,8 +96,15 @@ class Central {
   // kiosk restored from an older backup takes them back (`kiosk recover`, docs/sync-protocol.md).
   HttpAnswer HandleJournal(const sync::SignedHeaders& h, const std::string& signed_path, int64_t after,
                            int64_t limit);
-  // The answer's body itself (the route above, and the USB export).
+  // The answer's body itself (the route above, and the USB export); limit <= 0: every event.
   Result<std::string> JournalDocument(const std::string& kiosk_id, int64_t after, int64_t limit);
+  // `kiosk-central export-journal`: the same document with every event after `after`, for a
+  // restored kiosk without the network (`kiosk recover --from`), as
+  // journal-<kiosk>-<acked_through>.json in out_dir (created if missing; written atomically).
+  // Its events verify with the kiosk's key and its anchor with the central's: it needs no other
+  // signature.
+  Result<std::filesystem::path> ExportJournal(const std::string& kiosk_id, const std::filesystem::path& out_dir,
+                                              int64_t after = 0);
 
   // Ingests an already authenticated, parsed batch (HTTP and USB share this). Holds the lock.
   Result<sync::BatchResponse> Ingest(const sync::Batch& batch, const std::string& via);

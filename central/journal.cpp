@@ -3,7 +3,11 @@
 // journal that ends, or forks, before the central's; `kiosk recover` takes the central's events
 // back through this route and checks them against its own key and the anchor signed here.
 #include "central/central.hpp"
+
+#include <limits>
+
 #include "central/central_parts.hpp"
+#include "kiosk/core/atomic_file.hpp"
 
 namespace kiosk::central {
 
@@ -17,7 +21,7 @@ constexpr int64_t kMaxJournalPage = 2000;  // events per answer; the kiosk asks 
 
 Result<std::string> Central::JournalDocument(const std::string& kiosk_id, int64_t after, int64_t limit) {
   if (after < 0) after = 0;
-  limit = std::clamp<int64_t>(limit <= 0 ? kMaxJournalPage : limit, 1, kMaxJournalPage);
+  if (limit <= 0) limit = std::numeric_limits<int64_t>::max() - after;
   std::lock_guard lock(m_mu);
   auto kiosk = m_store.GetKiosk(kiosk_id);
   if (!kiosk.ok()) return kiosk.error();
@@ -54,11 +58,27 @@ HttpAnswer Central::HandleJournal(const sync::SignedHeaders& h, const std::strin
     if (!*fresh)
       return Answer(MakeError(ErrorKind::Refused, "auth.replayed", "This exact request was already received: a replay."));
   }
-  auto doc = JournalDocument(h.kiosk_id, after, limit);
+  auto doc = JournalDocument(h.kiosk_id, after, std::clamp<int64_t>(limit <= 0 ? kMaxJournalPage : limit, 1, kMaxJournalPage));
   if (!doc.ok()) return Answer(doc.error());
   HttpAnswer a;
   a.body = std::move(*doc);
   return a;
+}
+
+Result<std::filesystem::path> Central::ExportJournal(const std::string& kiosk_id, const std::filesystem::path& out_dir,
+                                                    int64_t after) {
+  auto doc = JournalDocument(kiosk_id, after, 0);
+  if (!doc.ok()) return doc.error();
+  json j = json::parse(*doc);
+  j["format"] = "showroom-kiosk/journal 1";
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec)
+    return MakeError(ErrorKind::Storage, "export.dir", "Can't create the folder " + out_dir.string() + ": " + ec.message());
+  const std::filesystem::path file =
+      out_dir / ("journal-" + kiosk_id + "-" + std::to_string(j["acked_through"].get<int64_t>()) + ".json");
+  KIOSK_TRY(WriteFileAtomically(file, j.dump() + "\n", {.mode = 0644, .error_code = "export.write_failed"}));
+  return file;
 }
 
 }  // namespace kiosk::central

@@ -158,6 +158,9 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   recover->add_option("--central", a->central, "The central's address (default: the one given at enrolment)");
   recover->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
   recover->add_flag("--no-sync", a->all, "Do not send the events logged again right away (the next sync does)");
+  recover->add_option("--from", a->file,
+                      "Without the network: the file `kiosk-central export-journal --for KIOSK_ID` wrote, or the "
+                      "folder holding it (USB stick)");
   recover->callback([&ctx, a] {
     auto kiosk = OpenKiosk(ctx);
     if (!kiosk) return;
@@ -166,7 +169,8 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     eo.central_url = a->central;
     eo.ca_file = a->ca_file;
     sync::SyncEngine engine(*kiosk, *http, eo);
-    auto r = engine.Recover();
+    const bool from_file = !a->file.empty();
+    auto r = from_file ? engine.RecoverFromFile(a->file) : engine.Recover();
     if (!r.ok()) return ReportError(ctx, r.error());
     json relogged = json::array();
     for (const auto& [from, to] : r->relogged) relogged.push_back(json{{"replaces", from}, {"seq", to}});
@@ -180,7 +184,9 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
         << " of this kiosk again as seq " << r->relogged.front().second << ".." << r->relogged.back().second
         << ", each linked to the event it replaces.";
     json out{{"fork_seq", r->fork_seq}, {"adopted", r->adopted}, {"central_seq", r->central_seq}, {"relogged", relogged}};
-    if (!a->all) {
+    if (from_file) {
+      o << "\nNext: kiosk export --to DIR carries them to the central (or kiosk sync, with the network).";
+    } else if (!a->all) {
       auto synced = engine.RunOnce();
       if (!synced.ok()) {
         o << "\nThe sync that followed failed: " << synced.error().message << " Run `kiosk sync --once` again.";

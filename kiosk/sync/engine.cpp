@@ -581,8 +581,9 @@ Result<SyncReport> SyncEngine::Pull() {
 
 Result<Kiosk::RecoveryReport> SyncEngine::Recover() {
   if (!Enrolled())
-    return MakeError(ErrorKind::Refused, "sync.not_enrolled",
-                     "This kiosk is not enrolled with a central, so there is nothing to recover from.",
+    return MakeError(ErrorKind::Refused, "recover.not_enrolled",
+                     "This kiosk is not enrolled with a central, so it can't check the central's copy of its "
+                     "journal. Enrol it first (kiosk enroll --central URL --code CODE).",
                      {{"kiosk", m_kiosk.KioskId()}});
   if (Url().empty()) return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");
   // Everything up to the acknowledged seq is what the central holds too (it acknowledged it with

@@ -314,14 +314,16 @@ TEST_CASE("recover: the central's events tampered with, or an anchor not the cen
   CHECK(ok->relogged.size() == 1);
 }
 
-TEST_CASE("recover: a restored kiosk learns it is behind from a stick's reference file, and refuses actions") {
+TEST_CASE("recover: by stick alone — a reference file ahead of a restored kiosk stops it, export-journal heals it") {
   CentralFixture c;
   c.LoadDemoReference();
   TestKiosk k(c.dir, "KIOSK-RS4");
   const auto backup = c.dir / "backup";
-  (void)SyncedWithBackup(c, k, backup);
+  const int64_t at_backup = SyncedWithBackup(c, k, backup);
   const int64_t central_head = AtCentral(c, k.Id()).rbegin()->first;
   Restore(k, backup);
+  REQUIRE(k.kiosk->Redeem({kCard, "R-002", 1, kStaff}).ok());  // since the restore
+  const Event mine = k.kiosk->Journal(at_backup + 1, 1).value().front();
   const auto stick = c.dir / "stick";
   REQUIRE(c.central->ExportReference(k.Id(), stick).ok());
   auto imported = k.engine->ImportReference(stick);
@@ -334,10 +336,26 @@ TEST_CASE("recover: a restored kiosk learns it is behind from a stick's referenc
   CHECK(fork->via == "stick");
   CHECK(fork->central_seq == central_head);
   CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).error().code == "journal.forked");
-  // The network heals it: nothing of the kiosk's own to log again.
-  auto r = k.engine->Recover();
-  REQUIRE_MESSAGE(r.ok(), r.error().message);
-  CHECK(r->relogged.empty());
-  CHECK(k.HeadSeq() == central_head);
+
+  // The central's journal on the stick; `kiosk recover --from` takes it, without the network.
+  auto file = c.central->ExportJournal(k.Id(), stick);
+  REQUIRE_MESSAGE(file.ok(), file.error().message);
+  Close(k);
+  auto cli = Cli(k, {"recover", "--from", stick.string(), "--json"});
+  INFO(cli.out << cli.err);
+  REQUIRE(cli.exit_code == 0);
+  json r = json::parse(cli.out);
+  CHECK(r["fork_seq"] == at_backup + 1);
+  REQUIRE(r["relogged"].size() == 1);
+  CHECK(r["relogged"][0]["seq"] == central_head + 1);
+  CHECK_FALSE(r.contains("sync"));
+  Reopen(k);
+  CHECK_FALSE(k.kiosk->KnownJournalFork().has_value());
+  CHECK(k.HeadSeq() == central_head + 1);
+  CHECK(ReadReplaces(k.kiosk->Journal(central_head + 1, 1).value().front().payload)->hash == mine.hash);
+  // Another kiosk's file, or a file that is not one, is refused.
+  CHECK(k.engine->RecoverFromFile(stick / "nothing-here.json").error().code == "recover.no_file");
   CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).ok());
+  Sync(k);
+  CheckLevel(c, k);
 }
