@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The touchscreen's Recover against a real kiosk-central on loopback. Usage:
 #   run_recover_flow.sh KIOSK KIOSK_CENTRAL FLOW
-# Made with the CLI first: a kiosk enrolled, one redemption synced, its data folder copied (the
-# backup), a checkout and a redemption synced, the backup put back, a demo order logged and a sync
+# Made with the CLI first: a kiosk enrolled, one demo order synced, its data folder copied (the
+# backup), a checkout and another order synced, the backup put back, a demo order logged and a sync
 # that finds the fork. Then FLOW runs in the real window under Xvfb (flows/recover.txt taps
 # Recover). Afterwards: the journal holds the demo order again after the central's head with its
 # `replaces` link, a sync leaves both sides level, `kiosk verify` passes and no fork is left.
-# $KIOSK_SCREENSHOTS, if set, keeps the screenshots there.
+# $KIOSK_SCREENSHOTS, if set, keeps the screenshots there. $KIOSK_FLOW_LANGUAGE (de, fi, pl, ru):
+# the flow is walked in that language, as run_flow.sh does.
 set -euo pipefail
 kiosk="$1"; central="$2"; flow="$3"
 tmp="$(mktemp -d)"
@@ -25,7 +26,8 @@ k() { "$kiosk" --data "$d" "$@"; }
 k init --demo --kiosk-id KIOSK-UITEST >/dev/null
 "$central" --db "$db" load-reference "$(dirname "$0")/../../assets/demo/showroom.json" >/dev/null
 code="$("$central" --db "$db" enroll KIOSK-UITEST)"; code="${code#*--code }"; code="${code%%[[:space:]]*}"
-timeout -k 5 120 "$central" --db "$db" serve --listen 127.0.0.1:0 >"$tmp/central.out" 2>&1 &
+: >"$tmp/central.out"  # before the server's shell opens it: the loop below reads it at once
+timeout -k 5 120 "$central" --db "$db" serve --listen 127.0.0.1:0 >>"$tmp/central.out" 2>&1 &
 central_pid=$!
 url=""
 for _ in $(seq 200); do
@@ -36,11 +38,12 @@ for _ in $(seq 200); do
 done
 [ -n "$url" ] || { echo "kiosk-central did not say where it listens" >&2; exit 3; }
 k enroll --central "$url" --code "$code" >/dev/null
-k redeem --partner 6299246000100012 --reward R-001 --by BDG-10017 >/dev/null
+# Demo orders and a checkout: their event types read the same in every language's walk.
+k order-demo --partner 6299246000100012 --model 00614141000029 --by BDG-10017 >/dev/null
 k sync --once >/dev/null
 cp -a "$d" "$tmp/backup"
 k checkout DEMO-00009 --rep BDG-20024 --purpose "Trade fair" >/dev/null
-k redeem --partner 6299246000100012 --reward R-001 --by BDG-10017 >/dev/null
+k order-demo --partner 6299246000100012 --model 00614141000036 --by BDG-10017 >/dev/null
 k sync --once >/dev/null
 rm -rf "$d"; cp -a "$tmp/backup" "$d"
 restored_head="$(k status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["journal"]["last_seq"])')"
@@ -53,7 +56,9 @@ Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display
 xvfb_pid=$!
 for _ in $(seq 200); do [ -s "$tmp/display" ] && break; sleep 0.05; done
 [ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; exit 3; }
-DISPLAY=":$(tr -d '\n' <"$tmp/display")" timeout -k 5 45 "$kiosk" --data "$d" gui --script "$flow" --screenshots "$shots" &
+walk=()
+[ -n "${KIOSK_FLOW_LANGUAGE:-}" ] && walk=(--walk-language "$KIOSK_FLOW_LANGUAGE")
+DISPLAY=":$(tr -d '\n' <"$tmp/display")" timeout -k 5 45 "$kiosk" --data "$d" gui --script "$flow" --screenshots "$shots" "${walk[@]}" &
 app_pid=$!
 rc=0; wait "$app_pid" || rc=$?
 app_pid=""
