@@ -380,7 +380,9 @@ class Kiosk {
   // one transaction replaces this kiosk's divergent events with the central's ones, applies their
   // local effects (custody, orders, redemptions, sell-outs, deals), logs each divergent event
   // again after the central's head with a "replaces" link, and forgets the fork. On any error
-  // nothing changes.
+  // nothing changes, but for recover.not_needed: the central's signed answer then shows the journal
+  // in step, and a fork recorded by a sync round that was on its way meanwhile is forgotten (as a
+  // verified acknowledgement forgets it too, SyncEngine::WriteAck).
   struct RecoveryReport {
     int64_t fork_seq = 0;       // the first seq the journals differed at
     int64_t adopted = 0;        // the central's events taken back

@@ -160,7 +160,15 @@ Result<Kiosk::RecoveryReport> Kiosk::Recover(int64_t after_seq, const std::vecto
   if (!local.ok()) return local.error();
   auto plan = PlanRecovery(m.key, m.kiosk_id, after_seq, prev_hash, central_events, anchor,
                            state.CentralPublicKey(), *local);
-  if (!plan.ok()) return plan.error();
+  if (!plan.ok()) {
+    // The central's signed answer shows nothing missing here: a fork recorded by a round that was
+    // on its way while the journal was recovered is over.
+    if (plan.error().code == "recover.not_needed" && !state.JournalFork().empty()) {
+      KIOSK_TRY(state.SetJournalFork(""));
+      KIOSK_TRY(tx.Commit());
+    }
+    return plan.error();
+  }
 
   RecoveryReport report;
   report.fork_seq = plan->fork_seq;

@@ -282,6 +282,10 @@ Status SyncEngine::WriteAck(const BatchResponse& r, int64_t& rejected, int64_t& 
   if (new_acked > AckedThrough()) KIOSK_TRY(m_state.SetAckedThrough(new_acked));
   KIOSK_TRY(m_state.SetAnchor(ToJson(r.anchor).dump()));
   KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
+  // An acknowledgement whose anchor names our own hash (CheckAck) proves the journal in step with
+  // the central's: a fork recorded meanwhile (a round that was on its way while an admin
+  // recovered) is over.
+  if (!m_state.JournalFork().empty()) KIOSK_TRY(m_state.SetJournalFork(""));
   return m_state.SetLastError("");
 }
 

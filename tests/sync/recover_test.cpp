@@ -312,6 +312,21 @@ TEST_CASE("recover: the central's events tampered with, or an anchor not the cen
   auto ok = k.kiosk->Recover(at_backup, genuine, anchor);
   REQUIRE_MESSAGE(ok.ok(), ok.error().message);
   CHECK(ok->relogged.size() == 1);
+
+  // A sync round that was on its way with the old events answers journal.fork after the recovery:
+  // the record it leaves is over at the next verified acknowledgement...
+  REQUIRE(k.kiosk->NoteJournalFork(anchor.seq, "sync").ok());
+  CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).error().code == "journal.forked");
+  Sync(k);
+  CHECK_FALSE(k.kiosk->KnownJournalFork().has_value());
+  CheckLevel(c, k);
+  // ... or at a recovery that finds nothing to do.
+  REQUIRE(k.kiosk->NoteJournalFork(anchor.seq, "sync").ok());
+  auto nothing = k.engine->Recover();
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.error().code == "recover.not_needed");
+  CHECK_FALSE(k.kiosk->KnownJournalFork().has_value());
+  CHECK(k.kiosk->Redeem({kCard, "R-001", 1, kStaff}).ok());
 }
 
 TEST_CASE("recover: by stick alone — a reference file ahead of a restored kiosk stops it, export-journal heals it") {
