@@ -115,6 +115,21 @@ class Central {
   HttpAnswer HandleReference(const sync::SignedHeaders& h, const std::string& signed_path, int64_t since,
                              int64_t verdicts_after, const std::string& if_none_match = {});
 
+  // GET /v1/journal?after=N&limit=M: the events the central holds for the signing kiosk after
+  // seq N (at most M, up to its acknowledged head), with an anchor of that head signed now. A
+  // kiosk restored from an older backup takes them back (`kiosk recover`, docs/sync-protocol.md).
+  HttpAnswer HandleJournal(const sync::SignedHeaders& h, const std::string& signed_path, int64_t after,
+                           int64_t limit);
+  // The answer's body itself (the route above, and the USB export); limit <= 0: every event.
+  Result<std::string> JournalDocument(const std::string& kiosk_id, int64_t after, int64_t limit);
+  // `kiosk-central export-journal`: the same document with every event after `after`, for a
+  // restored kiosk without the network (`kiosk recover --from`), as
+  // journal-<kiosk>-<acked_through>.json in out_dir (created if missing; written atomically).
+  // Its events verify with the kiosk's key and its anchor with the central's: it needs no other
+  // signature.
+  Result<std::filesystem::path> ExportJournal(const std::string& kiosk_id, const std::filesystem::path& out_dir,
+                                              int64_t after = 0);
+
   // Ingests an already authenticated, parsed batch (HTTP and USB share this). Holds the lock.
   Result<sync::BatchResponse> Ingest(const sync::Batch& batch, const std::string& via);
 
@@ -180,6 +195,9 @@ class Central {
   static Prepared Prepare(const sync::Batch& batch, const std::string& key_hex);
   Result<sync::BatchResponse> IngestLocked(const sync::Batch& batch, const std::string& via,
                                            const std::string* nonce, const Prepared* prepared = nullptr);
+  // The seq of an acknowledged event that `e` names in its "replaces" link with that event's very
+  // hash (a re-logged action the central holds already); nullopt for any other event.
+  Result<std::optional<int64_t>> DuplicateOfAcknowledged(const KioskRecord& kiosk, const Event& e);
   // One attempt of IngestLocked: one store transaction.
   Result<sync::BatchResponse> IngestOnce(const sync::Batch& batch, const std::string& via, const std::string* nonce,
                                          const Prepared* prepared);

@@ -15,6 +15,7 @@
 
 #include "central/rules.hpp"
 #include "central/central_parts.hpp"
+#include "kiosk/core/recovery.hpp"
 
 namespace kiosk::central {
 
@@ -240,6 +241,19 @@ Result<std::optional<sync::Batch>> QuarantineNuls(const sync::Batch& batch) {
 
 }  // namespace
 
+Result<std::optional<int64_t>> Central::DuplicateOfAcknowledged(const KioskRecord& kiosk, const Event& e) {
+  // A kiosk recovered from an older backup logs its own divergent events again, each with a
+  // "replaces" link (kiosk/core/recovery.hpp). The replaced event never reached the central (it
+  // would have been refused as journal.fork), so the new one counts. Should the central hold the
+  // replaced event all the same (a kiosk that re-logs an acknowledged event), it counts once.
+  auto replaces = ReadReplaces(e.payload);
+  if (!replaces || replaces->seq <= 0 || replaces->seq > kiosk.acked_through) return std::optional<int64_t>();
+  auto held = m_store.GetEvent(kiosk.kiosk_id, replaces->seq);
+  if (!held.ok()) return held.error();
+  if (*held && (*held)->event.hash == replaces->hash) return std::optional<int64_t>(replaces->seq);
+  return std::optional<int64_t>();
+}
+
 Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
                                                   const std::string* nonce, const Prepared* prepared) {
   auto cleaned = QuarantineNuls(batch);
@@ -398,6 +412,13 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
       quarantine("event.tampered", seq_text() + " (" + e.type +
                                        ") does not match its signature: it was altered after it was logged. It is kept in "
                                        "quarantine and changed nothing.");
+    } else if (auto dup = DuplicateOfAcknowledged(kiosk, e); !dup.ok()) {
+      return dup.error();
+    } else if (*dup) {
+      quarantine("event.duplicate",
+                 seq_text() + " (" + e.type + ") is logged again in place of seq " + std::to_string(**dup) +
+                     ", which the central already holds with that very hash: the action counts once, here it "
+                     "changed nothing.");
     } else {
       p.apply_rules = true;
       // Clock check: where the central knows this boot's offset, it can date the event itself.

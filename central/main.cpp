@@ -128,6 +128,17 @@ int main(int argc, char** argv) {
                          "can apply)")
       ->check(CLI::NonNegativeNumber);
 
+  // The journal back to a kiosk restored from an older backup, without the network.
+  std::string journal_for, journal_out;
+  int64_t journal_after = 0;
+  auto* export_journal = app.add_subcommand(
+      "export-journal", "Write the events the central holds of a kiosk, with a signed anchor, to a folder (USB stick)");
+  export_journal->add_option("--for", journal_for, "The kiosk's id (kiosk status shows it)")->required();
+  export_journal->add_option("--out", journal_out, "Folder to write into, e.g. the stick (created if missing)")->required();
+  export_journal->add_option("--after", journal_after,
+                             "Only the events after this seq (default 0: all; the kiosk needs its own event there)")
+      ->check(CLI::NonNegativeNumber);
+
   std::string report_name;
   bool csv = false;
   auto* report = app.add_subcommand("report", "Print a report");
@@ -395,6 +406,14 @@ int main(int argc, char** argv) {
               << ",\nsigned by this central, with its verdicts on the kiosk's journal through seq " << r->acked_through
               << " (" << r->rejected << " rejected, " << r->adjusted << " adjusted).\n"
               << "On the kiosk: kiosk import-reference " << r->file.string() << "\n";
+    return 0;
+  }
+  if (*export_journal) {
+    auto r = central.ExportJournal(journal_for, journal_out, journal_after);
+    if (!r.ok()) return Fail(r.error());
+    std::cout << "The journal of " << journal_for << " as this central holds it, with its signed anchor, written to "
+              << r->string() << ".\nOn the kiosk (restored from an older backup): kiosk recover --from " << r->string()
+              << "\n";
     return 0;
   }
   if (*signature) {

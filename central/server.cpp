@@ -35,7 +35,7 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-enum class Route { Enrol, Batch, Reference };
+enum class Route { Enrol, Batch, Reference, Journal };
 
 struct EventThread;
 
@@ -49,6 +49,7 @@ struct Task {
   std::string body;
   int64_t since = 0, verdicts_after = -1;
   bool has_verdicts_after = false;
+  int64_t after = 0, limit = 0;  // GET /v1/journal
   std::string if_none_match;
   int64_t from_seq = -1;  // a batch's first seq, when the body is in the kiosk's compact form
 };
@@ -402,6 +403,23 @@ void Server::Impl::Handle(EventThread& t, evhttp_request* req) {
       }
       evhttp_clear_headers(&params);
     }
+  } else if (path == "/v1/journal" && method == EVHTTP_REQ_GET) {
+    task->route = Route::Journal;
+    if (const char* q = evhttp_uri_get_query(uri)) {
+      evkeyvalq params{};
+      if (evhttp_parse_query_str(q, &params) == 0) {
+        auto int_param = [&](const char* name) -> int64_t {
+          const char* v = evhttp_find_header(&params, name);
+          if (!v || !*v) return 0;
+          char* end = nullptr;
+          const long long n = std::strtoll(v, &end, 10);
+          return end && *end == '\0' ? static_cast<int64_t>(n) : 0;
+        };
+        task->after = int_param("after");
+        task->limit = int_param("limit");
+      }
+      evhttp_clear_headers(&params);
+    }
   } else {
     ReplyError(req, 404, "request.not_found", "No such endpoint: " + path + ".");
     return;
@@ -474,6 +492,12 @@ Done Server::Impl::Run(Task& task) {
         if (task.has_verdicts_after) signed_path += "&verdicts_after=" + std::to_string(task.verdicts_after);
         d.answer = central.HandleReference(task.headers, signed_path, task.since, task.verdicts_after,
                                            task.if_none_match);
+        break;
+      }
+      case Route::Journal: {
+        const std::string signed_path =
+            "/v1/journal?after=" + std::to_string(task.after) + "&limit=" + std::to_string(task.limit);
+        d.answer = central.HandleJournal(task.headers, signed_path, task.after, task.limit);
         break;
       }
     }

@@ -193,4 +193,19 @@ Result<std::vector<DealRow>> ActivityStore::ListDeals(const std::string& partner
   return out;
 }
 
+// ---- Recovery -----------------------------------------------------------------------------------
+
+Status ActivityStore::MoveSeq(int64_t old_seq, int64_t new_seq) {
+  for (const char* sql : {"UPDATE demo_orders SET seq = ? WHERE seq = ?", "UPDATE redemptions SET seq = ? WHERE seq = ?",
+                          "UPDATE sellouts SET seq = ? WHERE seq = ?", "UPDATE deals SET seq = ? WHERE seq = ?",
+                          "UPDATE device_events SET seq = ? WHERE seq = ?"})
+    KIOSK_TRY(m_db.Run(sql, new_seq, old_seq));
+  return {};
+}
+
+Status ActivityStore::AddSelloutUnlessReported(const SelloutRow& s) {
+  return m_db.Run("INSERT OR IGNORE INTO sellouts (gtin, serial, partner_id, seq) VALUES (?, ?, ?, ?)", s.gtin,
+                  s.serial, s.partner_id, s.seq);
+}
+
 }  // namespace kiosk::storage

@@ -145,6 +145,14 @@ class ActivityStore {
   // The showroom's deals, newest first: of one partner ("" = all), at most `limit`.
   Result<std::vector<DealRow>> ListDeals(const std::string& partner_id, int limit);
 
+  // ---- Recovery ----
+  // The rows keyed by the event at old_seq (its order, redemption, sell-outs, deal, device
+  // history links) move to new_seq: kiosk recover logs that event again under a new seq. Inside
+  // the caller's transaction; no row may be keyed by new_seq yet.
+  Status MoveSeq(int64_t old_seq, int64_t new_seq);
+  // A sell-out taken back from the central's journal: kept unless this kiosk has the unit already.
+  Status AddSelloutUnlessReported(const SelloutRow& sellout);
+
  private:
   Db& m_db;
 };

@@ -93,6 +93,20 @@ Result<std::vector<Event>> JournalStore::Read(int64_t from_seq, int64_t limit) {
   return out;
 }
 
+Status JournalStore::ReplaceTail(int64_t from_seq, const std::vector<Event>& events, int64_t acked_through) {
+  auto last = m_db.ScalarInt("SELECT max(seq) FROM journal");
+  if (!last.ok()) return last.error();
+  StateStore state(m_db);
+  KIOSK_TRY(state.Set(SyncKey::AckedThrough, std::to_string(std::max(last->value_or(0), acked_through))));
+  KIOSK_TRY(m_db.Run("DELETE FROM journal WHERE seq >= ?", from_seq));
+  for (const Event& e : events)
+    KIOSK_TRY(m_db.Run("INSERT INTO journal (seq, event_id, kiosk_id, type, payload, actor, wall_time, mono_ms, "
+                       "boot_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       e.seq, e.event_id, e.kiosk_id, e.type, e.payload, e.actor, e.wall_time, e.mono_ms, e.boot_id,
+                       e.prev_hash, e.hash));
+  return state.Set(SyncKey::AckedThrough, std::to_string(acked_through));
+}
+
 Status JournalStore::ForEach(int64_t from_seq, const std::function<bool(const Event&)>& fn) {
   auto st = m_db.Prepare(kSelectColumns + "WHERE seq >= ? ORDER BY seq");
   if (!st.ok()) return st.error();

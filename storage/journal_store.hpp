@@ -43,6 +43,14 @@ class JournalStore {
   void RolledBack();
 
   Result<std::vector<Event>> Read(int64_t from_seq, int64_t limit);
+
+  // Recovery of a journal behind the central's (kiosk recover): inside the caller's transaction,
+  // removes this kiosk's events from from_seq on and stores `events` (the central's, checked by
+  // PlanRecovery: they follow on from seq from_seq - 1) exactly as they are, then marks the
+  // journal acknowledged through acked_through. The schema's guard lets only acknowledged events
+  // be removed: acked_through is moved past the removed ones first, in the same transaction, so a
+  // failure leaves everything as it was.
+  Status ReplaceTail(int64_t from_seq, const std::vector<Event>& events, int64_t acked_through);
   Status ForEach(int64_t from_seq, const std::function<bool(const Event&)>& fn);  // fn false: stop
   Result<int64_t> Count();
 

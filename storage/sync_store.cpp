@@ -67,6 +67,8 @@ Status SyncState::SetChannelOrdersCover(int64_t seq) { return Put(m_db, SyncKey:
 int64_t SyncState::PrunedThrough() const { return Number(m_db, SyncKey::PrunedThrough); }
 Status SyncState::SetPrunedThrough(int64_t seq) { return Put(m_db, SyncKey::PrunedThrough, seq); }
 std::string SyncState::PrunedHeadHash() const { return Text(m_db, SyncKey::PrunedHeadHash); }
+std::string SyncState::JournalFork() const { return Text(m_db, SyncKey::JournalFork); }
+Status SyncState::SetJournalFork(const std::string& json) { return Put(m_db, SyncKey::JournalFork, json); }
 Status SyncState::SetPrunedHeadHash(const std::string& hash) { return Put(m_db, SyncKey::PrunedHeadHash, hash); }
 
 SyncStore::SyncStore(Db& db) : m_db(db), m_state(db) {}

@@ -81,6 +81,10 @@ class SyncState {
   std::string PrunedHeadHash() const;  // that event's hash, for verify to chain on from
   Status SetPrunedHeadHash(const std::string& hash);
 
+  // ---- A journal behind the central's (kiosk/core/recovery.hpp) ----
+  std::string JournalFork() const;  // JSON text; "" when none is known
+  Status SetJournalFork(const std::string& json);
+
  private:
   Db& m_db;
 };

@@ -138,6 +138,7 @@ class AppController {
   bool On(const intent::AdminBadge& i);
   bool On(const intent::AdminPin& i);
   bool On(const intent::SyncNow& i);
+  bool On(const intent::Recover& i);
   bool On(const intent::Enrol& i);
   bool On(const intent::ExportJournal& i);
   bool On(const intent::Refresh& i);

@@ -147,6 +147,47 @@ bool AppController::On(const intent::SyncNow&) {
   return true;
 }
 
+// Recovery after a restore from an older backup: the same SyncEngine::Recover as `kiosk
+// recover`, on the worker with its own HTTP client; then a sync round delivers the events logged
+// again.
+bool AppController::On(const intent::Recover&) {
+  AdminVm& a = m_vm.admin;
+  if (!a.unlocked || a.recovering || !a.status.journal_fork) return false;
+  if (!m_options.make_http) {
+    SetBanner(BannerKind::Warning, "banner.no_network_client", {}, "This build has no network client for sync; use Export to USB stick.");
+    return true;
+  }
+  a.recovering = true;
+  Run([make_http = m_options.make_http](Kiosk& k) -> Completion {
+    std::unique_ptr<platform::HttpClient> http = make_http();
+    std::optional<sync::SyncEngine> engine;
+    if (http) engine.emplace(k, *http);
+    auto r = engine ? engine->Recover()
+                    : Result<Kiosk::RecoveryReport>(MakeError(ErrorKind::Network, "net.init", "libcurl could not be initialised."));
+    if (!r.ok()) {
+      const Error e = r.error();
+      ReasonArgs args = e.args;
+      args.emplace_back("reason", ReasonKey(e));
+      return [args = std::move(args), text = "Recovery failed: " + e.message](AppController& c) {
+        c.m_vm.admin.recovering = false;
+        c.SetBanner(BannerKind::Error, "banner.recover_failed", args, text);
+      };
+    }
+    const std::string taken = std::to_string(r->adopted);
+    const std::string again = std::to_string(r->relogged.size());
+    return [taken, again](AppController& c) {
+      c.m_vm.admin.recovering = false;
+      if (c.m_sync) c.m_sync->SyncNow();
+      c.LoadAdmin();
+      c.RefreshHome();
+      c.SetBanner(BannerKind::Success, "banner.recovered", {{"taken", taken}, {"count", again}},
+                  "Recovered: " + taken + " events taken back from the central, " + again +
+                      " actions of this kiosk logged again. Sync started.");
+    };
+  });
+  return true;
+}
+
 // The admin enrols the kiosk from the touchscreen: the same SyncEngine::Enrol as `kiosk enroll`, on
 // the worker with the worker's own connection (it stores the central's address and key in one
 // transaction, or nothing) and an HTTP client of its own. Enrolment writes no journal event, as

@@ -28,6 +28,8 @@ struct RegisterDeal { std::string customer, product; double value = 0; std::stri
 struct AdminBadge { std::string badge; };
 struct AdminPin { std::string pin; };
 struct SyncNow {};
+// After a restore from an older backup (StatusView::journal_fork): what `kiosk recover` does.
+struct Recover {};
 // The admin's enrolment, typed on the on-screen keyboard: what `kiosk enroll --central --code` takes.
 struct Enrol { std::string central_url; std::string code; };
 struct ExportJournal { std::string dir; };  // "" = the admin view-model's export_dir
@@ -68,7 +70,7 @@ namespace kiosk::app {
 using Intent = std::variant<intent::Navigate, intent::Back, intent::SignOut, intent::SetLanguage, intent::Scan,
                             intent::DismissBanner, intent::RemoveUnit, intent::ConfirmCheckout,
                             intent::ConfirmCheckin, intent::Redeem, intent::OrderDemo, intent::ConfirmSellout,
-                            intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow,
+                            intent::RegisterDeal, intent::AdminBadge, intent::AdminPin, intent::SyncNow, intent::Recover,
                             intent::Enrol, intent::ExportJournal, intent::Refresh, intent::SetIdleTimeout,
                             intent::PrintLabels, intent::StartStocktake, intent::FinishStocktake,
                             intent::CancelStocktake, intent::ShowSignature, intent::CloseSignature>;

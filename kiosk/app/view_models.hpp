@@ -156,6 +156,7 @@ struct AdminVm {
   SyncVm sync;
   std::string export_dir;       // default folder for "Export to USB stick"
   bool exporting = false;
+  bool recovering = false;      // Recover tapped, on its way
   bool verdicts_loaded = false;
   std::vector<VerdictRow> verdicts;  // rejected and adjusted, by seq
   std::string scanner_health;  // one line per scanner source, or why there is none (English)

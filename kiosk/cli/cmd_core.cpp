@@ -182,6 +182,12 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
            {"devices_overdue", s.devices_overdue},
            {"database", {{"health", s.database_health}, {"read_only", s.read_only}}},
            {"data_dir", ctx.data_dir}};
+    if (s.journal_fork)
+      j["journal_fork"] = {{"kind", s.journal_fork->kind},         {"central_seq", s.journal_fork->central_seq},
+                           {"local_seq", s.journal_fork->local_seq}, {"detected_at", s.journal_fork->detected_at},
+                           {"via", s.journal_fork->via}};
+    else
+      j["journal_fork"] = nullptr;
     std::ostringstream o;
     o << "Kiosk " << s.kiosk_id << "  (data: " << ctx.data_dir << ")\n"
       << "  database:  " << (s.database_health == "ok" ? "ok" : "DAMAGED: " + s.database_health)
@@ -191,6 +197,11 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     if (!s.oldest_pending.empty()) o << " (oldest " << s.oldest_pending << ")";
     o << "; last sync " << (s.last_sync.empty() ? "never" : s.last_sync) << "\n";
     if (!s.last_sync_error.empty()) o << "  last sync error: " << s.last_sync_error << "\n";
+    if (s.journal_fork)
+      o << "  RESTORED FROM AN OLDER BACKUP: the central holds this kiosk's journal up to seq "
+        << s.journal_fork->central_seq << ", this kiosk only up to seq " << s.journal_fork->local_seq
+        << " of its own (seen " << s.journal_fork->detected_at << "). Actions are refused until an admin runs "
+        << "`kiosk recover` (README: Recovering)\n";
     if (s.stale) o << "  data is STALE: redemptions and demo orders are paused until the next sync\n";
     o << "  reference: version " << s.reference_version << ": " << Count(s.partners, "partner", "partners") << ", "
       << Count(s.cards, "card", "cards") << ", " << Count(s.badges, "badge", "badges") << ", "

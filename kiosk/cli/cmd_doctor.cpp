@@ -200,6 +200,17 @@ Check CheckDatabase(const DataPaths& paths, std::string& last_event_time, bool v
     c.integrity = true;
     return c;
   }
+  if (status.journal_fork) {
+    Check c = Fail("database",
+                   "journal behind the central's: the central holds this kiosk's journal up to seq " +
+                       std::to_string(status.journal_fork->central_seq) + ", this kiosk only up to seq " +
+                       std::to_string(status.journal_fork->local_seq) + " of its own (seen " +
+                       status.journal_fork->detected_at + "); actions are refused",
+                   "the data folder was restored from an older backup (or copied): run `kiosk recover` (or Admin -> "
+                   "Recover on the touchscreen) to take back the central's events; README: Recovering");
+    c.integrity = true;
+    return c;
+  }
   if (status.last_seq > 0) {
     auto last = k.Journal(status.last_seq - 1, 1);
     if (last.ok() && !last->empty()) last_event_time = last->back().wall_time;

@@ -1,4 +1,4 @@
-// Sync subcommands (issue 5): enroll, sync, export, import-receipt, import-reference, verdicts.
+// Sync subcommands (issue 5): enroll, sync, recover, export, import-receipt, import-reference, verdicts.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -151,6 +151,52 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
       o << "\n" << Count(r->pending, "event", "events") << (r->pending == 1 ? " arrived meanwhile and waits" : " arrived meanwhile and wait")
         << " for the next round.";
     Emit(ctx, ReportJson(*r), o.str());
+  });
+
+  CLI::App* recover = app.add_subcommand(
+      "recover", "After a restore from an older backup: take back the central's events, log this kiosk's own again");
+  recover->add_option("--central", a->central, "The central's address (default: the one given at enrolment)");
+  recover->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
+  recover->add_flag("--no-sync", a->all, "Do not send the events logged again right away (the next sync does)");
+  recover->add_option("--from", a->file,
+                      "Without the network: the file `kiosk-central export-journal --for KIOSK_ID` wrote, or the "
+                      "folder holding it (USB stick)");
+  recover->callback([&ctx, a] {
+    auto kiosk = OpenKiosk(ctx);
+    if (!kiosk) return;
+    auto http = platform::MakeCurlHttpClient(CurlFor(*a));
+    sync::EngineOptions eo;
+    eo.central_url = a->central;
+    eo.ca_file = a->ca_file;
+    sync::SyncEngine engine(*kiosk, *http, eo);
+    const bool from_file = !a->file.empty();
+    auto r = from_file ? engine.RecoverFromFile(a->file) : engine.Recover();
+    if (!r.ok()) return ReportError(ctx, r.error());
+    json relogged = json::array();
+    for (const auto& [from, to] : r->relogged) relogged.push_back(json{{"replaces", from}, {"seq", to}});
+    std::ostringstream o;
+    o << "Recovered: took back " << Count(r->adopted, "event", "events") << " of the central (seq " << r->fork_seq << ".."
+      << r->central_seq << ")";
+    if (r->relogged.empty())
+      o << "; this kiosk had logged nothing of its own since the restore.";
+    else
+      o << "; logged " << Count(static_cast<int64_t>(r->relogged.size()), "action", "actions")
+        << " of this kiosk again as seq " << r->relogged.front().second << ".." << r->relogged.back().second
+        << ", each linked to the event it replaces.";
+    json out{{"fork_seq", r->fork_seq}, {"adopted", r->adopted}, {"central_seq", r->central_seq}, {"relogged", relogged}};
+    if (from_file) {
+      o << "\nNext: kiosk export --to DIR carries them to the central (or kiosk sync, with the network).";
+    } else if (!a->all) {
+      auto synced = engine.RunOnce();
+      if (!synced.ok()) {
+        o << "\nThe sync that followed failed: " << synced.error().message << " Run `kiosk sync --once` again.";
+        out["sync"] = json{{"ok", false}, {"code", synced.error().code}, {"message", synced.error().message}};
+      } else {
+        o << "\nSynced: the central holds everything through seq " << synced->acked_through << ".";
+        out["sync"] = ReportJson(*synced);
+      }
+    }
+    Emit(ctx, out, o.str());
   });
 
   CLI::App* exp = app.add_subcommand("export", "Write the unsent journal to a folder (USB stick) for the central");

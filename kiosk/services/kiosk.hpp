@@ -17,6 +17,7 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/domain.hpp"
 #include "kiosk/core/journal.hpp"
+#include "kiosk/core/recovery.hpp"
 #include "kiosk/core/result.hpp"
 #include "kiosk/core/signature.hpp"
 
@@ -157,6 +158,9 @@ struct StatusView {
   bool read_only = false;
   std::string database_health;    // "ok" or one line: how many problems quick_check found, the first
   std::string database_report;    // quick_check's full report, one problem per line (--verbose)
+  // Set while the journal is known to be behind the central's (restored from an older backup):
+  // actions are refused until an admin recovers (Kiosk::Recover).
+  std::optional<JournalFork> journal_fork;
 };
 
 // ---- Action requests and receipts -------------------------------------------------------------
@@ -397,6 +401,33 @@ class Kiosk {
   // acknowledgement): its failure undoes the whole load.
   Result<LoadReport> LoadReferenceFile(const std::filesystem::path& file,
                                        const std::function<kiosk::Status()>& also = {});
+
+  // ---- A journal behind the central's (kiosk/core/recovery.hpp, README: Recovering) ----
+  // What the kiosk learnt: the central holds other events at seqs it holds (journal.fork), or
+  // events beyond its head. nullopt while nothing is known. While it is known every action that
+  // journals is refused with journal.forked (system events such as reference.loaded still log:
+  // recovery logs them again too).
+  std::optional<JournalFork> KnownJournalFork();
+  // Records the fork the central answered a batch with (central_seq: its acknowledged head).
+  kiosk::Status NoteJournalFork(int64_t central_seq, const std::string& via);
+  // The central's head for this kiosk as reference data says it (covers_kiosk_seq): when it is
+  // beyond this kiosk's own head, the journal is behind, and that is recorded.
+  kiosk::Status NoteCentralHead(int64_t central_seq, const std::string& via);
+  // The recovery itself, after the sync engine fetched the central's events after after_seq:
+  // checks them against the journal key and the central's signed anchor (PlanRecovery), then in
+  // one transaction replaces this kiosk's divergent events with the central's ones, applies their
+  // local effects (custody, orders, redemptions, sell-outs, deals), logs each divergent event
+  // again after the central's head with a "replaces" link, and forgets the fork. On any error
+  // nothing changes, but for recover.not_needed: the central's signed answer then shows the journal
+  // in step, and a fork recorded by a sync round that was on its way meanwhile is forgotten (as a
+  // verified acknowledgement forgets it too, SyncEngine::WriteAck).
+  struct RecoveryReport {
+    int64_t fork_seq = 0;       // the first seq the journals differed at
+    int64_t adopted = 0;        // the central's events taken back
+    int64_t central_seq = 0;    // the central's head (now acknowledged)
+    std::vector<std::pair<int64_t, int64_t>> relogged;  // (old seq, new seq) of each event logged again
+  };
+  Result<RecoveryReport> Recover(int64_t after_seq, const std::vector<Event>& central_events, const Anchor& anchor);
 
   struct Impl;  // kiosk_impl.hpp: private to the implementation files
 

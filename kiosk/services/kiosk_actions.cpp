@@ -91,6 +91,7 @@ Result<Device> Kiosk::CheckCheckoutUnit(std::string_view code) {
 Result<Receipt> Kiosk::Checkout(const CheckoutRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto rep = m.RequireBadge(r.rep_badge, {Role::Rep}, "check out demo units");
   if (!rep.ok()) return rep.error();
   for (const std::string& code : r.codes) {
@@ -145,6 +146,7 @@ Result<DeviceView> Kiosk::CheckCheckinUnit(std::string_view code) {
 Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Rep, Role::Admin}, "check in demo units");
   if (!by.ok()) return by.error();
   auto units = ResolveUnits(m, r.codes, true);
@@ -196,6 +198,7 @@ Result<Receipt> Kiosk::Checkin(const CheckinRequest& r) {
 Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Rep, Role::Admin}, "record a stocktake");
   if (!by.ok()) return by.error();
   auto units = ResolveUnits(m, r.codes, false);
@@ -226,6 +229,7 @@ Result<Receipt> Kiosk::Audit(const AuditRequest& r) {
 Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "order demo units");
   if (!by.ok()) return by.error();
   auto p = m.RequirePartner(r.partner_card, "order demo units");
@@ -289,6 +293,7 @@ Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward
 Result<Receipt> Kiosk::Redeem(const RedeemRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "redeem rewards");
   if (!by.ok()) return by.error();
   auto p = m.RequirePartner(r.partner_card, "redeem rewards");
@@ -345,6 +350,7 @@ Result<std::pair<std::string, std::string>> Kiosk::CheckSelloutUnit(std::string_
 Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "file sell-out reports");
   if (!by.ok()) return by.error();
   auto p = m.RequirePartner(r.partner_card, "file sell-out reports");
@@ -380,6 +386,7 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
 Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());
   auto by = m.RequireBadge(r.by_badge, {Role::Staff, Role::Admin}, "register deals");
   if (!by.ok()) return by.error();
   auto p = m.RequirePartner(r.partner_card, "register deals");

@@ -45,6 +45,16 @@ struct Kiosk::Impl {
 
   // ---- helpers (kiosk.cpp) ----
   kiosk::Status RequireWritable() const;
+  // Refuses (journal.forked) while the journal is known to be behind the central's: whatever it
+  // logged could never sync. kiosk_recover.cpp.
+  kiosk::Status RequireJournalInStep();
+  // Whether an event of this type may still be logged while the journal is behind: the system's
+  // own (reference data applied, a wrong admin PIN, retention), which recovery logs again too.
+  static bool LogsWhileForked(std::string_view type);
+  // Records that the journal is behind (kind "behind") when central_seq is beyond local_head, or
+  // that it forked (kind "fork"). Inside or outside a transaction.
+  kiosk::Status NoteCentralHead(int64_t central_seq, int64_t local_head, const std::string& via);
+  kiosk::Status NoteFork(const std::string& kind, int64_t central_seq, int64_t local_head, const std::string& via);
   std::string Today() const;
   // sync_state, one typed accessor per key (storage/sync_store.hpp).
   storage::SyncState SyncState() { return storage::SyncState(*db); }
@@ -87,6 +97,7 @@ template <typename Apply>
 Result<Event> Kiosk::Impl::Act(const std::string& type, const nlohmann::json& payload, const std::string& actor,
                                Apply&& apply) {
   KIOSK_TRY(RequireWritable());
+  if (!LogsWhileForked(type)) KIOSK_TRY(RequireJournalInStep());
   storage::Transaction tx(*db);
   KIOSK_TRY(tx.Begin());
   auto event = journal->Append(type, payload.dump(), actor);

@@ -48,7 +48,7 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
                                         .partners = static_cast<int64_t>(doc.partners.size()),
                                         .devices = static_cast<int64_t>(doc.devices.size()),
                                         .rewards = static_cast<int64_t>(doc.rewards.size())};
-  auto e = m.Act(payload, "", [&](int64_t) -> kiosk::Status {
+  auto e = m.Act(payload, "", [&](int64_t seq) -> kiosk::Status {
     KIOSK_TRY(storage::ReferenceStore(*m.db).Apply(doc));
     const std::string now = FormatUtc(m.clock->Now());
     // The central's decision on each deal (pending until the vendor decides, then approved or
@@ -76,7 +76,12 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();
     KIOSK_TRY(m.SyncState().SetLastFreshAt(now_ms));
-    if (doc.covers_kiosk_seq) KIOSK_TRY(m.SyncState().SetCoversKioskSeq(*doc.covers_kiosk_seq));
+    if (doc.covers_kiosk_seq) {
+      KIOSK_TRY(m.SyncState().SetCoversKioskSeq(*doc.covers_kiosk_seq));
+      // The central accounts for events of ours beyond the head we had before this load: the
+      // journal is behind (restored from an older backup). Kept with the data, in this transaction.
+      KIOSK_TRY(m.NoteCentralHead(*doc.covers_kiosk_seq, seq - 1, "reference"));
+    }
     if (also) KIOSK_TRY(also());
     return {};
   });

@@ -33,6 +33,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
     v.devices_out = ValueOr(activity.CountCheckedOut(), 0);
     v.devices_overdue = ValueOr(activity.CountOverdue(m.Today()), 0);
   }
+  v.journal_fork = JournalForkFromJsonText(m.SyncState().JournalFork());
   v.reference_version = m.SyncState().ReferenceVersion();
   v.last_sync = m.SyncState().LastSync();
   v.last_sync_error = m.SyncState().LastError();

@@ -116,6 +116,7 @@ Result<std::vector<std::string>> Kiosk::StocktakeScopes() {
 Result<StocktakeView> Kiosk::StartStocktake(std::string_view by_badge, std::string_view scope_text) {
   Impl& m = *m_impl;
   KIOSK_TRY(m.RequireWritable());
+  KIOSK_TRY(m.RequireJournalInStep());  // its finish could not be journaled
   auto by = m.RequireBadge(by_badge, kStocktakeRoles, "take stock");
   if (!by.ok()) return by.error();
   auto locations = storage::ReferenceStore(*m.db).AvailableLocations();

@@ -79,6 +79,14 @@ class SyncEngine {
   Result<SyncReport> RunOnce(const std::function<void(int64_t sent, int64_t total)>& progress = {});
   Result<SyncReport> Push(const std::function<void(int64_t sent, int64_t total)>& progress = {});
   Result<SyncReport> Pull();
+  // `kiosk recover`: takes back from the central the events it holds of this kiosk after the
+  // kiosk's acknowledged seq (GET /v1/journal, page by page), and hands them with the central's
+  // signed anchor to Kiosk::Recover, which checks them and logs the kiosk's divergent events again
+  // after them. Push afterwards to deliver those.
+  Result<Kiosk::RecoveryReport> Recover();
+  // The same without the network: from the file `kiosk-central export-journal --for KIOSK` wrote
+  // (or the folder holding it: the newest for this kiosk is taken). usb.cpp.
+  Result<Kiosk::RecoveryReport> RecoverFromFile(const std::filesystem::path& file_or_dir);
 
   // After a failed RunOnce: how long the central asked us to wait (Retry-After), or 0.
   int64_t RetryAfterMs() const { return m_retry_after_ms; }

@@ -282,6 +282,10 @@ Status SyncEngine::WriteAck(const BatchResponse& r, int64_t& rejected, int64_t& 
   if (new_acked > AckedThrough()) KIOSK_TRY(m_state.SetAckedThrough(new_acked));
   KIOSK_TRY(m_state.SetAnchor(ToJson(r.anchor).dump()));
   KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
+  // An acknowledgement whose anchor names our own hash (CheckAck) proves the journal in step with
+  // the central's: a fork recorded meanwhile (a round that was on its way while an admin
+  // recovered) is over.
+  if (!m_state.JournalFork().empty()) KIOSK_TRY(m_state.SetJournalFork(""));
   return m_state.SetLastError("");
 }
 
@@ -437,6 +441,18 @@ Result<SyncReport> SyncEngine::Push(const std::function<void(int64_t, int64_t)>&
       continue;
     }
     if (res->status >= 500) m_batch_events = std::max(16, m_batch_events / 2);
+    if (e.code == "journal.fork") {
+      // The central holds other events at seqs it acknowledged: this journal was restored from an
+      // older backup (or copied). Kept until `kiosk recover`, so that actions stop meanwhile.
+      const int64_t central = extra.contains("acked_through") && extra["acked_through"].is_number_integer()
+                                  ? extra["acked_through"].get<int64_t>()
+                                  : 0;
+      KIOSK_TRY(m_kiosk.NoteJournalFork(central, "sync"));
+      return MakeError(ErrorKind::Integrity, "journal.fork",
+                       e.message + " This kiosk stops logging actions until an admin runs Recover (Admin screen, or "
+                                   "`kiosk recover`; README: Recovering).",
+                       {{"central", std::to_string(central)}});
+    }
     return e;
   }
   report.pushed = acked - start_acked;
@@ -552,14 +568,71 @@ Result<SyncReport> SyncEngine::Pull() {
     // Nothing new: the kiosk's data is still current as of now (stale-data guard).
     KIOSK_TRY(m_store.InTransaction([&]() -> Status {
       KIOSK_TRY(m_state.SetLastFreshAt(NowMs(m_kiosk.GetClock())));
-      if (j.contains("covers_kiosk_seq") && j["covers_kiosk_seq"].is_number_integer())
+      if (j.contains("covers_kiosk_seq") && j["covers_kiosk_seq"].is_number_integer()) {
         KIOSK_TRY(m_state.SetCoversKioskSeq(j["covers_kiosk_seq"].get<int64_t>()));
+        // Beyond our head: the journal is behind the central's (kiosk/core/recovery.hpp).
+        KIOSK_TRY(m_kiosk.NoteCentralHead(j["covers_kiosk_seq"].get<int64_t>(), "reference"));
+      }
       return {};
     }));
   }
   // Only once the document is handled: a 304 for it then means the same.
   KIOSK_TRY(m_state.SetReferenceEtag(etag));
   KIOSK_TRY(m_state.SetLastSync(FormatUtc(m_kiosk.GetClock().Now())));
+  return report;
+}
+
+// ---- Recovery ---------------------------------------------------------------------------------
+
+Result<Kiosk::RecoveryReport> SyncEngine::Recover() {
+  if (!Enrolled())
+    return MakeError(ErrorKind::Refused, "recover.not_enrolled",
+                     "This kiosk is not enrolled with a central, so it can't check the central's copy of its "
+                     "journal. Enrol it first (kiosk enroll --central URL --code CODE).",
+                     {{"kiosk", m_kiosk.KioskId()}});
+  if (Url().empty()) return MakeError(ErrorKind::Usage, "sync.no_url", "No central address: give --central URL.");
+  // Everything up to the acknowledged seq is what the central holds too (it acknowledged it with
+  // these hashes); the central's events are asked for from there on.
+  const int64_t after = AckedThrough();
+  std::vector<Event> events;
+  std::optional<Anchor> anchor;
+  int clock_retries = 0;
+  for (int64_t next = after;;) {
+    const std::string path = "/v1/journal?after=" + std::to_string(next) + "&limit=" + std::to_string(kJournalPage);
+    auto res = Signed("GET", path, "");
+    if (!res.ok()) return res.error();
+    if (res->status != 200) {
+      json extra;
+      Error e = ErrorFrom(*res, &extra);
+      if (e.code == "auth.clock" && extra.contains("server_time_ms") && clock_retries++ < 2) {
+        m_time_offset_ms = extra["server_time_ms"].get<int64_t>() - NowMs(m_kiosk.GetClock());
+        continue;
+      }
+      return e;
+    }
+    json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || !j.contains("events") || !j["events"].is_array() || !j.contains("anchor"))
+      return MakeError(ErrorKind::Network, "recover.response", "The central's answer with the journal is not JSON.");
+    auto a = AnchorFromJson(j["anchor"]);
+    if (!a.ok()) return a.error();
+    // Each page names the central's head at that moment; the last page's is the one checked.
+    anchor = *a;
+    size_t got = 0;
+    for (const json& ej : j["events"]) {
+      auto e = EventFromJson(ej);
+      if (!e.ok()) return MakeError(ErrorKind::Integrity, "recover.tampered",
+                                    "The central's copy of this kiosk's journal does not verify (" + e.error().message +
+                                        "): it was not taken back, and nothing was changed.",
+                                    {{"what", e.error().message}});
+      events.push_back(std::move(*e));
+      ++got;
+    }
+    next += static_cast<int64_t>(got);
+    if (!j.value("more", false) || got == 0) break;
+  }
+  auto report = m_kiosk.Recover(after, events, *anchor);
+  if (!report.ok()) return report.error();
+  (void)m_state.SetLastError("");
   return report;
 }
 

@@ -17,6 +17,7 @@
 namespace kiosk::sync {
 
 inline constexpr size_t kMaxBatchBytes = 1 << 20;             // a batch body is at most 1 MiB
+inline constexpr int64_t kJournalPage = 1000;  // events per GET /v1/journal answer (kiosk recover)
 inline constexpr size_t kMaxRequestBytes = 2 * kMaxBatchBytes;  // the central refuses bigger bodies
 inline constexpr int64_t kRequestWindowMs = 5 * 60 * 1000;     // signed requests older/newer: refused
 inline constexpr int64_t kClockFlagMs = 10 * 60 * 1000;        // device time this far off: flagged

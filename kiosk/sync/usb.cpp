@@ -242,13 +242,23 @@ Result<SyncEngine::ReferenceImportReport> SyncEngine::ImportReference(const std:
   BatchResponse& r = *ack;
   auto journal_head = m_store.JournalLastSeq();
   if (!journal_head.ok()) return journal_head.error();
-  if (r.acked_through > *journal_head)
+  if (r.acked_through > *journal_head) {
+    // Restored from an older backup: kept, so that actions stop until an admin recovers. The file
+    // itself is signed (checked above) and names our kiosk; its anchor is checked at recovery.
+    KIOSK_TRY(m_kiosk.NoteCentralHead(r.acked_through, "stick"));
     return MakeError(ErrorKind::Integrity, "reference_file.ahead",
                      "The reference file says the central holds this kiosk's journal through seq " +
                          std::to_string(r.acked_through) + ", but the journal ends at " +
-                         std::to_string(*journal_head) + ". Nothing was applied.",
+                         std::to_string(*journal_head) +
+                         ": the data folder was restored from an older backup. Nothing was applied; actions stop "
+                         "until an admin runs Recover (Admin screen, or `kiosk recover`; README: Recovering).",
                      {{"seq", std::to_string(r.acked_through)}, {"head", std::to_string(*journal_head)}});
-  KIOSK_TRY(CheckAck(r));
+  }
+  if (Status ack = CheckAck(r); !ack.ok()) {
+    // The central holds another event at that seq: the journal forked after a restore.
+    if (ack.error().code == "anchor.mismatch") KIOSK_TRY(m_kiosk.NoteJournalFork(r.acked_through, "stick"));
+    return ack.error();
+  }
 
   // The body goes to the data folder (named as a pull's download, so a copy left by a dead process
   // is cleared the same way), hashed as it is copied, and is parsed from that copy: what is
@@ -326,6 +336,70 @@ Result<SyncEngine::ReferenceImportReport> SyncEngine::ImportReference(const std:
   if (!loaded.ok()) return loaded.error();
   report.acked_through = AckedThrough();
   return report;
+}
+
+// ---- Recovery from a stick ------------------------------------------------------------------------
+
+Result<Kiosk::RecoveryReport> SyncEngine::RecoverFromFile(const std::filesystem::path& file_or_dir) {
+  if (!Enrolled())
+    return MakeError(ErrorKind::Refused, "recover.not_enrolled",
+                     "This kiosk is not enrolled with a central, so it can't check the central's copy of its "
+                     "journal. Enrol it first (kiosk enroll --central URL --code CODE).",
+                     {{"kiosk", m_kiosk.KioskId()}});
+  const std::string kiosk_id = m_kiosk.KioskId();
+  std::filesystem::path file = file_or_dir;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file_or_dir, ec)) {
+    // journal-<kiosk>-<acked>.json: the highest acked for this kiosk.
+    const std::string prefix = "journal-" + kiosk_id + "-";
+    int64_t best = -1;
+    for (const auto& entry : std::filesystem::directory_iterator(file_or_dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with(prefix) || !name.ends_with(".json")) continue;
+      const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - 5);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      const int64_t n = std::strtoll(digits.c_str(), nullptr, 10);
+      if (n > best) {
+        best = n;
+        file = entry.path();
+      }
+    }
+    if (best < 0)
+      return MakeError(ErrorKind::NotFound, "recover.no_file",
+                       "No journal file for " + kiosk_id + " in " + file_or_dir.string() +
+                           ". At the central: kiosk-central export-journal --for " + kiosk_id + " --out DIR.",
+                       {{"kiosk", kiosk_id}, {"dir", file_or_dir.string()}});
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return MakeError(ErrorKind::NotFound, "recover.no_file", "Can't read " + file.string() + ".",
+                     {{"kiosk", kiosk_id}, {"dir", file.string()}});
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, false);
+  if (!j.is_object() || j.value("format", "") != "showroom-kiosk/journal 1" || !j.contains("events") ||
+      !j["events"].is_array() || !j.contains("anchor") || !j.contains("after") || !j["after"].is_number_integer())
+    return MakeError(ErrorKind::Usage, "recover.file",
+                     file.string() + " is not a journal file of kiosk-central export-journal. Nothing was changed.",
+                     {{"file", file.string()}});
+  if (j.value("kiosk_id", "") != kiosk_id)
+    return MakeError(ErrorKind::Refused, "recover.other_kiosk",
+                     file.string() + " holds the journal of " + j.value("kiosk_id", "") + ", not of " + kiosk_id +
+                         ". Nothing was changed.",
+                     {{"file", file.string()}, {"kiosk", kiosk_id}});
+  auto anchor = AnchorFromJson(j["anchor"]);
+  if (!anchor.ok()) return anchor.error();
+  std::vector<Event> events;
+  for (const json& ej : j["events"]) {
+    auto e = EventFromJson(ej);
+    if (!e.ok())
+      return MakeError(ErrorKind::Integrity, "recover.tampered",
+                       "The central's copy of this kiosk's journal does not verify (" + e.error().message +
+                           "): it was not taken back, and nothing was changed.",
+                       {{"what", e.error().message}});
+    events.push_back(std::move(*e));
+  }
+  return m_kiosk.Recover(j["after"].get<int64_t>(), events, *anchor);
 }
 
 }  // namespace kiosk::sync

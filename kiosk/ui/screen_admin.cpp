@@ -18,6 +18,17 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   Heading(T("admin.title"));
   Muted(Tf("admin.kiosk", {s.kiosk_id, std::to_string(s.journal_events), std::to_string(s.reference_version)}));
 
+  // Restored from an older backup: actions are refused until the admin recovers (README: Recovering).
+  if (s.journal_fork) {
+    Label(T("admin.fork_title"));
+    Muted(Tf("admin.fork", {std::to_string(s.journal_fork->central_seq), std::to_string(s.journal_fork->local_seq),
+                            s.journal_fork->detected_at.substr(0, 16)}));
+    if (TouchButton(a.recovering ? T("admin.recovering") : T("admin.recover"), ImVec2(ColumnWidth(3), 0),
+                    !a.recovering, Tone::Primary, "recover"))
+      sink.Emit(app::intent::Recover{});
+    ImGui::Separator();
+  }
+
   // Sync with the central: the SyncService's progress, or the enrolment form.
   Label(T("admin.sync"));
   const app::SyncVm& sv = a.sync;

@@ -22,6 +22,7 @@ void SyncState(const StatusView& s) {
   if (s.last_sync.empty()) Muted(Tf("home.sync_never", {std::to_string(s.pending_events)}));
   else Muted(Tf("home.sync_last", {s.last_sync.substr(0, 16), std::to_string(s.pending_events)}));
   if (s.stale) Label(T("home.stale"));
+  if (s.journal_fork) Label(T("home.forked"));
 }
 
 }  // namespace

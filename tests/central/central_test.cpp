@@ -172,6 +172,34 @@ TEST_CASE("an event altered in the kiosk's journal is quarantined as rejected an
   CHECK(r.verdicts[3].verdict == ksync::VerdictKind::Accepted);
 }
 
+TEST_CASE("a re-logged event naming an event the central holds with that very hash counts once: event.duplicate") {
+  // kiosk recover logs a restored kiosk's own events again with a "replaces" link. Those never
+  // reached the central; one that names an event the central does hold changes nothing.
+  CentralFixture f;
+  f.LoadDemoReference();
+  ScriptedKiosk k("KIOSK-D1");
+  REQUIRE(f.Enrol(k).status == 200);
+  const json redeem{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"qty", 1}, {"points", 500}};
+  k.Add("loyalty.redeemed", redeem);
+  REQUIRE(Ok(f.Push(k, 1, 1)).verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  const kiosk::Event original = k.events[0];
+  auto relogged = [&](const std::string& hash) {
+    json p = redeem;
+    p["replaces"] = {{"seq", original.seq}, {"hash", hash}, {"event_id", original.event_id}, {"wall_time", original.wall_time}};
+    return p;
+  };
+  k.Add("loyalty.redeemed", relogged(original.hash));        // the central holds seq 1 with this hash
+  k.Add("loyalty.redeemed", relogged(std::string(64, '0')));  // a replaced event the central never had
+  auto r = Ok(f.Push(k, 2, 3));
+  CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Rejected);
+  CHECK(r.verdicts[0].code == "event.duplicate");
+  CHECK(r.verdicts[0].message.find("in place of seq 1") != std::string::npos);
+  CHECK(r.verdicts[1].verdict != ksync::VerdictKind::Rejected);
+  int redemptions = -1;  // the header row
+  REQUIRE(f.central->Report("redemptions", [&](const std::vector<std::string>&) { ++redemptions; }).ok());
+  CHECK(redemptions == 2);
+}
+
 TEST_CASE("a NUL character (\\u0000) in an event is quarantined with a clear verdict, never a retry loop") {
   // PostgreSQL's text can't hold NUL: such a batch used to be answered 503 on every resend.
   // KIOSK_TEST_STORE=postgresql runs this case on PostgreSQL too.
