@@ -6,6 +6,15 @@
 
 namespace kiosk::ui {
 
+namespace {
+// An event type as staff read it ("demo.ordered" -> "demo order"), from the catalogue's
+// "event.<type>"; a type the catalogue does not know (a newer central's) is shown as it is.
+std::string EventName(const std::string& type) {
+  const std::string key = "event." + type;
+  return Ctx().i18n.Has(key) ? T(key.c_str()) : type;
+}
+}  // namespace
+
 void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   const app::AdminVm& a = vm.admin;
   const StatusView& s = a.status;
@@ -89,7 +98,7 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
 
   Label(Tf("admin.pending", {std::to_string(s.pending_events)}));
   for (const auto& e : a.recent)
-    Muted("#" + std::to_string(e.seq) + "  " + e.wall_time.substr(0, 16) + "  " + e.type + "  " + e.actor);
+    Muted("#" + std::to_string(e.seq) + "  " + e.wall_time.substr(0, 16) + "  " + EventName(e.type) + "  " + e.actor);
   ImGui::Separator();
 
   // The central's verdicts on events this kiosk sent (as `kiosk verdicts`).
@@ -100,7 +109,7 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   } else {
     Label(Tf("admin.rejected", {std::to_string(a.verdicts.size())}));
     for (const auto& v : a.verdicts) {
-      Muted("#" + std::to_string(v.seq) + "  " + (v.type.empty() ? "?" : v.type) + "  " +
+      Muted("#" + std::to_string(v.seq) + "  " + (v.type.empty() ? std::string("?") : EventName(v.type)) + "  " +
             T(("admin.verdict." + v.verdict).c_str()) + " [" + v.code + "]");
       Muted("    " + v.message);
     }
