@@ -53,6 +53,9 @@ copy_with_libs() {
   local f=$1 dest=$2 lib
   mkdir -p "$root$(dirname "$dest")"
   cp "$f" "$root$dest"
+  # Without debug info: a RelWithDebInfo kiosk is about 150 MB with it, and the guest unpacks the
+  # initramfs into its 512 MB of RAM ("Initramfs unpacking failed: write error" once it grew).
+  strip --strip-debug "$root$dest" 2>/dev/null || true
   for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*'); do
     [ -e "$root$lib" ] && continue
     mkdir -p "$root$(dirname "$lib")"
