@@ -28,7 +28,8 @@ struct SyncArgs {
   bool once = false;
   std::string dir;
   std::string file;
-  bool all = false;
+  bool all = false;      // verdicts --all
+  bool no_sync = false;  // recover --no-sync
   int interval_s = 0;  // 0: sync_interval_s from the config (the kiosk's own schedule)
 };
 
@@ -157,7 +158,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
       "recover", "After a restore from an older backup: take back the central's events, log this kiosk's own again");
   recover->add_option("--central", a->central, "The central's address (default: the one given at enrolment)");
   recover->add_option("--ca", a->ca_file, "CA certificate (PEM) for a central with its own certificate");
-  recover->add_flag("--no-sync", a->all, "Do not send the events logged again right away (the next sync does)");
+  recover->add_flag("--no-sync", a->no_sync, "Do not send the events logged again right away (the next sync does)");
   recover->add_option("--from", a->file,
                       "Without the network: the file `kiosk-central export-journal --for KIOSK_ID` wrote, or the "
                       "folder holding it (USB stick)");
@@ -186,7 +187,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     json out{{"fork_seq", r->fork_seq}, {"adopted", r->adopted}, {"central_seq", r->central_seq}, {"relogged", relogged}};
     if (from_file) {
       o << "\nNext: kiosk export --to DIR carries them to the central (or kiosk sync, with the network).";
-    } else if (!a->all) {
+    } else if (!a->no_sync) {
       auto synced = engine.RunOnce();
       if (!synced.ok()) {
         o << "\nThe sync that followed failed: " << synced.error().message << " Run `kiosk sync --once` again.";
