@@ -92,6 +92,9 @@ struct DealListing {
   bool overdue = false;      // pending past its due time
 };
 
+// The reports `kiosk-central report NAME` prints (Central::Report), in the order help lists them.
+const std::vector<std::string>& ReportNames();
+
 struct LoadSummary {
   int64_t version = 0;
   bool full = true;
@@ -153,6 +156,9 @@ class Central {
   Result<ReferenceExport> ExportReference(const std::string& kiosk_id, const std::filesystem::path& out_dir,
                                           int64_t since = 0);
 
+  // A CSV report (ReportNames): header row first, then one row per record. sellout, redemptions,
+  // custody, rejects and flags are the store's queries (store_reports.cpp); deals, orders and
+  // overdue are built here over them, where the rules and the clock are. Error: report.unknown.
   Status Report(const std::string& name, const std::function<void(const std::vector<std::string>&)>& row);
   // Demo orders (orders.cpp, issue 17): the list, and a move through the lifecycle
   // (rules::CheckOrderTransition) in one transaction with a new reference version, so the kiosk's
@@ -215,6 +221,9 @@ class Central {
   }
   static constexpr int kMaxAttempts = 8;
   static void PauseBeforeRetry(int attempt);
+  Status DealsReport(const std::function<void(const std::vector<std::string>&)>& row);
+  Status OrdersReport(const std::function<void(const std::vector<std::string>&)>& row);
+  Status OverdueReport(const std::function<void(const std::vector<std::string>&)>& row);
   static void RemarkClock(bool skewed, const Reception& s, sync::Verdict& v);
   Result<KioskRecord> FindKioskLocked(const sync::SignedHeaders& h);
   // The kiosk's key, from m_keys when known there (no wait for another batch's transaction).

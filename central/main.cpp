@@ -142,9 +142,11 @@ int main(int argc, char** argv) {
   std::string report_name;
   bool csv = false;
   auto* report = app.add_subcommand("report", "Print a report");
-  report->add_option("NAME", report_name, "sellout | redemptions | custody | rejects | flags")
-      ->required()
-      ->check(CLI::IsMember({"sellout", "redemptions", "custody", "rejects", "flags"}));
+  {
+    std::string names;
+    for (const auto& n : kiosk::central::ReportNames()) names += (names.empty() ? "" : " | ") + n;
+    report->add_option("NAME", report_name, names)->required()->check(CLI::IsMember(kiosk::central::ReportNames()));
+  }
   report->add_flag("--csv", csv, "CSV output (the only format so far)");
   // The custody report's evidence: each drawn signature as a file beside the CSV.
   std::string report_signatures, report_signature_format;

@@ -21,6 +21,13 @@ constexpr const char* kStocktakeUnitsPg =
     "THEN j.value ELSE '[]'::jsonb END) AS x(value)";
 constexpr const char* kStocktakeTagPg = "COALESCE(x.value ->> 'asset_tag', x.value #>> '{}')";
 
+// A member of a device record (the refs list "devices", body as the reference data has it), "" when
+// it has none.
+std::string DeviceMember(SqlDialect dialect, const char* member) {
+  return dialect == SqlDialect::SQLite ? std::string("COALESCE(json_extract(r.body, '$.") + member + "'), '')"
+                                       : std::string("COALESCE(r.body::jsonb ->> '") + member + "', '')";
+}
+
 void Replace(std::string& sql, const std::string& what, const std::string& with) {
   for (size_t at; (at = sql.find(what)) != std::string::npos;) sql.replace(at, what.size(), with);
 }
@@ -46,24 +53,39 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
       //
       // last_stocktake, stocktake: the day (UTC) of the latest accepted stocktake.finished event
       // of any kiosk that names the unit, and what it found it to be: found, missing, misplaced
-      // or unexpected. A unit a stocktake named but nobody ever checked out gets a row too, with
-      // the custody columns empty: a unit missing from its shelf is what the report is for.
+      // or unexpected.
+      //
+      // due_date: when the unit is due back, as the central's device record has it. source: where
+      // the row comes from: "kiosk" (a checkout or check-in a kiosk journaled), "reference" (a unit
+      // the vendor's reference data has out, checked out or in transit, that no kiosk has reported
+      // on since: the central knows who holds it only from there), "stocktake" (a unit only a
+      // stocktake named: a unit missing from its shelf is what the report is for).
       {"custody",
-       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature", "last_stocktake", "stocktake"},
+       {{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature", "last_stocktake", "stocktake",
+         "due_date", "source"},
         "WITH se AS MATERIALIZED (SELECT kiosk_id, seq, wall_time, payload FROM events WHERE type = "
         "'stocktake.finished' AND verdict <> 'rejected'), "
         "st AS (SELECT {ST_TAG} AS tag, j.key AS result, se.wall_time, se.kiosk_id, se.seq FROM se, {ST_EACH} "
         "WHERE j.key IN ('found', 'missing', 'misplaced', 'unexpected')), "
         "latest AS (SELECT tag, result, substr(wall_time, 1, 10) AS day, row_number() OVER (PARTITION BY tag ORDER BY "
-        "wall_time DESC, kiosk_id DESC, seq DESC) AS rn FROM st) "
-        "SELECT * FROM (SELECT c.asset_tag, c.state, c.custodian, c.kiosk_id, CAST(c.seq AS TEXT), c.since, CASE WHEN e.type = "
-        "'device.checked_out' AND e.payload LIKE '%\"signature\":\"%' THEN 'drawn' WHEN e.type = "
+        "wall_time DESC, kiosk_id DESC, seq DESC) AS rn FROM st), "
+        "dev AS (SELECT r.key AS tag, {DEV_STATE} AS state, {DEV_CUSTODIAN} AS custodian, {DEV_DUE} AS due FROM refs r "
+        "WHERE r.list = 'devices' AND NOT r.deleted), "
+        "held AS (SELECT asset_tag FROM custody WHERE state <> '') "
+        "SELECT * FROM (SELECT c.asset_tag, c.state, c.custodian, c.kiosk_id, CAST(c.seq AS TEXT), c.since, "
+        "CASE WHEN e.type = 'device.checked_out' AND e.payload LIKE '%\"signature\":\"%' THEN 'drawn' WHEN e.type = "
         "'device.checked_out' AND e.payload LIKE '%\"signature_none\":%' THEN 'none' ELSE '' END, "
-        "COALESCE(l.day, ''), COALESCE(l.result, '') FROM custody c "
+        "COALESCE(l.day, ''), COALESCE(l.result, ''), CASE WHEN c.state = 'checked_out' THEN COALESCE(d.due, '') "
+        "ELSE '' END, 'kiosk' FROM custody c "
         "LEFT JOIN events e ON e.kiosk_id = c.kiosk_id AND e.seq = c.seq "
-        "LEFT JOIN latest l ON l.tag = c.asset_tag AND l.rn = 1 WHERE c.state <> '' "
-        "UNION ALL SELECT l.tag, '', '', '', '', '', '', l.day, l.result FROM latest l WHERE l.rn = 1 AND NOT EXISTS "
-        "(SELECT 1 FROM custody c WHERE c.asset_tag = l.tag AND c.state <> '')) u ORDER BY u.asset_tag{C}"}},
+        "LEFT JOIN latest l ON l.tag = c.asset_tag AND l.rn = 1 LEFT JOIN dev d ON d.tag = c.asset_tag "
+        "WHERE c.state <> '' "
+        "UNION ALL SELECT d.tag, d.state, d.custodian, '', '', '', '', COALESCE(l.day, ''), COALESCE(l.result, ''), "
+        "d.due, 'reference' FROM dev d LEFT JOIN latest l ON l.tag = d.tag AND l.rn = 1 WHERE d.state IN "
+        "('checked_out', 'in_transit') AND d.tag NOT IN (SELECT asset_tag FROM held) "
+        "UNION ALL SELECT l.tag, '', '', '', '', '', '', l.day, l.result, '', 'stocktake' FROM latest l WHERE l.rn = 1 "
+        "AND l.tag NOT IN (SELECT asset_tag FROM held) AND NOT EXISTS (SELECT 1 FROM dev d WHERE d.tag = l.tag AND "
+        "d.state IN ('checked_out', 'in_transit'))) u ORDER BY u.asset_tag{C}"}},
       {"rejects",
        {{"kiosk_id", "seq", "event_id", "type", "verdict", "code", "message", "wall_time", "received_at"},
         "SELECT kiosk_id, seq, event_id, type, verdict, code, message, wall_time, received_at FROM events WHERE "
@@ -79,6 +101,9 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
   ReportSpec spec = it->second;
   Replace(spec.sql, "{ST_EACH}", dialect == SqlDialect::SQLite ? kStocktakeUnitsSqlite : kStocktakeUnitsPg);
   Replace(spec.sql, "{ST_TAG}", dialect == SqlDialect::SQLite ? kStocktakeTagSqlite : kStocktakeTagPg);
+  Replace(spec.sql, "{DEV_STATE}", DeviceMember(dialect, "state"));
+  Replace(spec.sql, "{DEV_CUSTODIAN}", DeviceMember(dialect, "custodian"));
+  Replace(spec.sql, "{DEV_DUE}", DeviceMember(dialect, "due_date"));
   Replace(spec.sql, "{C}", bytewise);
   return spec;
 }

@@ -446,9 +446,14 @@ TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold t
   // The unit's custody reached the published device record.
   for (const auto& d : da["devices"])
     if (d["asset_tag"] == "DEMO-00007") CHECK(d["custodian"] == "BDG-20024");
-  int custody_rows = 0;
-  (void)f.central->Report("custody", [&](const std::vector<std::string>&) { ++custody_rows; });
-  CHECK(custody_rows == 2);  // header + DEMO-00007
+  // One row a kiosk reported (DEMO-00007), and the units the demo reference data has out (six
+  // checked out, one in transit) that no kiosk has reported on.
+  std::map<std::string, int> by_source;
+  REQUIRE(f.central->Report("custody", [&](const std::vector<std::string>& r) { ++by_source[r.at(10)]; }).ok());
+  CHECK(by_source["source"] == 1);
+  CHECK(by_source["kiosk"] == 1);
+  CHECK(by_source["reference"] == 7);
+  CHECK(by_source.size() == 3);
 }
 
 TEST_CASE("custody report: each unit's latest accepted stocktake, units only a stocktake named included") {
@@ -479,23 +484,37 @@ TEST_CASE("custody report: each unit's latest accepted stocktake, units only a s
   CHECK(rb.verdicts[2].verdict == ksync::VerdictKind::Rejected);
   CHECK(rb.verdicts[2].message.find("found[0] must be a string") != std::string::npos);
 
-  std::vector<std::vector<std::string>> rows;
-  REQUIRE(f.central->Report("custody", [&](const std::vector<std::string>& r) { rows.push_back(r); }).ok());
+  std::vector<std::vector<std::string>> rows, reference;
+  REQUIRE(f.central
+              ->Report(
+                  "custody",
+                  [&](const std::vector<std::string>& r) { (r.at(10) == "reference" ? reference : rows).push_back(r); })
+              .ok());
   REQUIRE(rows.size() == 5);
   CHECK(rows[0] == std::vector<std::string>{"asset_tag", "state", "custodian", "kiosk_id", "seq", "since", "signature",
-                                            "last_stocktake", "stocktake"});
+                                            "last_stocktake", "stocktake", "due_date", "source"});
   const std::string today = b.events[1].wall_time.substr(0, 10);
   const std::string a_day = a.events[0].wall_time.substr(0, 10);
-  CHECK(rows[1] == std::vector<std::string>{"DEMO-00004", "", "", "", "", "", "", a_day, "misplaced"});
+  CHECK(rows[1] == std::vector<std::string>{"DEMO-00004", "", "", "", "", "", "", a_day, "misplaced", "", "stocktake"});
   CHECK(rows[2][0] == "DEMO-00007");
   CHECK(rows[2][1] == "checked_out");
   CHECK(rows[2][3] == "KIOSK-S2");
   CHECK(rows[2][4] == "1");
   CHECK(rows[2][7] == today);
   CHECK(rows[2][8] == "unexpected");
-  CHECK(rows[3] == std::vector<std::string>{"DEMO-00009", "", "", "", "", "", "", a_day, "missing"});
+  CHECK(rows[2][9] == "2026-12-08");  // the checkout's due date, as the central's device record has it
+  CHECK(rows[2][10] == "kiosk");
+  CHECK(rows[3] == std::vector<std::string>{"DEMO-00009", "", "", "", "", "", "", a_day, "missing", "", "stocktake"});
   // Found by a's count, missing in b's later one: the later one stands.
-  CHECK(rows[4] == std::vector<std::string>{"DEMO-00015", "", "", "", "", "", "", today, "missing"});
+  CHECK(rows[4] == std::vector<std::string>{"DEMO-00015", "", "", "", "", "", "", today, "missing", "", "stocktake"});
+  // Units the vendor's reference data has out, which no kiosk reported on: who holds them comes
+  // from there alone.
+  REQUIRE(reference.size() == 7);
+  CHECK(reference[0] == std::vector<std::string>{"DEMO-00008", "checked_out", "BDG-20016", "", "", "", "", "", "",
+                                                 "2026-11-17", "reference"});
+  int in_transit = 0;
+  for (const auto& r : reference) in_transit += r[1] == "in_transit";
+  CHECK(in_transit == 1);
 }
 
 TEST_CASE("the custody report with its evidence: drawn signatures written beside it, named in its column") {
@@ -523,10 +542,12 @@ TEST_CASE("the custody report with its evidence: drawn signatures written beside
     auto s = f.central->CustodyWithSignatures(dir, format, [&](const std::vector<std::string>& row) { rows.push_back(row); });
     INFO((s.ok() ? std::string() : s.error().message));
     REQUIRE(s.ok());
-    REQUIRE(rows.size() == 4);
+    REQUIRE(rows.size() == 11);  // header, the three checkouts, seven units out per the reference data
     CHECK(rows[0][6] == "signature");
     std::map<std::string, std::string> column;
-    for (size_t i = 1; i < rows.size(); ++i) column[rows[i][0]] = rows[i][6];
+    for (size_t i = 1; i < rows.size(); ++i)
+      if (rows[i][10] == "kiosk") column[rows[i][0]] = rows[i][6];
+    CHECK(column.size() == 3);
     const std::string file = std::string("KIOSK-EV-1") + kiosk::Extension(format);
     CHECK(column["DEMO-00007"] == file);
     CHECK(column["DEMO-00009"] == "none");

@@ -223,11 +223,12 @@ TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody re
   auto custody = RunProcess({CentralBinary(), "report", "custody", "--db", db});
   INFO(custody.out << custody.err);
   REQUIRE(custody.exit_code == 0);
-  CHECK(custody.out.find("asset_tag,state,custodian,kiosk_id,seq,since,signature,last_stocktake,stocktake\n") == 0);
+  CHECK(custody.out.find(
+            "asset_tag,state,custodian,kiosk_id,seq,since,signature,last_stocktake,stocktake,due_date,source\n") == 0);
   CHECK(custody.out.find(std::string(demo::kAvailable) + ",checked_out," + demo::kRep + ",KIOSK-SIG," +
                          std::to_string(seq) + ",") != std::string::npos);
-  CHECK(std::regex_search(custody.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*,drawn,,\n")));
-  CHECK(std::regex_search(custody.out, std::regex("DEMO-00009,[^\n]*,none,,\n")));
+  CHECK(std::regex_search(custody.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*,drawn,,,[0-9-]*,kiosk\n")));
+  CHECK(std::regex_search(custody.out, std::regex("DEMO-00009,[^\n]*,none,,,[0-9-]*,kiosk\n")));
   // Next to the report: the drawn signatures as files, the column naming them.
   const auto evidence = dir / "evidence";
   auto with_files = RunProcess({CentralBinary(), "report", "custody", "--signatures", evidence.string(),
@@ -235,8 +236,9 @@ TEST_CASE_FIXTURE(Staff, "a checkout's signature reaches the central: custody re
   INFO(with_files.out << with_files.err);
   REQUIRE(with_files.exit_code == 0);
   const std::string png_name = "KIOSK-SIG-" + std::to_string(seq) + ".png";
-  CHECK(std::regex_search(with_files.out, std::regex(std::string(demo::kAvailable) + ",[^\n]*," + png_name + ",,\n")));
-  CHECK(std::regex_search(with_files.out, std::regex("DEMO-00009,[^\n]*,none,,\n")));
+  CHECK(std::regex_search(with_files.out,
+                          std::regex(std::string(demo::kAvailable) + ",[^\n]*," + png_name + ",,,[0-9-]*,kiosk\n")));
+  CHECK(std::regex_search(with_files.out, std::regex("DEMO-00009,[^\n]*,none,,,[0-9-]*,kiosk\n")));
   CHECK(std::filesystem::file_size(evidence / png_name) > 100);
   auto wrong_report = RunProcess({CentralBinary(), "report", "sellout", "--signatures", evidence.string(), "--db", db});
   CHECK(wrong_report.exit_code == 2);
@@ -349,9 +351,9 @@ TEST_CASE_FIXTURE(Staff, "a stocktake reaches the central: the custody report sh
   INFO(custody.out << custody.err);
   REQUIRE(custody.exit_code == 0);
   // DEMO-00015 was expected in bay 3 and not scanned; DEMO-00008 is out with a rep.
-  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00015,,,,,,,\d{4}-\d\d-\d\d,missing\n)")));
-  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00007,,,,,,,\d{4}-\d\d-\d\d,found\n)")));
-  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00008,[^\n]*,\d{4}-\d\d-\d\d,unexpected\n)")));
+  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00015,,,,,,,\d{4}-\d\d-\d\d,missing,,stocktake\n)")));
+  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00007,,,,,,,\d{4}-\d\d-\d\d,found,,stocktake\n)")));
+  CHECK(std::regex_search(custody.out, std::regex(R"(\nDEMO-00008,[^\n]*,\d{4}-\d\d-\d\d,unexpected,,stocktake\n)")));
 }
 
 TEST_CASE("README and docs cite only documents the repository has, and no issue numbers") {
