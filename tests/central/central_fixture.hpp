@@ -103,11 +103,12 @@ struct CentralFixture {
   std::unique_ptr<platform::HttpClient> http = platform::MakeCurlHttpClient();
   std::string url;
 
-  explicit CentralFixture(central::ServerOptions options = {}) {
+  // `clock`: the central's (a test that moves time passes its own; it must outlive the fixture).
+  explicit CentralFixture(central::ServerOptions options = {}, const Clock& clock = SystemClock()) {
     auto opened = central::OpenStore(TestCentralDb(dir));
     if (!opened.ok()) throw std::runtime_error(opened.error().message);
     store = std::move(*opened);
-    central = std::make_unique<central::Central>(*store, SystemClock());
+    central = std::make_unique<central::Central>(*store, clock);
     (void)central->Init();
     server = std::make_unique<central::Server>(*central, options);
     (void)server->Start();

@@ -1,0 +1,319 @@
+// A week of two showrooms (issue 17, "Done when"): one kiosk online every day, one offline all
+// week and synced only by USB stick, one real central on loopback where the vendor decides deals
+// and moves demo orders. Both showrooms serve the same partners and share demo units, so the
+// central has to settle what they did apart: a redemption the balance no longer covers, a unit
+// checked out at both, a serial reported sold at both, a quota. At the end of the week both kiosks
+// hold the central's picture of every partner's points, their own orders and deals, the demo
+// units' custody, and every verdict on what they logged. Runs on both central stores (sync_tests on
+// PostgreSQL).
+#include <doctest/doctest.h>
+
+#include <atomic>
+
+#include "sync/sync_fixture.hpp"
+
+using kiosk::test::CentralFixture;
+using kiosk::test::TestKiosk;
+using nlohmann::json;
+namespace ksync = kiosk::sync;
+namespace fs = std::filesystem;
+
+namespace {
+
+// One clock for the central and both showrooms, moved a day at a time by the test (read by the
+// central's server threads, hence atomic).
+class WorldClock final : public kiosk::Clock {
+ public:
+  WorldClock() : m_ms(Ms(kiosk::SystemClock().Now())) {}
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(m_ms.load()));
+  }
+  int64_t MonotonicMs() const override { return m_ms.load() - m_start; }
+  std::string BootId() const override { return "00000000-0000-4000-8000-00000000beef"; }
+  void Advance(std::chrono::milliseconds d) { m_ms += d.count(); }
+
+ private:
+  static int64_t Ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  }
+  std::atomic<int64_t> m_ms;
+  int64_t m_start = m_ms.load() - 1000;
+};
+
+// A stick-only showroom makes no request after enrolment: counted.
+class NoNetwork final : public kiosk::platform::HttpClient {
+ public:
+  kiosk::Result<kiosk::platform::HttpResponse> Send(const kiosk::platform::HttpRequest& r) override {
+    ++requests;
+    return kiosk::MakeError(kiosk::ErrorKind::Network, "net.refused", "no network at this showroom: " + r.url);
+  }
+  int requests = 0;
+};
+
+// A showroom's kiosk on the world's clock, over a data folder the demo showroom seeded.
+struct Showroom {
+  fs::path dir;
+  std::unique_ptr<kiosk::Kiosk> kiosk;
+  std::unique_ptr<kiosk::platform::HttpClient> http;
+  std::unique_ptr<ksync::SyncEngine> engine;
+  NoNetwork* offline = nullptr;  // set once the showroom has no network
+
+  Showroom(const fs::path& root, const std::string& id, const kiosk::Clock& clock) {
+    dir = root / id;
+    auto made = kiosk::Kiosk::Init({dir, id, fs::path(KIOSK_TEST_ASSETS) / "demo" / "showroom.json"});
+    REQUIRE_MESSAGE(made.ok(), made.error().message);
+    kiosk = std::move(kiosk::Kiosk::Open({.data_dir = dir, .clock = &clock}).value());
+    http = kiosk::platform::MakeCurlHttpClient();
+    engine = std::make_unique<ksync::SyncEngine>(*kiosk, *http);
+  }
+  const std::string& Id() const { return kiosk->KioskId(); }
+  void Enrol(CentralFixture& c) {
+    auto code = c.central->CreateEnrolment(Id());
+    REQUIRE(code.ok());
+    auto s = engine->Enrol(c.url, *code);
+    REQUIRE_MESSAGE(s.ok(), s.error().message);
+  }
+  void CutNetwork() {
+    auto none = std::make_unique<NoNetwork>();
+    offline = none.get();
+    engine = std::make_unique<ksync::SyncEngine>(*kiosk, *none);
+    http = std::move(none);
+  }
+  void Sync() {
+    auto r = engine->RunOnce();
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+  }
+  // kiosk export -> kiosk-central import -> kiosk-central export-reference -> kiosk
+  // import-receipt -> kiosk import-reference, as the README's stick section says.
+  void StickRoundTrip(kiosk::central::Central& central, const fs::path& stick) {
+    auto exported = engine->ExportTo(stick);
+    REQUIRE_MESSAGE(exported.ok(), exported.error().message);
+    auto imported = central.ImportFiles(exported->files);
+    REQUIRE_MESSAGE(imported.ok(), imported.error().message);
+    auto ref = central.ExportReference(Id(), stick);
+    REQUIRE_MESSAGE(ref.ok(), ref.error().message);
+    for (const auto& receipt : imported->receipts) {
+      auto applied = engine->ApplyReceipt(receipt);
+      REQUIRE_MESSAGE(applied.ok(), applied.error().message);
+    }
+    auto pulled = engine->ImportReference(ref->file);
+    REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
+  }
+  int64_t Head() { return kiosk->Status(kiosk::Kiosk::StatusDetail::kSyncState).last_seq; }
+};
+
+const char* kTulostin = "6299246000100012";   // P-FI-0001, gold, 24,500 points
+const char* kNowak = "6299616000100016";      // P-PL-0001, silver
+const char* kBiurotech = "6299616000200014";  // P-PL-0002, platinum, 58,300 points
+const char* kSchulz = "6299276000100019";     // P-DE-0001, platinum
+const char* kStaff = "BDG-10017";
+const char* kC4500 = "00614141000012";
+
+void Ok(const kiosk::Result<kiosk::Receipt>& r) { REQUIRE_MESSAGE(r.ok(), r.error().message); }
+
+// What the central holds for a kiosk's picture: balances and devices of its reference document,
+// and the kiosk's own orders, deals and verdicts.
+void CheckLevel(CentralFixture& c, Showroom& s) {
+  INFO("kiosk " << s.Id());
+  const json doc = json::parse(c.central->ReferenceDocument(s.Id(), 0, -1).value());
+  // Every partner's points.
+  REQUIRE(doc.contains("balances"));
+  for (const json& b : doc["balances"]) {
+    const std::string id = b["partner_id"].get<std::string>();
+    auto p = s.kiosk->GetPartner(id);
+    REQUIRE_MESSAGE(p.ok(), id);
+    CHECK_MESSAGE(p->balance.available == b["available"].get<int64_t>(), id);
+    CHECK_MESSAGE(p->held_points == 0, id);  // nothing waits to be synced
+  }
+  // Every demo unit's custody.
+  REQUIRE(doc.contains("devices"));
+  for (const json& d : doc["devices"]) {
+    const std::string tag = d["asset_tag"].get<std::string>();
+    auto v = s.kiosk->GetDevice(tag);
+    REQUIRE_MESSAGE(v.ok(), tag);
+    CHECK_MESSAGE(std::string(kiosk::ToString(v->device.state)) == d["state"].get<std::string>(), tag);
+    CHECK_MESSAGE(v->device.custodian == d.value("custodian", ""), tag);
+  }
+  // Its orders, as the central moved them.
+  auto central_orders = c.central->Orders({.state = "", .partner_id = "", .kiosk_id = s.Id()});
+  REQUIRE(central_orders.ok());
+  auto orders = s.kiosk->Orders("");
+  REQUIRE(orders.ok());
+  CHECK(orders->size() == central_orders->size());
+  for (const auto& o : *central_orders) {
+    std::string here;
+    for (const auto& line : *orders)
+      if (line.seq == o.seq) here = line.state;
+    CHECK_MESSAGE(here == o.state, "order " << o.seq);
+  }
+  // Its deals, as the vendor decided them.
+  auto central_deals = c.central->ListDeals({"", s.Id()});
+  REQUIRE(central_deals.ok());
+  auto deals = s.kiosk->Deals();
+  REQUIRE(deals.ok());
+  CHECK(deals->size() == central_deals->size());
+  for (const auto& d : *central_deals) {
+    std::string here;
+    for (const auto& line : *deals)
+      if (line.seq == d.deal.seq) here = line.status;
+    CHECK_MESSAGE(here == d.deal.status, "deal " << d.deal.seq);
+  }
+  // Every verdict the central gave on its events that was not a plain acceptance.
+  std::map<int64_t, std::string> central_verdicts;
+  REQUIRE(c.central
+              ->Report("rejects",
+                       [&](const std::vector<std::string>& r) {
+                         if (r[0] == s.Id() && r[4] != "accepted") central_verdicts[std::stoll(r[1])] = r[5];
+                       })
+              .ok());
+  auto verdicts = s.kiosk->Verdicts(false);
+  REQUIRE(verdicts.ok());
+  std::map<int64_t, std::string> here;
+  for (const auto& v : *verdicts) here[v.seq] = v.code;
+  CHECK(here == central_verdicts);
+  // Both sides at one head: the central holds every action the kiosk logged. Past its head can
+  // be only the note that the last reference data was applied (a stick import logs it after the
+  // central wrote the file; the next stick carries it).
+  auto record = c.store->GetKiosk(s.Id());
+  REQUIRE(record.ok());
+  REQUIRE(record->has_value());
+  auto tail = s.kiosk->Journal((*record)->acked_through + 1, 100);
+  REQUIRE(tail.ok());
+  CHECK(static_cast<int64_t>(tail->size()) == s.Head() - (*record)->acked_through);
+  for (const auto& e : *tail) CHECK_MESSAGE(e.type == "reference.loaded", e.seq << " " << e.type);
+}
+
+}  // namespace
+
+TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with both holding the central's picture") {
+  WorldClock world;
+  CentralFixture c({}, world);
+  c.LoadDemoReference();
+  Showroom net(c.dir, "KIOSK-WEEK-NET", world), stick(c.dir, "KIOSK-WEEK-STICK", world);
+  net.Enrol(c);
+  stick.Enrol(c);  // once, over the network; then the stick showroom is offline for the week
+  stick.CutNetwork();
+  net.Sync();
+  const auto day = std::chrono::hours(24);
+  int stick_trips = 0;
+  auto trip = [&] { stick.StickRoundTrip(*c.central, c.dir / ("stick-" + std::to_string(++stick_trips))); };
+  auto both_fresh = [&] {
+    CHECK_FALSE(net.kiosk->Status().stale);
+    CHECK_FALSE(stick.kiosk->Status().stale);  // a stick every other day keeps it usable
+  };
+
+  // Monday. Both showrooms spend Tulostin's points: the online one first.
+  both_fresh();
+  Ok(net.kiosk->Redeem({kTulostin, "R-007", 1, kStaff}));    // 15,000 of 24,500
+  Ok(stick.kiosk->Redeem({kTulostin, "R-007", 1, kStaff}));  // offline: the kiosk still sees 24,500
+  const int64_t stick_redeem = stick.Head();
+  Ok(net.kiosk->ReportSellout({kBiurotech, {"(01)00614141000043(21)WEEK-M18-0001"}, kStaff}));
+  Ok(stick.kiosk->RegisterDeal({kTulostin, "Acme Oy", "C4500 fleet", 25000, "2027-06-30", kStaff}));
+  const int64_t stick_deal = stick.Head();
+  Ok(stick.kiosk->Checkout({.codes = {"DEMO-00009"}, .rep_badge = "BDG-20024", .no_signature_reason = "test"}));
+  const int64_t stick_checkout = stick.Head();
+  net.Sync();
+  world.Advance(day);
+
+  // Tuesday. The online showroom checks out the unit the stick showroom already lent (it can't
+  // know), orders demo units and registers a deal; the stick showroom reports a sale of the serial
+  // the online one reported on Monday, and orders a demo unit. The vendor works through its list.
+  both_fresh();
+  Ok(net.kiosk->Checkout({.codes = {"DEMO-00009"}, .rep_badge = "BDG-20016", .no_signature_reason = "test"}));
+  Ok(net.kiosk->OrderDemo({.partner_card = kSchulz, .model_gtin = kC4500, .qty = 2, .by_badge = kStaff}));
+  const int64_t net_order = net.Head();
+  Ok(net.kiosk->RegisterDeal({kNowak, "Beta GmbH", "M3600 x4", 8000, "2027-03-31", kStaff}));
+  const int64_t net_deal = net.Head();
+  Ok(stick.kiosk->ReportSellout({kTulostin, {"(01)00614141000043(21)WEEK-M18-0001"}, kStaff}));
+  const int64_t stick_sellout = stick.Head();
+  Ok(stick.kiosk->OrderDemo({.partner_card = kTulostin, .model_gtin = kC4500, .qty = 1, .by_badge = kStaff}));
+  const int64_t stick_order = stick.Head();
+  net.Sync();
+  REQUIRE(c.central->DecideDeal(net.Id() + ":" + std::to_string(net_deal), true, "welcome", "vendor").ok());
+  REQUIRE(c.central->MoveOrder(net.Id() + ":" + std::to_string(net_order), "confirmed", {.note = "PO 1"}).ok());
+  trip();  // the stick goes to the central and back
+  world.Advance(day);
+
+  // Wednesday. What the central settled from the stick is back at the stick showroom.
+  both_fresh();
+  {
+    auto verdicts = stick.kiosk->Verdicts(false);
+    REQUIRE(verdicts.ok());
+    std::map<int64_t, std::string> codes;
+    for (const auto& v : *verdicts) codes[v.seq] = v.verdict + " " + v.code;
+    CHECK(codes[stick_redeem] == "adjusted loyalty.partly_honoured");  // 9,500 of 15,000 honoured
+    CHECK(codes[stick_checkout] == "rejected custody.conflict");       // the online showroom's checkout arrived first
+    CHECK(codes[stick_sellout].rfind("rejected sellout.", 0) == 0);    // a serial is sold once
+    CHECK(stick.kiosk->GetPartner(kTulostin).value().balance.available == 0);
+  }
+  Ok(net.kiosk->Checkin({.codes = {"DEMO-00009"}, .by_badge = kStaff}));
+  Ok(stick.kiosk->Checkout({.codes = {"DEMO-00013"}, .rep_badge = "BDG-20032", .no_signature_reason = "test"}));
+  net.Sync();
+  REQUIRE(
+      c.central->DecideDeal(stick.Id() + ":" + std::to_string(stick_deal), false, "The customer buys direct", "vendor")
+          .ok());
+  REQUIRE(c.central->MoveOrder(net.Id() + ":" + std::to_string(net_order), "shipped", {.note = "DHL 1234"}).ok());
+  world.Advance(day);
+
+  // Thursday. The vendor delivers the online showroom's order as a new demo unit.
+  both_fresh();
+  Ok(net.kiosk->Redeem({kBiurotech, "R-001", 2, kStaff}));
+  Ok(stick.kiosk->ReportSellout({kNowak, {"(01)00614141000043(21)WEEK-M18-0002"}, kStaff}));
+  Ok(stick.kiosk->Checkin({.codes = {"DEMO-00013"}, .by_badge = kStaff}));
+  net.Sync();
+  REQUIRE(
+      c.central
+          ->MoveOrder(net.Id() + ":" + std::to_string(net_order), "delivered",
+                      {.note = "", .serial = "C45WEEK0001", .asset_tag = "DEMO-09001", .location = "Showroom A, bay 9"})
+          .ok());
+  REQUIRE(c.central->MoveOrder(stick.Id() + ":" + std::to_string(stick_order), "confirmed", {}).ok());
+  trip();
+  world.Advance(day);
+
+  // Friday. The new unit is on the online showroom's shelf; it lends it out.
+  both_fresh();
+  net.Sync();
+  Ok(net.kiosk->Checkout({.codes = {"DEMO-09001"}, .rep_badge = "BDG-20040", .no_signature_reason = "test"}));
+  REQUIRE(
+      c.central->MoveOrder(stick.Id() + ":" + std::to_string(stick_order), "cancelled", {.note = "out of stock"}).ok());
+  net.Sync();
+  world.Advance(day);
+
+  // Saturday.
+  both_fresh();
+  Ok(stick.kiosk->Redeem({kBiurotech, "R-002", 1, kStaff}));
+  net.Sync();
+  trip();
+  world.Advance(day);
+
+  // Sunday: a last deal at the stick showroom, decided by the vendor as the week closes; then the
+  // last stick round trip and the online showroom's last sync.
+  both_fresh();
+  Ok(stick.kiosk->RegisterDeal({kSchulz, "Gamma AG", "P9100", 120000, "2027-09-30", kStaff}));
+  const int64_t stick_deal2 = stick.Head();
+  trip();
+  REQUIRE(c.central->DecideDeal(stick.Id() + ":" + std::to_string(stick_deal2), true, "", "vendor").ok());
+  trip();
+  net.Sync();
+  trip();  // carries the online showroom's last events' effects and the stick's own reference.loaded
+
+  // Both showrooms hold the central's picture.
+  CheckLevel(c, net);
+  CheckLevel(c, stick);
+  CHECK(stick.offline->requests == 0);  // not one request from the stick showroom after enrolment
+  // And it is the picture the week should have left.
+  CHECK(net.kiosk->GetPartner(kTulostin).value().balance.available == 0);
+  CHECK(stick.kiosk->GetDevice("DEMO-09001").value().device.custodian == "BDG-20040");
+  CHECK(stick.kiosk->GetDevice("DEMO-00009").value().device.state == kiosk::DeviceState::Available);
+  auto stick_deals = stick.kiosk->Deals();
+  REQUIRE(stick_deals.ok());
+  std::map<int64_t, std::string> deal_states;
+  for (const auto& d : *stick_deals) deal_states[d.seq] = d.status;
+  CHECK(deal_states[stick_deal] == "rejected");
+  CHECK(deal_states[stick_deal2] == "approved");
+  std::map<int64_t, std::string> order_states;
+  for (const auto& o : stick.kiosk->Orders("").value()) order_states[o.seq] = o.state;
+  CHECK(order_states[stick_order] == "cancelled");
+  for (const auto& o : net.kiosk->Orders("").value()) order_states[o.seq] = o.state;
+  CHECK(order_states[net_order] == "delivered");
+}
