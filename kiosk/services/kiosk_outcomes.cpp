@@ -118,7 +118,9 @@ Status CollectDeals(Kiosk::Impl& m, const std::string& partner_id, bool all, std
     l.at = d.decided_at;
     l.kind = d.status;
     const std::string value = Points(std::llround(d.value_eur)) + " €";
-    l.args = {{"customer", d.customer}, {"product", d.product}, {"value", value}, {"reason", d.reason}};
+    // The amount alone: the screen groups its digits the language's way ("48.000" in German).
+    l.args = {{"customer", d.customer}, {"product", d.product}, {"value", Points(std::llround(d.value_eur))},
+              {"reason", d.reason}};
     if (d.status == "approved") {
       l.key = d.reason.empty() ? "outcome.deal.approved" : "outcome.deal.approved_note";
       l.text = "Deal approved: " + d.customer + " · " + d.product + " (" + value + ")." +
