@@ -9,8 +9,8 @@
 # checkout). The vendor rejects the deal and confirms the order. Then FLOW_HERE runs on this
 # kiosk's window (the partner's page lists what changed, once; the device page says the central
 # keeps the other checkout) and FLOW_OTHER on the other's (the unit is also out here).
-# Afterwards the partner's list is empty on this kiosk (shown) and `kiosk outcomes --all` keeps
-# the three outcomes. $KIOSK_SCREENSHOTS keeps the screenshots (FLOW_OTHER's in other/);
+# Afterwards the partner's list is empty on this kiosk (shown), `kiosk outcomes --all` keeps
+# the three outcomes, and `kiosk device DEMO-00007` says the conflict for each side. $KIOSK_SCREENSHOTS keeps the screenshots (FLOW_OTHER's in other/);
 # $KIOSK_FLOW_LANGUAGE (de, fi, pl, ru) walks both flows in that language.
 set -euo pipefail
 kiosk="$1"; central="$2"; flow_here="$3"; flow_other="$4"
@@ -87,10 +87,18 @@ run_gui "$tmp/other" "$flow_other" "$shots/other"
 # Seen once: nothing left to list here; the whole record stays.
 here --json outcomes "$card" --keep >"$tmp/new.json"
 here --json outcomes "$card" --all >"$tmp/all.json"
-python3 - "$tmp/new.json" "$tmp/all.json" <<'PY'
+# `kiosk device` says the conflict for each side, as the device page does.
+here --json device DEMO-00007 >"$tmp/device_here.json"
+other --json device DEMO-00007 >"$tmp/device_other.json"
+python3 - "$tmp/new.json" "$tmp/all.json" "$tmp/device_here.json" "$tmp/device_other.json" <<'PY'
 import json, sys
 new = json.load(open(sys.argv[1]))["changes"]; every = json.load(open(sys.argv[2]))["changes"]
+here = json.load(open(sys.argv[3]))["conflicts"]; other = json.load(open(sys.argv[4]))["conflicts"]
 bad = []
+if len(here) != 1 or here[0]["held_here"] or here[0]["other_kiosk"] != "KIOSK-UIOTHER" or not here[0]["message"].startswith("The central keeps the checkout of DEMO-00007 at KIOSK-UIOTHER by Mikko Korhonen since "):
+    bad.append(f"kiosk device here: {here}")
+if len(other) != 1 or not other[0]["held_here"] or other[0]["other_kiosk"] != "KIOSK-UITEST" or "also checked out at KIOSK-UITEST to Tomasz" not in other[0]["message"]:
+    bad.append(f"kiosk device at the other kiosk: {other}")
 if new: bad.append(f"still listed as new after the partner's page showed them: {[c['message'] for c in new]}")
 kinds = sorted((c["source"], c["kind"]) for c in every)
 if kinds != [("deal", "rejected"), ("order", "confirmed"), ("redemption", "adjusted")]: bad.append(f"the record holds {kinds}")
