@@ -633,7 +633,7 @@ TEST_CASE("a suspended partner's banner names every action it is refused, deals 
   CHECK(deal.error().code == "partner.suspended");
 }
 
-TEST_CASE("the partner's scan lists what changed since the last visit once; it stays for the visit, not for the next scan") {
+TEST_CASE("the partner's scan lists what changed since the last visit once: it stays for the visit, not for the next scan") {
   Harness h;
   h.Scan("BDG-10017");
   h.Scan("6299826000100029");  // Northgate: 8,200 points
