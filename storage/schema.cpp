@@ -162,6 +162,9 @@ INSERT OR REPLACE INTO outcomes_shown (source, ref, stamp, shown_at)
   SELECT 'deal', CAST(seq AS TEXT), status, decided_at FROM deals WHERE status <> 'pending';
 INSERT OR REPLACE INTO outcomes_shown (source, ref, stamp, shown_at)
   SELECT 'order', CAST(seq AS TEXT), status, state_at FROM demo_orders WHERE status NOT IN ('open', 'ordered');
+-- A sell-out report's units by its seq: the partner's page finds the reports a verdict is about
+-- without a scan of every unit ever sold here.
+CREATE INDEX sellouts_seq ON sellouts(seq);
 -- Custody conflicts the central reported (a unit checked out here while it was out at another
 -- kiosk, or at another kiosk while out here), from the reference pull or the stick. One row per
 -- second checkout and unit; resolved_at is set when the central saw the unit checked in at either
