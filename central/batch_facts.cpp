@@ -99,10 +99,28 @@ Status BatchFacts::PutOrder(const OrderRecord& o) {
   return {};
 }
 
+Status BatchFacts::AddCustodyConflict(const ConflictRecord& c) {
+  conflicts.push_back(c);
+  return {};
+}
+
+Status BatchFacts::ResolveCustodyConflicts(const ConflictResolution& r) {
+  // This batch's own conflicts over the unit, in memory; the stored ones by SaveBatch.
+  for (ConflictRecord& c : conflicts)
+    if (c.conflict.asset_tag == r.asset_tag && c.conflict.resolved_at.empty()) {
+      c.conflict.resolved_at = r.resolved_at;
+      c.resolved_by = r.resolved_by;
+    }
+  resolutions.push_back(r);
+  return {};
+}
+
 void BatchFacts::SetVersion(int64_t version) {
   for (auto& [key, r] : refs_written) r.version = version;
   for (DealRecord& d : deals) d.version = version;
   for (OrderRecord& o : orders) o.version = version;
+  for (ConflictRecord& c : conflicts) c.version = version;
+  for (ConflictResolution& r : resolutions) r.version = version;
 }
 
 }  // namespace kiosk::central

@@ -114,6 +114,18 @@ ALTER TABLE deals ADD COLUMN decided_by text NOT NULL DEFAULT '';
 ALTER TABLE deals ADD COLUMN reason text NOT NULL DEFAULT '';
 CREATE INDEX deals_pending ON deals (registered_at) WHERE status = 'pending';
 )sql"},
+      // Custody conflicts (issue 17 item 5), as sqlite_store.cpp's migration 8.
+      {6, R"sql(
+CREATE TABLE custody_conflicts (
+  asset_tag text NOT NULL, claim_kiosk text NOT NULL, claim_seq bigint NOT NULL, claim_rep text NOT NULL,
+  claimed_at text NOT NULL, holder_kiosk text NOT NULL, holder_seq bigint NOT NULL, holder_rep text NOT NULL,
+  holder_since text NOT NULL, created_at text NOT NULL, resolved_at text NOT NULL DEFAULT '',
+  resolved_by text NOT NULL DEFAULT '', version bigint NOT NULL,
+  PRIMARY KEY (asset_tag, claim_kiosk, claim_seq)
+);
+CREATE INDEX custody_conflicts_open ON custody_conflicts (asset_tag) WHERE resolved_at = '';
+CREATE INDEX custody_conflicts_version ON custody_conflicts (version);
+)sql"},
   };
   return kMigrations;
 }
@@ -642,6 +654,18 @@ class PgStore final : public CentralStore {
     return out;
   }
   Status AddFlag(const FlagRecord& f) override { return AddFlags({f}); }
+  // ---- Custody conflicts (issue 17 item 5) ----
+  Status AddCustodyConflict(const ConflictRecord& c) override { return AddConflicts({c}); }
+  Status ResolveCustodyConflicts(const ConflictResolution& r) override { return ResolveConflicts({r}); }
+  Status ForEachCustodyConflict(const std::string& kiosk_id, int64_t since_version,
+                                const std::function<void(const ConflictRecord&)>& fn) override {
+    const std::string sql = std::string(kConflictColumns) +
+                            "FROM custody_conflicts WHERE (holder_kiosk = $1 OR claim_kiosk = $1) AND " +
+                            (since_version <= 0 ? "resolved_at = '' AND $2::bigint >= 0" : "version > $2") +
+                            " ORDER BY created_at COLLATE \"C\", asset_tag COLLATE \"C\", claim_kiosk COLLATE \"C\", "
+                            "claim_seq";
+    return Each(sql, Params().Text(kiosk_id).Int(since_version), [&](const Row& r) { fn(ConflictFromRow(r)); });
+  }
   Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) override {
     auto all = GetBootOffsets(kiosk_id, {boot_id});
     if (!all.ok()) return all.error();
@@ -866,6 +890,9 @@ class PgStore final : public CentralStore {
       if (!f->deals.empty()) KIOSK_TRY(PutDeals(f->deals));
       if (!f->flags.empty()) KIOSK_TRY(AddFlags(f->flags));
       if (!f->orders.empty()) KIOSK_TRY(PutOrders(f->orders));
+      // Resolutions first: they are of conflicts stored before this batch (BatchFacts).
+      if (!f->resolutions.empty()) KIOSK_TRY(ResolveConflicts(f->resolutions));
+      if (!f->conflicts.empty()) KIOSK_TRY(AddConflicts(f->conflicts));
     }
     KIOSK_TRY(Run("UPDATE kiosks SET acked_through = $2, head_hash = $3, last_seen = $4 WHERE kiosk_id = $1",
                   Params().Text(kiosk_id).Int(save.kiosk.acked_through).Text(save.kiosk.head_hash)
@@ -1048,6 +1075,52 @@ class PgStore final : public CentralStore {
                Params().Texts(kiosks).Ints(seqs).Texts(partners).Texts(customers).Texts(products).Ints(values)
                    .Texts(closes).Texts(statuses).Texts(messages).Ints(versions).Texts(registered).Texts(decided_at)
                    .Texts(decided_by).Texts(reasons));
+  }
+  Status AddConflicts(const std::vector<ConflictRecord>& cs) {
+    std::vector<std::string_view> tags, claim_kiosks, claim_reps, claimed, holder_kiosks, holder_reps, holder_since,
+        created, resolved, resolved_by;
+    std::vector<int64_t> claim_seqs, holder_seqs, versions;
+    for (const ConflictRecord& r : cs) {
+      const CustodyConflict& c = r.conflict;
+      tags.push_back(c.asset_tag);
+      claim_kiosks.push_back(c.claim_kiosk);
+      claim_seqs.push_back(c.claim_seq);
+      claim_reps.push_back(c.claim_rep);
+      claimed.push_back(c.claimed_at);
+      holder_kiosks.push_back(c.holder_kiosk);
+      holder_seqs.push_back(r.holder_seq);
+      holder_reps.push_back(c.holder_rep);
+      holder_since.push_back(c.holder_since);
+      created.push_back(r.created_at);
+      resolved.push_back(c.resolved_at);
+      resolved_by.push_back(r.resolved_by);
+      versions.push_back(r.version);
+    }
+    return Run("INSERT INTO custody_conflicts (asset_tag, claim_kiosk, claim_seq, claim_rep, claimed_at, holder_kiosk, "
+               "holder_seq, holder_rep, holder_since, created_at, resolved_at, resolved_by, version) SELECT * FROM "
+               "unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
+               "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[]) "
+               "ON CONFLICT (asset_tag, claim_kiosk, claim_seq) DO NOTHING",
+               Params().Texts(tags).Texts(claim_kiosks).Ints(claim_seqs).Texts(claim_reps).Texts(claimed)
+                   .Texts(holder_kiosks).Ints(holder_seqs).Texts(holder_reps).Texts(holder_since).Texts(created)
+                   .Texts(resolved).Texts(resolved_by).Ints(versions));
+  }
+  // One check-in per unit resolves its open conflicts; the first of a batch's check-ins of a unit
+  // is the one recorded (DISTINCT ON keeps the statement from updating one row twice).
+  Status ResolveConflicts(const std::vector<ConflictResolution>& rs) {
+    std::vector<std::string_view> tags, at, by;
+    std::vector<int64_t> versions;
+    for (const ConflictResolution& r : rs) {
+      tags.push_back(r.asset_tag);
+      at.push_back(r.resolved_at);
+      by.push_back(r.resolved_by);
+      versions.push_back(r.version);
+    }
+    return Run("UPDATE custody_conflicts c SET resolved_at = u.at, resolved_by = u.by, version = u.v FROM "
+               "(SELECT DISTINCT ON (tag) tag, at, by, v FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) "
+               "WITH ORDINALITY AS x(tag, at, by, v, n) ORDER BY tag, n) AS u "
+               "WHERE c.asset_tag = u.tag AND c.resolved_at = ''",
+               Params().Texts(tags).Texts(at).Texts(by).Ints(versions));
   }
   Status AddFlags(const std::vector<FlagRecord>& fs) {
     std::vector<std::string_view> kiosks, kinds, messages, created;

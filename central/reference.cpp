@@ -146,6 +146,16 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
       open.Close(true);
     }
   }
+  {
+    // Custody conflicts over units this kiosk holds or tried to check out (issue 17 item 5): in a
+    // full document every open one (the list is always there: the kiosk replaces its own), in a
+    // delta those created or resolved since the kiosk's version.
+    Array conflicts{write, "custody_conflicts"};
+    KIOSK_TRY(m_store.ForEachCustodyConflict(kiosk_id, full ? 0 : since, [&](const ConflictRecord& c) {
+      conflicts.Add(CustodyConflictToJson(c.conflict).dump());
+    }));
+    conflicts.Close(full);
+  }
   if (*kiosk && verdicts_after >= 0) {
     Array verdicts{write, "verdicts"};
     KIOSK_TRY(m_store.ForEachEvent(kiosk_id, verdicts_after + 1, [&](const StoredEvent& s) {

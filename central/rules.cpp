@@ -112,6 +112,20 @@ Result<Verdict> CheckedOut(RuleContext& ctx, const Event& e, const events::Devic
       KIOSK_TRY(ctx.store.AddFlag({ctx.kiosk_id, e.seq, "custody.conflict",
                                    tag + " checked out at " + ctx.kiosk_id + " while out at " + (*c)->kiosk_id,
                                    ctx.now_utc}));
+      // Both kiosks are told with their reference data: the holder to find the unit, this one
+      // that the central keeps the holder's checkout (issue 17 item 5).
+      ConflictRecord conflict;
+      conflict.conflict = CustodyConflict{.asset_tag = tag,
+                                          .holder_kiosk = (*c)->kiosk_id,
+                                          .holder_rep = (*c)->custodian,
+                                          .holder_since = (*c)->since,
+                                          .claim_kiosk = ctx.kiosk_id,
+                                          .claim_rep = rep,
+                                          .claim_seq = e.seq,
+                                          .claimed_at = e.wall_time};
+      conflict.holder_seq = (*c)->seq;
+      conflict.created_at = ctx.now_utc;
+      KIOSK_TRY(ctx.store.AddCustodyConflict(conflict));
       continue;
     }
     KIOSK_TRY(ctx.store.PutCustody({tag, ctx.kiosk_id, "checked_out", rep, e.seq, e.wall_time}));
@@ -140,6 +154,8 @@ Result<Verdict> CheckedIn(RuleContext& ctx, const Event& e, const events::Device
     const std::string& tag = d.asset_tag;
     if (tag.empty()) continue;
     KIOSK_TRY(ctx.store.PutCustody({tag, ctx.kiosk_id, state, "", e.seq, e.wall_time}));
+    // The unit is back at a kiosk: whichever side checked it in, a custody conflict over it is over.
+    KIOSK_TRY(ctx.store.ResolveCustodyConflicts({tag, ctx.now_utc, ctx.kiosk_id + ":" + std::to_string(e.seq)}));
     KIOSK_TRY(UpdateRef(ctx, "devices", tag, [&](json& body) {
       body["state"] = state;
       body["custodian"] = "";

@@ -123,6 +123,20 @@ ALTER TABLE deals ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX deals_pending ON deals(registered_at) WHERE status = 'pending';
 )sql"},
+      // Custody conflicts (issue 17 item 5): a checkout of a unit that was out at another kiosk,
+      // with who holds it; sent to both kiosks with their reference data until a check-in of the
+      // unit at either resolves it. version: the reference version of the last change.
+      {8, R"sql(
+CREATE TABLE custody_conflicts (
+  asset_tag TEXT NOT NULL, claim_kiosk TEXT NOT NULL, claim_seq INTEGER NOT NULL, claim_rep TEXT NOT NULL,
+  claimed_at TEXT NOT NULL, holder_kiosk TEXT NOT NULL, holder_seq INTEGER NOT NULL, holder_rep TEXT NOT NULL,
+  holder_since TEXT NOT NULL, created_at TEXT NOT NULL, resolved_at TEXT NOT NULL DEFAULT '',
+  resolved_by TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL,
+  PRIMARY KEY (asset_tag, claim_kiosk, claim_seq)
+);
+CREATE INDEX custody_conflicts_open ON custody_conflicts(asset_tag) WHERE resolved_at = '';
+CREATE INDEX custody_conflicts_version ON custody_conflicts(version);
+)sql"},
   };
   return kMigrations;
 }
@@ -436,6 +450,29 @@ class SqliteStore final : public CentralStore {
                          [&](Statement& r) { out = DealFromRow(r); }, kiosk_id, seq));
     return out;
   }
+  // ---- Custody conflicts (issue 17 item 5) ----
+  Status AddCustodyConflict(const ConflictRecord& r) override {
+    const CustodyConflict& c = r.conflict;
+    return m_db->Run("INSERT INTO custody_conflicts (asset_tag, claim_kiosk, claim_seq, claim_rep, claimed_at, "
+                     "holder_kiosk, holder_seq, holder_rep, holder_since, created_at, resolved_at, resolved_by, version) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (asset_tag, claim_kiosk, claim_seq) DO NOTHING",
+                     c.asset_tag, c.claim_kiosk, c.claim_seq, c.claim_rep, c.claimed_at, c.holder_kiosk, r.holder_seq,
+                     c.holder_rep, c.holder_since, r.created_at, c.resolved_at, r.resolved_by, r.version);
+  }
+  Status ResolveCustodyConflicts(const ConflictResolution& r) override {
+    return m_db->Run("UPDATE custody_conflicts SET resolved_at = ?, resolved_by = ?, version = ? "
+                     "WHERE asset_tag = ? AND resolved_at = ''",
+                     r.resolved_at, r.resolved_by, r.version, r.asset_tag);
+  }
+  Status ForEachCustodyConflict(const std::string& kiosk_id, int64_t since_version,
+                                const std::function<void(const ConflictRecord&)>& fn) override {
+    const std::string sql = std::string(kConflictColumns) +
+                            "FROM custody_conflicts WHERE (holder_kiosk = ? OR claim_kiosk = ?) AND " +
+                            (since_version <= 0 ? "resolved_at = '' AND ? >= 0" : "version > ?") +
+                            " ORDER BY created_at, asset_tag, claim_kiosk, claim_seq";
+    return m_db->Each(sql, [&](Statement& r) { fn(ConflictFromRow(r)); }, kiosk_id, kiosk_id, since_version);
+  }
+
   Status AddFlag(const FlagRecord& f) override {
     return m_db->Run("INSERT INTO flags (kiosk_id, seq, kind, message, created_at) VALUES (?,?,?,?,?)", f.kiosk_id,
                      f.seq, f.kind, f.message, f.created_at);
@@ -590,6 +627,9 @@ class SqliteStore final : public CentralStore {
       for (const DealRecord& d : f->deals) KIOSK_TRY(PutDeal(d));
       for (const FlagRecord& fl : f->flags) KIOSK_TRY(AddFlag(fl));
       for (const OrderRecord& o : f->orders) KIOSK_TRY(PutOrder(o));
+      // Resolutions first: they are of conflicts stored before this batch (BatchFacts).
+      for (const ConflictResolution& r : f->resolutions) KIOSK_TRY(ResolveCustodyConflicts(r));
+      for (const ConflictRecord& c : f->conflicts) KIOSK_TRY(AddCustodyConflict(c));
     }
     KIOSK_TRY(PutKiosk(save.kiosk));
     if (save.forget_nonces_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(save.forget_nonces_before_ms));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kiosk/core/journal.hpp"
+#include "kiosk/core/reference.hpp"
 #include "kiosk/core/result.hpp"
 #include "kiosk/sync/protocol.hpp"
 
@@ -153,6 +154,51 @@ struct FlagRecord {
   std::string created_at;
 };
 
+// A custody conflict (issue 17 item 5): a checkout of a unit the central had out at another kiosk.
+// The central keeps the holder's checkout and refuses the claim (rules.cpp: CheckedOut); both
+// kiosks learn of it with their reference data (ForEachCustodyConflict). Resolved by the next
+// check-in of the unit at any kiosk (rules.cpp: CheckedIn). Keyed by (asset tag, claim kiosk,
+// claim seq). `conflict.resolved_at` is "" while open.
+struct ConflictRecord {
+  CustodyConflict conflict;
+  int64_t holder_seq = 0;    // the holder's checkout at holder_kiosk
+  std::string created_at;    // central UTC
+  std::string resolved_by;   // "KIOSK:SEQ" of the check-in that resolved it
+  int64_t version = 0;       // reference version of the last change (creation or resolution)
+};
+
+// The columns both stores select a conflict by, and its row read back (`Row`: either store's row
+// type, with Text(col) and Int(col)).
+inline constexpr const char* kConflictColumns =
+    "SELECT asset_tag, claim_kiosk, claim_seq, claim_rep, claimed_at, holder_kiosk, holder_seq, holder_rep, "
+    "holder_since, created_at, resolved_at, resolved_by, version ";
+template <class Row>
+ConflictRecord ConflictFromRow(const Row& r) {
+  ConflictRecord c;
+  c.conflict.asset_tag = r.Text(0);
+  c.conflict.claim_kiosk = r.Text(1);
+  c.conflict.claim_seq = r.Int(2);
+  c.conflict.claim_rep = r.Text(3);
+  c.conflict.claimed_at = r.Text(4);
+  c.conflict.holder_kiosk = r.Text(5);
+  c.holder_seq = r.Int(6);
+  c.conflict.holder_rep = r.Text(7);
+  c.conflict.holder_since = r.Text(8);
+  c.created_at = r.Text(9);
+  c.conflict.resolved_at = r.Text(10);
+  c.resolved_by = r.Text(11);
+  c.version = r.Int(12);
+  return c;
+}
+
+// The check-in of a unit, which resolves its open conflicts.
+struct ConflictResolution {
+  std::string asset_tag;
+  std::string resolved_at;  // central UTC
+  std::string resolved_by;  // "KIOSK:SEQ"
+  int64_t version = 0;
+};
+
 // What the partner program's rules read and write (rules.cpp). The CentralStore implements it row
 // by row (for the command line and tests); during an ingest the rules work on BatchFacts instead.
 class RuleStore {
@@ -177,6 +223,9 @@ class RuleStore {
   // (ordered, confirmed, shipped), and a new order (or a rejected one, for the record).
   virtual Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) = 0;
   virtual Status PutOrder(const OrderRecord& o) = 0;
+  // Custody conflicts (issue 17 item 5): a new one; and every open one over a unit, resolved.
+  virtual Status AddCustodyConflict(const ConflictRecord& c) = 0;
+  virtual Status ResolveCustodyConflicts(const ConflictResolution& r) = 0;
 };
 
 // The rows a batch's rules will read, named from the payloads before the rules run (rules.cpp:
@@ -229,10 +278,15 @@ class BatchFacts final : public RuleStore {
   Status AddFlag(const FlagRecord& f) override;
   Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) override;
   Status PutOrder(const OrderRecord& o) override;
+  Status AddCustodyConflict(const ConflictRecord& c) override;
+  Status ResolveCustodyConflicts(const ConflictResolution& r) override;
 
-  // True when published reference data changed (refs or deal decisions): the batch then needs a
-  // reference version (CentralStore::TakeReferenceVersion), given to them by SetVersion.
-  bool NeedsVersion() const { return !refs_written.empty() || !deals.empty() || !orders.empty(); }
+  // True when published reference data changed (refs, deal decisions, orders, custody conflicts):
+  // the batch then needs a reference version (CentralStore::TakeReferenceVersion), given to them
+  // by SetVersion.
+  bool NeedsVersion() const {
+    return !refs_written.empty() || !deals.empty() || !orders.empty() || !conflicts.empty() || !resolutions.empty();
+  }
   void SetVersion(int64_t version);
 
   // What the rules and the ingest wrote, in the order SaveBatch stores it.
@@ -243,6 +297,10 @@ class BatchFacts final : public RuleStore {
   std::vector<DealRecord> deals;
   std::vector<FlagRecord> flags;
   std::vector<OrderRecord> orders;  // new demo orders (issue 17)
+  // Custody conflicts: SaveBatch applies `resolutions` to the conflicts stored before this batch
+  // first, then inserts `conflicts` (which this batch's own check-ins already resolved in memory).
+  std::vector<ConflictRecord> conflicts;
+  std::vector<ConflictResolution> resolutions;
 
  private:
   RuleStore& m_fallback;
@@ -361,6 +419,12 @@ class CentralStore : public RuleStore {
   // Open units per (partner, model) over the channel, for the kiosks' quota estimate.
   virtual Status ForEachOpenOrderCount(
       const std::function<void(const std::string& partner_id, const std::string& gtin, int64_t units)>& fn) = 0;
+
+  // ---- Custody conflicts (issue 17 item 5), besides RuleStore's ----
+  // The conflicts concerning a kiosk (as holder or claimant), by creation: every open one when
+  // since_version is 0 (a full document), else every one changed after it (new or resolved).
+  virtual Status ForEachCustodyConflict(const std::string& kiosk_id, int64_t since_version,
+                                        const std::function<void(const ConflictRecord&)>& fn) = 0;
 
   // Reports: header row first, then one row per record. name: sellout | redemptions | custody |
   // rejects | flags.

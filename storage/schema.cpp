@@ -146,6 +146,37 @@ ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 UPDATE deals SET registered_at = COALESCE((SELECT wall_time FROM journal WHERE journal.seq = deals.seq), '');
 CREATE INDEX deals_partner ON deals(partner_id, seq);
 )sql"},
+      {7, R"sql(
+-- What the partner's page has shown (issue 17 item 5): one row per outcome the staff saw (a
+-- verdict, a deal decision, an order's move, ...), keyed by its source and reference, with the
+-- stamp it had then; an outcome whose stamp differs (an order that moved again) shows once more.
+-- Local state, not journaled. Outcomes already known at this upgrade count as shown: the page
+-- lists what changes from now on, not a kiosk's whole past.
+CREATE TABLE outcomes_shown (
+  source TEXT NOT NULL, ref TEXT NOT NULL, stamp TEXT NOT NULL, shown_at TEXT NOT NULL,
+  PRIMARY KEY (source, ref)
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO outcomes_shown (source, ref, stamp, shown_at)
+  SELECT 'verdict', CAST(seq AS TEXT), verdict || ':' || code, received_at FROM verdicts WHERE verdict <> 'accepted';
+INSERT OR REPLACE INTO outcomes_shown (source, ref, stamp, shown_at)
+  SELECT 'deal', CAST(seq AS TEXT), status, decided_at FROM deals WHERE status <> 'pending';
+INSERT OR REPLACE INTO outcomes_shown (source, ref, stamp, shown_at)
+  SELECT 'order', CAST(seq AS TEXT), status, state_at FROM demo_orders WHERE status NOT IN ('open', 'ordered');
+-- A sell-out report's units by its seq: the partner's page finds the reports a verdict is about
+-- without a scan of every unit ever sold here.
+CREATE INDEX sellouts_seq ON sellouts(seq);
+-- Custody conflicts the central reported (a unit checked out here while it was out at another
+-- kiosk, or at another kiosk while out here), from the reference pull or the stick. One row per
+-- second checkout and unit; resolved_at is set when the central saw the unit checked in at either
+-- kiosk. Replaced whole by a full reference snapshot.
+CREATE TABLE custody_conflicts (
+  asset_tag TEXT NOT NULL, claim_kiosk TEXT NOT NULL, claim_seq INTEGER NOT NULL,
+  claim_rep TEXT NOT NULL, claimed_at TEXT NOT NULL,
+  holder_kiosk TEXT NOT NULL, holder_rep TEXT NOT NULL, holder_since TEXT NOT NULL,
+  resolved_at TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (asset_tag, claim_kiosk, claim_seq)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -35,15 +35,4 @@ Status VerdictStore::Put(const VerdictRow& v) {
                   v.seq, v.event_id, v.verdict, v.code, v.message, v.detail, v.received_at);
 }
 
-Result<std::vector<PartnerOutcomeRow>> VerdictStore::UnshownForPartner(const std::string& partner_id) {
-  std::vector<PartnerOutcomeRow> rows;
-  auto s = m_db.Each(
-      "SELECT v.seq, v.verdict, v.code, v.message, v.detail, j.type FROM verdicts v JOIN journal j ON j.seq = v.seq "
-      "WHERE v.verdict <> 'accepted' AND v.shown = 0 AND json_extract(j.payload, '$.partner_id') = ? ORDER BY v.seq",
-      [&](Statement& r) { rows.push_back(PartnerOutcomeRow{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(5)}); },
-      partner_id);
-  if (!s.ok()) return s.error();
-  return rows;
-}
-
 }  // namespace kiosk::storage

@@ -1,7 +1,7 @@
 #pragma once
 // The central's verdicts on this kiosk's events: written by the sync engine as acknowledgements
-// and pulls bring them, listed by the admin screen and `kiosk verdicts` (one query for both), and
-// shown on a partner's panel until seen. Only verdicts that say something have a row: a plain
+// and pulls bring them, listed by the admin screen and `kiosk verdicts` (one query for both). What
+// a partner's page shows of them is storage/outcome_store.hpp's. Only verdicts that say something have a row: a plain
 // acceptance is implied (kiosk/sync/engine.cpp). Same thread as the Db it is given.
 #include <cstdint>
 #include <string>
@@ -34,15 +34,6 @@ struct VerdictRow {
   std::string received_at;  // UTC
 };
 
-// A verdict on one of a partner's events that the partner's panel has not shown yet.
-struct PartnerOutcomeRow {
-  int64_t seq = 0;
-  std::string verdict;
-  std::string code;
-  std::string message;
-  std::string type;  // the event's type
-};
-
 class VerdictStore {
  public:
   explicit VerdictStore(Db& db) : m_db(db) {}
@@ -56,8 +47,6 @@ class VerdictStore {
   Status Forget(int64_t from_seq, int64_t to_seq);
   // Inserts or replaces a verdict; one seen again (a resend) keeps its `shown` flag.
   Status Put(const VerdictRow& v);
-  // Not-accepted verdicts on the partner's events that were not shown yet, oldest first.
-  Result<std::vector<PartnerOutcomeRow>> UnshownForPartner(const std::string& partner_id);
 
  private:
   Db& m_db;

@@ -110,6 +110,11 @@ class AppController {
   void Go(ScreenId screen);
   void RefreshHome();
   void LoadPartner(const std::string& card, bool navigate, bool announce);
+  // What changed for the partner (issue 17 item 5): recorded as seen on the worker as the page
+  // is about to show it; the page's view-model taken on the main thread, keeping the list of the
+  // visit (new_visit: a scan, which starts it afresh).
+  static void ShowingChanges(Kiosk& k, const PartnerView& v);
+  void TakePartner(PartnerView v, std::vector<DealView> deals, bool new_visit);
   void LoadRewards();
   void LoadAdmin();
   void LoadVerdicts();

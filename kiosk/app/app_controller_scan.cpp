@@ -89,12 +89,9 @@ void AppController::HandleScan(const std::string& raw) {
       if (!p.ok()) return Fail(p.error());
       PartnerView v = std::move(p).value();
       auto deals = k.Deals(v.partner.id, kPartnerScreenDeals);
+      ShowingChanges(k, v);  // the partner's scan shows what changed since the last visit
       return [v, deals = deals.ok() ? std::move(*deals) : std::vector<DealView>{}](AppController& c) {
-        bool other = c.m_vm.partner.view.partner.id != v.partner.id;
-        c.m_vm.partner.loaded = true;
-        c.m_vm.partner.view = v;
-        c.m_vm.partner.deals = deals;
-        if (other) c.m_vm.sellout.units.clear();
+        c.TakePartner(v, deals, true);  // a scan is a new visit: the list is what this scan found
         c.Go(ScreenId::Partner);
         c.AnnouncePartner(v.partner, true);
       };

@@ -1,5 +1,7 @@
 // AppController, sessions: the partner's page and its actions (rewards, demo orders, sell-out,
 // deals) and the device flows (check-out to a field rep, check-in).
+#include <algorithm>
+
 #include "kiosk/app/app_controller.hpp"
 #include "kiosk/core/rules/partners.hpp"
 
@@ -32,19 +34,41 @@ void AppController::ClearSessions() {
   m_vm.stocktake.reported = false;  // a report is for who finished the count
 }
 
+// On the worker: what changed for the partner is about to show on the page, so it counts as seen
+// from now on (Kiosk::MarkChangesShown). A failure to record it costs a second showing, never the
+// page itself.
+void AppController::ShowingChanges(Kiosk& k, const PartnerView& v) { (void)k.MarkChangesShown(v.changes); }
+
+// The page keeps what it listed for the partner in front of staff while they stay on it: a reload
+// after an action (whose list is then empty: already seen) adds what came since, and keeps the rest.
+void AppController::TakePartner(PartnerView v, std::vector<DealView> deals, bool new_visit) {
+  const bool other = m_vm.partner.view.partner.id != v.partner.id;
+  if (!other && !new_visit && m_vm.partner.loaded) {
+    std::vector<OutcomeLine> merged = m_vm.partner.view.changes;
+    for (OutcomeLine& l : v.changes) {
+      auto same = [&](const OutcomeLine& x) {
+        return x.shown_source == l.shown_source && x.ref == l.ref && x.stamp == l.stamp;
+      };
+      if (std::none_of(merged.begin(), merged.end(), same)) merged.push_back(std::move(l));
+    }
+    v.changes = std::move(merged);
+  }
+  m_vm.partner.loaded = true;
+  m_vm.partner.view = std::move(v);
+  m_vm.partner.deals = std::move(deals);
+  if (other) m_vm.sellout.units.clear();
+}
+
 void AppController::LoadPartner(const std::string& card, bool navigate, bool announce) {
   Run([card, navigate, announce](Kiosk& k) -> Completion {
     auto p = k.GetPartner(card);
     if (!p.ok()) return Fail(p.error());
     PartnerView v = std::move(p).value();
     auto deals = k.Deals(v.partner.id, kPartnerScreenDeals);
+    ShowingChanges(k, v);
     return [v = std::move(v), deals = deals.ok() ? std::move(*deals) : std::vector<DealView>{}, navigate,
             announce](AppController& c) {
-      bool other = c.m_vm.partner.view.partner.id != v.partner.id;
-      c.m_vm.partner.loaded = true;
-      c.m_vm.partner.view = v;
-      c.m_vm.partner.deals = deals;
-      if (other) c.m_vm.sellout.units.clear();
+      c.TakePartner(v, deals, false);
       if (navigate) c.Go(ScreenId::Partner);
       if (announce) {
         c.AnnouncePartner(v.partner, false);

@@ -42,6 +42,23 @@ void EmitReceipt(Context& ctx, const Result<Receipt>& r) {
   Emit(ctx, ReceiptJson(*r), human);
 }
 
+json ChangesJson(const std::vector<OutcomeLine>& lines) {
+  json list = json::array();
+  for (const OutcomeLine& l : lines)
+    list.push_back(json{{"source", l.source}, {"seq", l.seq},   {"at", l.at},         {"kind", l.kind},
+                        {"act", l.act},       {"shown", l.shown}, {"message", l.text}, {"key", l.key}});
+  return list;
+}
+
+json ConflictsJson(const std::vector<CustodyConflictView>& conflicts) {
+  json list = json::array();
+  for (const CustodyConflictView& c : conflicts)
+    list.push_back(json{{"asset_tag", c.asset_tag}, {"held_here", c.held_here}, {"other_kiosk", c.other_kiosk},
+                        {"rep", c.rep},             {"rep_name", c.rep_name},   {"since", c.since},
+                        {"resolved_at", c.resolved_at}, {"message", c.text}});
+  return list;
+}
+
 json PartnerJson(const PartnerView& v) {
   const json nt = RequirementsToJson(v.partner.next_tier);
   return json{{"id", v.partner.id},
@@ -61,7 +78,7 @@ json PartnerJson(const PartnerView& v) {
               {"unsynced_redemptions", v.unsynced_redemptions},
               {"open_demo_orders", v.open_demo_orders},
               {"next_tier", nt},
-              {"outcomes", v.recent_outcomes}};
+              {"changes", ChangesJson(v.changes)}};
 }
 
 std::string PartnerHuman(const PartnerView& v) {
@@ -89,9 +106,11 @@ std::string PartnerHuman(const PartnerView& v) {
   } else {
     o << "  Platinum: the highest tier.\n";
   }
-  for (const auto& oc : v.recent_outcomes)
-    o << "  central " << oc.value("verdict", "") << " seq " << oc.value("seq", 0) << ": " << oc.value("message", "")
-      << "\n";
+  if (!v.changes.empty()) {
+    o << "  changed since the last visit (kiosk outcomes " << (v.card_number.empty() ? v.partner.id : v.card_number)
+      << " marks them seen):\n";
+    for (const OutcomeLine& l : v.changes) o << "    " << (l.act ? "! " : "- ") << l.text << "\n";
+  }
   return o.str();
 }
 
@@ -106,7 +125,8 @@ json DeviceJson(const DeviceView& v) {
               {"state", ToString(v.device.state)}, {"custodian", v.device.custodian},
               {"custodian_name", v.custodian_name}, {"due_date", v.device.due_date},
               {"purpose", v.device.purpose},     {"location", v.device.location},
-              {"overdue", v.overdue},            {"history", history}};
+              {"overdue", v.overdue},            {"history", history},
+              {"conflicts", ConflictsJson(v.conflicts)}};
 }
 
 std::string DeviceHuman(const DeviceView& v) {
@@ -118,6 +138,7 @@ std::string DeviceHuman(const DeviceView& v) {
     o << " to " << (v.custodian_name.empty() ? v.device.custodian : v.custodian_name) << ", due " << v.device.due_date
       << (v.overdue ? "  ** OVERDUE **" : "") << (v.device.purpose.empty() ? "" : " (" + v.device.purpose + ")");
   o << "\n";
+  for (const CustodyConflictView& c : v.conflicts) o << "  ** CUSTODY CONFLICT: " << c.text << "\n";
   if (!v.device.location.empty()) o << "  location: " << v.device.location << "\n";
   if (!v.kit_members.empty()) {
     o << "  kit " << v.device.kit << ":";
@@ -231,6 +252,46 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
     if (!ctx.json) std::cerr << "refused: " << blocked.message << " [" << blocked.code << "]\n";
     ctx.exit_code = ExitCodeFor(blocked.kind);
   }, true)->add_option("CARD", *code, "Partner card number or partner id")->required();
+
+  // ---- what changed for a partner (issue 17 item 5): the partner's page's list, for scripts ----
+  struct OutcomesArgs {
+    std::string card;
+    bool all = false;
+    bool keep = false;
+  };
+  auto oc = std::make_shared<OutcomesArgs>();
+  CLI::App* oc_cmd = AddKioskCommand(app, ctx, "outcomes",
+                                     "What the central decided for a partner since staff last saw it (marks it seen)",
+                                     [&ctx, oc](Kiosk& k) {
+    auto lines = k.PartnerChanges(oc->card, oc->all);
+    if (!lines.ok()) return ReportError(ctx, lines.error());
+    // Seen, as on the partner's page: the next scan lists only what changes after this. --all is
+    // the whole record (it marks nothing), --keep a look that leaves the list for the page.
+    if (!oc->all && !oc->keep)
+      if (auto s = k.MarkChangesShown(*lines); !s.ok()) return ReportError(ctx, s.error());
+    std::ostringstream o;
+    for (const OutcomeLine& l : *lines)
+      o << "  " << (l.at.empty() ? std::string(20, ' ') : l.at) << "  " << (l.act ? "! " : "- ") << l.text
+        << (oc->all && l.shown ? "  (seen)" : "") << "\n";
+    std::string human = lines->empty() ? (oc->all ? "Nothing decided for this partner yet.\n"
+                                                  : "Nothing changed since the partner's last visit.\n")
+                                       : o.str();
+    Emit(ctx, json{{"ok", true}, {"changes", ChangesJson(*lines)}}, human);
+  });
+  oc_cmd->add_option("CARD", oc->card, "Partner card number or partner id")->required();
+  oc_cmd->add_flag("--all", oc->all, "Everything decided for the partner here, seen or not (marks nothing)");
+  oc_cmd->add_flag("--keep", oc->keep, "Show what is new without marking it seen");
+
+  // ---- custody conflicts (issue 17 item 5): the central's, over this kiosk's units ----
+  AddKioskCommand(app, ctx, "conflicts", "List the custody conflicts the central reported over this kiosk's units",
+                  [&ctx](Kiosk& k) {
+    auto list = k.CustodyConflicts();
+    if (!list.ok()) return ReportError(ctx, list.error());
+    std::ostringstream o;
+    for (const CustodyConflictView& c : *list) o << "  " << (c.resolved_at.empty() ? "" : "(resolved " + c.resolved_at + ") ") << c.text << "\n";
+    Emit(ctx, json{{"ok", true}, {"conflicts", ConflictsJson(*list)}},
+         list->empty() ? "No custody conflicts.\n" : o.str());
+  }, true);
 
   // ---- demo orders (issue 17): this kiosk's, with the central's last word on each ----
   auto order_partner = std::make_shared<std::string>();

@@ -390,6 +390,30 @@ Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::par
       }
       doc.open_orders = std::move(counts);
     }
+    if (const json* cc = w.Field(root, "", "custody_conflicts", false); cc && !w.failed()) {
+      if (!cc->is_array()) w.Fail("/custody_conflicts", "expected a list");
+      std::vector<CustodyConflict> conflicts;
+      for (size_t i = 0; !w.failed() && cc->is_array() && i < cc->size(); ++i) {
+        const std::string p = "/custody_conflicts/" + std::to_string(i);
+        const json& o = (*cc)[i];
+        if (!o.is_object()) {
+          w.Fail(p, "expected an object");
+          break;
+        }
+        CustodyConflict c;
+        c.asset_tag = w.Text(o, p, "asset_tag");
+        c.holder_kiosk = w.Text(o, p, "holder_kiosk");
+        c.holder_rep = w.Text(o, p, "holder_rep", false);
+        c.holder_since = w.Text(o, p, "holder_since", false);
+        c.claim_kiosk = w.Text(o, p, "claim_kiosk");
+        c.claim_rep = w.Text(o, p, "claim_rep", false);
+        c.claim_seq = w.Int(o, p, "claim_seq", true, 0, 1);
+        c.claimed_at = w.Text(o, p, "claimed_at", false);
+        c.resolved_at = w.Text(o, p, "resolved_at", false);
+        conflicts.push_back(std::move(c));
+      }
+      doc.custody_conflicts = std::move(conflicts);
+    }
   }
 
   // Cross-references inside a full snapshot (a delta may refer to records the kiosk already has;
@@ -452,6 +476,14 @@ json RequirementsToJson(const std::vector<Requirement>& requirements) {
   for (const Requirement& r : requirements)
     out.push_back({{"key", r.key}, {"label", r.label}, {"have", r.have}, {"need", r.need}, {"unit", r.unit}});
   return out;
+}
+
+json CustodyConflictToJson(const CustodyConflict& c) {
+  json x{{"asset_tag", c.asset_tag},       {"holder_kiosk", c.holder_kiosk}, {"holder_rep", c.holder_rep},
+         {"holder_since", c.holder_since}, {"claim_kiosk", c.claim_kiosk},   {"claim_rep", c.claim_rep},
+         {"claim_seq", c.claim_seq},       {"claimed_at", c.claimed_at}};
+  if (!c.resolved_at.empty()) x["resolved_at"] = c.resolved_at;
+  return x;
 }
 
 json SettingsToJson(const Settings& s) {
@@ -523,6 +555,10 @@ json ReferenceToJson(const ReferenceDoc& doc) {
     json& open = j["open_orders"] = json::array();
     for (const ChannelOrderCount& c : *doc.open_orders)
       open.push_back({{"partner_id", c.partner_id}, {"gtin", c.gtin}, {"units", c.units}});
+  }
+  if (doc.custody_conflicts) {
+    json& list = j["custody_conflicts"] = json::array();
+    for (const CustodyConflict& c : *doc.custody_conflicts) list.push_back(CustodyConflictToJson(c));
   }
   return j;
 }

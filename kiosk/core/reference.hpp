@@ -31,6 +31,20 @@ struct ChannelOrderCount {
   int64_t units = 0;
 };
 
+// A custody conflict the central found (issue 17 item 5): a unit checked out at one kiosk while
+// the central had it out at another. The central keeps the first checkout (the holder's) and
+// refuses the second (the claim). Sent to both kiosks; resolved_at is set once the central saw
+// the unit checked in at either of them.
+struct CustodyConflict {
+  std::string asset_tag;
+  std::string holder_kiosk, holder_rep;  // who holds the unit per the central (kiosk id, rep badge)
+  std::string holder_since;              // UTC of the holder's checkout
+  std::string claim_kiosk, claim_rep;    // the second checkout, refused
+  int64_t claim_seq = 0;                 // its journal seq at claim_kiosk
+  std::string claimed_at;                // UTC of the second checkout
+  std::string resolved_at;               // central UTC; "" while open
+};
+
 struct ReferenceDoc {
   int64_t version = 0;
   bool full = true;
@@ -53,6 +67,9 @@ struct ReferenceDoc {
   std::vector<OrderStateUpdate> order_states;
   // Absent: unchanged since the kiosk's version; present (maybe empty): the whole channel's count.
   std::optional<std::vector<ChannelOrderCount>> open_orders;
+  // Custody conflicts concerning this kiosk's units: absent, none changed; present in a full
+  // snapshot, every open one (the kiosk replaces its list); in a delta, those that changed.
+  std::optional<std::vector<CustodyConflict>> custody_conflicts;
 };
 
 // Parses and validates. Errors are Usage errors whose message starts with the JSON path of the
@@ -66,6 +83,9 @@ nlohmann::json SettingsToJson(const Settings& s);
 // A partner's next-tier requirements as published ([{key, label, have, need, unit}]).
 nlohmann::json RequirementsToJson(const std::vector<Requirement>& requirements);
 nlohmann::json ReferenceToJson(const ReferenceDoc& doc);
+// One custody conflict as the reference document carries it (the central writes it, the kiosk
+// reads it back through ParseReference): resolved_at only when set.
+nlohmann::json CustodyConflictToJson(const CustodyConflict& c);
 
 // Check digits shared by the reference validation and the services.
 bool Gs1CheckDigitOk(std::string_view digits);  // GTIN-8/12/13/14, SSCC: last digit is mod-10

@@ -78,6 +78,24 @@ struct DemoOrderLine {
 };
 inline constexpr int kPartnerPageOrders = 5;  // orders the partner's page lists
 
+// ---- What changed for a partner (issue 17 item 5; kiosk_outcomes.cpp) ----
+// One line of the partner's "what changed since" list: an outcome of the central's about the
+// partner's business at this kiosk. Said in English (`text`: the CLI, tests) and by key and
+// values for the touchscreen's language (`key`, `args`: "outcome.redemption.adjusted").
+struct OutcomeLine {
+  std::string source;  // which collector found it: "redemption", "sellout", "deal", "order" (+ new ones)
+  std::string shown_source, ref, stamp;  // its row in outcomes_shown: (source, ref) and the stamp it has now
+  int64_t seq = 0;      // the journal seq of this kiosk's event it is about (0 if none)
+  std::string at;       // UTC when the central decided or moved it
+  std::string kind;     // "adjusted", "rejected", "approved", "confirmed", "shipped", ...
+  bool act = false;     // staff have something to do (settle points, tell the partner)
+  bool shown = false;   // with `all`: the partner's page showed it already
+  std::string text;     // English
+  std::string key;      // translation key
+  ReasonArgs args;      // its values
+};
+inline constexpr int kPartnerPageChanges = 6;  // lines the partner's page lists; more: "and N more"
+
 struct PartnerView {
   Partner partner;
   std::string card_number;  // the card scanned, or empty
@@ -88,7 +106,7 @@ struct PartnerView {
   int unsynced_redemptions = 0;  // this sync period
   int open_demo_orders = 0;
   int open_order_quota = 0;      // sum over models is not meaningful: quota is per model; this is the tier's largest
-  std::vector<nlohmann::json> recent_outcomes;  // central verdicts not yet shown (issue 5)
+  std::vector<OutcomeLine> changes;              // what changed since the partner's page last showed them, oldest first
   std::vector<DemoOrderLine> orders;             // this kiosk's latest demo orders for the partner, newest first
 };
 
@@ -111,6 +129,20 @@ struct DealView {
   bool overdue = false;       // pending past its due time
 };
 
+
+// A custody conflict over a unit as this kiosk's device screen says it (issue 17 item 5).
+struct CustodyConflictView {
+  std::string asset_tag;
+  bool held_here = false;     // the central keeps this kiosk's checkout; the other kiosk's was refused
+  std::string other_kiosk;    // the kiosk on the other side
+  std::string rep, rep_name;  // the other side's rep (badge, name if known) when held here; else the holder's
+  std::string since;          // UTC: the other side's checkout when held here, else the holder's
+  std::string resolved_at;    // central UTC when the unit was checked in at either kiosk; "" while open
+  std::string text;           // English
+  std::string key;            // "conflict.held_here" | "conflict.kept_elsewhere"
+  ReasonArgs args;
+};
+
 struct DeviceHistoryEntry {
   int64_t seq = 0;
   std::string type;
@@ -128,6 +160,8 @@ struct DeviceView {
   bool overdue = false;
   std::vector<std::string> kit_members;  // asset tags, including this one, when in a kit
   std::vector<DeviceHistoryEntry> history;  // newest first
+  // Open custody conflicts over the unit (the central's), while it is out here; oldest first.
+  std::vector<CustodyConflictView> conflicts;
 };
 
 struct RewardView {
@@ -331,6 +365,16 @@ class Kiosk {
   // The showroom's deals, newest first: one partner's (card number or partner id) or, with an
   // empty `partner`, everyone's; at most `limit`.
   Result<std::vector<DealView>> Deals(std::string_view partner = {}, int limit = 500);
+  // What changed for a partner (card number or partner id) since the partner's page last showed
+  // it: the central's outcomes about the partner's business here, oldest first. `all`: every
+  // outcome known here, each with `shown` (the admin's and `kiosk outcomes --all`'s view).
+  // Reads only: MarkChangesShown records what a face showed.
+  Result<std::vector<OutcomeLine>> PartnerChanges(std::string_view card_or_id, bool all = false);
+  // Records these lines as shown (local state, not journaled); an outcome that changes again
+  // (an order shipped after it was confirmed) shows once more.
+  kiosk::Status MarkChangesShown(const std::vector<OutcomeLine>& lines);
+  // Every custody conflict the central reported about this kiosk's units, open ones first.
+  Result<std::vector<CustodyConflictView>> CustodyConflicts();
   EnrolmentView Enrolment();
   // This connection's memory: mmap and page cache sizes (the touchscreen's connection).
   kiosk::Status TuneMemory(int64_t mmap_bytes, int64_t cache_kib);

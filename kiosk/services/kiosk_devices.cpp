@@ -2,6 +2,7 @@
 // the overdue list; the catalogue of active models.
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/activity_store.hpp"
+#include "storage/outcome_store.hpp"
 #include "storage/reference_store.hpp"
 
 namespace kiosk {
@@ -45,6 +46,14 @@ Result<DeviceView> Kiosk::GetDevice(std::string_view code) {
       h.summary_key = "history.audited";
     }
     v.history.push_back(std::move(h));
+  }
+  // The central's custody conflicts over the unit (issue 17 item 5), while it is out here: once
+  // it is checked in here the conflict is over for this kiosk (the central resolves it for both
+  // with that check-in).
+  if (d->state == DeviceState::CheckedOut) {
+    auto conflicts = storage::CustodyConflictStore(*m.db).OpenFor(d->asset_tag);
+    if (!conflicts.ok()) return conflicts.error();
+    for (const CustodyConflict& c : *conflicts) v.conflicts.push_back(m.ConflictView(c));
   }
   return v;
 }

@@ -7,6 +7,7 @@
 
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/events.hpp"
+#include "kiosk/core/reference.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
@@ -78,6 +79,10 @@ struct Kiosk::Impl {
   Result<Reward> LookupReward(std::string_view id);
   Result<Balance> LookupBalance(const std::string& partner_id);
   std::vector<Device> KitMembers(const std::string& kit);
+
+  // A custody conflict as this kiosk says it (kiosk_outcomes.cpp): which side it is on, the other
+  // side's kiosk, rep and date.
+  CustodyConflictView ConflictView(const CustodyConflict& c);
 
   kiosk::Status StaleGuard(const char* action);                                      // kiosk.cpp
   Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);  // kiosk_actions.cpp

@@ -1,12 +1,12 @@
 // A partner as the touchscreen and `kiosk partner` show them: balance less what is held by
-// unsynced redemptions, open demo orders against the quota, the central's unseen outcomes; and
+// unsynced redemptions, open demo orders against the quota, what changed since the page last showed
+// the partner (kiosk_outcomes.cpp); and
 // the reward catalogue with what this partner may not redeem, and why.
 #include <algorithm>
 
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/activity_store.hpp"
 #include "storage/reference_store.hpp"
-#include "storage/verdicts.hpp"
 
 namespace kiosk {
 
@@ -60,10 +60,11 @@ Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   if (auto orders = activity.ListOrders(p->partner.id, kPartnerPageOrders); orders.ok())
     for (const storage::DemoOrderListRow& o : *orders) v.orders.push_back(OrderLineOf(o));
   v.open_order_quota = ValueOr(storage::ReferenceStore(*m.db).LargestQuota(p->partner.tier), 0);
-  if (auto outcomes = storage::VerdictStore(*m.db).UnshownForPartner(p->partner.id); outcomes.ok())
-    for (const storage::PartnerOutcomeRow& o : *outcomes)
-      v.recent_outcomes.push_back(
-          json{{"seq", o.seq}, {"verdict", o.verdict}, {"code", o.code}, {"message", o.message}, {"type", o.type}});
+  // What changed since the partner's page last showed it (kiosk_outcomes.cpp); the face that
+  // shows it marks it shown.
+  auto changes = PartnerChanges(p->partner.id);
+  if (!changes.ok()) return changes.error();
+  v.changes = std::move(changes).value();
   return v;
 }
 

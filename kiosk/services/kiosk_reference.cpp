@@ -4,6 +4,7 @@
 #include "kiosk/services/kiosk_impl.hpp"
 #include "kiosk/core/reference.hpp"
 #include "storage/activity_store.hpp"
+#include "storage/outcome_store.hpp"
 #include "storage/reference_store.hpp"
 
 namespace kiosk {
@@ -72,6 +73,10 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
       KIOSK_TRY(storage::ActivityStore(*m.db).ReplaceChannelOrders(*doc.open_orders));
       KIOSK_TRY(m.SyncState().SetChannelOrdersCover(doc.covers_kiosk_seq.value_or(0)));
     }
+    // Custody conflicts over this kiosk's units (issue 17 item 5): a full snapshot's list is every
+    // open one, a delta's the ones that changed (new, or resolved).
+    if (doc.custody_conflicts)
+      KIOSK_TRY(storage::CustodyConflictStore(*m.db).Apply(*doc.custody_conflicts, doc.full));
     KIOSK_TRY(m.SyncState().SetReferenceVersion(doc.version));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();

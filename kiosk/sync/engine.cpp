@@ -555,6 +555,7 @@ Result<SyncReport> SyncEngine::Pull() {
   report.reference_version = new_version;
   auto has_list = [&](const char* name) { return j.contains(name) && j[name].is_array() && !j[name].empty(); };
   const bool changes = full || new_version != version || has_list("deal_decisions") || has_list("order_states") ||
+                       has_list("custody_conflicts") ||
                        j.contains("open_orders") || has_list("partners") ||
                        has_list("devices") || has_list("balances");
   if (new_version == 0) {

@@ -70,6 +70,9 @@ void DrawDevice(const app::DeviceVm& vm, const app::OperatorVm& op, DeviceUi&, I
                  : v.device.state == DeviceState::Available ? IM_COL32(30, 120, 60, 255)
                                                             : IM_COL32(170, 110, 0, 255);
   Badge(StateName(v.device.state) + (v.overdue ? " · " + std::string(T("device.overdue")) : ""), colour);
+  // The central's custody conflict over the unit (issue 17 item 5), said for this kiosk's side.
+  for (const CustodyConflictView& c : v.conflicts)
+    Notice(Ctx().i18n.Say(c.key, c.args, c.text), IM_COL32(170, 40, 40, 255));
   Muted(Tf("device.ids", {v.device.gtin, v.device.serial, v.device.location}));
   if (!v.device.custodian.empty())
     Label(Tf("device.custodian", {v.custodian_name.empty() ? v.device.custodian : v.custodian_name, v.device.due_date}));

@@ -62,6 +62,22 @@ void DrawDeals(const std::vector<DealView>& deals) {
   }
 }
 
+// What changed since the partner's last visit (issue 17 item 5): the central's outcomes, newest
+// kPartnerPageChanges of them; a line staff must act on (points to settle, a partner to tell) on
+// amber, the rest on blue. The words are the core's, by key, in the screen's language.
+void DrawChanges(const std::vector<OutcomeLine>& changes) {
+  if (changes.empty()) return;
+  Label(Tf("partner.changes", {std::to_string(changes.size())}));
+  const size_t first = changes.size() > static_cast<size_t>(kPartnerPageChanges)
+                           ? changes.size() - static_cast<size_t>(kPartnerPageChanges)
+                           : 0;
+  for (size_t i = changes.size(); i-- > first;) {  // newest first
+    const OutcomeLine& l = changes[i];
+    Notice(Ctx().i18n.Say(l.key, l.args, l.text), l.act ? IM_COL32(150, 90, 10, 255) : IM_COL32(35, 70, 120, 255));
+  }
+  if (first > 0) Muted(Tf("partner.changes_more", {std::to_string(first)}));
+}
+
 }  // namespace
 
 void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
@@ -82,6 +98,7 @@ void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
   if (p.status == PartnerStatus::Suspended) Badge(T("partner.suspended"), IM_COL32(170, 40, 40, 255));
   else Badge(T("partner.active"), IM_COL32(30, 120, 60, 255));
   if (!v.card_number.empty()) Muted(Tf("partner.card", {v.card_number, p.country}));
+  DrawChanges(v.changes);
 
   // Points: what can be spent now is what matters at the counter.
   float col = ColumnWidth(3);

@@ -155,6 +155,23 @@ void Muted(const std::string& text) {
   RecordText(text);
 }
 
+void Notice(const std::string& text, ImU32 background) {
+  const float pad = Em(0.4f);
+  const float width = ImGui::GetContentRegionAvail().x;
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, width - 2 * pad);
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + width, p.y + size.y + 2 * pad), background, Em(0.25f));
+  ImGui::SetCursorScreenPos(ImVec2(p.x + pad, p.y + pad));
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 2 * pad);
+  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 255, 255, 255));
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopStyleColor();
+  ImGui::PopTextWrapPos();
+  ImGui::SetCursorScreenPos(ImVec2(p.x, ImGui::GetCursorScreenPos().y));
+  ImGui::Dummy(ImVec2(width, pad));
+  RecordText(text);
+}
+
 void Heading(const std::string& text) {
   ImGui::PushFont(Ctx().fonts.big);
   ImGui::TextWrapped("%s", text.c_str());

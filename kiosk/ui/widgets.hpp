@@ -82,6 +82,9 @@ bool CardButton(const std::string& label, float width, bool enabled, const char*
 void Label(const std::string& text);    // wraps
 void Muted(const std::string& text);    // grey, wraps
 void Heading(const std::string& text);  // big font
+// Wrapped white text on a coloured box across the column: what staff must not miss (a custody
+// conflict, an outcome to act on).
+void Notice(const std::string& text, ImU32 background);
 void Badge(const std::string& text, ImU32 colour);  // a coloured pill (tier, state)
 void ProgressBar(float fraction, const std::string& text);
 void RecordText(const std::string& text);

@@ -632,3 +632,32 @@ TEST_CASE("a suspended partner's banner names every action it is refused, deals 
   REQUIRE(!deal.ok());
   CHECK(deal.error().code == "partner.suspended");
 }
+
+TEST_CASE("the partner's scan lists what changed since the last visit once: it stays for the visit, not for the next scan") {
+  Harness h;
+  h.Scan("BDG-10017");
+  h.Scan("6299826000100029");  // Northgate: 8,200 points
+  CHECK(h.Vm().partner.view.changes.empty());
+  h.Do(intent::Redeem{"R-001", 1});
+  REQUIRE(h.Vm().banner.kind != BannerKind::Error);
+  {
+    // The central's verdict on it, as the sync engine stores it.
+    auto side = OpenSide(h.data.dir);
+    auto conn = OpenKioskDb(*side);
+    const int64_t seq = conn->ScalarInt("SELECT max(seq) FROM redemptions").value().value_or(0);
+    REQUIRE(conn->Run("INSERT INTO verdicts (seq, event_id, verdict, code, message, detail, received_at) VALUES "
+                      "(?, 'ev', 'rejected', 'loyalty.insufficient_points', 'no points', "
+                      "'{\"requested_points\":500,\"honoured_points\":0}', '2026-11-24T10:00:00Z')",
+                      seq)
+                  .ok());
+  }
+  h.Scan("6299826000100029");
+  REQUIRE(h.Vm().partner.view.changes.size() == 1);
+  CHECK(h.Vm().partner.view.changes[0].key == "outcome.redemption.rejected");
+  // An action on the page reloads the partner: the list of this visit stays on screen.
+  h.Do(intent::Redeem{"R-001", 1});
+  CHECK(h.Vm().partner.view.changes.size() == 1);
+  // The next scan is the next visit: already seen, not listed again.
+  h.Scan("6299826000100029");
+  CHECK(h.Vm().partner.view.changes.empty());
+}

@@ -674,6 +674,7 @@ ALTER TABLE deals DROP COLUMN registered_at;
 ALTER TABLE deals DROP COLUMN decided_at;
 ALTER TABLE deals DROP COLUMN decided_by;
 ALTER TABLE deals DROP COLUMN reason;
+DROP TABLE custody_conflicts;  -- and schema 8's custody conflicts
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -692,7 +693,8 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 5);
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 8);
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'custody_conflicts'").value() == 1);
   // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who
   // decided when and why.
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'orders'").value() == 1);

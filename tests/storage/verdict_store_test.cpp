@@ -48,29 +48,3 @@ TEST_CASE("verdict store: a verdict seen again is replaced but keeps its shown f
   CHECK(listed[0].verdict == "adjusted");
   CHECK(listed[0].code == "second");
 }
-
-TEST_CASE("verdict store: a partner's unshown outcomes are the not-accepted verdicts on its events") {
-  StoreFixture f;
-  const int64_t a = f.Log("loyalty.redeemed", R"({"partner_id":"P-1"})");
-  const int64_t b = f.Log("loyalty.redeemed", R"({"partner_id":"P-2"})");
-  const int64_t c = f.Log("demo.ordered", R"({"partner_id":"P-1"})");
-  const int64_t d = f.Log("deal.registered", R"({"partner_id":"P-1"})");
-  const int64_t e = f.Log("sellout.reported", R"({"partner_id":"P-1"})");
-  VerdictStore v(f.Db());
-  REQUIRE(v.Put(Row(a, "rejected", "loyalty.insufficient")).ok());
-  REQUIRE(v.Put(Row(b, "rejected", "other.partner")).ok());
-  REQUIRE(v.Put(Row(c, "adjusted", "orders.quota")).ok());
-  REQUIRE(v.Put(Row(d, "accepted", "clock.skewed")).ok());
-  REQUIRE(v.Put(Row(e, "rejected", "seen.already")).ok());
-  REQUIRE(f.Db().Run("UPDATE verdicts SET shown = 1 WHERE seq = ?", e).ok());
-  auto rows = v.UnshownForPartner("P-1").value();
-  REQUIRE(rows.size() == 2);
-  CHECK(rows[0].seq == a);
-  CHECK(rows[0].verdict == "rejected");
-  CHECK(rows[0].code == "loyalty.insufficient");
-  CHECK(rows[0].message == "why");
-  CHECK(rows[0].type == "loyalty.redeemed");
-  CHECK(rows[1].seq == c);
-  CHECK(rows[1].type == "demo.ordered");
-  CHECK(v.UnshownForPartner("P-3").value().empty());
-}

@@ -359,7 +359,7 @@ TEST_CASE("two kiosks overdraw one partner offline: the central adjusts, both ki
   auto pb = b.kiosk->GetPartner(kCard);
   REQUIRE(pb.ok());
   CHECK(pb->balance.available == 0);
-  CHECK(!pb->recent_outcomes.empty());
+  CHECK(!pb->changes.empty());
   CHECK(a.kiosk->GetPartner(kCard)->balance.available == 0);
   CheckLevel(c, a);
   CheckLevel(c, b);
