@@ -653,6 +653,8 @@ ALTER TABLE deals DROP COLUMN registered_at;
 ALTER TABLE deals DROP COLUMN decided_at;
 ALTER TABLE deals DROP COLUMN decided_by;
 ALTER TABLE deals DROP COLUMN reason;
+DROP TABLE reward_stock;  -- and schema 6's shared reward stock
+DROP TABLE reward_allocations;
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -671,7 +673,10 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 5);
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 6);
+  // 6: the shared reward stock and the kiosks' allocations.
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name IN ('reward_stock', 'reward_allocations')")
+            .value() == 2);
   // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who
   // decided when and why.
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'orders'").value() == 1);
