@@ -374,14 +374,15 @@ TEST_CASE("reward stock raced through two processes: the channel's units are hon
   Enrol(t, k1, t.a.Url());
   Enrol(t, k2, t.b.Url());
   // 7 units of R-001 for the channel, 3 of them allocated to W1. Each kiosk, offline, hands out
-  // 10 one at a time (P-PL-0002 has points for all); both push at once, one event a batch,
+  // 10 one at a time, each to a partner of its own (both have points for all, so no partner's row
+  // orders the two batches: only the stock row does); both push at once, one event a batch,
   // through different central processes.
   REQUIRE(t.central->SetRewardStock("R-001", 7, false).ok());
   REQUIRE(t.central->Allocate("R-001", "KIOSK-W1", 3, false, false).ok());
   for (int i = 0; i < 10; ++i)
     for (ScriptedKiosk* k : {&k1, &k2})
-      k->Add("loyalty.redeemed", json{{"partner_id", "P-PL-0002"}, {"reward_id", "R-001"}, {"qty", 1},
-                                      {"points_each", 500}, {"points", 500}});
+      k->Add("loyalty.redeemed", json{{"partner_id", k == &k1 ? "P-PL-0002" : "P-PL-0001"}, {"reward_id", "R-001"},
+                                      {"qty", 1}, {"points_each", 500}, {"points", 500}});
   std::vector<ksync::Verdict> v1, v2;
   std::thread p1([&] { v1 = PushAll(t.a.Url(), k1, 1); });
   std::thread p2([&] { v2 = PushAll(t.b.Url(), k2, 1); });
@@ -413,9 +414,12 @@ TEST_CASE("reward stock raced through two processes: the channel's units are hon
                  }).ok());
   CHECK(stock == 0);
   CHECK(used == 3);
-  auto balance = t.store->GetRef("balances", "P-PL-0002");
-  REQUIRE(balance.ok());
-  CHECK(json::parse((*balance)->body)["available"] == 58300 - 7 * 500);
+  auto b1 = t.store->GetRef("balances", "P-PL-0002");
+  auto b2 = t.store->GetRef("balances", "P-PL-0001");
+  REQUIRE(b1.ok());
+  REQUIRE(b2.ok());
+  CHECK(json::parse((*b1)->body)["available"].get<int64_t>() == 58300 - w1_honoured * 500);
+  CHECK(json::parse((*b2)->body)["available"].get<int64_t>() == 7800 - (honoured - w1_honoured) * 500);
 }
 
 TEST_CASE("growth: monthly partitions made ahead, and an old month exported to CSV before it is dropped") {
