@@ -115,7 +115,23 @@ Status BatchFacts::ResolveCustodyConflicts(const ConflictResolution& r) {
   return {};
 }
 
+Result<std::optional<RewardStockRecord>> BatchFacts::GetRewardStock(const std::string& reward_id,
+                                                                    const std::string& kiosk_id) {
+  if (auto it = m_stock.find({reward_id, kiosk_id}); it != m_stock.end()) return it->second;
+  // Not named by the keys: read (unlocked) and kept, so the batch's next redemption sees its own writes.
+  auto s = m_fallback.GetRewardStock(reward_id, kiosk_id);
+  if (s.ok()) m_stock[{reward_id, kiosk_id}] = *s;
+  return s;
+}
+
+Status BatchFacts::PutRewardStock(const RewardStockRecord& s) {
+  m_stock[{s.reward_id, s.kiosk_id}] = s;
+  stock_written[{s.reward_id, s.kiosk_id}] = s;
+  return {};
+}
+
 void BatchFacts::SetVersion(int64_t version) {
+  for (auto& [key, s] : stock_written) s.version = version;
   for (auto& [key, r] : refs_written) r.version = version;
   for (DealRecord& d : deals) d.version = version;
   for (OrderRecord& o : orders) o.version = version;

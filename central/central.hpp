@@ -168,6 +168,22 @@ class Central {
   Result<std::vector<OrderRecord>> Orders(const OrderFilter& filter);
   Result<OrderRecord> MoveOrder(const std::string& order_id, const std::string& to_state, const OrderMove& move);
 
+  // ---- Shared reward stock (rewards.cpp, issue 17) ----
+  // The channel's stock per reward (stock, allocated, used, unallocated), and the allocations.
+  Result<std::vector<RewardStockSummary>> RewardStock();
+  Result<std::vector<RewardAllocationRecord>> RewardAllocations(const std::string& reward_id, const std::string& kiosk_id);
+  // Sets (add = false) or changes (add = true) a reward's channel stock; from then on the central
+  // holds it. Refused below what is allocated to kiosks and not used (reward.stock_allocated).
+  // Errors: reward.unknown (NotFound), reward.stock_negative (Usage), reward.stock_allocated.
+  Result<RewardStockSummary> SetRewardStock(const std::string& reward_id, int64_t units, bool add);
+  // Sets (add = false) or raises (add = true) a kiosk's allocation of a reward: units that
+  // showroom may hand out offline. Refused beyond the unallocated stock (reward.stock_unallocated)
+  // or for a reward the central holds no stock for (reward.no_stock). `clear`: the kiosk has no
+  // allocation of its own again (the default policy: a share). Errors also reward.unknown,
+  // kiosk.unknown (NotFound), reward.units (Usage).
+  Result<RewardAllocationRecord> Allocate(const std::string& reward_id, const std::string& kiosk_id, int64_t units,
+                                          bool add, bool clear);
+
   // ---- Deals the vendor decides (deals.cpp) ----
   Result<rules::DealPolicy> GetDealPolicy();
   Status SetDealPolicy(const rules::DealPolicy& policy);

@@ -55,5 +55,13 @@ inline HttpAnswer Answer(const Error& e, const json& extra = json::object()) {
   return a;
 }
 
+// The units a kiosk may hand out, reward by reward, as its reference document carries them
+// (reward_allocations, rewards.cpp): its own allocation and what it used of it ("allocation"), or
+// with none the default policy ("share"): an even share, rounded down, of the unallocated stock
+// among the enrolled kiosks without an allocation of that reward (used 0: the stock is counted
+// after what they redeemed). Reads only; the caller holds the Central's lock.
+Status ForEachKioskAllocation(CentralStore& store, const std::string& kiosk_id,
+                              const std::function<void(const std::string& reward_id, int64_t allocated, int64_t used,
+                                                       const char* basis)>& fn);
 
 }  // namespace kiosk::central::detail

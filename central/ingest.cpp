@@ -498,9 +498,11 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
   }
   const auto facts_of = [&](size_t index) { return prepared ? &prepared->facts[index] : &read_here[index]; };
   RuleKeys keys;
+  keys.kiosk_id = batch.kiosk_id;
   for (const Pending& p : pending)
     if (p.apply_rules) CollectRuleKeys(batch.events[p.index], facts_of(p.index), keys);
-  if (!keys.partners.empty() || !keys.asset_tags.empty() || !keys.units.empty() || !keys.deals.empty())
+  if (!keys.partners.empty() || !keys.asset_tags.empty() || !keys.units.empty() || !keys.deals.empty() ||
+      !keys.rewards.empty())
     KIOSK_TRY(m_store.LoadFacts(keys, facts));
   // The version is handed out at the end (SetVersion), in commit order.
   RuleContext rules{facts, batch.kiosk_id, now_utc, 0};
@@ -530,6 +532,8 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     facts.SetVersion(*version);
     // Kiosks' quota estimates (the channel's open orders, reference.cpp) are due again.
     if (!facts.orders.empty()) KIOSK_TRY(m_store.SetMeta("orders_version", std::to_string(*version)));
+    // Kiosks' allocations (what is left of the shared reward stock, reference.cpp) are due again.
+    if (!facts.stock_written.empty()) KIOSK_TRY(m_store.SetMeta("stock_version", std::to_string(*version)));
   }
   kiosk.last_seen = now_utc;
   save.kiosk = kiosk;

@@ -187,6 +187,35 @@ int main(int argc, char** argv) {
 
   auto* kiosks = app.add_subcommand("kiosks", "List enrolled kiosks and what the central holds of each");
 
+  // Shared reward stock (issue 17), for scripts: CSV (the default) or --json; exit 0 done, 1 refused
+  // or not found, 2 usage, 3 storage.
+  auto* rewards = app.add_subcommand("rewards", "Reward stock for the channel and the kiosks' allocations of it");
+  rewards->require_subcommand(1);
+  bool rewards_json = false, rewards_by_kiosk = false, alloc_clear = false;
+  std::string reward_id, alloc_kiosk;
+  std::optional<int64_t> stock_set, stock_add, alloc_units, alloc_add;
+  auto* rewards_list = rewards->add_subcommand("list", "Stock, allocated, used and unallocated units per reward");
+  rewards_list->add_flag("--allocations", rewards_by_kiosk, "One row per kiosk's allocation instead");
+  rewards_list->add_option("--kiosk", alloc_kiosk, "With --allocations: only this kiosk's");
+  rewards_list->add_flag("--json", rewards_json, "JSON output");
+  auto* rewards_stock = rewards->add_subcommand("stock", "Set or change a reward's stock for the whole channel");
+  rewards_stock->add_option("REWARD", reward_id, "The reward id, e.g. R-001")->required();
+  auto* stock_set_opt = rewards_stock->add_option("--set", stock_set, "The units the channel holds now");
+  rewards_stock->add_option("--add", stock_add, "Units received (negative: units written off)")->excludes(stock_set_opt);
+  rewards_stock->add_flag("--json", rewards_json, "JSON output: the reward's stock as it is now");
+  auto* rewards_allocate = rewards->add_subcommand(
+      "allocate", "Allocate units of a reward to a kiosk: what that showroom may hand out offline");
+  rewards_allocate->add_option("REWARD", reward_id, "The reward id, e.g. R-001")->required();
+  rewards_allocate->add_option("--kiosk", alloc_kiosk, "The kiosk id")->required();
+  auto* units_opt = rewards_allocate->add_option("--units", alloc_units, "The kiosk's allocation in all (used ones count)");
+  auto* alloc_add_opt =
+      rewards_allocate->add_option("--add", alloc_add, "Units more for the kiosk")->excludes(units_opt);
+  rewards_allocate
+      ->add_flag("--clear", alloc_clear, "No allocation of its own: the kiosk gets the default share again")
+      ->excludes(units_opt)
+      ->excludes(alloc_add_opt);
+  rewards_allocate->add_flag("--json", rewards_json, "JSON output: the allocation as it is now");
+
   // Demo orders (issue 17): the list, and the moves through the lifecycle, for scripts: CSV (the
   // default) or --json, exit 0 done, 1 refused or not found, 2 usage, 3 storage.
   auto* orders = app.add_subcommand("orders", "Demo orders: list them, move one through its lifecycle");
@@ -285,7 +314,7 @@ int main(int argc, char** argv) {
   if (db_path.empty()) db_path = env_db && *env_db ? env_db : "central.db";
   // Reading commands never create a SQLite database: a report of a mistyped or forgotten --db
   // would otherwise be an empty CSV and exit 0, which looks like "no sales" rather than "wrong file".
-  const bool reads_only = *report || *kiosks || *signature || *export_ref || *orders || *deals_list ||
+  const bool reads_only = *report || *kiosks || *signature || *export_ref || *orders || *deals_list || *rewards ||
                           (*deals_policy && policy_auto.empty() && policy_limit.empty());
   if (reads_only && !kiosk::central::IsPostgresUri(db_path) &&
       !std::filesystem::exists(db_path)) {
@@ -531,6 +560,79 @@ int main(int argc, char** argv) {
     std::cout << "raw_insert_events " << n << " batches " << batches.size() << " seconds " << secs
               << " events_per_s " << static_cast<int64_t>(n / secs) << std::endl;
     return 0;
+  }
+  if (*rewards) {
+    auto alloc_json = [](const kiosk::central::RewardAllocationRecord& a) {
+      return nlohmann::json{{"reward_id", a.reward_id}, {"kiosk_id", a.kiosk_id}, {"allocated", a.allocated},
+                            {"used", a.used},           {"left", std::max<int64_t>(0, a.allocated - a.used)}};
+    };
+    auto stock_json = [](const kiosk::central::RewardStockSummary& r) {
+      return nlohmann::json{{"reward_id", r.reward_id},
+                            {"stock", r.stock},
+                            {"allocated", r.allocated},
+                            {"used", r.used},
+                            {"reserved", r.reserved},
+                            {"unallocated", std::max<int64_t>(0, r.stock - r.reserved)},
+                            {"kiosks", r.kiosks}};
+    };
+    if (*rewards_list && rewards_by_kiosk) {
+      auto list = central.RewardAllocations("", alloc_kiosk);
+      if (!list.ok()) return Fail(list.error());
+      nlohmann::json j = nlohmann::json::array();
+      if (!rewards_json) std::cout << "reward_id,kiosk_id,allocated,used,left\n";
+      for (const auto& a : *list) {
+        if (rewards_json) j.push_back(alloc_json(a));
+        else
+          std::cout << CsvCell(a.reward_id) << "," << CsvCell(a.kiosk_id) << "," << a.allocated << "," << a.used << ","
+                    << std::max<int64_t>(0, a.allocated - a.used) << "\n";
+      }
+      if (rewards_json) std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    if (*rewards_list) {
+      auto list = central.RewardStock();
+      if (!list.ok()) return Fail(list.error());
+      nlohmann::json j = nlohmann::json::array();
+      if (!rewards_json) std::cout << "reward_id,stock,allocated,used,reserved,unallocated,kiosks\n";
+      for (const auto& r : *list) {
+        if (rewards_json) j.push_back(stock_json(r));
+        else
+          std::cout << CsvCell(r.reward_id) << "," << r.stock << "," << r.allocated << "," << r.used << "," << r.reserved
+                    << "," << std::max<int64_t>(0, r.stock - r.reserved) << "," << r.kiosks << "\n";
+      }
+      if (rewards_json) std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    if (*rewards_stock) {
+      if (!stock_set && !stock_add)
+        return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "reward.stock_option", "Give --set N or --add N."));
+      auto r = central.SetRewardStock(reward_id, stock_set ? *stock_set : *stock_add, !stock_set);
+      if (!r.ok()) return Fail(r.error());
+      if (rewards_json) std::cout << stock_json(*r).dump(2) << "\n";
+      else
+        std::cout << "Reward " << r->reward_id << ": the channel holds " << r->stock << " (" << r->reserved
+                  << " allocated to kiosks and not used, " << std::max<int64_t>(0, r->stock - r->reserved)
+                  << " unallocated); reference version " << r->version
+                  << " carries the kiosks' allocations with their next sync or stick file.\n";
+      return 0;
+    }
+    if (*rewards_allocate) {
+      if (!alloc_units && !alloc_add && !alloc_clear)
+        return Fail(kiosk::MakeError(kiosk::ErrorKind::Usage, "reward.units", "Give --units N, --add N or --clear."));
+      auto a = central.Allocate(reward_id, alloc_kiosk, alloc_units ? *alloc_units : alloc_add.value_or(0),
+                                !alloc_units, alloc_clear);
+      if (!a.ok()) return Fail(a.error());
+      if (rewards_json) std::cout << alloc_json(*a).dump(2) << "\n";
+      else if (alloc_clear)
+        std::cout << a->kiosk_id << " has no allocation of " << a->reward_id
+                  << " of its own now: it gets the default share of the unallocated stock.\n";
+      else
+        std::cout << a->kiosk_id << " may hand out " << a->allocated << " of " << a->reward_id << " (" << a->used
+                  << " used, " << std::max<int64_t>(0, a->allocated - a->used) << " left); reference version "
+                  << a->version << " carries it with the kiosk's next sync or stick file.\n";
+      return 0;
+    }
+    return 2;
   }
   if (*orders) {
     auto print_json = [](const std::vector<kiosk::central::OrderRecord>& list, bool one) {

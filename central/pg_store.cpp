@@ -114,6 +114,20 @@ ALTER TABLE deals ADD COLUMN decided_by text NOT NULL DEFAULT '';
 ALTER TABLE deals ADD COLUMN reason text NOT NULL DEFAULT '';
 CREATE INDEX deals_pending ON deals (registered_at) WHERE status = 'pending';
 )sql"},
+      // Shared reward stock (issue 17), as sqlite_store.cpp's migration 6. A batch locks the stock
+      // rows of the rewards it redeems last in LoadFacts (after the reference and custody rows),
+      // `kiosk-central rewards` locks the one row it changes: two processes never oversell.
+      {4, R"sql(
+CREATE TABLE reward_stock (
+  reward_id text PRIMARY KEY, stock bigint NOT NULL, version bigint NOT NULL
+);
+CREATE TABLE reward_allocations (
+  reward_id text NOT NULL, kiosk_id text NOT NULL, allocated bigint NOT NULL, used bigint NOT NULL,
+  version bigint NOT NULL, PRIMARY KEY (reward_id, kiosk_id)
+);
+INSERT INTO reward_stock (reward_id, stock, version)
+  SELECT key, GREATEST(0, COALESCE((body::jsonb ->> 'stock')::bigint, 0)), version FROM refs
+  WHERE list = 'rewards' AND NOT deleted AND body LIKE '{%' AND jsonb_typeof(body::jsonb -> 'stock') IS DISTINCT FROM 'string';
       // Custody conflicts (issue 17 item 5), as sqlite_store.cpp's migration 8.
       {6, R"sql(
 CREATE TABLE custody_conflicts (
@@ -718,6 +732,78 @@ class PgStore final : public CentralStore {
                 Params(), [&](const Row& r) { fn(r.Text(0), r.Text(1), r.Int(2)); });
   }
 
+  // ---- Shared reward stock (issue 17) ---------------------------------------------------------
+
+  // Columns of one reward's stock with a kiosk's allocation ($1 kiosk); FROM follows.
+  static constexpr const char* kStockColumns =
+      "SELECT s.reward_id, s.stock, s.version, (SELECT COALESCE(sum(GREATEST(0, x.allocated - x.used)), 0) FROM "
+      "reward_allocations x WHERE x.reward_id = s.reward_id), CASE WHEN a.kiosk_id IS NULL THEN 0 ELSE 1 END, "
+      "COALESCE(a.allocated, 0), COALESCE(a.used, 0) FROM reward_stock s LEFT JOIN reward_allocations a ON "
+      "a.reward_id = s.reward_id AND a.kiosk_id = $1 ";
+  static RewardStockRecord StockFromRow(const Row& r, const std::string& kiosk_id) {
+    return RewardStockRecord{r.Text(0), kiosk_id, r.Int(1), r.Int(3), r.Int(4) != 0, r.Int(5), r.Int(6), r.Int(2)};
+  }
+  // Locked first, then read by a statement of its own: under READ COMMITTED that statement sees
+  // every change committed before the lock was granted (the allocations' sum included), where one
+  // locking statement would re-read the locked row only.
+  Result<std::optional<RewardStockRecord>> StockQuery(const std::string& reward_id, const std::string& kiosk_id,
+                                                      bool lock) {
+    if (lock)
+      KIOSK_TRY(Each("SELECT reward_id FROM reward_stock WHERE reward_id = $1 FOR UPDATE", Params().Text(reward_id),
+                     [](const Row&) {}));
+    std::optional<RewardStockRecord> out;
+    KIOSK_TRY(Each(std::string(kStockColumns) + "WHERE s.reward_id = $2", Params().Text(kiosk_id).Text(reward_id),
+                   [&](const Row& r) { out = StockFromRow(r, kiosk_id); }));
+    return out;
+  }
+  Result<std::optional<RewardStockRecord>> GetRewardStock(const std::string& reward_id,
+                                                          const std::string& kiosk_id) override {
+    return StockQuery(reward_id, kiosk_id, false);
+  }
+  Result<std::optional<RewardStockRecord>> LockRewardStock(const std::string& reward_id,
+                                                           const std::string& kiosk_id) override {
+    return StockQuery(reward_id, kiosk_id, true);
+  }
+  Status PutRewardStock(const RewardStockRecord& s) override {
+    KIOSK_TRY(Run("INSERT INTO reward_stock (reward_id, stock, version) VALUES ($1, $2, $3) ON CONFLICT (reward_id) "
+                  "DO UPDATE SET stock = excluded.stock, version = excluded.version",
+                  Params().Text(s.reward_id).Int(s.stock).Int(s.version)));
+    if (!s.has_allocation || s.kiosk_id.empty()) return {};
+    return Run("INSERT INTO reward_allocations (reward_id, kiosk_id, allocated, used, version) VALUES ($1, $2, $3, $4, "
+               "$5) ON CONFLICT (reward_id, kiosk_id) DO UPDATE SET allocated = excluded.allocated, used = "
+               "excluded.used, version = excluded.version",
+               Params().Text(s.reward_id).Text(s.kiosk_id).Int(s.allocated).Int(s.used).Int(s.version));
+  }
+  Result<bool> SeedRewardStock(const std::string& reward_id, int64_t stock, int64_t version) override {
+    bool inserted = false;
+    KIOSK_TRY(Each("INSERT INTO reward_stock (reward_id, stock, version) VALUES ($1, $2, $3) ON CONFLICT (reward_id) "
+                   "DO NOTHING RETURNING reward_id",
+                   Params().Text(reward_id).Int(stock).Int(version), [&](const Row&) { inserted = true; }));
+    return inserted;
+  }
+  Status DeleteAllocation(const std::string& reward_id, const std::string& kiosk_id) override {
+    return Run("DELETE FROM reward_allocations WHERE reward_id = $1 AND kiosk_id = $2",
+               Params().Text(reward_id).Text(kiosk_id));
+  }
+  Status ForEachRewardStock(const std::function<void(const RewardStockSummary&)>& fn) override {
+    return Each("SELECT s.reward_id, s.stock, COALESCE(sum(a.allocated), 0), COALESCE(sum(a.used), 0), "
+                "COALESCE(sum(GREATEST(0, a.allocated - a.used)), 0), count(a.kiosk_id), s.version FROM reward_stock s "
+                "LEFT JOIN reward_allocations a ON a.reward_id = s.reward_id GROUP BY s.reward_id ORDER BY "
+                "s.reward_id COLLATE \"C\"",
+                Params(), [&](const Row& r) {
+                  fn(RewardStockSummary{r.Text(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Int(5), r.Int(6)});
+                });
+  }
+  Status ForEachAllocation(const std::string& reward_id, const std::string& kiosk_id,
+                           const std::function<void(const RewardAllocationRecord&)>& fn) override {
+    return Each("SELECT reward_id, kiosk_id, allocated, used, version FROM reward_allocations WHERE ($1::text = '' OR "
+                "reward_id = $1) AND ($2::text = '' OR kiosk_id = $2) ORDER BY reward_id COLLATE \"C\", kiosk_id "
+                "COLLATE \"C\"",
+                Params().Text(reward_id).Text(kiosk_id), [&](const Row& r) {
+                  fn(RewardAllocationRecord{r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Int(4)});
+                });
+  }
+
   // ---- The batch calls ------------------------------------------------------------------------
 
   Status LoadFacts(const RuleKeys& keys, BatchFacts& facts) override {
@@ -812,6 +898,25 @@ class PgStore final : public CentralStore {
                      Params().Texts(partners), [&](const Row& r) { units[r.Text(0)][r.Text(1)] = r.Int(2); }));
       for (auto& [p, u] : units) facts.KnowOpenOrders(p, std::move(u));
     }
+    if (!keys.rewards.empty()) {
+      // Shared reward stock: the redeemed rewards' stock rows, locked last and by id (bytewise), so
+      // two processes honouring redemptions of one reward count its stock one after the other;
+      // `kiosk-central rewards` locks only such a row. The allocations' sum is read once the row
+      // is locked: whoever changes an allocation holds the row too.
+      std::vector<std::string_view> rewards(keys.rewards.begin(), keys.rewards.end());
+      std::set<std::string> seen;
+      KIOSK_TRY(Each("SELECT reward_id FROM reward_stock WHERE reward_id = ANY($1::text[]) ORDER BY reward_id "
+                     "COLLATE \"C\" FOR UPDATE",
+                     Params().Texts(rewards), [](const Row&) {}));
+      KIOSK_TRY(Each(std::string(kStockColumns) + "WHERE s.reward_id = ANY($2::text[])",
+                     Params().Text(keys.kiosk_id).Texts(rewards), [&](const Row& r) {
+                       RewardStockRecord st = StockFromRow(r, keys.kiosk_id);
+                       seen.insert(st.reward_id);
+                       facts.KnowRewardStock(st.reward_id, keys.kiosk_id, st);
+                     }));
+      for (const std::string& reward : keys.rewards)
+        if (!seen.count(reward)) facts.KnowRewardStock(reward, keys.kiosk_id, std::nullopt);
+    }
     return {};
   }
 
@@ -893,6 +998,7 @@ class PgStore final : public CentralStore {
       // Resolutions first: they are of conflicts stored before this batch (BatchFacts).
       if (!f->resolutions.empty()) KIOSK_TRY(ResolveConflicts(f->resolutions));
       if (!f->conflicts.empty()) KIOSK_TRY(AddConflicts(f->conflicts));
+      for (const auto& [key, st] : f->stock_written) KIOSK_TRY(PutRewardStock(st));
     }
     KIOSK_TRY(Run("UPDATE kiosks SET acked_through = $2, head_hash = $3, last_seen = $4 WHERE kiosk_id = $1",
                   Params().Text(kiosk_id).Int(save.kiosk.acked_through).Text(save.kiosk.head_hash)

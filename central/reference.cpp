@@ -53,6 +53,21 @@ Result<LoadSummary> Central::LoadReferenceLocked(bool full, const nlohmann::json
   }
   if (j.contains("settings") && j["settings"].is_object())
     KIOSK_TRY(m_store.PutRef({"settings", "settings", j["settings"].dump(), out.version, false}));
+  // Shared reward stock (issue 17): a reward the central holds no stock for yet takes the
+  // document's figure as the channel's stock; from then on the central owns the count
+  // (`kiosk-central rewards stock`), and a later document's figure changes nothing.
+  bool seeded = false;
+  if (auto it = j.find("rewards"); it != j.end() && it->is_array())
+    for (const json& item : *it) {
+      if (!item.is_object() || item.value("deleted", false)) continue;
+      auto st = item.find("stock");
+      if (st == item.end() || !st->is_number_integer()) continue;
+      auto inserted = m_store.SeedRewardStock(item.value("id", ""), std::max<int64_t>(0, st->get<int64_t>()),
+                                              out.version);
+      if (!inserted.ok()) return inserted.error();
+      seeded = seeded || *inserted;
+    }
+  if (seeded) KIOSK_TRY(m_store.SetMeta("stock_version", std::to_string(out.version)));
   KIOSK_TRY(tx.Commit());
   return out;
 }
@@ -155,6 +170,24 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
       conflicts.Add(CustodyConflictToJson(c.conflict).dump());
     }));
     conflicts.Close(full);
+    // Shared reward stock (issue 17): what this kiosk may hand out of each reward the central holds
+    // stock for, whenever a stock or an allocation changed since the kiosk's version (the whole
+    // list: the kiosk replaces its own with it).
+    auto stock_t = m_store.GetMeta("stock_version");
+    if (!stock_t.ok()) return stock_t.error();
+    const int64_t stock_version = *stock_t ? std::stoll(**stock_t) : 0;
+    if (full || stock_version > since) {
+      Array allocations{write, "reward_allocations"};
+      KIOSK_TRY(ForEachKioskAllocation(m_store, kiosk_id,
+                                       [&](const std::string& reward, int64_t allocated, int64_t used, const char* basis) {
+                                         allocations.Add(json{{"reward_id", reward},
+                                                              {"allocated", allocated},
+                                                              {"used", used},
+                                                              {"basis", basis}}
+                                                             .dump());
+                                       }));
+      allocations.Close(true);
+    }
   }
   if (*kiosk && verdicts_after >= 0) {
     Array verdicts{write, "verdicts"};

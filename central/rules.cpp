@@ -48,50 +48,106 @@ Status UpdateRef(RuleContext& ctx, const std::string& list, const std::string& k
   return ctx.store.PutRef(rec);
 }
 
+// The loyalty policy's central half (rules/loyalty.hpp: HonourArrival): the reward's shared stock
+// first (this kiosk's allocation, then what no kiosk holds; on a shared database the stock row is
+// locked since LoadFacts), then the points of the units honoured. The texts say it to the kiosk's
+// staff; `detail` carries the figures, and the values the kiosk's catalogue fills into
+// reason.<code>[.variant] (strings).
 Result<Verdict> Redeemed(RuleContext& ctx, const Event& e, const events::LoyaltyRedeemed& p) {
   Verdict v;
   const std::string& partner = p.partner_id;
   const int64_t points = p.points;
   const std::string name = PartnerName(ctx, partner);
+  const std::string reward = p.reward.empty() ? p.reward_id : p.reward;
   auto bal = ctx.store.GetRef("balances", partner);
   if (!bal.ok()) return bal.error();
-  int64_t honoured = 0;
-  // The loyalty policy's central half (rules/loyalty.hpp); the texts say it to the kiosk's admin.
-  std::optional<int64_t> account;
+  rules::RedemptionArrival arrival;
+  arrival.units = std::max<int64_t>(1, p.qty);
+  arrival.points = points;
   json b;
   if (*bal && !(*bal)->deleted) {
     b = json::parse((*bal)->body, nullptr, false);
-    account = b.is_object() ? b.value("available", int64_t{0}) : 0;
+    arrival.available = b.is_object() ? b.value("available", int64_t{0}) : 0;
   }
-  const rules::HonourDecision decision = rules::HonourRedemption(points, account);
-  honoured = decision.honoured;
-  if (decision.honour == rules::Honour::NoAccount) {
-    v.verdict = VerdictKind::Rejected;
-    v.code = "loyalty.no_account";
-    v.message = "The central has no points account for " + name + ", so this redemption of " + Points(points) +
-                " points was not honoured. The channel manager can settle it.";
-  } else {
-    const int64_t available = *account;
-    if (decision.honour == rules::Honour::Partly) {
-      v.verdict = VerdictKind::Adjusted;
-      v.code = "loyalty.partly_honoured";
-      v.message = name + " had only " + Points(available) + " points when this redemption of " + Points(points) +
-                  " arrived at the central (another kiosk or an older balance): " + Points(available) +
-                  " points were deducted and " + Points(points - available) +
-                  " were not honoured. Settle the difference with the partner.";
-    } else if (decision.honour == rules::Honour::Nothing) {
+  auto stock = ctx.store.GetRewardStock(p.reward_id, ctx.kiosk_id);
+  if (!stock.ok()) return stock.error();
+  if (*stock)
+    arrival.stock = rules::StockFacts{.stock = (*stock)->stock,
+                                      .reserved = (*stock)->reserved,
+                                      .allocation_left = (*stock)->has_allocation
+                                                             ? std::max<int64_t>(0, (*stock)->allocated - (*stock)->used)
+                                                             : 0};
+  const rules::ArrivalDecision d = rules::HonourArrival(arrival);
+  const int64_t units = arrival.units;
+  const std::string qty_text = std::to_string(units);
+  v.code = d.code;
+  switch (d.outcome) {
+    case rules::Arrival::Honoured: break;
+    case rules::Arrival::NoAccount:
       v.verdict = VerdictKind::Rejected;
-      v.code = "loyalty.insufficient_points";
+      v.message = "The central has no points account for " + name + ", so this redemption of " + Points(points) +
+                  " points was not honoured. The channel manager can settle it.";
+      break;
+    case rules::Arrival::PointsShort:
+      v.verdict = VerdictKind::Adjusted;
+      v.message = name + " had only " + Points(*arrival.available) + " points when this redemption of " +
+                  Points(points) + " arrived at the central (another kiosk or an older balance): " +
+                  Points(d.points) + " points were deducted and " + Points(points - d.points) +
+                  " were not honoured. Settle the difference with the partner.";
+      break;
+    case rules::Arrival::NoPoints:
+      v.verdict = VerdictKind::Rejected;
       v.message = name + " had no points left when this redemption of " + Points(points) +
                   " arrived at the central (spent at another kiosk or an older balance): it was not honoured. "
                   "Settle it with the partner or the channel manager.";
-    }
-    v.detail = json{{"requested_points", points}, {"honoured_points", honoured}, {"balance_before", available}};
-    if (honoured > 0)
-      KIOSK_TRY(UpdateRef(ctx, "balances", partner, [&](json& body) { body["available"] = available - honoured; }));
+      break;
+    case rules::Arrival::OutOfStock:
+      v.verdict = VerdictKind::Rejected;
+      v.message = reward + " × " + qty_text + " for " + name +
+                  " could not be honoured: the channel's stock of it was used up when the redemption arrived at the "
+                  "central (other showrooms redeemed the last units, or the stock was corrected). No points were "
+                  "deducted. Settle it with the partner or the channel manager.";
+      v.detail = json{{"variant", "central"}, {"reward", reward}, {"qty", qty_text}, {"partner", name}};
+      break;
+    case rules::Arrival::StockShort:
+      v.verdict = VerdictKind::Adjusted;
+      v.message = "Only " + std::to_string(d.units) + " of " + qty_text + " × " + reward + " for " + name +
+                  " could be honoured from the channel's stock when the redemption arrived at the central: " +
+                  Points(d.points) + " points were deducted for " + (d.units == 1 ? "it" : "them") +
+                  ", none for the other " + std::to_string(units - d.units) + ". Settle the rest with the partner." +
+                  (d.points < d.points_due ? " (" + name + " also had only " + Points(d.points) + " of the " +
+                                                 Points(d.points_due) + " points they cost.)"
+                                           : "");
+      v.detail = json{{"reward", reward},
+                      {"qty", qty_text},
+                      {"honoured", std::to_string(d.units)},
+                      {"missing", std::to_string(units - d.units)},
+                      {"points", Points(d.points)},
+                      {"partner", name}};
+      break;
   }
-  KIOSK_TRY(ctx.store.PutRedemption(ctx.kiosk_id, e.seq, partner, p.reward_id, points, honoured,
-                                    e.wall_time));
+  if (d.outcome != rules::Arrival::NoAccount) {
+    v.detail["requested_points"] = points;
+    v.detail["honoured_points"] = d.points;
+    v.detail["balance_before"] = *arrival.available;
+  }
+  if (arrival.stock && d.outcome != rules::Arrival::Honoured && d.outcome != rules::Arrival::NoAccount) {
+    v.detail["requested_units"] = units;
+    v.detail["honoured_units"] = d.units;
+  }
+  if (d.points > 0)
+    KIOSK_TRY(UpdateRef(ctx, "balances", partner,
+                        [&](json& body) { body["available"] = *arrival.available - d.points; }));
+  if (*stock && d.units > 0) {
+    RewardStockRecord st = **stock;
+    st.stock -= d.units;
+    if (st.has_allocation) st.used += d.from_allocation;
+    st.reserved -= d.from_allocation;
+    st.version = ctx.next_version;
+    ctx.changed = true;
+    KIOSK_TRY(ctx.store.PutRewardStock(st));
+  }
+  KIOSK_TRY(ctx.store.PutRedemption(ctx.kiosk_id, e.seq, partner, p.reward_id, points, d.points, e.wall_time));
   return v;
 }
 
@@ -386,6 +442,7 @@ void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) 
   for (const SoldUnit& u : f.units) keys.units.emplace(u.gtin, u.serial);
   if (const auto* p = std::get_if<events::LoyaltyRedeemed>(&f.event)) {
     keys.partners.insert(p->partner_id);
+    keys.rewards.insert(p->reward_id);
   } else if (const auto* p = std::get_if<events::DeviceCheckedOut>(&f.event)) {
     for (const events::DeviceRef& d : p->devices)
       if (!d.asset_tag.empty()) keys.asset_tags.insert(d.asset_tag);

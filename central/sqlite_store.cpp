@@ -123,6 +123,21 @@ ALTER TABLE deals ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX deals_pending ON deals(registered_at) WHERE status = 'pending';
 )sql"},
+      // Shared reward stock (issue 17): the units of each reward the central holds for the channel,
+      // and each kiosk's allocation of them (units it may hand out offline; `used`: of them, the
+      // units the central honoured). A central that published rewards already holds their stock
+      // figure from then on; later changes go through `kiosk-central rewards`.
+      {6, R"sql(
+CREATE TABLE reward_stock (
+  reward_id TEXT PRIMARY KEY, stock INTEGER NOT NULL, version INTEGER NOT NULL
+);
+CREATE TABLE reward_allocations (
+  reward_id TEXT NOT NULL, kiosk_id TEXT NOT NULL, allocated INTEGER NOT NULL, used INTEGER NOT NULL,
+  version INTEGER NOT NULL, PRIMARY KEY (reward_id, kiosk_id)
+);
+INSERT INTO reward_stock (reward_id, stock, version)
+  SELECT key, max(0, CAST(COALESCE(json_extract(body, '$.stock'), 0) AS INTEGER)), version FROM refs
+  WHERE list = 'rewards' AND deleted = 0 AND json_valid(body);
       // Custody conflicts (issue 17 item 5): a checkout of a unit that was out at another kiosk,
       // with who holds it; sent to both kiosks with their reference data until a check-in of the
       // unit at either resolves it. version: the reference version of the last change.
@@ -532,6 +547,65 @@ class SqliteStore final : public CentralStore {
                       [&](Statement& r) { fn(r.Text(0), r.Text(1), r.Int(2)); });
   }
 
+  // ---- Shared reward stock (issue 17) ----
+
+  static constexpr const char* kStockQuery =
+      "SELECT s.reward_id, s.stock, s.version, (SELECT COALESCE(sum(max(0, allocated - used)), 0) FROM "
+      "reward_allocations WHERE reward_id = s.reward_id), a.kiosk_id IS NOT NULL, COALESCE(a.allocated, 0), "
+      "COALESCE(a.used, 0) FROM reward_stock s LEFT JOIN reward_allocations a ON a.reward_id = s.reward_id AND "
+      "a.kiosk_id = ? WHERE s.reward_id = ?";
+  Result<std::optional<RewardStockRecord>> GetRewardStock(const std::string& reward_id,
+                                                          const std::string& kiosk_id) override {
+    std::optional<RewardStockRecord> out;
+    KIOSK_TRY(m_db->Each(kStockQuery,
+                         [&](Statement& r) {
+                           out = RewardStockRecord{r.Text(0), kiosk_id, r.Int(1), r.Int(3), r.Int(4) != 0,
+                                                   r.Int(5), r.Int(6), r.Int(2)};
+                         },
+                         kiosk_id, reward_id));
+    return out;
+  }
+  Result<std::optional<RewardStockRecord>> LockRewardStock(const std::string& reward_id,
+                                                           const std::string& kiosk_id) override {
+    return GetRewardStock(reward_id, kiosk_id);  // the write lock taken at Begin orders every writer
+  }
+  Status PutRewardStock(const RewardStockRecord& s) override {
+    KIOSK_TRY(m_db->Run("INSERT INTO reward_stock (reward_id, stock, version) VALUES (?,?,?) ON CONFLICT(reward_id) "
+                        "DO UPDATE SET stock = excluded.stock, version = excluded.version",
+                        s.reward_id, s.stock, s.version));
+    if (!s.has_allocation || s.kiosk_id.empty()) return {};
+    return m_db->Run("INSERT INTO reward_allocations (reward_id, kiosk_id, allocated, used, version) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT(reward_id, kiosk_id) DO UPDATE SET allocated = excluded.allocated, used = "
+                     "excluded.used, version = excluded.version",
+                     s.reward_id, s.kiosk_id, s.allocated, s.used, s.version);
+  }
+  Result<bool> SeedRewardStock(const std::string& reward_id, int64_t stock, int64_t version) override {
+    bool inserted = false;
+    KIOSK_TRY(m_db->Each("INSERT INTO reward_stock (reward_id, stock, version) VALUES (?,?,?) ON CONFLICT(reward_id) "
+                         "DO NOTHING RETURNING reward_id",
+                         [&](Statement&) { inserted = true; }, reward_id, stock, version));
+    return inserted;
+  }
+  Status DeleteAllocation(const std::string& reward_id, const std::string& kiosk_id) override {
+    return m_db->Run("DELETE FROM reward_allocations WHERE reward_id = ? AND kiosk_id = ?", reward_id, kiosk_id);
+  }
+  Status ForEachRewardStock(const std::function<void(const RewardStockSummary&)>& fn) override {
+    return m_db->Each("SELECT s.reward_id, s.stock, COALESCE(sum(a.allocated), 0), COALESCE(sum(a.used), 0), "
+                      "COALESCE(sum(max(0, a.allocated - a.used)), 0), count(a.kiosk_id), s.version FROM reward_stock s "
+                      "LEFT JOIN reward_allocations a ON a.reward_id = s.reward_id GROUP BY s.reward_id ORDER BY "
+                      "s.reward_id",
+                      [&](Statement& r) {
+                        fn(RewardStockSummary{r.Text(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Int(5), r.Int(6)});
+                      });
+  }
+  Status ForEachAllocation(const std::string& reward_id, const std::string& kiosk_id,
+                           const std::function<void(const RewardAllocationRecord&)>& fn) override {
+    return m_db->Each("SELECT reward_id, kiosk_id, allocated, used, version FROM reward_allocations WHERE (? = '' OR "
+                      "reward_id = ?) AND (? = '' OR kiosk_id = ?) ORDER BY reward_id, kiosk_id",
+                      [&](Statement& r) { fn(RewardAllocationRecord{r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Int(4)}); },
+                      reward_id, reward_id, kiosk_id, kiosk_id);
+  }
+
   // ---- The batch calls: in SQLite each is a loop over the cached statements above (a call costs
   // no round trip here); the file's write lock, taken at Begin, orders everything.
 
@@ -607,6 +681,11 @@ class SqliteStore final : public CentralStore {
                            [&](Statement& r) { units[r.Text(0)] = r.Int(1); }, partner));
       facts.KnowOpenOrders(partner, std::move(units));
     }
+    for (const std::string& reward : keys.rewards) {
+      auto st = GetRewardStock(reward, keys.kiosk_id);
+      if (!st.ok()) return st.error();
+      facts.KnowRewardStock(reward, keys.kiosk_id, *st);
+    }
     return {};
   }
   Status SaveBatch(const BatchSave& save) override {
@@ -630,6 +709,7 @@ class SqliteStore final : public CentralStore {
       // Resolutions first: they are of conflicts stored before this batch (BatchFacts).
       for (const ConflictResolution& r : f->resolutions) KIOSK_TRY(ResolveCustodyConflicts(r));
       for (const ConflictRecord& c : f->conflicts) KIOSK_TRY(AddCustodyConflict(c));
+      for (const auto& [key, st] : f->stock_written) KIOSK_TRY(PutRewardStock(st));
     }
     KIOSK_TRY(PutKiosk(save.kiosk));
     if (save.forget_nonces_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(save.forget_nonces_before_ms));

@@ -138,6 +138,36 @@ struct OrderFilter {
   std::string state, partner_id, kiosk_id;
 };
 
+// Shared reward stock (issue 17): the units of a reward the central holds for the whole channel,
+// and one kiosk's allocation of them (units that showroom may hand out offline), as a
+// redemption's rule reads and writes them. `reserved` is derived (the allocations' sum), never
+// written through this record.
+struct RewardStockRecord {
+  std::string reward_id, kiosk_id;
+  int64_t stock = 0;     // units the channel holds (each honoured unit takes one)
+  int64_t reserved = 0;  // of them, allocated to kiosks (every kiosk) and not used: sum of max(0, allocated - used)
+  bool has_allocation = false;      // this kiosk has an allocation row
+  int64_t allocated = 0, used = 0;  // this kiosk's allocation, and of it the units honoured
+  int64_t version = 0;              // reference version of the last change
+};
+
+// One reward's stock over the channel, as `kiosk-central rewards list` shows it.
+struct RewardStockSummary {
+  std::string reward_id;
+  int64_t stock = 0;
+  int64_t allocated = 0;  // sum of the kiosks' allocations
+  int64_t used = 0;       // of them, the units honoured
+  int64_t reserved = 0;   // sum of max(0, allocated - used): held for kiosks
+  int64_t kiosks = 0;     // kiosks with an allocation of it
+  int64_t version = 0;
+};
+
+struct RewardAllocationRecord {
+  std::string reward_id, kiosk_id;
+  int64_t allocated = 0, used = 0;
+  int64_t version = 0;
+};
+
 struct RedemptionRecord {
   std::string kiosk_id;
   int64_t seq = 0;
@@ -226,6 +256,12 @@ class RuleStore {
   // Custody conflicts (issue 17 item 5): a new one; and every open one over a unit, resolved.
   virtual Status AddCustodyConflict(const ConflictRecord& c) = 0;
   virtual Status ResolveCustodyConflicts(const ConflictResolution& r) = 0;
+  // Shared reward stock (issue 17): the reward's stock with this kiosk's allocation (nullopt: the
+  // central holds no stock for it), and the stock and this kiosk's allocation written back
+  // (allocated and used only when has_allocation).
+  virtual Result<std::optional<RewardStockRecord>> GetRewardStock(const std::string& reward_id,
+                                                                  const std::string& kiosk_id) = 0;
+  virtual Status PutRewardStock(const RewardStockRecord& s) = 0;
 };
 
 // The rows a batch's rules will read, named from the payloads before the rules run (rules.cpp:
@@ -237,6 +273,8 @@ struct RuleKeys {
   std::set<std::pair<std::string, std::string>> units;  // (gtin, serial)
   std::set<std::pair<std::string, std::string>> deals;  // (customer, product), ASCII-lowercased
   std::set<std::string> order_partners;                // partners with a demo order: their open orders
+  std::set<std::string> rewards;                       // redeemed rewards: their stock rows (locked last)
+  std::string kiosk_id;                                // the batch's kiosk: its allocations of `rewards`
 };
 
 std::string AsciiLower(std::string s);
@@ -264,6 +302,11 @@ class BatchFacts final : public RuleStore {
   void KnowOpenOrders(const std::string& partner_id, std::map<std::string, int64_t> units) {
     m_open_orders[partner_id] = std::move(units);
   }
+  // A reward's stock with this batch's kiosk's allocation (nullopt: no stock held for it).
+  void KnowRewardStock(const std::string& reward_id, const std::string& kiosk_id,
+                       std::optional<RewardStockRecord> s) {
+    m_stock[{reward_id, kiosk_id}] = std::move(s);
+  }
 
   Result<std::optional<RefRecord>> GetRef(const std::string& list, const std::string& key) override;
   Status PutRef(const RefRecord& r) override;
@@ -281,11 +324,16 @@ class BatchFacts final : public RuleStore {
   Status AddCustodyConflict(const ConflictRecord& c) override;
   Status ResolveCustodyConflicts(const ConflictResolution& r) override;
 
-  // True when published reference data changed (refs, deal decisions, orders, custody conflicts):
-  // the batch then needs a reference version (CentralStore::TakeReferenceVersion), given to them
-  // by SetVersion.
+  Result<std::optional<RewardStockRecord>> GetRewardStock(const std::string& reward_id,
+                                                          const std::string& kiosk_id) override;
+  Status PutRewardStock(const RewardStockRecord& s) override;
+
+  // True when published reference data changed (refs, deal decisions, orders, custody conflicts,
+  // reward stock): the batch then needs a reference version (CentralStore::TakeReferenceVersion),
+  // given to them by SetVersion.
   bool NeedsVersion() const {
-    return !refs_written.empty() || !deals.empty() || !orders.empty() || !conflicts.empty() || !resolutions.empty();
+    return !refs_written.empty() || !deals.empty() || !orders.empty() || !conflicts.empty() || !resolutions.empty() ||
+           !stock_written.empty();
   }
   void SetVersion(int64_t version);
 
@@ -301,6 +349,7 @@ class BatchFacts final : public RuleStore {
   // first, then inserts `conflicts` (which this batch's own check-ins already resolved in memory).
   std::vector<ConflictRecord> conflicts;
   std::vector<ConflictResolution> resolutions;
+  std::map<std::pair<std::string, std::string>, RewardStockRecord> stock_written;  // by (reward, kiosk)
 
  private:
   RuleStore& m_fallback;
@@ -309,6 +358,7 @@ class BatchFacts final : public RuleStore {
   std::map<std::pair<std::string, std::string>, std::optional<SelloutRecord>> m_sold;
   std::map<std::pair<std::string, std::string>, std::optional<DealRecord>> m_approved;
   std::map<std::string, std::map<std::string, int64_t>> m_open_orders;  // partner -> gtin -> units
+  std::map<std::pair<std::string, std::string>, std::optional<RewardStockRecord>> m_stock;  // (reward, kiosk)
 };
 
 // One event to store, with what the central adds to it.
@@ -425,6 +475,20 @@ class CentralStore : public RuleStore {
   // since_version is 0 (a full document), else every one changed after it (new or resolved).
   virtual Status ForEachCustodyConflict(const std::string& kiosk_id, int64_t since_version,
                                         const std::function<void(const ConflictRecord&)>& fn) = 0;
+  // ---- Shared reward stock (issue 17), besides RuleStore::GetRewardStock/PutRewardStock ----
+  // Inside a transaction: the reward's stock row with this kiosk's allocation ("" : none), locked
+  // until the commit on a shared database (the same row a batch locks last, LoadFacts).
+  virtual Result<std::optional<RewardStockRecord>> LockRewardStock(const std::string& reward_id,
+                                                                   const std::string& kiosk_id) = 0;
+  // A stock row for a reward that has none (a reference load's figure); false: it had one.
+  virtual Result<bool> SeedRewardStock(const std::string& reward_id, int64_t stock, int64_t version) = 0;
+  // Inside a transaction: the kiosk's allocation of the reward is gone (the default policy again).
+  virtual Status DeleteAllocation(const std::string& reward_id, const std::string& kiosk_id) = 0;
+  // Every reward the central holds stock for, by id.
+  virtual Status ForEachRewardStock(const std::function<void(const RewardStockSummary&)>& fn) = 0;
+  // Allocations by reward and kiosk ("" = any).
+  virtual Status ForEachAllocation(const std::string& reward_id, const std::string& kiosk_id,
+                                   const std::function<void(const RewardAllocationRecord&)>& fn) = 0;
 
   // Reports: header row first, then one row per record. name: sellout | redemptions | custody |
   // rejects | flags.

@@ -143,6 +143,27 @@ Status ActivityStore::AddRedemption(const RedemptionRow& r) {
   return m_db.Run("UPDATE rewards SET stock = stock - ? WHERE id = ?", r.qty, r.reward_id);
 }
 
+Result<std::optional<RewardAllocation>> ActivityStore::FindAllocation(const std::string& reward_id) {
+  std::optional<RewardAllocation> out;
+  auto s = m_db.Each("SELECT reward_id, allocated, used, basis FROM reward_allocations WHERE reward_id = ?",
+                     [&](Statement& r) { out = RewardAllocation{r.Text(0), r.Int(1), r.Int(2), r.Text(3)}; }, reward_id);
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Status ActivityStore::ReplaceAllocations(const std::vector<RewardAllocation>& allocations) {
+  KIOSK_TRY(m_db.Run("DELETE FROM reward_allocations"));
+  for (const RewardAllocation& a : allocations)
+    KIOSK_TRY(m_db.Run("INSERT OR REPLACE INTO reward_allocations (reward_id, allocated, used, basis) VALUES (?, ?, ?, ?)",
+                       a.reward_id, a.allocated, a.used, a.basis));
+  return {};
+}
+
+Result<int64_t> ActivityStore::RedeemedUnits(const std::string& reward_id, int64_t after_seq) {
+  return Sum(m_db.ScalarInt("SELECT COALESCE(sum(qty), 0) FROM redemptions WHERE reward_id = ? AND seq > ?", reward_id,
+                            after_seq));
+}
+
 // ---- Sell-out ---------------------------------------------------------------------------------
 
 Result<std::optional<int64_t>> ActivityStore::SelloutSeq(const std::string& gtin, const std::string& serial) {

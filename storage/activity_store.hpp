@@ -131,6 +131,12 @@ class ActivityStore {
   Result<int64_t> HeldByKiosk(int64_t after_seq);
   // Logs the redemption and takes its units from the reward's stock.
   Status AddRedemption(const RedemptionRow& redemption);
+  // Shared reward stock (issue 17): the central's allocation of a reward to this kiosk (nullopt:
+  // none, the reward's own stock counts), the central's new list replacing the last one, and the
+  // units of a reward this kiosk redeemed after after_seq.
+  Result<std::optional<RewardAllocation>> FindAllocation(const std::string& reward_id);
+  Status ReplaceAllocations(const std::vector<RewardAllocation>& allocations);
+  Result<int64_t> RedeemedUnits(const std::string& reward_id, int64_t after_seq);
 
   // ---- Sell-out ----
   // The seq of the event that reported this unit sold; nullopt when none did.

@@ -146,6 +146,15 @@ ALTER TABLE deals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 UPDATE deals SET registered_at = COALESCE((SELECT wall_time FROM journal WHERE journal.seq = deals.seq), '');
 CREATE INDEX deals_partner ON deals(partner_id, seq);
 )sql"},
+      {5, R"sql(
+-- Shared reward stock (issue 17): what this kiosk may hand out of each reward the central holds
+-- stock for, as the central last said (replaced whole each time): its allocation and, of it, the
+-- units the central honoured, through sync_state's reward_allocations_cover. A reward without a
+-- row falls back on its own stock figure (reference data loaded from a file).
+CREATE TABLE reward_allocations (
+  reward_id TEXT PRIMARY KEY, allocated INTEGER NOT NULL, used INTEGER NOT NULL, basis TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX redemptions_reward ON redemptions(reward_id, seq);
       {7, R"sql(
 -- What the partner's page has shown (issue 17 item 5): one row per outcome the staff saw (a
 -- verdict, a deal decision, an order's move, ...), keyed by its source and reference, with the

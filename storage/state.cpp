@@ -30,6 +30,7 @@ constexpr std::pair<SyncKey, std::string_view> kSyncNames[] = {
     {SyncKey::PrunedThrough, "pruned_through"},
     {SyncKey::PrunedHeadHash, "pruned_head_hash"},
     {SyncKey::ChannelOrdersCover, "channel_orders_cover"},
+    {SyncKey::RewardAllocationsCover, "reward_allocations_cover"},
     {SyncKey::JournalFork, "journal_fork"},
 };
 constexpr std::pair<LocalKey, std::string_view> kLocalNames[] = {

@@ -35,6 +35,7 @@ enum class SyncKey {
   PrunedThrough,
   PrunedHeadHash,
   ChannelOrdersCover,  // the channel's open-order count (channel_orders) includes our events to here
+  RewardAllocationsCover,  // the allocations' `used` (reward_allocations) includes our events to here
   JournalFork,      // JSON (kiosk/core/recovery.hpp) while the journal is behind the central's; "" after recovery
 };
 enum class LocalKey { UiLanguage, UiIdleTimeout, PinFailures, PinLockedUntil };

@@ -63,6 +63,8 @@ int64_t SyncState::CoversKioskSeq() const { return Number(m_db, SyncKey::CoversK
 Status SyncState::SetCoversKioskSeq(int64_t seq) { return Put(m_db, SyncKey::CoversKioskSeq, seq); }
 int64_t SyncState::ChannelOrdersCover() const { return Number(m_db, SyncKey::ChannelOrdersCover); }
 Status SyncState::SetChannelOrdersCover(int64_t seq) { return Put(m_db, SyncKey::ChannelOrdersCover, seq); }
+int64_t SyncState::RewardAllocationsCover() const { return Number(m_db, SyncKey::RewardAllocationsCover); }
+Status SyncState::SetRewardAllocationsCover(int64_t seq) { return Put(m_db, SyncKey::RewardAllocationsCover, seq); }
 
 int64_t SyncState::PrunedThrough() const { return Number(m_db, SyncKey::PrunedThrough); }
 Status SyncState::SetPrunedThrough(int64_t seq) { return Put(m_db, SyncKey::PrunedThrough, seq); }

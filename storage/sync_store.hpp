@@ -74,6 +74,9 @@ class SyncState {
   // 0 when no count came yet.
   int64_t ChannelOrdersCover() const;
   Status SetChannelOrdersCover(int64_t seq);
+  // The reward allocations' `used` (issue 17) includes our events to here; 0 when none came yet.
+  int64_t RewardAllocationsCover() const;
+  Status SetRewardAllocationsCover(int64_t seq);
 
   // ---- Retention ----
   int64_t PrunedThrough() const;       // the last seq removed by retention; 0 if none

@@ -341,12 +341,15 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
                     json arr = json::array();
                     std::ostringstream o;
                     for (const auto& v : k.Rewards(*reward_card)) {
-                      arr.push_back({{"id", v.reward.id}, {"name", v.reward.name}, {"category", v.reward.category},
-                                     {"points", v.reward.points}, {"stock", v.reward.stock},
-                                     {"redeemable", v.affordable}, {"why_not", v.why_not}});
+                      // With an allocation from the central (shared stock), what is left of it here.
+                      const int64_t left = v.units_left >= 0 ? v.units_left : v.reward.stock;
+                      json j{{"id", v.reward.id}, {"name", v.reward.name}, {"category", v.reward.category},
+                             {"points", v.reward.points}, {"stock", v.reward.stock}, {"left_here", left},
+                             {"allocated", v.units_left >= 0}, {"redeemable", v.affordable}, {"why_not", v.why_not}};
+                      arr.push_back(std::move(j));
                       o << std::left << std::setw(7) << v.reward.id << std::setw(34) << v.reward.name << std::right
-                        << std::setw(8) << v.reward.points << " pts  stock " << v.reward.stock
-                        << (v.affordable ? "" : "  — " + v.why_not) << "\n";
+                        << std::setw(8) << v.reward.points << " pts  " << (v.units_left >= 0 ? "left here " : "stock ")
+                        << left << (v.affordable ? "" : "  — " + v.why_not) << "\n";
                     }
                     Emit(ctx, arr, o.str());
                   }, true)

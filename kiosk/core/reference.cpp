@@ -414,6 +414,25 @@ Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::par
       }
       doc.custody_conflicts = std::move(conflicts);
     }
+    if (const json* ra = w.Field(root, "", "reward_allocations", false); ra && !w.failed()) {
+      if (!ra->is_array()) w.Fail("/reward_allocations", "expected a list");
+      std::vector<RewardAllocation> list;
+      for (size_t i = 0; !w.failed() && ra->is_array() && i < ra->size(); ++i) {
+        const std::string p = "/reward_allocations/" + std::to_string(i);
+        const json& a = (*ra)[i];
+        if (!a.is_object()) {
+          w.Fail(p, "expected an object");
+          break;
+        }
+        RewardAllocation x;
+        x.reward_id = w.Text(a, p, "reward_id");
+        x.allocated = w.Int(a, p, "allocated", true, 0, 0);
+        x.used = w.Int(a, p, "used", false, 0, 0);
+        x.basis = w.Text(a, p, "basis", false);
+        list.push_back(std::move(x));
+      }
+      doc.reward_allocations = std::move(list);
+    }
   }
 
   // Cross-references inside a full snapshot (a delta may refer to records the kiosk already has;
@@ -550,6 +569,11 @@ json ReferenceToJson(const ReferenceDoc& doc) {
       if (!u.asset_tag.empty()) x["asset_tag"] = u.asset_tag;
       states.push_back(x);
     }
+  }
+  if (doc.reward_allocations) {
+    json& allocations = j["reward_allocations"] = json::array();
+    for (const RewardAllocation& a : *doc.reward_allocations)
+      allocations.push_back({{"reward_id", a.reward_id}, {"allocated", a.allocated}, {"used", a.used}, {"basis", a.basis}});
   }
   if (doc.open_orders) {
     json& open = j["open_orders"] = json::array();

@@ -45,6 +45,16 @@ struct CustodyConflict {
   std::string resolved_at;               // central UTC; "" while open
 };
 
+// What this kiosk may hand out of a reward the central holds shared stock for (issue 17): its
+// allocation and, of it, the units the central honoured, as of the document; basis "allocation"
+// (its own) or "share" (the central's default policy: a share of the stock no kiosk holds).
+struct RewardAllocation {
+  std::string reward_id;
+  int64_t allocated = 0;  // units
+  int64_t used = 0;       // units
+  std::string basis;
+};
+
 struct ReferenceDoc {
   int64_t version = 0;
   bool full = true;
@@ -70,6 +80,9 @@ struct ReferenceDoc {
   // Custody conflicts concerning this kiosk's units: absent, none changed; present in a full
   // snapshot, every open one (the kiosk replaces its list); in a delta, those that changed.
   std::optional<std::vector<CustodyConflict>> custody_conflicts;
+  // Absent: unchanged since the kiosk's version; present (maybe empty): every reward the central
+  // holds stock for, with this kiosk's allocation (the whole list, replacing the last one).
+  std::optional<std::vector<RewardAllocation>> reward_allocations;
 };
 
 // Parses and validates. Errors are Usage errors whose message starts with the JSON path of the

@@ -169,6 +169,10 @@ struct RewardView {
   bool affordable = true;
   std::string why_not;  // empty when it can be redeemed now (English)
   Error why_not_reason;  // its code and values, for the screen's language
+  // Shared reward stock (issue 17): units of it this showroom may still hand out (its allocation
+  // from the central less what it used and its redemptions not synced yet); -1 when the central
+  // gave no allocation for it (the reward's own stock counts).
+  int64_t units_left = -1;
 };
 
 struct StatusView {

@@ -270,8 +270,21 @@ Result<Receipt> Kiosk::OrderDemo(const DemoOrderRequest& r) {
                       {"quota", std::to_string(quota)}});
 }
 
+Result<std::optional<rules::AllocationFacts>> Kiosk::Impl::AllocationOf(const std::string& reward_id) {
+  storage::ActivityStore activity(*db);
+  auto a = activity.FindAllocation(reward_id);
+  if (!a.ok()) return a.error();
+  if (!*a) return std::optional<rules::AllocationFacts>();
+  // Units redeemed here after the seq the central's `used` counts through: not in it yet.
+  auto unsynced = activity.RedeemedUnits(reward_id, SyncState().RewardAllocationsCover());
+  if (!unsynced.ok()) return unsynced.error();
+  return std::optional(rules::AllocationFacts{(*a)->allocated, (*a)->used, *unsynced});
+}
+
 Result<RedeemPlan> Kiosk::Impl::PlanRedemption(const PartnerCtx& p, const Reward& reward, int qty) {
-  KIOSK_TRY(rules::CheckReward(reward, qty));
+  auto allocation = AllocationOf(reward.id);
+  if (!allocation.ok()) return allocation.error();
+  KIOSK_TRY(rules::CheckReward(reward, qty, *allocation));
   KIOSK_TRY(StaleGuard("redemptions"));
   const Settings s = LoadSettings();
   auto balance = LookupBalance(p.partner.id);

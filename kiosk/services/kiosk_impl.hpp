@@ -86,6 +86,9 @@ struct Kiosk::Impl {
 
   kiosk::Status StaleGuard(const char* action);                                      // kiosk.cpp
   Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);  // kiosk_actions.cpp
+  // The central's allocation of a reward to this showroom, with its redemptions since (nullopt:
+  // none; kiosk_actions.cpp).
+  Result<std::optional<rules::AllocationFacts>> AllocationOf(const std::string& reward_id);
 
   // One action: begins a transaction, appends the event, lets `apply` change local state with the
   // event's seq, commits. On any failure nothing of it remains.

@@ -81,6 +81,8 @@ std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
   std::vector<RewardView> out;
   for (const Reward& r : rewards) {
     RewardView v{r, true, ""};
+    auto allocation = m.AllocationOf(r.id);
+    if (allocation.ok() && *allocation) v.units_left = rules::UnitsLeft(**allocation);
     if (partner_problem) {
       v.affordable = false;
       v.why_not_reason = *partner_problem;
@@ -90,10 +92,9 @@ std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {
         v.affordable = false;
         v.why_not_reason = plan.error();
       }
-    } else if (r.stock <= 0) {
+    } else if (auto stock = rules::CheckReward(r, 1, allocation.ok() ? *allocation : std::nullopt); !stock.ok()) {
       v.affordable = false;
-      v.why_not_reason = MakeError(ErrorKind::Refused, "reward.out_of_stock", r.name + " is out of stock at this kiosk.",
-                                   {{"reward", r.name}, {"stock", std::to_string(r.stock)}});
+      v.why_not_reason = stock.error();
     }
     v.why_not = v.why_not_reason.message;
     out.push_back(std::move(v));

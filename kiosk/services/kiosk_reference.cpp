@@ -77,6 +77,12 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
     // open one, a delta's the ones that changed (new, or resolved).
     if (doc.custody_conflicts)
       KIOSK_TRY(storage::CustodyConflictStore(*m.db).Apply(*doc.custody_conflicts, doc.full));
+    // Shared reward stock (issue 17): what this showroom may hand out of each reward the central
+    // holds stock for; `used` counts our redemptions through the document's cover.
+    if (doc.reward_allocations) {
+      KIOSK_TRY(storage::ActivityStore(*m.db).ReplaceAllocations(*doc.reward_allocations));
+      KIOSK_TRY(m.SyncState().SetRewardAllocationsCover(doc.covers_kiosk_seq.value_or(0)));
+    }
     KIOSK_TRY(m.SyncState().SetReferenceVersion(doc.version));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();

@@ -36,6 +36,8 @@ void DrawRewards(const app::RewardsVm& vm, const app::PartnerVm& partner, Reward
       ui.selected = r.reward.id;
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
     Muted(Tf("rewards.cost", {Points(r.reward.points)}));
+    // Shared stock (issue 17): what is left here of the central's allocation to this showroom.
+    if (r.units_left >= 0) Muted(Tf("rewards.left_here", {std::to_string(r.units_left)}));
     if (!ok) {
       // The core's reason, said in the screen's language from its code and values.
       const std::string why = Ctx().i18n.Say(ReasonKey(r.why_not_reason), r.why_not_reason.args, r.why_not);

@@ -675,6 +675,9 @@ ALTER TABLE deals DROP COLUMN decided_at;
 ALTER TABLE deals DROP COLUMN decided_by;
 ALTER TABLE deals DROP COLUMN reason;
 DROP TABLE custody_conflicts;  -- and schema 8's custody conflicts
+DROP TABLE reward_stock;  -- and schema 6's shared reward stock
+DROP TABLE reward_allocations;
+INSERT INTO refs (list, key, body, version, deleted) VALUES ('rewards', 'R-OLD', '{"id":"R-OLD","stock":7}', 3, 0);
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -693,6 +696,11 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
+  // 6: the shared reward stock and the kiosks' allocations.
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name IN ('reward_stock', 'reward_allocations')")
+            .value() == 2);
+  // A reward the central published before holds its reference figure as the channel's stock.
+  CHECK(db->ScalarInt("SELECT stock FROM reward_stock WHERE reward_id = 'R-OLD'").value() == 7);
   CHECK(db->ScalarInt("PRAGMA user_version").value() == 8);
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'custody_conflicts'").value() == 1);
   // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who

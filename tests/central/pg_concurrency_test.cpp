@@ -368,6 +368,60 @@ TEST_CASE("demo orders raced through two processes: the partner's quota holds ov
   CHECK(open == 8);
 }
 
+TEST_CASE("reward stock raced through two processes: the channel's units are honoured exactly once (issue 17)") {
+  TwoCentrals t;
+  ScriptedKiosk k1("KIOSK-W1"), k2("KIOSK-W2");
+  Enrol(t, k1, t.a.Url());
+  Enrol(t, k2, t.b.Url());
+  // 7 units of R-001 for the channel, 3 of them allocated to W1. Each kiosk, offline, hands out
+  // 10 one at a time, each to a partner of its own (both have points for all, so no partner's row
+  // orders the two batches: only the stock row does); both push at once, one event a batch,
+  // through different central processes.
+  REQUIRE(t.central->SetRewardStock("R-001", 7, false).ok());
+  REQUIRE(t.central->Allocate("R-001", "KIOSK-W1", 3, false, false).ok());
+  for (int i = 0; i < 10; ++i)
+    for (ScriptedKiosk* k : {&k1, &k2})
+      k->Add("loyalty.redeemed", json{{"partner_id", k == &k1 ? "P-PL-0002" : "P-PL-0001"}, {"reward_id", "R-001"},
+                                      {"qty", 1}, {"points_each", 500}, {"points", 500}});
+  std::vector<ksync::Verdict> v1, v2;
+  std::thread p1([&] { v1 = PushAll(t.a.Url(), k1, 1); });
+  std::thread p2([&] { v2 = PushAll(t.b.Url(), k2, 1); });
+  p1.join();
+  p2.join();
+  CheckInvariants(t, {&k1, &k2});
+  int honoured = 0, out_of_stock = 0, w1_honoured = 0;
+  for (auto [vs, w1] : {std::pair{&v1, true}, std::pair{&v2, false}})
+    for (const ksync::Verdict& v : *vs) {
+      if (v.verdict == ksync::VerdictKind::Accepted) {
+        ++honoured;
+        if (w1) ++w1_honoured;
+      } else {
+        CHECK(v.verdict == ksync::VerdictKind::Rejected);
+        CHECK(v.code == "reward.out_of_stock");
+        ++out_of_stock;
+      }
+    }
+  CHECK(honoured == 7);
+  CHECK(out_of_stock == 13);
+  CHECK(w1_honoured >= 3);  // its allocation is its own, whatever W2 did meanwhile
+  // The stock row agrees: nothing left, W1's allocation used, the balance charged for 7.
+  int64_t stock = -1, used = -1;
+  REQUIRE(t.store->ForEachRewardStock([&](const kiosk::central::RewardStockSummary& r) {
+                   if (r.reward_id == "R-001") {
+                     stock = r.stock;
+                     used = r.used;
+                   }
+                 }).ok());
+  CHECK(stock == 0);
+  CHECK(used == 3);
+  auto b1 = t.store->GetRef("balances", "P-PL-0002");
+  auto b2 = t.store->GetRef("balances", "P-PL-0001");
+  REQUIRE(b1.ok());
+  REQUIRE(b2.ok());
+  CHECK(json::parse((*b1)->body)["available"].get<int64_t>() == 58300 - w1_honoured * 500);
+  CHECK(json::parse((*b2)->body)["available"].get<int64_t>() == 7800 - (honoured - w1_honoured) * 500);
+}
+
 TEST_CASE("growth: monthly partitions made ahead, and an old month exported to CSV before it is dropped") {
   PgCluster& cluster = PgCluster::Shared();
   const std::string db = cluster.NewDatabase();

@@ -471,6 +471,57 @@ TEST_CASE_FIXTURE(Staff, "the USB-only showroom with the two programs: stale to 
 }
 
 
+TEST_CASE_FIXTURE(Staff, "reward stock for scripts: `kiosk-central rewards` sets stock and allocations, the stick carries them to `kiosk rewards`") {
+  REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-RWD"}).exit_code == 0);
+  const std::string db = (dir / "central.db").string();
+  REQUIRE(RunProcess({CentralBinary(), "--db", db, "load-reference", DemoReference().string()}).exit_code == 0);
+  EnrolOnce(*this, "KIOSK-RWD", db);
+  auto central_cmd = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), CentralBinary());
+    args.push_back("--db");
+    args.push_back(db);
+    return RunProcess(args);
+  };
+  // The reference data's figure is the channel's stock: reward_id,stock,allocated,used,reserved,unallocated,kiosks.
+  auto list = central_cmd({"rewards", "list"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(list.out.find("reward_id,stock,allocated,used,reserved,unallocated,kiosks\n") == 0);
+  CHECK(list.out.find("\nR-003,12,0,0,0,12,0\n") != std::string::npos);
+  auto allocated = central_cmd({"rewards", "allocate", "R-003", "--kiosk", "KIOSK-RWD", "--units", "2", "--json"});
+  INFO(allocated.out << allocated.err);
+  REQUIRE(allocated.exit_code == 0);
+  CHECK(json::parse(allocated.out)["left"] == 2);
+  auto beyond = central_cmd({"rewards", "allocate", "R-003", "--kiosk", "KIOSK-RWD", "--units", "13"});
+  CHECK(beyond.exit_code == 1);
+  CHECK(beyond.err.find("reward.stock_unallocated") != std::string::npos);
+  CHECK(central_cmd({"rewards", "stock", "R-003", "--set", "1"}).exit_code == 1);  // 2 allocated
+  CHECK(central_cmd({"rewards", "stock", "R-404", "--set", "1"}).exit_code == 1);
+  CHECK(central_cmd({"rewards", "stock", "R-003"}).exit_code == 2);
+  CHECK(central_cmd({"rewards", "stock", "R-003", "--set", "5", "--add", "1"}).exit_code == 2);
+  CHECK(central_cmd({"rewards", "allocate", "R-003", "--kiosk", "KIOSK-NOBODY", "--units", "1"}).exit_code == 1);
+  auto by_kiosk = central_cmd({"rewards", "list", "--allocations"});
+  CHECK(by_kiosk.out == "reward_id,kiosk_id,allocated,used,left\nR-003,KIOSK-RWD,2,0,2\n");
+
+  // kiosk-central export-reference -> kiosk import-reference: 2 left at this showroom.
+  const auto usb = dir / "usb";
+  REQUIRE(central_cmd({"export-reference", "--for", "KIOSK-RWD", "--out", usb.string()}).exit_code == 0);
+  auto applied = Run({"import-reference", usb.string()});
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.exit_code == 0);
+  auto rewards = Run({"rewards", "--partner", demo::kGoldCard, "--json"});
+  REQUIRE(rewards.exit_code == 0);
+  for (const json& r : json::parse(rewards.out))
+    if (r["id"] == "R-003") {
+      CHECK(r["left_here"] == 2);
+      CHECK(r["allocated"] == true);
+    }
+  CHECK(Run({"rewards"}).out.find("left here 2") != std::string::npos);
+  REQUIRE(Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-003", "--qty", "2", "--by", demo::kStaff}).exit_code == 0);
+  auto none = Run({"redeem", "--partner", demo::kGoldCard, "--reward", "R-003", "--by", demo::kStaff, "--json"});
+  CHECK(none.exit_code == 1);
+  CHECK(json::parse(none.out)["error"]["code"] == "reward.out_of_stock");
+}
+
 TEST_CASE_FIXTURE(Staff, "demo orders: `kiosk-central orders` moves an order for scripts, `kiosk orders` shows it back") {
   REQUIRE(Run({"init", "--demo", "--kiosk-id", "KIOSK-ORD"}).exit_code == 0);
   const std::string db = (dir / "central.db").string();

@@ -120,3 +120,38 @@ TEST_CASE_FIXTURE(Fixture, "stock runs out, blocked cards and suspended partners
   CHECK(Redeem(demo::kSuspendedCard, "R-001").error().code == "partner.suspended");
   CHECK(Redeem(demo::kGoldCard, "R-999").error().code == "reward.unknown");
 }
+
+TEST_CASE_FIXTURE(Fixture, "with the central's allocation, a redemption fits what is left of it at this showroom") {
+  // The reference data says 40 of R-001; the central allocates this showroom 3, 1 used already.
+  json delta{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", 2}, {"full", false},
+             {"base_version", 1}, {"covers_kiosk_seq", 0},
+             {"reward_allocations", {{{"reward_id", "R-001"}, {"allocated", 3}, {"used", 1}, {"basis", "allocation"}}}}};
+  REQUIRE(k->LoadReference(delta.dump()).ok());
+  auto left = [&](const char* id) {
+    for (const auto& r : k->Rewards(demo::kGoldCard))
+      if (r.reward.id == id) return r.units_left;
+    return int64_t{-2};
+  };
+  CHECK(left("R-001") == 2);
+  CHECK(left("R-002") == -1);  // no allocation: its own stock counts, as before
+  auto two = Redeem(demo::kGoldCard, "R-001", 3);
+  REQUIRE_FALSE(two.ok());
+  CHECK(two.error().code == "reward.out_of_stock");
+  CHECK(two.error().variant == "showroom_few");
+  CHECK(two.error().message.find("Only 2 of") != std::string::npos);
+  auto took = Redeem(demo::kGoldCard, "R-001", 2);
+  REQUIRE(took.ok());
+  CHECK(left("R-001") == 0);
+  auto none = Redeem(demo::kGoldCard, "R-001");
+  CHECK(none.error().code == "reward.out_of_stock");
+  CHECK(none.error().variant == "showroom");
+  // The rewards list says why, for any partner.
+  for (const auto& r : k->Rewards(demo::kGoldCard))
+    if (r.reward.id == "R-001") CHECK(r.why_not_reason.variant == "showroom");
+  // The central's next word counts the 2 as used, and gives 2 more: 2 left again.
+  json next{{"format", "showroom-kiosk/reference"}, {"format_version", 1}, {"version", 3}, {"full", false},
+            {"base_version", 2}, {"covers_kiosk_seq", took->seq},
+            {"reward_allocations", {{{"reward_id", "R-001"}, {"allocated", 5}, {"used", 3}, {"basis", "allocation"}}}}};
+  REQUIRE(k->LoadReference(next.dump()).ok());
+  CHECK(left("R-001") == 2);
+}

@@ -170,6 +170,32 @@ TEST_CASE("activity store: redemptions hold points after the covered seq and tak
   CHECK(mug->stock == 40 - 3);
 }
 
+TEST_CASE("activity store: the central's reward allocations replace the last list, and units redeemed after a cover") {
+  Showroom f;
+  ActivityStore a = f.Activity();
+  CHECK_FALSE(a.FindAllocation("R-001").value().has_value());  // none yet: the reward's own stock counts
+  REQUIRE(a.ReplaceAllocations({{"R-001", 5, 2, "allocation"}, {"R-003", 1, 0, "share"}}).ok());
+  auto r1 = a.FindAllocation("R-001").value();
+  REQUIRE(r1.has_value());
+  CHECK(r1->allocated == 5);
+  CHECK(r1->used == 2);
+  CHECK(r1->basis == "allocation");
+  // A new list replaces the whole of the last one.
+  REQUIRE(a.ReplaceAllocations({{"R-003", 4, 1, "allocation"}}).ok());
+  CHECK_FALSE(a.FindAllocation("R-001").value().has_value());
+  CHECK(a.FindAllocation("R-003").value()->allocated == 4);
+  for (int64_t seq : {3, 7, 9})
+    REQUIRE(a.AddRedemption({.seq = seq, .partner_id = "P-FI-0001", .reward_id = "R-003", .qty = static_cast<int>(seq % 4),
+                             .points = 2500, .created = "t"})
+                .ok());
+  REQUIRE(a.AddRedemption({.seq = 8, .partner_id = "P-FI-0001", .reward_id = "R-001", .qty = 2, .points = 1000,
+                           .created = "t"})
+              .ok());
+  CHECK(a.RedeemedUnits("R-003", 0).value() == 3 + 3 + 1);
+  CHECK(a.RedeemedUnits("R-003", 7).value() == 1);  // the central's `used` counts through seq 7
+  CHECK(a.RedeemedUnits("R-002", 0).value() == 0);
+}
+
 TEST_CASE("activity store: a sold unit is reported once") {
   Showroom f;
   ActivityStore a = f.Activity();

@@ -31,10 +31,23 @@ Status CheckRewardQty(int qty) {
                    "Redeem between 1 and " + std::to_string(kMaxRedeemQty) + " at a time.");
 }
 
-Status CheckReward(const Reward& reward, int qty) {
+int64_t UnitsLeft(const AllocationFacts& a) { return std::max<int64_t>(0, a.allocated - a.used - a.unsynced); }
+
+Status CheckReward(const Reward& reward, int qty, const std::optional<AllocationFacts>& allocation) {
   if (!reward.active)
     return MakeError(ErrorKind::Refused, "reward.inactive", reward.name + " is no longer offered.",
                      {{"reward", reward.name}});
+  if (allocation) {
+    const int64_t left = UnitsLeft(*allocation);
+    if (left >= qty) return {};
+    return MakeError(ErrorKind::Refused, "reward.out_of_stock",
+                     left <= 0 ? "No " + reward.name + " is left at this showroom: the central's allocation for it "
+                                 "is used up. Ask an admin to sync, or the channel manager for more."
+                               : "Only " + std::to_string(left) + " of " + reward.name +
+                                     " left at this showroom (the central's allocation).",
+                     {{"reward", reward.name}, {"stock", std::to_string(left)}},
+                     left <= 0 ? "showroom" : "showroom_few");
+  }
   if (reward.stock < qty)
     return MakeError(ErrorKind::Refused, "reward.out_of_stock",
                      reward.stock <= 0 ? reward.name + " is out of stock at this kiosk."
@@ -88,6 +101,54 @@ HonourDecision HonourRedemption(int64_t requested, std::optional<int64_t> availa
   if (requested <= *available) return {Honour::Full, requested};
   if (*available > 0) return {Honour::Partly, *available};
   return {Honour::Nothing, 0};
+}
+
+int64_t Unallocated(const StockFacts& s) { return std::max<int64_t>(0, s.stock - s.reserved); }
+
+ArrivalDecision HonourArrival(const RedemptionArrival& a) {
+  ArrivalDecision d;
+  const int64_t units = std::max<int64_t>(1, a.units);
+  if (!a.available) {
+    d.outcome = Arrival::NoAccount;
+    d.code = "loyalty.no_account";
+    return d;
+  }
+  int64_t honoured_units = units;
+  if (a.stock) {
+    d.from_allocation = std::clamp<int64_t>(a.stock->allocation_left, 0, units);
+    // The kiosk's own allocation is part of the stock; what is beyond it comes from what no kiosk holds.
+    d.from_channel = std::min(units - d.from_allocation, Unallocated(*a.stock));
+    d.from_allocation = std::min(d.from_allocation, std::max<int64_t>(0, a.stock->stock));
+    honoured_units = d.from_allocation + d.from_channel;
+    if (honoured_units <= 0) {
+      d = ArrivalDecision{};
+      d.outcome = Arrival::OutOfStock;
+      d.code = "reward.out_of_stock";
+      return d;
+    }
+  }
+  // Points for the units honoured only (whole points, rounded down in the partner's favour).
+  d.points_due = honoured_units == units ? a.points : a.points / units * honoured_units +
+                                                          (a.points % units) * honoured_units / units;
+  const HonourDecision points = HonourRedemption(d.points_due, a.available);
+  if (points.honour == Honour::Nothing && d.points_due > 0) {
+    const int64_t due = d.points_due;
+    d = ArrivalDecision{};
+    d.outcome = Arrival::NoPoints;
+    d.code = "loyalty.insufficient_points";
+    d.points_due = due;
+    return d;
+  }
+  d.units = honoured_units;
+  d.points = points.honoured;
+  if (honoured_units < units) {
+    d.outcome = Arrival::StockShort;
+    d.code = "reward.stock_adjusted";
+  } else if (points.honour == Honour::Partly) {
+    d.outcome = Arrival::PointsShort;
+    d.code = "loyalty.partly_honoured";
+  }
+  return d;
 }
 
 }  // namespace kiosk::rules

@@ -27,9 +27,23 @@ std::string Points(int64_t n);
 // `hours_since_fresh` is empty when the kiosk never had data from the central.
 Status CheckFresh(std::optional<int64_t> hours_since_fresh, int stale_hours, std::string_view action);
 
-// reward.inactive, reward.out_of_stock (variant "few"), redeem.qty.
+// ---- Shared reward stock (issue 17) ----
+// The central holds each reward's stock for the whole channel and gives each kiosk an allocation
+// with its reference data: units that showroom may hand out offline. What is left of it at the
+// kiosk is the allocation less what the central counted as used (both as of the last pull) less the
+// units this kiosk redeemed since (not counted by the central yet).
+struct AllocationFacts {
+  int64_t allocated = 0;  // units this showroom may hand out, as of the last pull
+  int64_t used = 0;       // of them, honoured by the central as of the last pull
+  int64_t unsynced = 0;   // units this kiosk redeemed since that pull's cover
+};
+int64_t UnitsLeft(const AllocationFacts& a);  // never below 0
+
+// reward.inactive, reward.out_of_stock, redeem.qty. Without an allocation (a kiosk the central
+// never gave one, e.g. loaded from a file) the reward's own stock counts (variant "few" when some
+// are left); with one, the units left at this showroom (variants "showroom", "showroom_few").
 Status CheckRewardQty(int qty);
-Status CheckReward(const Reward& reward, int qty);
+Status CheckReward(const Reward& reward, int qty, const std::optional<AllocationFacts>& allocation = std::nullopt);
 
 // What this kiosk knows about a partner's points between syncs.
 struct OfflineFacts {
@@ -58,5 +72,42 @@ struct HonourDecision {
 };
 // `available` is empty when the central has no points account for the partner.
 HonourDecision HonourRedemption(int64_t requested, std::optional<int64_t> available);
+
+// The reward's stock at the central when a redemption arrives (issue 17); read with the stock row
+// locked on a shared database.
+struct StockFacts {
+  int64_t stock = 0;            // units the channel holds
+  int64_t reserved = 0;         // of them, allocated to kiosks (every kiosk) and not used yet
+  int64_t allocation_left = 0;  // this kiosk's allocation less what it used (part of `reserved`)
+};
+int64_t Unallocated(const StockFacts& s);  // stock - reserved, never below 0
+
+struct RedemptionArrival {
+  int64_t units = 1;                 // units redeemed (a payload without qty counts 1)
+  int64_t points = 0;                // the whole redemption's cost
+  std::optional<int64_t> available;  // the partner's balance; empty: no points account
+  std::optional<StockFacts> stock;   // empty: the central does not hold stock for this reward
+};
+enum class Arrival {
+  Honoured,       // every unit, every point
+  PointsShort,    // every unit; the balance covered only part of the points (loyalty.partly_honoured)
+  StockShort,     // fewer units than redeemed, points for those only (reward.stock_adjusted)
+  OutOfStock,     // no unit left in the channel: nothing honoured (reward.out_of_stock)
+  NoPoints,       // the balance was empty: nothing honoured (loyalty.insufficient_points)
+  NoAccount       // no points account: nothing honoured (loyalty.no_account)
+};
+struct ArrivalDecision {
+  Arrival outcome = Arrival::Honoured;
+  std::string code;              // the verdict's code, "" when honoured in full
+  int64_t units = 0;             // units honoured
+  int64_t from_allocation = 0;   // of them, from this kiosk's allocation
+  int64_t from_channel = 0;      // of them, from the unallocated stock
+  int64_t points_due = 0;        // points the honoured units cost
+  int64_t points = 0;            // points deducted from the balance (<= points_due)
+};
+// A redemption is honoured unit by unit from the kiosk's allocation, then from the stock no kiosk
+// holds; the units honoured cost their share of the points, which the balance then honours as
+// HonourRedemption does. A redemption that is not honoured at all takes no stock and no points.
+ArrivalDecision HonourArrival(const RedemptionArrival& a);
 
 }  // namespace kiosk::rules

@@ -103,3 +103,91 @@ TEST_CASE("loyalty: the central honours, adjusts or rejects what arrives") {
     CHECK(d.honoured == r.honoured);
   }
 }
+
+TEST_CASE("loyalty: a showroom's allocation of shared reward stock, offline") {
+  Reward r;
+  r.name = "Mug";
+  r.stock = 40;  // the reference data's figure: ignored once the central gave an allocation
+  struct Row {
+    rules::AllocationFacts a;
+    int qty;
+    int64_t left;
+    const char* variant;  // nullptr = allowed
+  };
+  const Row rows[] = {
+      {{5, 0, 0}, 5, 5, nullptr},           {{5, 2, 0}, 3, 3, nullptr},
+      {{5, 2, 1}, 3, 2, "showroom_few"},    {{5, 2, 1}, 2, 2, nullptr},
+      {{5, 5, 0}, 1, 0, "showroom"},        {{0, 0, 0}, 1, 0, "showroom"},
+      {{3, 1, 4}, 1, 0, "showroom"},  // more unsynced than the allocation held: never negative
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.a.allocated);
+    CAPTURE(row.a.used);
+    CAPTURE(row.a.unsynced);
+    CHECK(rules::UnitsLeft(row.a) == row.left);
+    auto s = rules::CheckReward(r, row.qty, row.a);
+    if (!row.variant) {
+      CHECK(s.ok());
+    } else {
+      REQUIRE(!s.ok());
+      CHECK(s.error().code == "reward.out_of_stock");
+      CHECK(s.error().variant == row.variant);
+      CHECK(s.error().args.at(1) == std::pair<std::string, std::string>{"stock", std::to_string(row.left)});
+      CHECK(s.error().message.find("this showroom") != std::string::npos);
+    }
+  }
+  // Without an allocation, the reward's own stock as before.
+  CHECK(rules::CheckReward(r, 40, std::nullopt).ok());
+  CHECK(rules::CheckReward(r, 41, std::nullopt).error().variant == "few");
+  r.active = false;
+  CHECK(rules::CheckReward(r, 1, rules::AllocationFacts{5, 0, 0}).error().code == "reward.inactive");
+}
+
+TEST_CASE("loyalty: the central honours a redemption from the allocation, then the channel's stock, then the points") {
+  using rules::Arrival;
+  struct Row {
+    const char* name;
+    rules::RedemptionArrival in;
+    Arrival outcome;
+    const char* code;
+    int64_t units, from_allocation, from_channel, points_due, points;
+  };
+  const rules::StockFacts plenty{100, 10, 5};  // 90 unallocated, 5 left of this kiosk's allocation
+  const Row rows[] = {
+      {"no stock held: as before", {2, 1000, 24500, std::nullopt}, Arrival::Honoured, "", 2, 0, 0, 1000, 1000},
+      {"within the allocation", {2, 1000, 24500, plenty}, Arrival::Honoured, "", 2, 2, 0, 1000, 1000},
+      {"allocation then channel", {3, 1500, 24500, rules::StockFacts{10, 8, 2}}, Arrival::Honoured, "", 3, 2, 1, 1500,
+       1500},
+      {"channel only", {2, 1000, 24500, rules::StockFacts{5, 0, 0}}, Arrival::Honoured, "", 2, 0, 2, 1000, 1000},
+      {"stock short: fewer units, their points only", {3, 1500, 24500, rules::StockFacts{4, 3, 0}},
+       Arrival::StockShort, "reward.stock_adjusted", 1, 0, 1, 500, 500},
+      {"stock short and points short", {3, 3000, 700, rules::StockFacts{2, 0, 0}}, Arrival::StockShort,
+       "reward.stock_adjusted", 2, 0, 2, 2000, 700},
+      {"other kiosks hold the rest", {1, 500, 24500, rules::StockFacts{3, 3, 0}}, Arrival::OutOfStock,
+       "reward.out_of_stock", 0, 0, 0, 0, 0},
+      {"nothing left", {2, 1000, 24500, rules::StockFacts{0, 0, 0}}, Arrival::OutOfStock, "reward.out_of_stock", 0, 0,
+       0, 0, 0},
+      {"points short, stock fine", {1, 12000, 4500, plenty}, Arrival::PointsShort, "loyalty.partly_honoured", 1, 1, 0,
+       12000, 4500},
+      {"no points: no stock taken", {1, 500, 0, plenty}, Arrival::NoPoints, "loyalty.insufficient_points", 0, 0, 0, 500,
+       0},
+      {"no account: no stock taken", {1, 500, std::nullopt, plenty}, Arrival::NoAccount, "loyalty.no_account", 0, 0, 0,
+       0, 0},
+      {"no qty in the payload counts one unit", {0, 500, 24500, rules::StockFacts{1, 0, 0}}, Arrival::Honoured, "", 1,
+       0, 1, 500, 500},
+      {"allocation larger than the stock (lowered since)", {3, 300, 24500, rules::StockFacts{1, 5, 5}},
+       Arrival::StockShort, "reward.stock_adjusted", 1, 1, 0, 100, 100},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    const rules::ArrivalDecision d = rules::HonourArrival(r.in);
+    CHECK(d.outcome == r.outcome);
+    CHECK(d.code == r.code);
+    CHECK(d.units == r.units);
+    CHECK(d.from_allocation == r.from_allocation);
+    CHECK(d.from_channel == r.from_channel);
+    CHECK(d.points_due == r.points_due);
+    CHECK(d.points == r.points);
+    CHECK(d.units == d.from_allocation + d.from_channel + (r.in.stock ? 0 : d.units));
+  }
+}
