@@ -88,9 +88,9 @@ TEST_CASE("reward stock end to end: two kiosks share the channel's stock, it run
   CHECK(listed);
   auto page = b.kiosk->GetPartner(kCard);
   REQUIRE(page.ok());
-  bool outcome = false;
-  for (const json& o : page->recent_outcomes)
-    if (o["code"] == "reward.stock_adjusted") outcome = true;
+  bool outcome = false;  // staff serving the partner see it on the next scan (kiosk_outcomes.cpp)
+  for (const kiosk::OutcomeLine& o : page->changes)
+    if (o.source == "redemption" && o.seq == b_seq && o.kind == "adjusted") outcome = true;
   CHECK(outcome);
   // The channel has nothing left: both kiosks learn it with their next pull and refuse offline.
   Sync(b);
