@@ -76,6 +76,11 @@ Status BatchFacts::AddFlag(const FlagRecord& f) {
   return {};
 }
 
+Status BatchFacts::PutCredit(const CreditRecord& c) {
+  credits.push_back(c);
+  return {};
+}
+
 Result<int64_t> BatchFacts::OpenOrderUnits(const std::string& partner_id, const std::string& gtin) {
   auto it = m_open_orders.find(partner_id);
   if (it == m_open_orders.end()) {
@@ -103,6 +108,7 @@ void BatchFacts::SetVersion(int64_t version) {
   for (auto& [key, r] : refs_written) r.version = version;
   for (DealRecord& d : deals) d.version = version;
   for (OrderRecord& o : orders) o.version = version;
+  for (CreditRecord& c : credits) c.version = version;
 }
 
 }  // namespace kiosk::central

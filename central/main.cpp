@@ -142,9 +142,9 @@ int main(int argc, char** argv) {
   std::string report_name;
   bool csv = false;
   auto* report = app.add_subcommand("report", "Print a report");
-  report->add_option("NAME", report_name, "sellout | redemptions | custody | rejects | flags")
+  report->add_option("NAME", report_name, "sellout | redemptions | custody | rejects | flags | points")
       ->required()
-      ->check(CLI::IsMember({"sellout", "redemptions", "custody", "rejects", "flags"}));
+      ->check(CLI::IsMember({"sellout", "redemptions", "custody", "rejects", "flags", "points"}));
   report->add_flag("--csv", csv, "CSV output (the only format so far)");
   // The custody report's evidence: each drawn signature as a file beside the CSV.
   std::string report_signatures, report_signature_format;

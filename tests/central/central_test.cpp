@@ -653,6 +653,7 @@ ALTER TABLE deals DROP COLUMN registered_at;
 ALTER TABLE deals DROP COLUMN decided_at;
 ALTER TABLE deals DROP COLUMN decided_by;
 ALTER TABLE deals DROP COLUMN reason;
+DROP TABLE points_credits;  -- schema 7's points ledger
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -671,10 +672,11 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   CHECK(!fresh->has_value());
   REQUIRE(store->Commit().ok());
   auto db = kiosk::storage::Db::Open({.path = path}).value();
-  CHECK(db->ScalarInt("PRAGMA user_version").value() == 5);
+  CHECK(db->ScalarInt("PRAGMA user_version").value() == 7);
   // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who
-  // decided when and why.
+  // decided when and why; 7: the points ledger.
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'orders'").value() == 1);
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'points_credits'").value() == 1);
   CHECK(db->ScalarInt("SELECT count(*) FROM pragma_table_info('deals') WHERE name IN "
                       "('registered_at', 'decided_at', 'decided_by', 'reason')")
             .value() == 4);
