@@ -7,6 +7,7 @@
 
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/events.hpp"
+#include "kiosk/core/rules/earning.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
@@ -81,6 +82,11 @@ struct Kiosk::Impl {
 
   kiosk::Status StaleGuard(const char* action);                                      // kiosk.cpp
   Result<RedeemPlan> PlanRedemption(const PartnerCtx& p, const Reward& r, int qty);  // kiosk_actions.cpp
+  // The points these sold units earn the partner by the earning rule (rules/earning.hpp), as this
+  // kiosk can tell: each model's rule from the reference data; units already reported, or demo
+  // units, were refused before (kiosk_partners.cpp).
+  Result<rules::SelloutEarning> EstimateEarning(const Partner& partner,
+                                                const std::vector<std::pair<std::string, int64_t>>& units_per_gtin);
 
   // One action: begins a transaction, appends the event, lets `apply` change local state with the
   // event's seq, commits. On any failure nothing of it remains.
