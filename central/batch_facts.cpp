@@ -76,6 +76,11 @@ Status BatchFacts::AddFlag(const FlagRecord& f) {
   return {};
 }
 
+Status BatchFacts::PutCredit(const CreditRecord& c) {
+  credits.push_back(c);
+  return {};
+}
+
 Result<int64_t> BatchFacts::OpenOrderUnits(const std::string& partner_id, const std::string& gtin) {
   auto it = m_open_orders.find(partner_id);
   if (it == m_open_orders.end()) {
@@ -137,6 +142,7 @@ void BatchFacts::SetVersion(int64_t version) {
   for (OrderRecord& o : orders) o.version = version;
   for (ConflictRecord& c : conflicts) c.version = version;
   for (ConflictResolution& r : resolutions) r.version = version;
+  for (CreditRecord& c : credits) c.version = version;
 }
 
 }  // namespace kiosk::central

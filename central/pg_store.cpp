@@ -128,6 +128,17 @@ CREATE TABLE reward_allocations (
 INSERT INTO reward_stock (reward_id, stock, version)
   SELECT key, GREATEST(0, COALESCE((body::jsonb ->> 'stock')::bigint, 0)), version FROM refs
   WHERE list = 'rewards' AND NOT deleted AND body LIKE '{%' AND jsonb_typeof(body::jsonb -> 'stock') IS DISTINCT FROM 'string';
+)sql"},
+      // Points credited for sell-outs (issue 17), as sqlite_store.cpp's migration 7: the ledger,
+      // one row per model of a report; a second credit for one event fails on the key.
+      {5, R"sql(
+CREATE TABLE points_credits (
+  kiosk_id text NOT NULL, seq bigint NOT NULL, gtin text NOT NULL, partner_id text NOT NULL,
+  model text NOT NULL, units bigint NOT NULL, points bigint NOT NULL, credited_at text NOT NULL,
+  version bigint NOT NULL, PRIMARY KEY (kiosk_id, seq, gtin)
+);
+CREATE INDEX points_credits_version ON points_credits (kiosk_id, version);
+)sql"},
       // Custody conflicts (issue 17 item 5), as sqlite_store.cpp's migration 8.
       {6, R"sql(
 CREATE TABLE custody_conflicts (
@@ -680,6 +691,16 @@ class PgStore final : public CentralStore {
                             "claim_seq";
     return Each(sql, Params().Text(kiosk_id).Int(since_version), [&](const Row& r) { fn(ConflictFromRow(r)); });
   }
+  Status PutCredit(const CreditRecord& c) override { return PutCredits({c}); }
+  Status ForEachCredit(const std::string& kiosk_id, int64_t since_version,
+                       const std::function<void(const CreditRecord&)>& fn) override {
+    return Each("SELECT kiosk_id, seq, gtin, partner_id, model, units, points, credited_at, version FROM points_credits "
+                "WHERE kiosk_id = $1 AND version > $2 ORDER BY seq, gtin COLLATE \"C\"",
+                Params().Text(kiosk_id).Int(since_version), [&](const Row& r) {
+                  fn(CreditRecord{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6), r.Text(7),
+                                  r.Int(8)});
+                });
+  }
   Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) override {
     auto all = GetBootOffsets(kiosk_id, {boot_id});
     if (!all.ok()) return all.error();
@@ -999,6 +1020,7 @@ class PgStore final : public CentralStore {
       if (!f->resolutions.empty()) KIOSK_TRY(ResolveConflicts(f->resolutions));
       if (!f->conflicts.empty()) KIOSK_TRY(AddConflicts(f->conflicts));
       for (const auto& [key, st] : f->stock_written) KIOSK_TRY(PutRewardStock(st));
+      if (!f->credits.empty()) KIOSK_TRY(PutCredits(f->credits));
     }
     KIOSK_TRY(Run("UPDATE kiosks SET acked_through = $2, head_hash = $3, last_seen = $4 WHERE kiosk_id = $1",
                   Params().Text(kiosk_id).Int(save.kiosk.acked_through).Text(save.kiosk.head_hash)
@@ -1072,6 +1094,27 @@ class PgStore final : public CentralStore {
     return OrderRecord{r.Text(0), r.Int(1),   r.Text(2),  r.Text(3),  r.Text(4),  r.Int(5),
                        r.Text(6), r.Text(7),  r.Text(8),  r.Text(9),  r.Text(10), r.Text(11),
                        r.Text(12), r.Text(13), r.Text(14), r.Int(15)};
+  }
+  // No ON CONFLICT: a second credit for one event is a bug, and fails the transaction.
+  Status PutCredits(const std::vector<CreditRecord>& cs) {
+    std::vector<std::string_view> kiosks, gtins, partners, models, ats;
+    std::vector<int64_t> seqs, units, points, versions;
+    for (const CreditRecord& c : cs) {
+      kiosks.push_back(c.kiosk_id);
+      seqs.push_back(c.seq);
+      gtins.push_back(c.gtin);
+      partners.push_back(c.partner_id);
+      models.push_back(c.model);
+      units.push_back(c.units);
+      points.push_back(c.points);
+      ats.push_back(c.credited_at);
+      versions.push_back(c.version);
+    }
+    return Run("INSERT INTO points_credits (kiosk_id, seq, gtin, partner_id, model, units, points, credited_at, "
+               "version) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+               "$6::bigint[], $7::bigint[], $8::text[], $9::bigint[])",
+               Params().Texts(kiosks).Ints(seqs).Texts(gtins).Texts(partners).Texts(models).Ints(units).Ints(points)
+                   .Texts(ats).Ints(versions));
   }
   Status PutOrders(const std::vector<OrderRecord>& os) {
     std::vector<std::string_view> kiosks, partners, gtins, models, states, notes, serials, tags, ordered, confirmed,

@@ -135,6 +135,17 @@ Status Central::WriteReferenceDocument(const std::string& kiosk_id, int64_t sinc
     deals.Close(false);
   }
   {
+    // Points credited for this kiosk's sell-outs (issue 17) since its version: the kiosk keeps
+    // them (points_credits) for the partner's screen; the balance itself is in "balances".
+    Array credits{write, "points_credits"};
+    KIOSK_TRY(m_store.ForEachCredit(kiosk_id, full ? 0 : since, [&](const CreditRecord& c) {
+      credits.Add(json{{"seq", c.seq}, {"gtin", c.gtin}, {"partner_id", c.partner_id}, {"model", c.model},
+                       {"units", c.units}, {"points", c.points}, {"credited_at", c.credited_at}}
+                      .dump());
+    }));
+    credits.Close(false);
+  }
+  {
     // Demo orders (issue 17): this kiosk's orders that moved, and, when any order of the channel
     // changed since the kiosk's version, every partner's open units per model over the channel,
     // which the kiosk counts its quota estimate from (a list that may be empty: all closed).

@@ -18,7 +18,7 @@ using namespace detail;
 
 const std::vector<std::string>& ReportNames() {
   static const std::vector<std::string> kNames = {"sellout", "redemptions", "custody", "overdue",
-                                                  "deals",   "orders",      "rejects", "flags"};
+                                                  "deals",   "orders",      "points",  "rejects", "flags"};
   return kNames;
 }
 

@@ -1,12 +1,14 @@
 #include "central/rules.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/domain.hpp"
 #include "kiosk/core/events.hpp"
+#include "kiosk/core/rules/earning.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/core/rules/orders.hpp"
 #include "kiosk/core/rules/partners.hpp"
@@ -222,26 +224,84 @@ Result<Verdict> CheckedIn(RuleContext& ctx, const Event& e, const events::Device
   return Verdict{};
 }
 
+// Sell-outs: each unit counts once over the channel (the first report of a serial), and the
+// units that count earn their model's points (rules/earning.hpp) for the partner, credited to its
+// balance and written to the ledger (points_credits) in this batch's transaction. The kiosk refused
+// demo units before logging them, so no demo unit arrives here. The partner's rows are locked
+// since LoadFacts, so two kiosks' credits to one balance are added one after the other.
 Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& partner,
                         const std::vector<SoldUnit>& units) {
   Verdict v;
   std::vector<std::string> dups;
+  std::vector<rules::EarnUnit> earn_units;
   size_t total = 0;
   for (const SoldUnit& u : units) {
     ++total;
     auto s = ctx.store.ClaimSellout({u.gtin, u.serial, partner, ctx.kiosk_id, e.seq});
     if (!s.ok()) return s.error();
+    rules::EarnUnit eu{u.gtin, false, s->has_value(), std::nullopt};
     if (*s)
       dups.push_back(u.serial + " (GTIN " + u.gtin + ", reported by " + (*s)->kiosk_id + " seq " +
                      std::to_string((*s)->seq) + ")");
+    earn_units.push_back(std::move(eu));
+  }
+  // The earning rule's facts: the partner as the central knows it, each model's points per unit.
+  rules::EarnPartner who;
+  if (!partner.empty()) {
+    auto pr = ctx.store.GetRef("partners", partner);
+    if (!pr.ok()) return pr.error();
+    if (*pr && !(*pr)->deleted) {
+      const json pj = json::parse((*pr)->body, nullptr, false);
+      who.known = pj.is_object();
+      who.suspended = who.known && pj.value("status", std::string("active")) == "suspended";
+    }
+  }
+  std::map<std::string, std::string> model_names;
+  if (who.known && !who.suspended) {
+    for (rules::EarnUnit& u : earn_units) {
+      if (u.duplicate) continue;
+      auto mr = ctx.store.GetRef("models", u.gtin);
+      if (!mr.ok()) return mr.error();
+      if (!*mr || (*mr)->deleted) continue;
+      const json mj = json::parse((*mr)->body, nullptr, false);
+      if (!mj.is_object()) continue;
+      auto it = mj.find("earn_points");
+      u.earn_points = it != mj.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+      auto name = mj.find("name");
+      model_names[u.gtin] = name != mj.end() && name->is_string() ? name->get<std::string>() : u.gtin;
+    }
+  }
+  const rules::SelloutEarning earned = rules::EarnForSellout(who, earn_units);
+  if (earned.points > 0) {
+    auto bal = ctx.store.GetRef("balances", partner);
+    if (!bal.ok()) return bal.error();
+    if (*bal && !(*bal)->deleted) {
+      KIOSK_TRY(UpdateRef(ctx, "balances", partner, [&](json& body) {
+        body["available"] = body.value("available", int64_t{0}) + earned.points;
+      }));
+    } else {  // the partner's first points: its account starts here
+      const json body{{"partner_id", partner}, {"available", earned.points}, {"pending", 0}};
+      KIOSK_TRY(ctx.store.PutRef({"balances", partner, body.dump(), ctx.next_version, false}));
+      ctx.changed = true;
+    }
+    json lines = json::array();
+    for (const rules::ModelEarning& m : earned.models) {
+      KIOSK_TRY(ctx.store.PutCredit({ctx.kiosk_id, e.seq, m.gtin, partner, model_names[m.gtin], m.units, m.points,
+                                     ctx.now_utc, ctx.next_version}));
+      lines.push_back({{"gtin", m.gtin}, {"units", m.units}, {"points", m.points}});
+    }
+    v.detail = json{{"points_credited", earned.points}, {"credits", lines}};
   }
   if (!dups.empty()) {
     std::string list;
     for (const auto& d : dups) list += (list.empty() ? "" : "; ") + d;
     v.verdict = dups.size() == total ? VerdictKind::Rejected : VerdictKind::Adjusted;
     v.code = "sellout.duplicate_serial";
-    v.message = "Already reported sold, so it counts only once: " + list + ".";
-    v.detail = json{{"duplicates", dups}};
+    v.message = "Already reported sold, so it counts only once: " + list + "." +
+                (earned.points > 0 ? " The other units earned " + Points(earned.points) + " points." : "");
+    if (!v.detail.is_object()) v.detail = json::object();
+    v.detail["duplicates"] = dups;
+    if (earned.points == 0) v.detail["points_credited"] = 0;
   }
   return v;
 }
@@ -440,6 +500,8 @@ void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) 
   const PayloadFacts& f = given ? *given : facts;
   if (!f.read || !f.object) return;  // rejected without reading a row
   for (const SoldUnit& u : f.units) keys.units.emplace(u.gtin, u.serial);
+  // A sell-out's partner: its status decides the points, its balance takes them.
+  if (!f.units.empty() && !f.partner_id.empty()) keys.partners.insert(f.partner_id);
   if (const auto* p = std::get_if<events::LoyaltyRedeemed>(&f.event)) {
     keys.partners.insert(p->partner_id);
     keys.rewards.insert(p->reward_id);

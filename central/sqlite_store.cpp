@@ -138,6 +138,18 @@ CREATE TABLE reward_allocations (
 INSERT INTO reward_stock (reward_id, stock, version)
   SELECT key, max(0, CAST(COALESCE(json_extract(body, '$.stock'), 0) AS INTEGER)), version FROM refs
   WHERE list = 'rewards' AND deleted = 0 AND json_valid(body);
+)sql"},
+      // Points credited for sell-outs (issue 17, rules/earning.hpp): the ledger, one row per model
+      // of a report. Its key makes a second credit for one event fail instead of adding up; the
+      // version index finds what a kiosk's reference pull carries back.
+      {7, R"sql(
+CREATE TABLE points_credits (
+  kiosk_id TEXT NOT NULL, seq INTEGER NOT NULL, gtin TEXT NOT NULL, partner_id TEXT NOT NULL,
+  model TEXT NOT NULL, units INTEGER NOT NULL, points INTEGER NOT NULL, credited_at TEXT NOT NULL,
+  version INTEGER NOT NULL, PRIMARY KEY (kiosk_id, seq, gtin)
+);
+CREATE INDEX points_credits_version ON points_credits(kiosk_id, version);
+)sql"},
       // Custody conflicts (issue 17 item 5): a checkout of a unit that was out at another kiosk,
       // with who holds it; sent to both kiosks with their reference data until a check-in of the
       // unit at either resolves it. version: the reference version of the last change.
@@ -492,6 +504,22 @@ class SqliteStore final : public CentralStore {
     return m_db->Run("INSERT INTO flags (kiosk_id, seq, kind, message, created_at) VALUES (?,?,?,?,?)", f.kiosk_id,
                      f.seq, f.kind, f.message, f.created_at);
   }
+  Status PutCredit(const CreditRecord& c) override {
+    // No OR REPLACE: a second credit for one event is a bug, and fails the transaction.
+    return m_db->Run("INSERT INTO points_credits (kiosk_id, seq, gtin, partner_id, model, units, points, credited_at, "
+                     "version) VALUES (?,?,?,?,?,?,?,?,?)",
+                     c.kiosk_id, c.seq, c.gtin, c.partner_id, c.model, c.units, c.points, c.credited_at, c.version);
+  }
+  Status ForEachCredit(const std::string& kiosk_id, int64_t since_version,
+                       const std::function<void(const CreditRecord&)>& fn) override {
+    return m_db->Each("SELECT kiosk_id, seq, gtin, partner_id, model, units, points, credited_at, version FROM "
+                      "points_credits WHERE kiosk_id = ? AND version > ? ORDER BY seq, gtin",
+                      [&](Statement& r) {
+                        fn(CreditRecord{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6),
+                                        r.Text(7), r.Int(8)});
+                      },
+                      kiosk_id, since_version);
+  }
   Result<std::optional<int64_t>> GetBootOffset(const std::string& kiosk_id, const std::string& boot_id) override {
     return m_db->ScalarInt("SELECT offset_ms FROM boots WHERE kiosk_id = ? AND boot_id = ?", kiosk_id, boot_id);
   }
@@ -710,6 +738,7 @@ class SqliteStore final : public CentralStore {
       for (const ConflictResolution& r : f->resolutions) KIOSK_TRY(ResolveCustodyConflicts(r));
       for (const ConflictRecord& c : f->conflicts) KIOSK_TRY(AddCustodyConflict(c));
       for (const auto& [key, st] : f->stock_written) KIOSK_TRY(PutRewardStock(st));
+      for (const CreditRecord& c : f->credits) KIOSK_TRY(PutCredit(c));
     }
     KIOSK_TRY(PutKiosk(save.kiosk));
     if (save.forget_nonces_before_ms > 0) KIOSK_TRY(ForgetNoncesBefore(save.forget_nonces_before_ms));

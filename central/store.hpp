@@ -176,6 +176,21 @@ struct RedemptionRecord {
   std::string at;                       // event wall_time
 };
 
+// Points credited for a sell-out (issue 17: rules/earning.hpp), one line per model of the report:
+// the ledger that makes a credit happen once. Keyed by (kiosk_id, seq, gtin); the event is stored
+// once, and a second credit for one key fails the transaction instead of adding to the balance.
+struct CreditRecord {
+  std::string kiosk_id;
+  int64_t seq = 0;  // the sellout.reported event
+  std::string gtin;
+  std::string partner_id;
+  std::string model;  // the model's name when credited
+  int64_t units = 0;
+  int64_t points = 0;
+  std::string credited_at;  // central UTC
+  int64_t version = 0;      // reference version that carries the credit to the kiosk
+};
+
 struct FlagRecord {
   std::string kiosk_id;
   int64_t seq = 0;
@@ -249,6 +264,8 @@ class RuleStore {
                                                              const std::string& product) = 0;
   virtual Status PutDeal(const DealRecord& d) = 0;
   virtual Status AddFlag(const FlagRecord& f) = 0;
+  // A sell-out's points, into the ledger (the balance itself is a "balances" reference record).
+  virtual Status PutCredit(const CreditRecord& c) = 0;
   // Demo orders (issue 17): a partner's open units of a model over every kiosk of the channel
   // (ordered, confirmed, shipped), and a new order (or a rejected one, for the record).
   virtual Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) = 0;
@@ -319,6 +336,7 @@ class BatchFacts final : public RuleStore {
   Result<std::optional<DealRecord>> FindApprovedDeal(const std::string& customer, const std::string& product) override;
   Status PutDeal(const DealRecord& d) override;
   Status AddFlag(const FlagRecord& f) override;
+  Status PutCredit(const CreditRecord& c) override;
   Result<int64_t> OpenOrderUnits(const std::string& partner_id, const std::string& gtin) override;
   Status PutOrder(const OrderRecord& o) override;
   Status AddCustodyConflict(const ConflictRecord& c) override;
@@ -329,11 +347,11 @@ class BatchFacts final : public RuleStore {
   Status PutRewardStock(const RewardStockRecord& s) override;
 
   // True when published reference data changed (refs, deal decisions, orders, custody conflicts,
-  // reward stock): the batch then needs a reference version (CentralStore::TakeReferenceVersion),
+  // reward stock, points credits): the batch then needs a reference version (CentralStore::TakeReferenceVersion),
   // given to them by SetVersion.
   bool NeedsVersion() const {
     return !refs_written.empty() || !deals.empty() || !orders.empty() || !conflicts.empty() || !resolutions.empty() ||
-           !stock_written.empty();
+           !stock_written.empty() || !credits.empty();
   }
   void SetVersion(int64_t version);
 
@@ -350,6 +368,7 @@ class BatchFacts final : public RuleStore {
   std::vector<ConflictRecord> conflicts;
   std::vector<ConflictResolution> resolutions;
   std::map<std::pair<std::string, std::string>, RewardStockRecord> stock_written;  // by (reward, kiosk)
+  std::vector<CreditRecord> credits;  // points credited for sell-outs (issue 17)
 
  private:
   RuleStore& m_fallback;
@@ -466,6 +485,11 @@ class CentralStore : public RuleStore {
   // reference pull carries back.
   virtual Status ForEachOrderChange(const std::string& kiosk_id, int64_t since_version,
                                     const std::function<void(const OrderRecord&)>& fn) = 0;
+  // ---- Points credited for sell-outs (issue 17), besides RuleStore::PutCredit ----
+  // A kiosk's credits of a version after `since_version` (all of them when 0), by seq and GTIN:
+  // the credits its reference pull carries back.
+  virtual Status ForEachCredit(const std::string& kiosk_id, int64_t since_version,
+                               const std::function<void(const CreditRecord&)>& fn) = 0;
   // Open units per (partner, model) over the channel, for the kiosks' quota estimate.
   virtual Status ForEachOpenOrderCount(
       const std::function<void(const std::string& partner_id, const std::string& gtin, int64_t units)>& fn) = 0;
@@ -491,7 +515,7 @@ class CentralStore : public RuleStore {
                                    const std::function<void(const RewardAllocationRecord&)>& fn) = 0;
 
   // Reports: header row first, then one row per record. name: sellout | redemptions | custody |
-  // rejects | flags.
+  // rejects | flags | points.
   virtual Status Report(const std::string& name,
                         const std::function<void(const std::vector<std::string>&)>& row) = 0;
 };

@@ -93,11 +93,17 @@ Result<ReportSpec> FindReport(const std::string& name, const std::string& bytewi
       {"flags",
        {{"kiosk_id", "seq", "kind", "message", "created_at"},
         "SELECT kiosk_id, seq, kind, message, created_at FROM flags ORDER BY id"}},
+      // Points credited for sell-outs (issue 17): one row per model of a report, as the ledger
+      // holds it; model is the model's name when credited.
+      {"points",
+       {{"kiosk_id", "seq", "partner_id", "gtin", "model", "units", "points", "credited_at"},
+        "SELECT kiosk_id, seq, partner_id, gtin, model, units, points, credited_at FROM points_credits ORDER BY "
+        "kiosk_id{C}, seq, gtin{C}"}},
   };
   auto it = kReports.find(name);
   if (it == kReports.end())
     return MakeError(ErrorKind::Usage, "report.unknown",
-                     "Unknown report '" + name + "': choose sellout, redemptions, custody, rejects or flags.");
+                     "Unknown report '" + name + "': choose sellout, redemptions, custody, rejects, flags or points.");
   ReportSpec spec = it->second;
   Replace(spec.sql, "{ST_EACH}", dialect == SqlDialect::SQLite ? kStocktakeUnitsSqlite : kStocktakeUnitsPg);
   Replace(spec.sql, "{ST_TAG}", dialect == SqlDialect::SQLite ? kStocktakeTagSqlite : kStocktakeTagPg);

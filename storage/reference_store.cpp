@@ -55,7 +55,8 @@ Device DeviceFromRow(Statement& r) {
 }
 
 const std::string kModelColumns =
-    "SELECT gtin, name, category, quota_registered, quota_silver, quota_gold, quota_platinum, active FROM models ";
+    "SELECT gtin, name, category, quota_registered, quota_silver, quota_gold, quota_platinum, active, earn_points "
+    "FROM models ";
 DemoModel ModelFromRow(Statement& r) {
   DemoModel m;
   m.gtin = r.Text(0);
@@ -63,6 +64,7 @@ DemoModel ModelFromRow(Statement& r) {
   m.category = r.Text(2);
   for (int t = 0; t < 4; ++t) m.quota[t] = static_cast<int>(r.Int(3 + t));
   m.active = r.Int(7) != 0;
+  m.earn_points = r.Int(8);
   return m;
 }
 
@@ -279,12 +281,12 @@ Status ReferenceStore::Apply(const ReferenceDoc& doc) {
                      b.code, b.name, std::string(ToString(b.role)), b.pin_hash, b.active ? 1 : 0));
   for (const DemoModel& md : doc.models)
     KIOSK_TRY(db.Run("INSERT INTO models (gtin, name, category, quota_registered, quota_silver, quota_gold, "
-                     "quota_platinum, active) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(gtin) DO UPDATE SET name = "
-                     "excluded.name, category = excluded.category, quota_registered = excluded.quota_registered, "
+                     "quota_platinum, active, earn_points) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(gtin) DO UPDATE SET "
+                     "name = excluded.name, category = excluded.category, quota_registered = excluded.quota_registered, "
                      "quota_silver = excluded.quota_silver, quota_gold = excluded.quota_gold, quota_platinum = "
-                     "excluded.quota_platinum, active = excluded.active",
+                     "excluded.quota_platinum, active = excluded.active, earn_points = excluded.earn_points",
                      md.gtin, md.name, md.category, md.quota[0], md.quota[1], md.quota[2], md.quota[3],
-                     md.active ? 1 : 0));
+                     md.active ? 1 : 0, md.earn_points));
   for (size_t i = 0; i < doc.devices.size(); ++i) {
     const Device& d = doc.devices[i];
     if (!doc.full) {

@@ -155,6 +155,22 @@ CREATE TABLE reward_allocations (
   reward_id TEXT PRIMARY KEY, allocated INTEGER NOT NULL, used INTEGER NOT NULL, basis TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX redemptions_reward ON redemptions(reward_id, seq);
+)sql"},
+      {6, R"sql(
+-- Points from sell-outs (issue 17, kiosk/core/rules/earning.hpp). Each model's earning rule, as
+-- the reference data gives it (0: none), and the points the central credited for this kiosk's
+-- sell-out reports, one row per model of a report (storage/points_store.hpp). received_at is when
+-- the credit reached this kiosk; shown is for the partner's "what changed" list (0 until shown).
+ALTER TABLE models ADD COLUMN earn_points INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE points_credits (
+  seq INTEGER NOT NULL, gtin TEXT NOT NULL, partner_id TEXT NOT NULL, model TEXT NOT NULL,
+  units INTEGER NOT NULL, points INTEGER NOT NULL, credited_at TEXT NOT NULL,
+  received_at TEXT NOT NULL, shown INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (seq, gtin)
+) WITHOUT ROWID;
+CREATE INDEX points_credits_partner ON points_credits(partner_id, seq);
+-- A partner's sell-outs the balance does not cover yet: the pending estimate on its screen.
+CREATE INDEX sellouts_partner ON sellouts(partner_id, seq);
+)sql"},
       {7, R"sql(
 -- What the partner's page has shown (issue 17 item 5): one row per outcome the staff saw (a
 -- verdict, a deal decision, an order's move, ...), keyed by its source and reference, with the

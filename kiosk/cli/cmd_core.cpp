@@ -61,6 +61,10 @@ json ConflictsJson(const std::vector<CustodyConflictView>& conflicts) {
 
 json PartnerJson(const PartnerView& v) {
   const json nt = RequirementsToJson(v.partner.next_tier);
+  json credits = json::array();
+  for (const CreditLine& c : v.credits)
+    credits.push_back({{"seq", c.seq}, {"gtin", c.gtin}, {"model", c.model}, {"units", c.units}, {"points", c.points},
+                       {"credited_at", c.credited_at}});
   return json{{"id", v.partner.id},
               {"name", v.partner.name},
               {"country", v.partner.country},
@@ -73,8 +77,10 @@ json PartnerJson(const PartnerView& v) {
               {"certified_technical", v.partner.certified_technical},
               {"card", v.card_number},
               {"card_status", ToString(v.card_status)},
-              {"points", {{"synced", v.balance.available}, {"pending", v.balance.pending}, {"held", v.held_points},
-                          {"available", v.available_points}}},
+              {"points", {{"synced", v.balance.available}, {"pending", v.pending_points}, {"held", v.held_points},
+                          {"available", v.available_points}, {"credited", v.credited_points},
+                          {"pending_central", v.balance.pending}, {"pending_sellouts", v.earn_pending}}},
+              {"credits", credits},
               {"unsynced_redemptions", v.unsynced_redemptions},
               {"open_demo_orders", v.open_demo_orders},
               {"next_tier", nt},
@@ -92,7 +98,13 @@ std::string PartnerHuman(const PartnerView& v) {
     o << "  card " << v.card_number << (v.card_status == CardStatus::Blocked ? " (BLOCKED)" : "") << "\n";
   o << "  points: " << v.available_points << " available";
   if (v.held_points) o << " (" << v.balance.available << " synced − " << v.held_points << " held offline)";
-  o << ", " << v.balance.pending << " pending\n";
+  o << ", " << v.pending_points << " pending";
+  if (v.earn_pending) o << " (" << v.earn_pending << " estimated for sell-outs not yet credited)";
+  o << "\n";
+  o << "  credited for sell-outs here: " << v.credited_points << "\n";
+  for (const CreditLine& c : v.credits)
+    o << "    +" << c.points << " for " << c.units << " × " << c.model << " (seq " << c.seq << ", "
+      << c.credited_at.substr(0, 10) << ")\n";
   o << "  certified staff: " << p.certified_sales << " sales, " << p.certified_technical << " technical\n";
   o << "  open demo orders: " << v.open_demo_orders << "\n";
   if (auto next = NextTier(p.tier)) {

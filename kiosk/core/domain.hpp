@@ -97,6 +97,7 @@ struct DemoModel {
   std::string category;
   int quota[4] = {0, 0, 0, 0};  // open demo orders allowed, indexed by Tier
   bool active = true;
+  int64_t earn_points = 0;  // points per unit sold (rules/earning.hpp); 0: no earning rule
 };
 
 struct Device {

@@ -213,6 +213,7 @@ Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::par
       }
     }
     x.active = w.Bool(r, p, "active", true);
+    x.earn_points = w.Int(r, p, "earn_points", false, 0, 0, 1000000);
     doc.models.push_back(std::move(x));
   }});
   lists.push_back({"devices", "asset_tag", [&](const json& r, const std::string& p, const std::string& k) {
@@ -433,6 +434,26 @@ Result<ReferenceDoc> ParseReferenceWith(const std::function<json(const json::par
       }
       doc.reward_allocations = std::move(list);
     }
+    if (const json* pc = w.Field(root, "", "points_credits", false); pc && !w.failed()) {
+      if (!pc->is_array()) w.Fail("/points_credits", "expected a list");
+      for (size_t i = 0; !w.failed() && pc->is_array() && i < pc->size(); ++i) {
+        const std::string p = "/points_credits/" + std::to_string(i);
+        const json& o = (*pc)[i];
+        if (!o.is_object()) {
+          w.Fail(p, "expected an object");
+          break;
+        }
+        PointsCredit c;
+        c.seq = w.Int(o, p, "seq", true, 0, 1);
+        c.gtin = w.Text(o, p, "gtin");
+        c.partner_id = w.Text(o, p, "partner_id");
+        c.model = w.Text(o, p, "model", false);
+        c.units = w.Int(o, p, "units", true, 0, 0);
+        c.points = w.Int(o, p, "points", true, 0, 0);
+        c.credited_at = w.Text(o, p, "credited_at", false);
+        doc.points_credits.push_back(std::move(c));
+      }
+    }
   }
 
   // Cross-references inside a full snapshot (a delta may refer to records the kiosk already has;
@@ -542,11 +563,13 @@ json ReferenceToJson(const ReferenceDoc& doc) {
     badges.push_back(x);
   }
   json& models = j["models"] = json::array();
-  for (const DemoModel& m : doc.models)
-    models.push_back({{"gtin", m.gtin}, {"name", m.name}, {"category", m.category},
-                      {"quota", {{"registered", m.quota[0]}, {"silver", m.quota[1]}, {"gold", m.quota[2]},
-                                 {"platinum", m.quota[3]}}},
-                      {"active", m.active}});
+  for (const DemoModel& m : doc.models) {
+    json x{{"gtin", m.gtin}, {"name", m.name}, {"category", m.category},
+           {"quota", {{"registered", m.quota[0]}, {"silver", m.quota[1]}, {"gold", m.quota[2]}, {"platinum", m.quota[3]}}},
+           {"active", m.active}};
+    if (m.earn_points > 0) x["earn_points"] = m.earn_points;
+    models.push_back(std::move(x));
+  }
   json& devices = j["devices"] = json::array();
   for (const Device& d : doc.devices)
     devices.push_back({{"asset_tag", d.asset_tag}, {"gtin", d.gtin}, {"serial", d.serial}, {"kit", d.kit},
@@ -574,6 +597,12 @@ json ReferenceToJson(const ReferenceDoc& doc) {
     json& allocations = j["reward_allocations"] = json::array();
     for (const RewardAllocation& a : *doc.reward_allocations)
       allocations.push_back({{"reward_id", a.reward_id}, {"allocated", a.allocated}, {"used", a.used}, {"basis", a.basis}});
+  }
+  if (!doc.points_credits.empty()) {
+    json& credits = j["points_credits"] = json::array();
+    for (const PointsCredit& c : doc.points_credits)
+      credits.push_back({{"seq", c.seq}, {"gtin", c.gtin}, {"partner_id", c.partner_id}, {"model", c.model},
+                         {"units", c.units}, {"points", c.points}, {"credited_at", c.credited_at}});
   }
   if (doc.open_orders) {
     json& open = j["open_orders"] = json::array();

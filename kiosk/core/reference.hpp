@@ -55,6 +55,18 @@ struct RewardAllocation {
   std::string basis;
 };
 
+// Points the central credited for one of this kiosk's sell-out reports (issue 17): one line per
+// model of the report (the event's seq and the GTIN are the key).
+struct PointsCredit {
+  int64_t seq = 0;  // the sellout.reported event
+  std::string gtin;
+  std::string partner_id;
+  std::string model;  // the model's name as the central had it
+  int64_t units = 0;
+  int64_t points = 0;
+  std::string credited_at;  // central UTC
+};
+
 struct ReferenceDoc {
   int64_t version = 0;
   bool full = true;
@@ -83,6 +95,8 @@ struct ReferenceDoc {
   // Absent: unchanged since the kiosk's version; present (maybe empty): every reward the central
   // holds stock for, with this kiosk's allocation (the whole list, replacing the last one).
   std::optional<std::vector<RewardAllocation>> reward_allocations;
+  // Points credited for this kiosk's sell-outs since the kiosk's version (issue 17).
+  std::vector<PointsCredit> points_credits;
 };
 
 // Parses and validates. Errors are Usage errors whose message starts with the JSON path of the

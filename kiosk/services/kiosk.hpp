@@ -96,6 +96,16 @@ struct OutcomeLine {
 };
 inline constexpr int kPartnerPageChanges = 6;  // lines the partner's page lists; more: "and N more"
 
+// Points the central credited for one of this kiosk's sell-out reports (one model of it).
+struct CreditLine {
+  int64_t seq = 0;  // the sellout.reported event
+  std::string gtin, model;
+  int64_t units = 0;
+  int64_t points = 0;
+  std::string credited_at;  // central UTC
+};
+inline constexpr int kPartnerPageCredits = 3;  // credits the partner's page lists
+
 struct PartnerView {
   Partner partner;
   std::string card_number;  // the card scanned, or empty
@@ -103,6 +113,11 @@ struct PartnerView {
   Balance balance;          // as of the last reference version
   int64_t held_points = 0;       // by this kiosk's unsynced redemptions
   int64_t available_points = 0;  // balance.available - held_points
+  // Points from sell-outs (issue 17, kiosk/core/rules/earning.hpp):
+  int64_t credited_points = 0;   // credited by the central for this kiosk's reports (in balance.available)
+  int64_t earn_pending = 0;      // this kiosk's estimate for the partner's sell-outs not yet credited
+  int64_t pending_points = 0;    // balance.pending (the central's) + earn_pending: earned, not yet available
+  std::vector<CreditLine> credits;  // the latest credits, newest first
   int unsynced_redemptions = 0;  // this sync period
   int open_demo_orders = 0;
   int open_order_quota = 0;      // sum over models is not meaningful: quota is per model; this is the tier's largest

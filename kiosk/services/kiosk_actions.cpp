@@ -390,10 +390,42 @@ Result<Receipt> Kiosk::ReportSellout(const SelloutRequest& r) {
     return {};
   });
   if (!e.ok()) return e.error();
-  return MakeReceipt(*e,
-                     "Sell-out of " + std::to_string(units.size()) + (units.size() == 1 ? " unit" : " units") +
-                         " logged for " + p->partner.name + ". Points follow after the central confirms.",
-                     warnings, {{"count", std::to_string(units.size())}, {"partner", p->partner.name}});
+  // What the report will earn, by the rule the central credits with (rules/earning.hpp): the
+  // receipt says about how much, and that it comes when the central accepts the report, or why
+  // there is none.
+  std::vector<std::pair<std::string, int64_t>> per_gtin;
+  for (const auto& [g, s] : units) {
+    auto it = std::find_if(per_gtin.begin(), per_gtin.end(), [&](const auto& x) { return x.first == g; });
+    if (it == per_gtin.end()) per_gtin.emplace_back(g, 1);
+    else ++it->second;
+  }
+  auto earning = m.EstimateEarning(p->partner, per_gtin);
+  const int64_t points = earning.ok() ? earning->points : 0;
+  const int64_t earning_units = earning.ok() ? earning->earning_units : 0;
+  const std::string count = std::to_string(units.size());
+  const std::string unit_word = units.size() == 1 ? " unit" : " units";
+  std::string message = "Sell-out of " + count + unit_word + " logged for " + p->partner.name;
+  std::string variant;
+  if (points > 0 && earning_units == static_cast<int64_t>(units.size())) {
+    message += ": about " + Points(points) + " points, credited when the central accepts the report.";
+  } else if (points > 0) {
+    variant = "partial";
+    message += ": about " + Points(points) + " points for " + std::to_string(earning_units) + " of them, credited "
+               "when the central accepts the report; the other models earn no points.";
+  } else if (p->partner.status == PartnerStatus::Suspended) {
+    variant = "suspended";
+    message += ", without points.";
+  } else {
+    variant = "no_rule";
+    message += ": no points, as these models have no earning rule.";
+  }
+  Receipt receipt = MakeReceipt(*e, message, warnings,
+                                {{"count", count},
+                                 {"partner", p->partner.name},
+                                 {"points", Points(points)},
+                                 {"earning", std::to_string(earning_units)}});
+  receipt.variant = variant;
+  return receipt;
 }
 
 Result<Receipt> Kiosk::RegisterDeal(const DealRequest& r) {

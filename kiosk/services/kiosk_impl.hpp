@@ -8,6 +8,7 @@
 #include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/events.hpp"
 #include "kiosk/core/reference.hpp"
+#include "kiosk/core/rules/earning.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "storage/db.hpp"
@@ -89,6 +90,11 @@ struct Kiosk::Impl {
   // The central's allocation of a reward to this showroom, with its redemptions since (nullopt:
   // none; kiosk_actions.cpp).
   Result<std::optional<rules::AllocationFacts>> AllocationOf(const std::string& reward_id);
+  // The points these sold units earn the partner by the earning rule (rules/earning.hpp), as this
+  // kiosk can tell: each model's rule from the reference data; units already reported, or demo
+  // units, were refused before (kiosk_partners.cpp).
+  Result<rules::SelloutEarning> EstimateEarning(const Partner& partner,
+                                                const std::vector<std::pair<std::string, int64_t>>& units_per_gtin);
 
   // One action: begins a transaction, appends the event, lets `apply` change local state with the
   // event's seq, commits. On any failure nothing of it remains.

@@ -6,6 +6,7 @@
 
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/activity_store.hpp"
+#include "storage/points_store.hpp"
 #include "storage/reference_store.hpp"
 
 namespace kiosk {
@@ -55,6 +56,26 @@ Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   v.held_points = held->points;
   v.unsynced_redemptions = static_cast<int>(held->redemptions);
   v.available_points = std::max<int64_t>(0, v.balance.available - v.held_points);
+  // Points from sell-outs: credited (the central's word, already in the balance), and pending:
+  // this kiosk's estimate for the reports the balance does not cover yet (unsynced, or synced
+  // after the reference data this kiosk holds), by the same rule the central credits with.
+  storage::PointsStore points(*m.db);
+  auto credited = points.CreditedTotal(p->partner.id);
+  if (!credited.ok()) return credited.error();
+  v.credited_points = *credited;
+  auto credits = points.ForPartner(p->partner.id, kPartnerPageCredits);
+  if (!credits.ok()) return credits.error();
+  for (const storage::PointsCreditRow& c : *credits)
+    v.credits.push_back({c.credit.seq, c.credit.gtin, c.credit.model.empty() ? c.credit.gtin : c.credit.model,
+                         c.credit.units, c.credit.points, c.credit.credited_at});
+  auto sold = points.SoldAfter(p->partner.id, covers);
+  if (!sold.ok()) return sold.error();
+  std::vector<std::pair<std::string, int64_t>> units;
+  for (const storage::SoldUnits& u : *sold) units.emplace_back(u.gtin, u.units);
+  auto estimate = m.EstimateEarning(p->partner, units);
+  if (!estimate.ok()) return estimate.error();
+  v.earn_pending = estimate->points;
+  v.pending_points = v.balance.pending + v.earn_pending;
   v.open_demo_orders = static_cast<int>(
       ValueOr<int64_t>(activity.OpenOrderUnits(p->partner.id, m.SyncState().ChannelOrdersCover()), 0));
   if (auto orders = activity.ListOrders(p->partner.id, kPartnerPageOrders); orders.ok())
@@ -66,6 +87,19 @@ Result<PartnerView> Kiosk::GetPartner(std::string_view card_or_id) {
   if (!changes.ok()) return changes.error();
   v.changes = std::move(changes).value();
   return v;
+}
+
+Result<rules::SelloutEarning> Kiosk::Impl::EstimateEarning(
+    const Partner& partner, const std::vector<std::pair<std::string, int64_t>>& units_per_gtin) {
+  storage::ReferenceStore reference(*db);
+  std::vector<rules::EarnUnit> units;
+  for (const auto& [gtin, n] : units_per_gtin) {
+    auto model = reference.FindModel(gtin);
+    if (!model.ok()) return model.error();
+    const std::optional<int64_t> earn = *model ? std::optional<int64_t>((*model)->earn_points) : std::nullopt;
+    for (int64_t i = 0; i < n; ++i) units.push_back({gtin, false, false, earn});
+  }
+  return rules::EarnForSellout({!partner.id.empty(), partner.status == PartnerStatus::Suspended}, units);
 }
 
 std::vector<RewardView> Kiosk::Rewards(std::string_view partner_card) {

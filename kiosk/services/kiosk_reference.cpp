@@ -5,6 +5,7 @@
 #include "kiosk/core/reference.hpp"
 #include "storage/activity_store.hpp"
 #include "storage/outcome_store.hpp"
+#include "storage/points_store.hpp"
 #include "storage/reference_store.hpp"
 
 namespace kiosk {
@@ -83,6 +84,9 @@ Result<LoadReport> ApplyReference(Kiosk::Impl& m, const ReferenceDoc& doc, const
       KIOSK_TRY(storage::ActivityStore(*m.db).ReplaceAllocations(*doc.reward_allocations));
       KIOSK_TRY(m.SyncState().SetRewardAllocationsCover(doc.covers_kiosk_seq.value_or(0)));
     }
+    // Points the central credited for this kiosk's sell-outs (issue 17): kept for the partner's
+    // screen; the balance in this document already holds them.
+    for (const PointsCredit& c : doc.points_credits) KIOSK_TRY(storage::PointsStore(*m.db).Apply(c, now));
     KIOSK_TRY(m.SyncState().SetReferenceVersion(doc.version));
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(m.clock->Now().time_since_epoch()).count();

@@ -100,22 +100,29 @@ void DrawPartner(const app::PartnerVm& vm, PartnerUi&, IntentSink& sink) {
   if (!v.card_number.empty()) Muted(Tf("partner.card", {v.card_number, p.country}));
   DrawChanges(v.changes);
 
-  // Points: what can be spent now is what matters at the counter.
-  float col = ColumnWidth(3);
-  ImGui::BeginGroup();
-  Muted(T("partner.available"));
-  Heading(Points(v.available_points));
-  ImGui::EndGroup();
-  ImGui::SameLine(col + Em(1));
-  ImGui::BeginGroup();
-  Muted(T("partner.pending"));
-  Heading(Points(v.balance.pending));
-  ImGui::EndGroup();
-  ImGui::SameLine(2 * col + Em(2));
-  ImGui::BeginGroup();
-  Muted(T("partner.held"));
-  Heading(Points(v.held_points));
-  ImGui::EndGroup();
+  // Points: what can be spent now is what matters at the counter; then what sell-outs at this
+  // kiosk brought (credited by the central), what is still to come (pending: the central's own
+  // figure and this kiosk's estimate for reports not yet credited), and what redemptions here hold.
+  const float col = ColumnWidth(4);
+  const auto column = [&](int i, const std::string& label, int64_t points) {
+    if (i > 0) ImGui::SameLine(static_cast<float>(i) * col + Em(static_cast<float>(i)));
+    ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + col);  // a long label wraps in its column
+    Muted(label);
+    ImGui::PopTextWrapPos();
+    Heading(Points(points));
+    ImGui::EndGroup();
+  };
+  column(0, T("partner.available"), v.available_points);
+  column(1, T("partner.credited"), v.credited_points);
+  column(2, T("partner.pending"), v.pending_points);
+  column(3, T("partner.held"), v.held_points);
+  if (!v.credits.empty()) {
+    Muted(T("partner.credits"));
+    for (const CreditLine& c : v.credits)
+      Muted(Tf("partner.credit_line",
+               {Points(c.points), std::to_string(c.units), c.model, c.credited_at.substr(0, 10)}));
+  }
 
   float w = ColumnWidth(4);
   if (TouchButton(T("action.redeem"), ImVec2(w, 0), true, Tone::Primary, "nav:rewards"))

@@ -678,6 +678,7 @@ DROP TABLE custody_conflicts;  -- and schema 8's custody conflicts
 DROP TABLE reward_stock;  -- and schema 6's shared reward stock
 DROP TABLE reward_allocations;
 INSERT INTO refs (list, key, body, version, deleted) VALUES ('rewards', 'R-OLD', '{"id":"R-OLD","stock":7}', 3, 0);
+DROP TABLE points_credits;  -- schema 7's points ledger
 PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   }
   auto store = kiosk::central::OpenSqliteStore(path).value();
@@ -702,10 +703,12 @@ PRAGMA user_version = )sql" + std::to_string(version) + ";").ok());
   // A reward the central published before holds its reference figure as the channel's stock.
   CHECK(db->ScalarInt("SELECT stock FROM reward_stock WHERE reward_id = 'R-OLD'").value() == 7);
   CHECK(db->ScalarInt("PRAGMA user_version").value() == 8);
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'points_credits'").value() == 1);
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'custody_conflicts'").value() == 1);
   // 4: the demo orders (dropped above, made again); 5: the deals the vendor decides, with who
-  // decided when and why.
+  // decided when and why; 7: the points ledger.
   CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'orders'").value() == 1);
+  CHECK(db->ScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'points_credits'").value() == 1);
   CHECK(db->ScalarInt("SELECT count(*) FROM pragma_table_info('deals') WHERE name IN "
                       "('registered_at', 'decided_at', 'decided_by', 'reason')")
             .value() == 4);

@@ -184,5 +184,5 @@ TEST_CASE("report: an unknown name is refused with the names there are") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == "report.unknown");
   CHECK(s.error().message ==
-        "Unknown report 'overdo': choose sellout, redemptions, custody, overdue, deals, orders, rejects or flags.");
+        "Unknown report 'overdo': choose sellout, redemptions, custody, overdue, deals, orders, points, rejects or flags.");
 }

@@ -4,6 +4,7 @@
 
 #include "kiosk/core/reference.hpp"
 #include "storage/activity_store.hpp"
+#include "storage/points_store.hpp"
 #include "storage/reference_store.hpp"
 #include "store_fixture.hpp"
 
@@ -246,4 +247,43 @@ TEST_CASE("activity store: the vendor's decision with its reason, listed newest 
   CHECK((*fi)[1].decided_at == "2026-11-25T09:00:00.000Z");
   CHECK(a.ListDeals("", 10)->size() == 3);
   CHECK(a.ListDeals("", 1)->front().seq == 7);
+}
+
+TEST_CASE("points store: the central's credits kept once, a partner's total, and the sell-outs a balance does not cover") {
+  Showroom s;
+  storage::PointsStore points(s.Db());
+  // The models' earning rules came with the reference data.
+  CHECK(ReferenceStore(s.Db()).FindModel("00614141000012").value()->earn_points == 300);
+  CHECK(ReferenceStore(s.Db()).FindModel("00614141000098").value()->earn_points == 0);
+  const PointsCredit c{7, "00614141000012", "P-FI-0001", "Colour MFP A3 C4500", 2, 600, "2026-11-25T09:00:00.000Z"};
+  REQUIRE(points.Apply(c, "2026-11-25T10:00:00.000Z").ok());
+  REQUIRE(s.Db().Run("UPDATE points_credits SET shown = 1").ok());
+  // The same credit again (a full pull, a stick after a sync): one row, still shown, first received.
+  REQUIRE(points.Apply(c, "2026-11-26T10:00:00.000Z").ok());
+  auto rows = points.ForPartner("P-FI-0001", 5);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].shown);
+  CHECK((*rows)[0].received_at == "2026-11-25T10:00:00.000Z");
+  CHECK((*rows)[0].credit.points == 600);
+  REQUIRE(points.Apply({9, "00614141000043", "P-FI-0001", "Mono MFP A4 M1800", 1, 100, ""}, "x").ok());
+  REQUIRE(points.Apply({9, "00614141000012", "P-PL-0001", "Colour MFP A3 C4500", 1, 300, ""}, "x").ok());
+  CHECK(points.CreditedTotal("P-FI-0001").value() == 700);
+  CHECK(points.ForPartner("P-FI-0001", 5).value().front().credit.seq == 9);  // newest first
+  CHECK(points.ForPartner("P-FI-0001", 1).value().size() == 1);
+  // Sold units after a seq, per model: what the pending estimate counts.
+  auto a = s.Activity();
+  REQUIRE(a.AddSellout({"00614141000012", "S1", "P-FI-0001", 5}).ok());
+  REQUIRE(a.AddSellout({"00614141000012", "S2", "P-FI-0001", 8}).ok());
+  REQUIRE(a.AddSellout({"00614141000012", "S3", "P-FI-0001", 8}).ok());
+  REQUIRE(a.AddSellout({"00614141000098", "S4", "P-FI-0001", 8}).ok());
+  REQUIRE(a.AddSellout({"00614141000012", "S5", "P-PL-0001", 8}).ok());
+  auto sold = points.SoldAfter("P-FI-0001", 5);
+  REQUIRE(sold.ok());
+  REQUIRE(sold->size() == 2);
+  CHECK((*sold)[0].gtin == "00614141000012");
+  CHECK((*sold)[0].units == 2);
+  CHECK((*sold)[1].gtin == "00614141000098");
+  CHECK((*sold)[1].units == 1);
+  CHECK(points.SoldAfter("P-FI-0001", 8).value().empty());
 }

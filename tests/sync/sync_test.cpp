@@ -59,8 +59,9 @@ TEST_CASE("happy path: every event type reaches the central once — verdicts, r
   // The deal's state arrived with the reference data: it waits for the vendor (the default policy).
   auto status = OpenKioskDb(*k.kiosk)->ScalarText("SELECT status FROM deals ORDER BY seq DESC LIMIT 1");
   CHECK(status.value().value_or("") == "pending");
-  // Balance is the central's: 24,500 - 500.
-  CHECK(k.kiosk->GetPartner(kCard)->balance.available == 24000);
+  // Balance is the central's: 24,500 - 500 redeemed + 100 earned by the sold M1800 (issue 17).
+  CHECK(k.kiosk->GetPartner(kCard)->balance.available == 24100);
+  CHECK(k.kiosk->GetPartner(kCard)->credited_points == 100);
   CHECK(k.kiosk->Status().last_sync_error.empty());
   CHECK(!k.kiosk->Status().last_sync.empty());
   // A second round has nothing to send and changes nothing.

@@ -240,19 +240,20 @@ TEST_CASE("a receipt's soft-limit warnings are said in the kiosk's language, aft
        {{"partner", "OOO"}}},
       {"audit.recorded_as_with", "DEMO-7 was found in the showroom but is recorded as checked out (Jan).",
        {{"tag", "DEMO-7"}, {"state", "state.checked_out"}, {"custodian", "Jan"}}}};
-  // The controller's English {warnings} is replaced by the translated ones.
+  // The controller's English {warnings} is replaced by the translated ones (a suspended partner's
+  // sell-out: recorded, without points).
   kiosk::ReasonArgs args{{"count", "1"}, {"partner", "OOO"}, {"warnings", " English warning"}};
-  std::string text = de->Say("receipt.sellout.reported", args, warnings, "fallback");
+  std::string text = de->Say("receipt.sellout.reported.suspended", args, warnings, "fallback");
   CHECK(text.find("OOO ist gesperrt: Der Verkauf ist erfasst") != std::string::npos);
   CHECK(text.find("DEMO-7 wurde im Showroom gefunden, ist aber als „Ausgegeben“ erfasst (Jan).") != std::string::npos);
   CHECK(text.find("English") == std::string::npos);
   CHECK(text.find("is suspended") == std::string::npos);
   // English says the same sentences the core wrote.
-  std::string english = en->Say("receipt.sellout.reported", args, warnings, "fallback");
+  std::string english = en->Say("receipt.sellout.reported.suspended", args, warnings, "fallback");
   CHECK(english.find(" " + warnings[0].message + " " + warnings[1].message) != std::string::npos);
   // A warning without words in the language is said in its English.
   std::vector<kiosk::Warning> unknown{{"no.such", "Plain English.", {}}};
-  CHECK(de->Say("receipt.sellout.reported", args, unknown, "x").find(" Plain English.") != std::string::npos);
+  CHECK(de->Say("receipt.sellout.reported.suspended", args, unknown, "x").find(" Plain English.") != std::string::npos);
   CHECK(de->Missing().count("warning.no.such") == 1);
 }
 
