@@ -99,6 +99,28 @@ Result<std::vector<DealOutcomeRow>> OutcomeStore::Deals(const std::string& partn
   return rows;
 }
 
+Result<std::vector<CreditOutcomeRow>> OutcomeStore::Credits(const std::string& partner_id, bool all) {
+  std::vector<CreditOutcomeRow> rows;
+  // One line per report: its models' credits (points_credits, storage/points_store.hpp) summed.
+  const std::string sql =
+      std::string("SELECT c.seq, c.units, c.points, c.credited_at, s.stamp FROM (SELECT seq, SUM(units) AS units, "
+                  "SUM(points) AS points, MAX(credited_at) AS credited_at FROM points_credits WHERE partner_id = ? "
+                  "GROUP BY seq) c") +
+      ShownJoin("credit", "c.seq") + "WHERE c.points > 0" + UnshownOnly(all, "CAST(c.points AS TEXT)") +
+      " ORDER BY c.credited_at, c.seq";
+  auto s = m_db.Each(sql, [&](Statement& r) {
+    CreditOutcomeRow o;
+    o.seq = r.Int(0);
+    o.units = r.Int(1);
+    o.points = r.Int(2);
+    o.credited_at = r.Text(3);
+    o.key = KeyOf("credit", o.seq, std::to_string(o.points), r, 4);
+    rows.push_back(std::move(o));
+  }, partner_id);
+  if (!s.ok()) return s.error();
+  return rows;
+}
+
 Result<std::vector<OrderOutcomeRow>> OutcomeStore::Orders(const std::string& partner_id, bool all) {
   std::vector<OrderOutcomeRow> rows;
   const std::string sql =

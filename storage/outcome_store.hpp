@@ -69,6 +69,14 @@ struct OrderOutcomeRow {
   std::string note, asset_tag;
 };
 
+// Points the central credited for one of the partner's sell-out reports here (all its models).
+struct CreditOutcomeRow {
+  OutcomeKey key;
+  int64_t seq = 0;  // the sellout.reported event
+  int64_t units = 0, points = 0;
+  std::string credited_at;  // central UTC
+};
+
 class OutcomeStore {
  public:
   explicit OutcomeStore(Db& db) : m_db(db) {}
@@ -79,6 +87,7 @@ class OutcomeStore {
   Result<std::vector<SelloutOutcomeRow>> Sellouts(const std::string& partner_id, bool all);
   Result<std::vector<DealOutcomeRow>> Deals(const std::string& partner_id, bool all);
   Result<std::vector<OrderOutcomeRow>> Orders(const std::string& partner_id, bool all);
+  Result<std::vector<CreditOutcomeRow>> Credits(const std::string& partner_id, bool all);
 
   // Records these outcomes as shown with their current stamps (at: UTC).
   Status MarkShown(const std::vector<OutcomeKey>& keys, const std::string& at);

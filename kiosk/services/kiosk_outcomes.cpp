@@ -169,10 +169,30 @@ Status CollectOrders(Kiosk::Impl& m, const std::string& partner_id, bool all, st
   return {};
 }
 
-// The sources, in the order a tie in time lists them. Points credited from sell-outs (the
-// central's credits table) plug in here as one more collector.
+// Points the central credited for the partner's sell-out reports here (rules/earning.hpp).
+Status CollectCredits(Kiosk::Impl& m, const std::string& partner_id, bool all, std::vector<OutcomeLine>& out) {
+  auto rows = storage::OutcomeStore(*m.db).Credits(partner_id, all);
+  if (!rows.ok()) return rows.error();
+  for (const storage::CreditOutcomeRow& c : *rows) {
+    OutcomeLine l;
+    l.source = "credit";
+    l.seq = c.seq;
+    l.at = c.credited_at;
+    l.kind = "credited";
+    l.args = {{"points", Points(c.points)}, {"units", Qty(c.units)}};
+    l.key = "outcome.points.credited";
+    l.text = Points(c.points) + (c.points == 1 ? " point" : " points") + " credited for the sell-out of " +
+             Qty(c.units) + (c.units == 1 ? " unit." : " units.");
+    Remember(l, c.key);
+    out.push_back(std::move(l));
+  }
+  return {};
+}
+
+// The sources, in the order a tie in time lists them.
 using Collector = Status (*)(Kiosk::Impl&, const std::string& partner_id, bool all, std::vector<OutcomeLine>& out);
-constexpr Collector kCollectors[] = {CollectRedemptions, CollectSellouts, CollectDeals, CollectOrders};
+constexpr Collector kCollectors[] = {CollectRedemptions, CollectSellouts, CollectDeals, CollectOrders,
+                                     CollectCredits};
 
 }  // namespace
 

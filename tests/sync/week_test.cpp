@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <set>
 
 #include "sync/sync_fixture.hpp"
 
@@ -100,6 +101,20 @@ struct Showroom {
     REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
   }
   int64_t Head() { return kiosk->Status(kiosk::Kiosk::StatusDetail::kSyncState).last_seq; }
+  // Staff scan the partner's card, as before every action at the touchscreen: the partner's page
+  // lists what changed since the last visit and marks it shown. Remembered as "source seq kind".
+  void Scan(const char* card) {
+    auto changes = kiosk->PartnerChanges(card);
+    REQUIRE_MESSAGE(changes.ok(), changes.error().message);
+    REQUIRE(kiosk->MarkChangesShown(*changes).ok());
+    for (const kiosk::OutcomeLine& l : *changes) {
+      CHECK_FALSE(l.text.empty());
+      seen[card].insert(l.source + " " + std::to_string(l.seq) + " " + l.kind);
+    }
+    cards.insert(card);
+  }
+  std::map<std::string, std::set<std::string>> seen;  // by card
+  std::set<std::string> cards;                         // every card served here
 };
 
 const char* kTulostin = "6299246000100012";   // P-FI-0001, gold, 24,500 points
@@ -204,10 +219,15 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
 
   // Monday. Both showrooms spend Tulostin's points: the online one first.
   both_fresh();
+  net.Scan(kTulostin);
   Ok(net.kiosk->Redeem({kTulostin, "R-007", 1, kStaff}));    // 15,000 of 24,500
+  stick.Scan(kTulostin);
   Ok(stick.kiosk->Redeem({kTulostin, "R-007", 1, kStaff}));  // offline: the kiosk still sees 24,500
   const int64_t stick_redeem = stick.Head();
+  net.Scan(kBiurotech);
   Ok(net.kiosk->ReportSellout({kBiurotech, {"(01)00614141000043(21)WEEK-M18-0001"}, kStaff}));
+  const int64_t net_sellout = net.Head();  // a Mono MFP A4 M1800: earns points once accepted
+  stick.Scan(kTulostin);
   Ok(stick.kiosk->RegisterDeal({kTulostin, "Acme Oy", "C4500 fleet", 25000, "2027-06-30", kStaff}));
   const int64_t stick_deal = stick.Head();
   Ok(stick.kiosk->Checkout({.codes = {"DEMO-00009"}, .rep_badge = "BDG-20024", .no_signature_reason = "test"}));
@@ -220,12 +240,16 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
   // the online one reported on Monday, and orders a demo unit. The vendor works through its list.
   both_fresh();
   Ok(net.kiosk->Checkout({.codes = {"DEMO-00009"}, .rep_badge = "BDG-20016", .no_signature_reason = "test"}));
+  net.Scan(kSchulz);
   Ok(net.kiosk->OrderDemo({.partner_card = kSchulz, .model_gtin = kC4500, .qty = 2, .by_badge = kStaff}));
   const int64_t net_order = net.Head();
+  net.Scan(kNowak);
   Ok(net.kiosk->RegisterDeal({kNowak, "Beta GmbH", "M3600 x4", 8000, "2027-03-31", kStaff}));
   const int64_t net_deal = net.Head();
+  stick.Scan(kTulostin);
   Ok(stick.kiosk->ReportSellout({kTulostin, {"(01)00614141000043(21)WEEK-M18-0001"}, kStaff}));
   const int64_t stick_sellout = stick.Head();
+  stick.Scan(kTulostin);
   Ok(stick.kiosk->OrderDemo({.partner_card = kTulostin, .model_gtin = kC4500, .qty = 1, .by_badge = kStaff}));
   const int64_t stick_order = stick.Head();
   net.Sync();
@@ -246,6 +270,15 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
     CHECK(codes[stick_sellout].rfind("rejected sellout.", 0) == 0);    // a serial is sold once
     CHECK(stick.kiosk->GetPartner(kTulostin).value().balance.available == 0);
   }
+  // The unit both showrooms lent out: each device page says its side of the conflict.
+  net.Sync();
+  auto conflict_key = [](Showroom& s) {
+    auto d = s.kiosk->GetDevice("DEMO-00009");
+    REQUIRE(d.ok());
+    return d->conflicts.empty() ? std::string() : d->conflicts[0].key;
+  };
+  CHECK(conflict_key(net) == "conflict.held_here");        // find the unit: the stick showroom lent it too
+  CHECK(conflict_key(stick) == "conflict.kept_elsewhere");  // the central keeps the online showroom's checkout
   Ok(net.kiosk->Checkin({.codes = {"DEMO-00009"}, .by_badge = kStaff}));
   Ok(stick.kiosk->Checkout({.codes = {"DEMO-00013"}, .rep_badge = "BDG-20032", .no_signature_reason = "test"}));
   net.Sync();
@@ -257,8 +290,11 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
 
   // Thursday. The vendor delivers the online showroom's order as a new demo unit.
   both_fresh();
+  net.Scan(kBiurotech);
   Ok(net.kiosk->Redeem({kBiurotech, "R-001", 2, kStaff}));
+  stick.Scan(kNowak);
   Ok(stick.kiosk->ReportSellout({kNowak, {"(01)00614141000043(21)WEEK-M18-0002"}, kStaff}));
+  const int64_t stick_sellout2 = stick.Head();
   Ok(stick.kiosk->Checkin({.codes = {"DEMO-00013"}, .by_badge = kStaff}));
   net.Sync();
   REQUIRE(
@@ -281,6 +317,7 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
 
   // Saturday.
   both_fresh();
+  stick.Scan(kBiurotech);
   Ok(stick.kiosk->Redeem({kBiurotech, "R-002", 1, kStaff}));
   net.Sync();
   trip();
@@ -289,6 +326,7 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
   // Sunday: a last deal at the stick showroom, decided by the vendor as the week closes; then the
   // last stick round trip and the online showroom's last sync.
   both_fresh();
+  stick.Scan(kSchulz);
   Ok(stick.kiosk->RegisterDeal({kSchulz, "Gamma AG", "P9100", 120000, "2027-09-30", kStaff}));
   const int64_t stick_deal2 = stick.Head();
   trip();
@@ -298,6 +336,8 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
   trip();  // carries the online showroom's last events' effects and the stick's own reference.loaded
 
   // Both showrooms hold the central's picture.
+  CHECK(conflict_key(net).empty());  // the check-in on Wednesday settled it, at both
+  CHECK(conflict_key(stick).empty());
   CheckLevel(c, net);
   CheckLevel(c, stick);
   CHECK(stick.offline->requests == 0);  // not one request from the stick showroom after enrolment
@@ -316,4 +356,36 @@ TEST_CASE("a week of two showrooms, one online and one on a USB stick, ends with
   CHECK(order_states[stick_order] == "cancelled");
   for (const auto& o : net.kiosk->Orders("").value()) order_states[o.seq] = o.state;
   CHECK(order_states[net_order] == "delivered");
+
+  // Monday after: each partner served during the week comes back to each showroom it visited, and
+  // staff see on the scan what is left to see. By then they have seen every outcome the central
+  // decided about that partner's business there, each once.
+  for (Showroom* s : {&net, &stick}) {
+    for (const std::string& card : s->cards) {
+      s->Scan(card.c_str());
+      auto every = s->kiosk->PartnerChanges(card, true);
+      REQUIRE(every.ok());
+      std::set<std::string> all;
+      for (const kiosk::OutcomeLine& l : *every) {
+        CHECK_MESSAGE(l.shown, s->Id() << " " << card << ": " << l.text);
+        all.insert(l.source + " " + std::to_string(l.seq) + " " + l.kind);
+      }
+      for (const std::string& o : all) CHECK_MESSAGE(s->seen[card].count(o) == 1, s->Id() << " " << card << ": " << o);
+      auto again = s->kiosk->PartnerChanges(card);
+      REQUIRE(again.ok());
+      CHECK(again->empty());  // nothing shown twice
+    }
+  }
+  auto saw = [](Showroom& s, const char* card, const std::string& what) {
+    return s.seen[card].count(what) == 1;
+  };
+  CHECK(saw(stick, kTulostin, "redemption " + std::to_string(stick_redeem) + " adjusted"));
+  CHECK(saw(stick, kTulostin, "sellout " + std::to_string(stick_sellout) + " rejected"));
+  CHECK(saw(stick, kTulostin, "deal " + std::to_string(stick_deal) + " rejected"));
+  CHECK(saw(stick, kTulostin, "order " + std::to_string(stick_order) + " cancelled"));
+  CHECK(saw(stick, kSchulz, "deal " + std::to_string(stick_deal2) + " approved"));
+  CHECK(saw(stick, kNowak, "credit " + std::to_string(stick_sellout2) + " credited"));
+  CHECK(saw(net, kNowak, "deal " + std::to_string(net_deal) + " approved"));
+  CHECK(saw(net, kSchulz, "order " + std::to_string(net_order) + " delivered"));
+  CHECK(saw(net, kBiurotech, "credit " + std::to_string(net_sellout) + " credited"));
 }
