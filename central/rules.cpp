@@ -248,27 +248,43 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& par
   // The earning rule's facts: the partner as the central knows it, each model's points per unit.
   rules::EarnPartner who;
   if (!partner.empty()) {
-    auto pr = ctx.store.GetRef("partners", partner);
-    if (!pr.ok()) return pr.error();
-    if (*pr && !(*pr)->deleted) {
-      const json pj = json::parse((*pr)->body, nullptr, false);
-      who.known = pj.is_object();
-      who.suspended = who.known && pj.value("status", std::string("active")) == "suspended";
+    auto known = ctx.partners_read.find(partner);
+    if (known == ctx.partners_read.end()) {
+      rules::EarnPartner read;
+      auto pr = ctx.store.GetRef("partners", partner);
+      if (!pr.ok()) return pr.error();
+      if (*pr && !(*pr)->deleted) {
+        const json pj = json::parse((*pr)->body, nullptr, false);
+        read.known = pj.is_object();
+        read.suspended = read.known && pj.value("status", std::string("active")) == "suspended";
+      }
+      known = ctx.partners_read.emplace(partner, read).first;
     }
+    who = known->second;
   }
   std::map<std::string, std::string> model_names;
   if (who.known && !who.suspended) {
     for (rules::EarnUnit& u : earn_units) {
       if (u.duplicate) continue;
-      auto mr = ctx.store.GetRef("models", u.gtin);
-      if (!mr.ok()) return mr.error();
-      if (!*mr || (*mr)->deleted) continue;
-      const json mj = json::parse((*mr)->body, nullptr, false);
-      if (!mj.is_object()) continue;
-      auto it = mj.find("earn_points");
-      u.earn_points = it != mj.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
-      auto name = mj.find("name");
-      model_names[u.gtin] = name != mj.end() && name->is_string() ? name->get<std::string>() : u.gtin;
+      auto model = ctx.models_read.find(u.gtin);
+      if (model == ctx.models_read.end()) {
+        RuleContext::ModelFacts read;
+        auto mr = ctx.store.GetRef("models", u.gtin);
+        if (!mr.ok()) return mr.error();
+        if (*mr && !(*mr)->deleted) {
+          const json mj = json::parse((*mr)->body, nullptr, false);
+          if (mj.is_object()) {
+            auto it = mj.find("earn_points");
+            read.earn_points = it != mj.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+            auto name = mj.find("name");
+            read.name = name != mj.end() && name->is_string() ? name->get<std::string>() : u.gtin;
+          }
+        }
+        model = ctx.models_read.emplace(u.gtin, std::move(read)).first;
+      }
+      if (!model->second.earn_points) continue;  // no such model
+      u.earn_points = model->second.earn_points;
+      model_names[u.gtin] = model->second.name;
     }
   }
   const rules::SelloutEarning earned = rules::EarnForSellout(who, earn_units);
