@@ -36,9 +36,17 @@ struct Context {
   // process then exits 3 even if the command itself (status, journal) could still read.
   bool integrity_failed = false;
   GuiLauncher gui;        // set by kiosk/main.cpp in a GUI build
+  // What `kiosk gui` asked for, checked; Main starts the app with it after parsing is over.
+  std::optional<GuiRequest> gui_request;
 };
 
 int Main(int argc, char** argv, GuiLauncher gui = {});
+
+// Whether this command line starts the touchscreen app: `kiosk gui ...`, or a bare `kiosk`, with
+// only global options (--data DIR, --json, --verbose) before it. Main then builds a command tree
+// that holds `gui` alone: the app runs for days and has no use for every other subcommand's
+// options and help texts in its memory.
+bool StartsGui(int argc, char** argv);
 
 // Registration hooks, one per area. Each adds its subcommands to `app`; a subcommand's callback
 // does its work and sets ctx.exit_code.
@@ -51,6 +59,8 @@ void RegisterStocktakeCommands(CLI::App& app, Context& ctx);  // cmd_stocktake.c
 // `gui` (cmd_gui.cpp), registered only when ctx.gui is set; then it is also the default without a
 // subcommand.
 void RegisterGuiCommands(CLI::App& app, Context& ctx);
-int RunGuiDefault(Context& ctx);
+// A bare `kiosk`: checks the data folder and sets ctx.gui_request with the defaults; 0, or the
+// exit code of what is wrong.
+int RequestGuiDefault(Context& ctx);
 
 }  // namespace kiosk::cli

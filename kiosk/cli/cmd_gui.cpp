@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kiosk/cli/cli.hpp"
@@ -25,7 +26,8 @@ struct GuiArgs {
   std::string walk_language;
 };
 
-int RunGuiCommand(Context& ctx, const GuiArgs& args) {
+// Checks the options and the data folder; on success leaves the request in ctx.gui_request.
+int RequestGui(Context& ctx, const GuiArgs& args) {
   GuiRequest o;
   o.data_dir = ctx.data_dir;
   DataPaths paths{o.data_dir};
@@ -55,7 +57,8 @@ int RunGuiCommand(Context& ctx, const GuiArgs& args) {
   o.trace = args.trace;
   o.exit_after_ms = args.exit_after_ms;
   o.walk_language = args.walk_language;
-  return ctx.gui(o);
+  ctx.gui_request = std::move(o);
+  return 0;
 }
 
 void RegisterGuiCommands(CLI::App& app, Context& ctx) {
@@ -71,9 +74,9 @@ void RegisterGuiCommands(CLI::App& app, Context& ctx) {
                   "With --script: start in this language and walk the (English) script in it; every screen "
                   "must show only that language's words")
       ->check(CLI::IsMember(std::vector<std::string>(kLanguageCodes.begin(), kLanguageCodes.end())));
-  gui->callback([&ctx, args] { ctx.exit_code = RunGuiCommand(ctx, *args); });
+  gui->callback([&ctx, args] { ctx.exit_code = RequestGui(ctx, *args); });
 }
 
-int RunGuiDefault(Context& ctx) { return RunGuiCommand(ctx, GuiArgs{}); }
+int RequestGuiDefault(Context& ctx) { return RequestGui(ctx, GuiArgs{}); }
 
 }  // namespace kiosk::cli
