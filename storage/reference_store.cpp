@@ -80,10 +80,11 @@ Reward RewardFromRow(Statement& r) {
 }
 
 // The first row of a lookup as a domain struct, or nullopt.
+// (Built in its Result, so that a scan's struct is moved once on its way out, not twice.)
 template <typename T, typename Map, typename... A>
 Result<std::optional<T>> FindOne(Db& db, const std::string& sql, Map&& map, const A&... args) {
-  std::optional<T> out;
-  auto s = db.Each(sql, [&](Statement& r) { out = map(r); }, args...);
+  Result<std::optional<T>> out{std::optional<T>()};
+  auto s = db.Each(sql, [&](Statement& r) { out->emplace(map(r)); }, args...);
   if (!s.ok()) return s.error();
   return out;
 }
@@ -172,6 +173,28 @@ Result<std::optional<DemoModel>> ReferenceStore::FindModel(const std::string& gt
 
 Result<std::optional<Reward>> ReferenceStore::FindReward(const std::string& id) {
   return FindOne<Reward>(m_db, kRewardById, RewardFromRow, id);
+}
+
+Result<std::optional<CardHolder>> ReferenceStore::FindCardHolder(const std::string& number) {
+  return FindOne<CardHolder>(
+      m_db,
+      "SELECT c.partner_id, p.name, p.tier, p.status, c.status FROM cards c JOIN partners p ON p.id = c.partner_id "
+      "WHERE c.number = ?",
+      [](Statement& r) {
+        CardHolder h;
+        h.partner_id = r.Text(0);
+        h.name = r.Text(1);
+        h.tier = ParseTier(r.Text(2)).value_or(Tier::Registered);
+        h.status = ParsePartnerStatus(r.Text(3)).value_or(PartnerStatus::Active);
+        h.card_status = ParseCardStatus(r.Text(4)).value_or(CardStatus::Active);
+        return h;
+      },
+      number);
+}
+
+Result<std::optional<std::string>> ReferenceStore::FindModelName(const std::string& gtin) {
+  return FindOne<std::string>(
+      m_db, "SELECT name FROM models WHERE gtin = ?", [](Statement& r) { return r.Text(0); }, gtin);
 }
 
 Result<Balance> ReferenceStore::BalanceOf(const std::string& partner_id) {

@@ -21,6 +21,16 @@ struct ReferenceCounts {
   int partners = 0, cards = 0, badges = 0, models = 0, devices = 0, rewards = 0;
 };
 
+// What a scan of a partner card names: the card's state and the few facts of its partner that
+// the scan's answer shows (the whole partner, with its next-tier requirements, is FindPartner).
+struct CardHolder {
+  std::string partner_id;
+  std::string name;
+  Tier tier = Tier::Registered;
+  PartnerStatus status = PartnerStatus::Active;
+  CardStatus card_status = CardStatus::Active;
+};
+
 class ReferenceStore {
  public:
   explicit ReferenceStore(Db& db) : m_db(db) {}
@@ -37,6 +47,10 @@ class ReferenceStore {
   Result<std::optional<Device>> FindDevice(const std::string& gtin, const std::string& serial);
   Result<std::optional<DemoModel>> FindModel(const std::string& gtin);  // gtin: 14 digits
   Result<std::optional<Reward>> FindReward(const std::string& id);
+  // For a scan's answer: one statement, the card joined to its partner (nullopt when either is
+  // unknown), and a model's name alone.
+  Result<std::optional<CardHolder>> FindCardHolder(const std::string& number);
+  Result<std::optional<std::string>> FindModelName(const std::string& gtin);  // gtin: 14 digits
   // A partner's points as of the reference version; zeros when none were published.
   Result<Balance> BalanceOf(const std::string& partner_id);
 

@@ -95,25 +95,17 @@ Result<PartnerCtx> Kiosk::Impl::RequirePartner(std::string_view card_or_id, cons
 }
 
 Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::Classified* given) {
-  std::optional<Device> out;
   storage::ReferenceStore store(*db);
-  auto find_tag = [&](const std::string& tag) -> kiosk::Status {
-    auto d = store.FindDevice(tag);
-    if (!d.ok()) return d.error();
-    out = std::move(*d);
-    return {};
-  };
-  KIOSK_TRY(find_tag(std::string(code)));
-  if (out) return std::move(*out);
+  auto found = store.FindDevice(std::string(code));
+  if (!found.ok()) return found.error();
+  if (*found) return std::move(**found);
   barcode::Classified local;
   const barcode::Classified& c = given ? *given : (local = classifier.Classify(code));
   if (c.kind == barcode::Kind::AssetTag && !c.value.empty()) {
-    KIOSK_TRY(find_tag(c.value));
+    found = store.FindDevice(c.value);
   } else if (auto gtin = c.Gtin(); gtin && c.valid) {
     if (auto serial = c.Serial()) {
-      auto d = store.FindDevice(*gtin, *serial);
-      if (!d.ok()) return d.error();
-      out = std::move(*d);
+      found = store.FindDevice(*gtin, *serial);
     } else {
       return MakeError(ErrorKind::NotFound, "device.no_serial",
                        "That barcode names a product (GTIN " + *gtin +
@@ -124,7 +116,8 @@ Result<Device> Kiosk::Impl::LookupDevice(std::string_view code, const barcode::C
     return MakeError(ErrorKind::NotFound, "barcode.invalid", "That barcode can't be read as a demo unit: " + c.reason + ".",
                      {{"reason", c.reason}}, "unit");
   }
-  if (out) return std::move(*out);
+  if (!found.ok()) return found.error();
+  if (*found) return std::move(**found);
   return MakeError(ErrorKind::NotFound, "device.unknown",
                    "No demo unit " + std::string(code) +
                        " is known to this kiosk. Scan its asset tag instead, or ask an admin to sync if it is new.",
@@ -174,14 +167,24 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
   if (!c.value.empty()) out.fields["value"] = c.value;
   for (const auto& [ai, v] : c.ais) out.fields["ai"][ai] = v;
 
+  storage::ReferenceStore store(*m.db);
   if (c.kind == barcode::Kind::PartnerCard || c.kind == barcode::Kind::Unknown) {
-    if (auto p = m.LookupPartner(scanned, &c); p.ok() && !p->card_number.empty()) {
+    // The card as scanned, then as the classifier reads it (LookupPartner's order); a card whose
+    // partner is not in the reference data is no partner card here.
+    std::string number(scanned);
+    auto holder = store.FindCardHolder(number);
+    if (holder.ok() && !*holder && c.kind == barcode::Kind::PartnerCard && !c.value.empty() && c.value != number) {
+      number = c.value;
+      holder = store.FindCardHolder(number);
+    }
+    if (holder.ok() && *holder) {
+      const storage::CardHolder& h = **holder;
       out.kind = EntityKind::PartnerCard;
-      out.key = p->card_number;
-      out.label = p->partner.name + " (" + std::string(DisplayName(p->partner.tier)) + ")";
-      out.label_args = {{"name", p->partner.name}, {"tier", TierKey(p->partner.tier)}};
-      out.fields["card_status"] = std::string(ToString(p->card_status));
-      out.fields["partner_status"] = std::string(ToString(p->partner.status));
+      out.key = std::move(number);
+      out.label = h.name + " (" + std::string(DisplayName(h.tier)) + ")";
+      out.label_args = {{"name", h.name}, {"tier", TierKey(h.tier)}};
+      out.fields["card_status"] = std::string(ToString(h.card_status));
+      out.fields["partner_status"] = std::string(ToString(h.status));
       return out;
     }
   }
@@ -197,8 +200,12 @@ Result<ScanResolution> Kiosk::Resolve(std::string_view scanned) {
   if (auto d = m.LookupDevice(scanned, &c); d.ok()) {
     out.kind = EntityKind::Device;
     out.key = d->asset_tag;
-    auto model = m.LookupModel(d->gtin);
-    out.label = d->asset_tag + " " + (model.ok() ? model->name : d->gtin);
+    // Only the model's name is shown: read alone where the stored GTIN is the usual 14 digits.
+    std::optional<std::string> name;
+    if (d->gtin.size() == 14 && barcode::AllDigits(d->gtin)) name = ValueOr(store.FindModelName(d->gtin), {});
+    if (!name)
+      if (auto model = m.LookupModel(d->gtin); model.ok()) name = std::move(model->name);
+    out.label = d->asset_tag + " " + (name ? *name : d->gtin);
     return out;
   }
   if (auto g = c.Gtin(); g && c.valid) {

@@ -91,6 +91,33 @@ TEST_CASE("reference store: the demo showroom's rows come back as domain structs
   CHECK(reward->stock == 40);
 }
 
+TEST_CASE("reference store: a scan's card holder and model name agree with the whole rows") {
+  Showroom f;
+  ReferenceStore s = f.Store();
+  for (const char* number : {test::demo::kGoldCard, test::demo::kSuspendedCard, test::demo::kBlockedCard,
+                             test::demo::kCascadeCard}) {
+    INFO(number);
+    auto card = s.FindCard(number).value();
+    auto holder = s.FindCardHolder(number).value();
+    REQUIRE(card);
+    REQUIRE(holder);
+    auto partner = s.FindPartner(card->partner_id).value();
+    REQUIRE(partner);
+    CHECK(holder->partner_id == partner->id);
+    CHECK(holder->name == partner->name);
+    CHECK(holder->tier == partner->tier);
+    CHECK(holder->status == partner->status);
+    CHECK(holder->card_status == card->status);
+  }
+  CHECK(s.FindCardHolder(test::demo::kBlockedCard).value()->card_status == CardStatus::Blocked);
+  CHECK(s.FindCardHolder(test::demo::kSuspendedCard).value()->status == PartnerStatus::Suspended);
+  CHECK_FALSE(s.FindCardHolder("6299000000000000").value());
+  CHECK_FALSE(s.FindCardHolder("P-FI-0001").value());  // a partner id is not a card
+
+  CHECK(s.FindModelName("00614141000012").value() == std::optional<std::string>("Colour MFP A3 C4500"));
+  CHECK_FALSE(s.FindModelName("00000000000000").value());
+}
+
 TEST_CASE("reference store: devices by tag, by GTIN and serial, and by kit") {
   Showroom f;
   ReferenceStore s = f.Store();
