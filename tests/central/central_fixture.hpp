@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "central/central.hpp"
@@ -29,6 +30,15 @@ inline std::filesystem::path TempDir(const std::string& tag) {
              ("kiosk-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// A batch the central answered 200, parsed; fails the test case (with the body) otherwise.
+inline sync::BatchResponse AcceptedBatch(const platform::HttpResponse& r) {
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto parsed = sync::ParseBatchResponse(r.body);
+  REQUIRE(parsed.ok());
+  return *parsed;
 }
 
 inline std::string ReadFile(const std::filesystem::path& p) {

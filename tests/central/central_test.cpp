@@ -12,19 +12,12 @@
 #include "kiosk/core/reference.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
 
 namespace {
-
-ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 void Fill(ScriptedKiosk& k, int n) {
   for (int i = 0; i < n; ++i) k.Add("device.audited", json{{"devices", json::array({{{"asset_tag", "DEMO-00001"}}})}});
@@ -67,7 +60,7 @@ TEST_CASE("push: acked_through, per-event verdicts and a signed anchor — resen
   ScriptedKiosk k("KIOSK-P1");
   REQUIRE(f.Enrol(k).status == 200);
   Fill(k, 10);
-  auto r = Ok(f.Push(k, 1, 10));
+  auto r = AcceptedBatch(f.Push(k, 1, 10));
   CHECK(r.acked_through == 10);
   CHECK(r.head_hash == k.events.back().hash);
   REQUIRE(r.verdicts.size() == 10);
@@ -78,11 +71,11 @@ TEST_CASE("push: acked_through, per-event verdicts and a signed anchor — resen
 
   // The response was "lost": the kiosk resends an overlapping batch.
   Fill(k, 5);
-  auto again = Ok(f.Push(k, 6, 15));
+  auto again = AcceptedBatch(f.Push(k, 6, 15));
   CHECK(again.acked_through == 15);
   CHECK(again.verdicts.size() == 10);
   CHECK(f.central->CountEvents("KIOSK-P1").value() == 15);
-  auto dup = Ok(f.Push(k, 1, 15));
+  auto dup = AcceptedBatch(f.Push(k, 1, 15));
   CHECK(dup.acked_through == 15);
   CHECK(f.central->CountEvents("KIOSK-P1").value() == 15);
 }
@@ -96,8 +89,8 @@ TEST_CASE("out-of-order batch: a gap is refused with the central's high-water ma
   CHECK(r.status == 409);
   CHECK(f.ErrorCode(r) == "batch.gap");
   CHECK(json::parse(r.body)["error"]["acked_through"] == 0);
-  Ok(f.Push(k, 1, 10));
-  CHECK(Ok(f.Push(k, 11, 20)).acked_through == 20);
+  AcceptedBatch(f.Push(k, 1, 10));
+  CHECK(AcceptedBatch(f.Push(k, 11, 20)).acked_through == 20);
   CHECK(f.central->CountEvents("KIOSK-G1").value() == 20);
 }
 
@@ -114,8 +107,8 @@ TEST_CASE("two batches in flight: the later one, arriving first, waits for the e
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto earlier = f.Push(k, 1, 300);
   t.join();
-  CHECK(Ok(earlier).acked_through == 300);
-  auto r = Ok(later);
+  CHECK(AcceptedBatch(earlier).acked_through == 300);
+  auto r = AcceptedBatch(later);
   CHECK(r.acked_through == 600);
   REQUIRE(r.verdicts.size() == 300);
   CHECK(r.verdicts.front().seq == 301);
@@ -144,7 +137,7 @@ TEST_CASE("forged HMAC, wrong kiosk key and a replayed request are refused witho
   CHECK(f.central->CountEvents("KIOSK-S1").value() == 0);
 
   ksync::SignedHeaders sent;
-  Ok(f.PushBody(k, body, nullptr, &sent));
+  AcceptedBatch(f.PushBody(k, body, nullptr, &sent));
   auto replay = f.Post("/v1/batches", body, CentralFixture::HeadersFor(sent));
   CHECK(replay.status == 401);
   CHECK(f.ErrorCode(replay) == "auth.replayed");
@@ -164,7 +157,7 @@ TEST_CASE("an event altered in the kiosk's journal is quarantined as rejected an
   REQUIRE(f.Enrol(k).status == 200);
   Fill(k, 5);
   k.events[2].payload = R"({"devices":[{"asset_tag":"DEMO-99999"}]})";  // hash no longer matches
-  auto r = Ok(f.Push(k, 1, 5));
+  auto r = AcceptedBatch(f.Push(k, 1, 5));
   CHECK(r.acked_through == 5);
   CHECK(r.verdicts[2].verdict == ksync::VerdictKind::Rejected);
   CHECK(r.verdicts[2].code == "event.tampered");
@@ -181,7 +174,7 @@ TEST_CASE("a re-logged event naming an event the central holds with that very ha
   REQUIRE(f.Enrol(k).status == 200);
   const json redeem{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"qty", 1}, {"points", 500}};
   k.Add("loyalty.redeemed", redeem);
-  REQUIRE(Ok(f.Push(k, 1, 1)).verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  REQUIRE(AcceptedBatch(f.Push(k, 1, 1)).verdicts[0].verdict == ksync::VerdictKind::Accepted);
   const kiosk::Event original = k.events[0];
   auto relogged = [&](const std::string& hash) {
     json p = redeem;
@@ -190,7 +183,7 @@ TEST_CASE("a re-logged event naming an event the central holds with that very ha
   };
   k.Add("loyalty.redeemed", relogged(original.hash));        // the central holds seq 1 with this hash
   k.Add("loyalty.redeemed", relogged(std::string(64, '0')));  // a replaced event the central never had
-  auto r = Ok(f.Push(k, 2, 3));
+  auto r = AcceptedBatch(f.Push(k, 2, 3));
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Rejected);
   CHECK(r.verdicts[0].code == "event.duplicate");
   CHECK(r.verdicts[0].message.find("in place of seq 1") != std::string::npos);
@@ -216,7 +209,7 @@ TEST_CASE("a NUL character (\\u0000) in an event is quarantined with a clear ver
   }
   const std::string body = ksync::SerializeBatch(k.MakeBatch(1, 4));
   REQUIRE(body.find("\\u0000") != std::string::npos);  // on the wire as JSON writes it
-  auto r = Ok(f.PushBody(k, body));
+  auto r = AcceptedBatch(f.PushBody(k, body));
   CHECK(r.acked_through == 4);
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Rejected);
@@ -229,11 +222,11 @@ TEST_CASE("a NUL character (\\u0000) in an event is quarantined with a clear ver
   CHECK(f.central->CountEvents("KIOSK-N1").value() == 4);
 
   // A resend (the answer was lost) is recognised, and the queue goes on after it.
-  auto again = Ok(f.PushBody(k, body));
+  auto again = AcceptedBatch(f.PushBody(k, body));
   CHECK(again.acked_through == 4);
   CHECK(again.verdicts[1].code == "event.malformed");
   Fill(k, 1);
-  CHECK(Ok(f.Push(k, 5, 5)).acked_through == 5);
+  CHECK(AcceptedBatch(f.Push(k, 5, 5)).acked_through == 5);
   CHECK(f.central->CountEvents("KIOSK-N1").value() == 5);
 
   // The stored copy shows where the NUL was.
@@ -278,14 +271,14 @@ TEST_CASE("a reused event id is quarantined within a batch, across batches and k
     kiosk.events.back().hash = kiosk::ComputeEventHash(kiosk.key, kiosk.events.back());
   };
   Fill(k, 10);
-  Ok(f.Push(k, 1, 10));
+  AcceptedBatch(f.Push(k, 1, 10));
   Fill(k, 290);                        // seqs 11..300
   add_reusing(k, k.events[0].event_id);  // 301: reuses seq 1's id (an earlier batch)
   Fill(k, 200);                        // 302..501
   add_reusing(k, k.events[19].event_id);  // 502: reuses seq 20's id (this batch, another chunk)
   add_reusing(k, k.events[500].event_id);  // 503: reuses seq 501's id (this batch, same place)
   Fill(k, 97);                         // 504..600
-  auto r = Ok(f.Push(k, 11, 600));
+  auto r = AcceptedBatch(f.Push(k, 11, 600));
   REQUIRE(r.verdicts.size() == 590);
   auto verdict = [&](const ksync::BatchResponse& resp, int64_t seq) {
     for (const auto& v : resp.verdicts)
@@ -306,12 +299,12 @@ TEST_CASE("a reused event id is quarantined within a batch, across batches and k
   // Another kiosk reusing an id of the first: quarantined too.
   add_reusing(other, k.events[42].event_id);
   Fill(other, 2);
-  auto o = Ok(f.Push(other, 1, 3));
+  auto o = AcceptedBatch(f.Push(other, 1, 3));
   CHECK(o.verdicts[0].code == "event.duplicate_id");
   CHECK(o.verdicts[1].verdict == ksync::VerdictKind::Accepted);
 
   // The whole history again (a lost answer): duplicates, each with its stored verdict, nothing new.
-  auto again = Ok(f.Push(k, 1, 600));
+  auto again = AcceptedBatch(f.Push(k, 1, 600));
   CHECK(again.acked_through == 600);
   REQUIRE(again.verdicts.size() == 600);
   for (int64_t seq : {301, 502, 503}) CHECK(verdict(again, seq).code == "event.duplicate_id");
@@ -336,7 +329,7 @@ TEST_CASE("a sell-out under a reused event id claims nothing, and a tampered eve
   k.events.back().payload = R"({"devices":[]})";
   // Seq 5 reports R1 again, under its own id: the first real report of it.
   k.Add("sellout.reported", sold);
-  auto r = Ok(f.Push(k, 1, 5));
+  auto r = AcceptedBatch(f.Push(k, 1, 5));
   CHECK(r.acked_through == 5);
   REQUIRE(r.verdicts.size() == 5);
   CHECK(r.verdicts[2].code == "event.duplicate_id");
@@ -347,9 +340,9 @@ TEST_CASE("a sell-out under a reused event id claims nothing, and a tampered eve
   // A second report of R1 is the duplicate, and the central stored that verdict, not the accept
   // it wrote before the rules ran: a resend returns it.
   k.Add("sellout.reported", sold);
-  auto second = Ok(f.Push(k, 6, 6));
+  auto second = AcceptedBatch(f.Push(k, 6, 6));
   CHECK(second.verdicts[0].code == "sellout.duplicate_serial");
-  auto again = Ok(f.Push(k, 1, 6));
+  auto again = AcceptedBatch(f.Push(k, 1, 6));
   REQUIRE(again.verdicts.size() == 6);
   for (size_t i = 0; i < 6; ++i) {
     CAPTURE(i);
@@ -364,7 +357,7 @@ TEST_CASE("the same seq with another hash is a fork, reported as tampering") {
   ScriptedKiosk k("KIOSK-F1");
   REQUIRE(f.Enrol(k).status == 200);
   Fill(k, 4);
-  Ok(f.Push(k, 1, 4));
+  AcceptedBatch(f.Push(k, 1, 4));
   // Rewrite history from seq 3 on, correctly signed: a fork.
   k.events.resize(2);
   k.Add("device.audited", json{{"devices", json::array()}});
@@ -388,9 +381,9 @@ TEST_CASE("rules: redemptions against the authoritative balance are adjusted or 
   a.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 20000}});
   b.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 12000}});
   b.Add("loyalty.redeemed", json{{"partner_id", "P-FI-0001"}, {"reward_id", "R-001"}, {"points", 500}});
-  auto ra = Ok(f.Push(a, 1, 1));
+  auto ra = AcceptedBatch(f.Push(a, 1, 1));
   CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
-  auto rb = Ok(f.Push(b, 1, 2));
+  auto rb = AcceptedBatch(f.Push(b, 1, 2));
   CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Adjusted);
   CHECK(rb.verdicts[0].code == "loyalty.partly_honoured");
   CHECK(rb.verdicts[0].detail["honoured_points"] == 4500);
@@ -428,8 +421,8 @@ TEST_CASE("rules: one demo unit out at two kiosks is flagged — a serial sold t
   deal2["partner_id"] = "P-PL-0001";
   deal2["customer"] = "ACME OY";
   b.Add("deal.registered", deal2);
-  auto ra = Ok(f.Push(a, 1, 3));
-  auto rb = Ok(f.Push(b, 1, 3));
+  auto ra = AcceptedBatch(f.Push(a, 1, 3));
+  auto rb = AcceptedBatch(f.Push(b, 1, 3));
   CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Rejected);
   CHECK(rb.verdicts[0].code == "custody.conflict");
@@ -476,9 +469,9 @@ TEST_CASE("custody report: each unit's latest accepted stocktake, units only a s
   // A malformed one is rejected, naming the member, and its units are nobody's stocktake.
   b.Add("stocktake.finished", json{{"by", "BDG-10025"}, {"scope", ""}, {"expected", 1}, {"found", {7}},
                                    {"missing", {"DEMO-00020"}}, {"misplaced", json::array()}, {"unexpected", json::array()}});
-  auto ra = Ok(f.Push(a, 1, 1));
+  auto ra = AcceptedBatch(f.Push(a, 1, 1));
   CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
-  auto rb = Ok(f.Push(b, 1, 3));
+  auto rb = AcceptedBatch(f.Push(b, 1, 3));
   CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(rb.verdicts[1].verdict == ksync::VerdictKind::Accepted);
   CHECK(rb.verdicts[2].verdict == ksync::VerdictKind::Rejected);
@@ -533,7 +526,7 @@ TEST_CASE("the custody report with its evidence: drawn signatures written beside
   k.Add("device.checked_out", drawn);
   k.Add("device.checked_out", none);
   k.Add("device.checked_out", checkout("DEMO-00010"));  // an older kiosk's: neither
-  auto r = Ok(f.Push(k, 1, 3));
+  auto r = AcceptedBatch(f.Push(k, 1, 3));
   for (const auto& v : r.verdicts) CHECK(v.verdict == ksync::VerdictKind::Accepted);
 
   for (auto format : {kiosk::SignatureFormat::Svg, kiosk::SignatureFormat::Png}) {
@@ -597,7 +590,7 @@ TEST_CASE("rules read payloads of any shape as the JSON tree does: not an object
   add_raw("sellout.reported", R"({"units":{"gtin":"0001","serial":"S1"}})");  // not a list: no units
   add_raw("sellout.reported", R"({"units":[{"gtin":"0001","serial":"S2"}],"units":[{"gtin":"0001","serial":"S3"}]})");
   add_raw("sellout.reported", R"({"units":[{"gtin":"0001","serial":"S3"}]} trailing)");
-  auto r = Ok(f.Push(k, 1, 8));
+  auto r = AcceptedBatch(f.Push(k, 1, 8));
   REQUIRE(r.verdicts.size() == 8);
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Adjusted);  // S1 again (escaped), S2 new
@@ -624,7 +617,7 @@ TEST_CASE("rules: a payload whose members have another type than the kiosk write
   k.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}});
   k.Add("device.checked_out", json{{"rep", "BDG-20024"}, {"due_date", "2026-12-08"},
                                    {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
-  auto r = Ok(f.Push(k, 1, 4));
+  auto r = AcceptedBatch(f.Push(k, 1, 4));
   REQUIRE(r.verdicts.size() == 4);
   CHECK(r.acked_through == 4);
   for (int i = 0; i < 3; ++i) {
@@ -784,7 +777,7 @@ TEST_CASE("clock: events whose device time is more than 10 minutes off are flagg
   REQUIRE(f.Enrol(k).status == 200);
   k.clock_offset_ms = -3 * 3600 * 1000;  // device clock 3 hours behind
   Fill(k, 2);
-  auto r = Ok(f.Push(k, 1, 2));
+  auto r = AcceptedBatch(f.Push(k, 1, 2));
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[0].code == "clock.skewed");
   CHECK(r.verdicts[0].detail["clock_skew_ms"].get<int64_t>() < -2 * 3600 * 1000);
@@ -792,18 +785,18 @@ TEST_CASE("clock: events whose device time is more than 10 minutes off are flagg
   const json sold{{"partner_id", "P-FI-0001"}, {"units", json::array({{{"gtin", "00614141000043"}, {"serial", "K1"}}})}};
   k.Add("sellout.reported", sold);
   k.Add("sellout.reported", sold);
-  auto rules = Ok(f.Push(k, 3, 4));
+  auto rules = AcceptedBatch(f.Push(k, 3, 4));
   CHECK(rules.verdicts[0].code == "clock.skewed");
   CHECK(rules.verdicts[1].code == "sellout.duplicate_serial");
   CHECK(rules.verdicts[1].detail.contains("duplicates"));
   CHECK(rules.verdicts[1].detail.contains("clock_skew_ms"));
-  auto resent = Ok(f.Push(k, 4, 4));
+  auto resent = AcceptedBatch(f.Push(k, 4, 4));
   CHECK(resent.verdicts[0].code == "sellout.duplicate_serial");
   CHECK(resent.verdicts[0].detail == rules.verdicts[1].detail);
   ScriptedKiosk ok("KIOSK-K2");
   REQUIRE(f.Enrol(ok).status == 200);
   Fill(ok, 1);
-  CHECK(Ok(f.Push(ok, 1, 1)).verdicts[0].code == "");
+  CHECK(AcceptedBatch(f.Push(ok, 1, 1)).verdicts[0].code == "");
 }
 
 TEST_CASE("reference ETag: 304 while nothing changed, 200 after a push or a publication, a replayed GET refused") {
@@ -845,7 +838,7 @@ TEST_CASE("reference ETag: 304 while nothing changed, 200 after a push or a publ
 
   // The kiosk's events stored: covers_kiosk_seq moved, so the same request is answered in full.
   Fill(k, 3);
-  Ok(f.Push(k, 1, 3));
+  AcceptedBatch(f.Push(k, 1, 3));
   auto after_push = get(0, etag);
   REQUIRE(after_push.status == 200);
   CHECK(after_push.Header("etag") != etag);
@@ -889,7 +882,7 @@ TEST_CASE("rules: a demo order from a suspended partner or beyond the tier's quo
   a.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}, {"qty", 2}});
   a.Add("demo.ordered", json{{"partner_id", "P-RU-0002"}, {"gtin", "00614141000012"}, {"qty", 1}});
   a.Add("demo.ordered", json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}, {"qty", 9}});
-  auto r = Ok(f.Push(a, 1, 3));
+  auto r = AcceptedBatch(f.Push(a, 1, 3));
   REQUIRE(r.verdicts.size() == 3);
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[1].verdict == ksync::VerdictKind::Rejected);

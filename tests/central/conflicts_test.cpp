@@ -7,19 +7,12 @@
 #include "central/central_fixture.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
 
 namespace {
-
-ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 json Checkout(const std::string& rep, const std::vector<std::string>& tags) {
   json devices = json::array();
@@ -46,11 +39,11 @@ TEST_CASE("conflicts: both kiosks' documents name the holder and the claim, unti
   REQUIRE(f.Enrol(c).status == 200);
   const int64_t before = Version(Doc(f, "KIOSK-H1", 0));
   a.Add("device.checked_out", Checkout("BDG-20016", {"DEMO-00007"}));
-  Ok(f.Push(a, 1, 1));
+  AcceptedBatch(f.Push(a, 1, 1));
   const int64_t after_a = Version(Doc(f, "KIOSK-H1", 0));
   // B takes DEMO-00007 (out at A) and DEMO-00009 (free) in one checkout: adjusted, one conflict.
   b.Add("device.checked_out", Checkout("BDG-20024", {"DEMO-00007", "DEMO-00009"}));
-  auto rb = Ok(f.Push(b, 1, 1));
+  auto rb = AcceptedBatch(f.Push(b, 1, 1));
   CHECK(rb.verdicts[0].verdict == ksync::VerdictKind::Adjusted);
   CHECK(rb.verdicts[0].code == "custody.conflict");
 
@@ -86,7 +79,7 @@ TEST_CASE("conflicts: both kiosks' documents name the holder and the claim, unti
   const int64_t now = Version(Doc(f, "KIOSK-H1", 0));
   b.Add("device.checked_in", json{{"by", "BDG-10017"}, {"condition", "ok"}, {"state_after", "available"},
                                   {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
-  Ok(f.Push(b, 2, 2));
+  AcceptedBatch(f.Push(b, 2, 2));
   for (const char* k : {"KIOSK-H1", "KIOSK-H2"}) {
     INFO(k);
     json delta = Doc(f, k, now);
@@ -97,7 +90,7 @@ TEST_CASE("conflicts: both kiosks' documents name the holder and the claim, unti
   }
   // A second checkout by C after the check-in is no conflict (the unit is back).
   c.Add("device.checked_out", Checkout("BDG-20032", {"DEMO-00007"}));
-  CHECK(Ok(f.Push(c, 1, 1)).verdicts[0].verdict == ksync::VerdictKind::Accepted);
+  CHECK(AcceptedBatch(f.Push(c, 1, 1)).verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(Doc(f, "KIOSK-H3", 0)["custody_conflicts"].empty());
 }
 
@@ -108,12 +101,12 @@ TEST_CASE("conflicts: a check-in earlier in the same batch does not resolve a co
   REQUIRE(f.Enrol(a).status == 200);
   REQUIRE(f.Enrol(b).status == 200);
   a.Add("device.checked_out", Checkout("BDG-20016", {"DEMO-00007"}));
-  Ok(f.Push(a, 1, 1));
+  AcceptedBatch(f.Push(a, 1, 1));
   // B checks DEMO-00007 in (the central takes a check-in from any kiosk), then checks it out.
   b.Add("device.checked_in", json{{"by", "BDG-10017"}, {"condition", "ok"}, {"state_after", "available"},
                                   {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
   b.Add("device.checked_out", Checkout("BDG-20024", {"DEMO-00007"}));
-  Ok(f.Push(b, 1, 2));
+  AcceptedBatch(f.Push(b, 1, 2));
   // B's check-in came first: it ended A's custody, so B's checkout is no conflict at all.
   CHECK(Doc(f, "KIOSK-J1", 0)["custody_conflicts"].empty());
   // Now A claims it back while B has it: a conflict, and a check-in by A in the same batch after
@@ -122,7 +115,7 @@ TEST_CASE("conflicts: a check-in earlier in the same batch does not resolve a co
   a.Add("device.checked_in", json{{"by", "BDG-10017"}, {"condition", "ok"}, {"state_after", "available"},
                                   {"devices", json::array({{{"asset_tag", "DEMO-00007"}}})}});
   const int64_t v = Version(Doc(f, "KIOSK-J1", 0));
-  Ok(f.Push(a, 2, 3));
+  AcceptedBatch(f.Push(a, 2, 3));
   json delta = Doc(f, "KIOSK-J2", v);
   REQUIRE(delta["custody_conflicts"].size() == 1);
   CHECK(delta["custody_conflicts"][0]["claim_kiosk"] == "KIOSK-J1");

@@ -7,20 +7,13 @@
 #include "kiosk/core/rules/deals.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
 namespace central = kiosk::central;
 
 namespace {
-
-ksync::BatchResponse Pushed(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 json Deal(const std::string& partner, const std::string& customer, int64_t cents) {
   return json{{"partner_id", partner}, {"customer", customer}, {"product", "C4500 fleet"},
@@ -53,7 +46,7 @@ TEST_CASE("deals: by default every deal waits for the vendor — approving publi
   ScriptedKiosk k("KIOSK-D1");
   REQUIRE(f.Enrol(k).status == 200);
   k.Add("deal.registered", Deal("P-FI-0001", "Acme Oy", 120000));
-  auto r = Pushed(f.Push(k, 1, 1));
+  auto r = AcceptedBatch(f.Push(k, 1, 1));
   CHECK(r.verdicts[0].detail["decision"] == "pending");
   CHECK(r.verdicts[0].detail["decision_code"] == "deal.review");
   const int64_t v1 = Version(f, "KIOSK-D1");
@@ -106,8 +99,8 @@ TEST_CASE("deals: duplicates and suspended partners are rejected on arrival — 
   b.Add("deal.registered", Deal("P-PL-0001", "ACME OY", 1000));    // the same deal, waiting as well
   b.Add("deal.registered", Deal("P-RU-0002", "Other AG", 1000));   // a suspended partner
   b.Add("deal.registered", Deal("P-XX-9999", "Third Ltd", 1000));  // not in the program
-  Pushed(f.Push(a, 1, 1));
-  auto rb = Pushed(f.Push(b, 1, 3));
+  AcceptedBatch(f.Push(a, 1, 1));
+  auto rb = AcceptedBatch(f.Push(b, 1, 3));
   CHECK(rb.verdicts[0].detail["decision"] == "pending");  // nothing approved yet
   CHECK(rb.verdicts[1].detail["decision"] == "rejected");
   CHECK(rb.verdicts[1].detail["decision_code"] == "deal.suspended");
@@ -142,7 +135,7 @@ TEST_CASE("deals: duplicates and suspended partners are rejected on arrival — 
   ScriptedKiosk c("KIOSK-D4");
   REQUIRE(f.Enrol(c).status == 200);
   c.Add("deal.registered", Deal("P-DE-0001", "acme oy", 1000));
-  auto rc = Pushed(f.Push(c, 1, 1));
+  auto rc = AcceptedBatch(f.Push(c, 1, 1));
   CHECK(rc.verdicts[0].detail["decision_code"] == "deal.duplicate");
   CHECK(Decision(f, "KIOSK-D4", 0, 1)["reason"].get<std::string>().find("Tulostin Oy") != std::string::npos);
 }
@@ -159,7 +152,7 @@ TEST_CASE("deals: the vendor's policy approves on arrival up to a limit, stored 
   REQUIRE(f.Enrol(k).status == 200);
   k.Add("deal.registered", Deal("P-FI-0001", "Small Oy", 500000));
   k.Add("deal.registered", Deal("P-FI-0001", "Big Oy", 500001));
-  auto r = Pushed(f.Push(k, 1, 2));
+  auto r = AcceptedBatch(f.Push(k, 1, 2));
   CHECK(r.verdicts[0].detail["decision_code"] == "deal.auto_approved");
   CHECK(r.verdicts[1].detail["decision_code"] == "deal.over_limit");
   CHECK(Decision(f, "KIOSK-D5", 0, 1)["status"] == "approved");

@@ -7,6 +7,7 @@
 #include "kiosk/core/reference.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
@@ -15,14 +16,6 @@ namespace kc = kiosk::central;
 namespace {
 
 constexpr const char* kC4500 = "00614141000012";  // gold quota 3, registered 1
-
-ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 void Order(ScriptedKiosk& k, const std::string& partner, const std::string& gtin, int qty) {
   k.Add("demo.ordered", json{{"partner_id", partner}, {"gtin", gtin}, {"model", "C4500"}, {"qty", qty}});
@@ -54,8 +47,8 @@ TEST_CASE("orders: two kiosks of one partner each order up to the quota offline,
   Order(a, "P-FI-0001", kC4500, 1);
   Order(b, "P-FI-0001", kC4500, 1);
   Order(b, "P-FI-0001", kC4500, 2);
-  auto ra = Ok(f.Push(a, 1, 2));
-  auto rb = Ok(f.Push(b, 1, 2));
+  auto ra = AcceptedBatch(f.Push(a, 1, 2));
+  auto rb = AcceptedBatch(f.Push(b, 1, 2));
   CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(ra.verdicts[1].verdict == ksync::VerdictKind::Accepted);
   for (const auto& v : rb.verdicts) {
@@ -74,7 +67,7 @@ TEST_CASE("orders: two kiosks of one partner each order up to the quota offline,
   // Another model and another partner are counted apart.
   Order(b, "P-FI-0001", "00614141000029", 3);
   Order(b, "P-GB-0001", kC4500, 3);
-  auto rb2 = Ok(f.Push(b, 3, 4));
+  auto rb2 = AcceptedBatch(f.Push(b, 3, 4));
   CHECK(rb2.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(rb2.verdicts[1].verdict == ksync::VerdictKind::Accepted);
 
@@ -84,7 +77,7 @@ TEST_CASE("orders: two kiosks of one partner each order up to the quota offline,
   REQUIRE(f.central->MoveOrder("KIOSK-QA:2", "delivered", {}).ok());
   Order(b, "P-FI-0001", kC4500, 1);
   Order(b, "P-FI-0001", kC4500, 1);
-  auto rb3 = Ok(f.Push(b, 5, 6));
+  auto rb3 = AcceptedBatch(f.Push(b, 5, 6));
   CHECK(rb3.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(rb3.verdicts[1].verdict == ksync::VerdictKind::Rejected);
   CHECK(OpenUnits(f, "P-FI-0001") == 3 + 3);  // 3 of the C4500, 3 of the M3600
@@ -97,7 +90,7 @@ TEST_CASE("orders: the lifecycle at the central, with timestamps, and wrong move
   REQUIRE(f.Enrol(a).status == 200);
   Order(a, "P-FI-0001", kC4500, 1);
   Order(a, "P-FI-0001", kC4500, 1);
-  Ok(f.Push(a, 1, 2));
+  AcceptedBatch(f.Push(a, 1, 2));
   auto listed = Orders(f);
   REQUIRE(listed.size() == 2);
   CHECK(kc::OrderId(listed[0]) == "KIOSK-L1:1");
@@ -172,8 +165,8 @@ TEST_CASE("orders: the kiosk's reference document carries its orders' states, th
   REQUIRE(f.Enrol(b).status == 200);
   Order(a, "P-FI-0001", kC4500, 2);
   Order(b, "P-FI-0001", kC4500, 1);
-  Ok(f.Push(a, 1, 1));
-  Ok(f.Push(b, 1, 1));
+  AcceptedBatch(f.Push(a, 1, 1));
+  AcceptedBatch(f.Push(b, 1, 1));
   auto full = json::parse(f.central->ReferenceDocument("KIOSK-D1", 0, -1).value());
   REQUIRE(full["order_states"].size() == 1);
   CHECK(full["order_states"][0]["seq"] == 1);

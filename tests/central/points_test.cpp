@@ -8,6 +8,7 @@
 #include "kiosk/core/reference.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
@@ -18,14 +19,6 @@ namespace {
 constexpr const char* kC4500 = "00614141000012";  // 300
 constexpr const char* kM1800 = "00614141000043";  // 100
 constexpr const char* kTray = "00614141000098";   // no rule
-
-ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 void Sell(ScriptedKiosk& k, const std::string& partner, const std::vector<std::pair<std::string, std::string>>& units) {
   json list = json::array();
@@ -72,7 +65,7 @@ TEST_CASE("points: an accepted sell-out credits the partner once, by the model's
   Sell(a, "P-FI-0001", {{kC4500, "PA-1"}, {kM1800, "PA-2"}, {kC4500, "PA-3"}, {kTray, "PA-4"}});
   ksync::SignedHeaders sent;
   const std::string body = ksync::SerializeBatch(a.MakeBatch(1, 1));
-  auto r = Ok(f.PushBody(a, body, nullptr, &sent));
+  auto r = AcceptedBatch(f.PushBody(a, body, nullptr, &sent));
   REQUIRE(r.verdicts.size() == 1);
   CHECK(r.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   CHECK(r.verdicts[0].code == "");
@@ -98,24 +91,24 @@ TEST_CASE("points: an accepted sell-out credits the partner once, by the model's
 
   // A replay of the very request, a resend of the batch and a batch overlapping it credit nothing.
   CHECK(f.Post("/v1/batches", body, CentralFixture::HeadersFor(sent)).status != 200);
-  auto again = Ok(f.Push(a, 1, 1));
+  auto again = AcceptedBatch(f.Push(a, 1, 1));
   CHECK(again.acked_through == 1);
   Sell(a, "P-FI-0001", {{kM1800, "PA-5"}});
-  auto overlap = Ok(f.Push(a, 1, 2));
+  auto overlap = AcceptedBatch(f.Push(a, 1, 2));
   CHECK(overlap.acked_through == 2);
   CHECK(Available(f, "P-FI-0001") == 25300);  // only the new report's 100
   CHECK(PointsReport(f).size() == 4);
 
   // Another kiosk reporting the same serials: counted once, nothing credited; one new unit earns.
   Sell(b, "P-FI-0001", {{kC4500, "PA-1"}, {kC4500, "PB-1"}});
-  auto dup = Ok(f.Push(b, 1, 1));
+  auto dup = AcceptedBatch(f.Push(b, 1, 1));
   CHECK(dup.verdicts[0].verdict == ksync::VerdictKind::Adjusted);
   CHECK(dup.verdicts[0].code == "sellout.duplicate_serial");
   CHECK(dup.verdicts[0].detail.value("points_credited", 0) == 300);
   CHECK(dup.verdicts[0].message.find("The other units earned 300 points.") != std::string::npos);
   CHECK(Available(f, "P-FI-0001") == 25600);
   Sell(b, "P-FI-0001", {{kC4500, "PB-1"}});
-  auto all_dup = Ok(f.Push(b, 2, 2));
+  auto all_dup = AcceptedBatch(f.Push(b, 2, 2));
   CHECK(all_dup.verdicts[0].verdict == ksync::VerdictKind::Rejected);
   CHECK(all_dup.verdicts[0].detail.value("points_credited", -1) == 0);
   CHECK(Available(f, "P-FI-0001") == 25600);
@@ -131,7 +124,7 @@ TEST_CASE("points: no points for a suspended partner, a sell-out without a partn
   Sell(a, "P-XX-9999", {{kC4500, "N-3"}});      // not in the program
   Sell(a, "P-FI-0002", {{kTray, "N-4"}});       // a model without a rule
   Sell(a, "P-FI-0002", {{"00614141000999", "N-5"}});  // a model the central does not know
-  auto r = Ok(f.Push(a, 1, 5));
+  auto r = AcceptedBatch(f.Push(a, 1, 5));
   REQUIRE(r.verdicts.size() == 5);
   for (const auto& v : r.verdicts) {
     CAPTURE(v.seq);
@@ -172,7 +165,7 @@ TEST_CASE("points: a partner's first points open its balance, and the credits go
   REQUIRE(before.ok());
   const int64_t version = json::parse(*before).value("version", int64_t{0});
   Sell(a, "P-NEW-0001", {{kM1800, "F-1"}, {kM1800, "F-2"}});
-  Ok(f.Push(a, 1, 1));
+  AcceptedBatch(f.Push(a, 1, 1));
   CHECK(Available(f, "P-NEW-0001") == 200);
 
   // Kiosk A's delta since its version carries the credit and the new balance; B's carries the

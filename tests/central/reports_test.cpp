@@ -9,6 +9,7 @@
 #include "central/central_fixture.hpp"
 
 using kiosk::test::CentralFixture;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::ScriptedKiosk;
 using nlohmann::json;
 namespace ksync = kiosk::sync;
@@ -17,14 +18,6 @@ namespace {
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr const char* kRepName = "Tomasz Zieliński";  // BDG-20024 in the demo reference data
-
-ksync::BatchResponse Pushed(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 using Rows = std::vector<std::vector<std::string>>;
 
@@ -75,7 +68,7 @@ TEST_CASE("report deals: each deal's decision, who took it, how long, and whethe
   k.Add("deal.registered", Deal("Waiting Oy", 99));    // still pending: overdue
   k.clock_offset_ms = 0;
   k.Add("deal.registered", Deal("New Oy", 1));  // pending, within its deadline
-  Pushed(f.Push(k, 1, 4));
+  AcceptedBatch(f.Push(k, 1, 4));
   REQUIRE(f.central->DecideDeal("KIOSK-RD:1", true, "welcome", "anna").ok());
   REQUIRE(f.central->DecideDeal("KIOSK-RD:2", false, "no budget", "ben").ok());
 
@@ -121,7 +114,7 @@ TEST_CASE("report orders: every demo order by state, open ones first as they mov
   for (int i = 0; i < 3; ++i)
     k.Add("demo.ordered",
           json{{"partner_id", "P-FI-0001"}, {"gtin", "00614141000012"}, {"model", "C4500"}, {"qty", 1}});
-  Pushed(f.Push(k, 1, 3));
+  AcceptedBatch(f.Push(k, 1, 3));
   REQUIRE(f.central->MoveOrder("KIOSK-RO:1", "cancelled", {.note = "not needed"}).ok());
   REQUIRE(f.central->MoveOrder("KIOSK-RO:2", "confirmed", {.note = "PO 4711"}).ok());
 
@@ -155,7 +148,7 @@ TEST_CASE("report overdue: units out past their due date, from kiosks and from t
                                   {"condition", "ok"},
                                   {"state_after", "available"},
                                   {"devices", json::array({{{"asset_tag", "DEMO-00010"}}})}});
-  auto r = Pushed(f.Push(k, 1, 4));
+  auto r = AcceptedBatch(f.Push(k, 1, 4));
   for (const auto& v : r.verdicts) CHECK(v.verdict == ksync::VerdictKind::Accepted);
 
   const Rows rows = Report(f, "overdue");

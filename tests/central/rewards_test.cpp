@@ -9,20 +9,13 @@
 #include "kiosk/core/reference.hpp"
 
 using nlohmann::json;
+using kiosk::test::AcceptedBatch;
 using kiosk::test::CentralFixture;
 using kiosk::test::ScriptedKiosk;
 namespace ksync = kiosk::sync;
 namespace kc = kiosk::central;
 
 namespace {
-
-ksync::BatchResponse Ok(const kiosk::platform::HttpResponse& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  auto parsed = ksync::ParseBatchResponse(r.body);
-  REQUIRE(parsed.ok());
-  return *parsed;
-}
 
 kc::RewardStockSummary StockOf(CentralFixture& f, const std::string& reward) {
   auto list = f.central->RewardStock();
@@ -141,7 +134,7 @@ TEST_CASE("rewards: redemptions are honoured from the allocation, then the unall
   const int64_t before = Balance(f, "P-FI-0001");  // 24,500
   // a: 3 units, 2 from its allocation and 1 from the 2 no kiosk holds.
   Redeem(a, "P-FI-0001", "R-003", 3, 2500);
-  auto ra = Ok(f.Push(a, 1, 1));
+  auto ra = AcceptedBatch(f.Push(a, 1, 1));
   CHECK(ra.verdicts[0].verdict == ksync::VerdictKind::Accepted);
   auto s = StockOf(f, "R-003");
   CHECK(s.stock == 1);
@@ -150,7 +143,7 @@ TEST_CASE("rewards: redemptions are honoured from the allocation, then the unall
   CHECK(Balance(f, "P-FI-0001") == before - 7500);
   // b: 2 units, 1 left in the channel: adjusted, points for 1.
   Redeem(b, "P-FI-0001", "R-003", 2, 2500);
-  auto rb = Ok(f.Push(b, 1, 1));
+  auto rb = AcceptedBatch(f.Push(b, 1, 1));
   const ksync::Verdict& adjusted = rb.verdicts[0];
   CHECK(adjusted.verdict == ksync::VerdictKind::Adjusted);
   CHECK(adjusted.code == "reward.stock_adjusted");
@@ -164,7 +157,7 @@ TEST_CASE("rewards: redemptions are honoured from the allocation, then the unall
   CHECK(StockOf(f, "R-003").stock == 0);
   // Nothing left: rejected, no points taken.
   Redeem(b, "P-FI-0001", "R-003", 1, 2500);
-  auto rb2 = Ok(f.Push(b, 2, 2));
+  auto rb2 = AcceptedBatch(f.Push(b, 2, 2));
   CHECK(rb2.verdicts[0].verdict == ksync::VerdictKind::Rejected);
   CHECK(rb2.verdicts[0].code == "reward.out_of_stock");
   CHECK(rb2.verdicts[0].detail["variant"] == "central");
@@ -175,7 +168,7 @@ TEST_CASE("rewards: redemptions are honoured from the allocation, then the unall
   REQUIRE(f.central->SetRewardStock("R-003", 3, true).ok());
   Redeem(a, "P-FI-0002", "R-003", 1, 2500);  // 350 points
   Redeem(a, "P-FI-0002", "R-001", 1, 500);   // 350 points: partly
-  auto ra2 = Ok(f.Push(a, 2, 3));
+  auto ra2 = AcceptedBatch(f.Push(a, 2, 3));
   CHECK(ra2.verdicts[0].code == "loyalty.partly_honoured");  // 350 of 2,500: the unit is honoured
   CHECK(StockOf(f, "R-003").stock == 2);
   CHECK(ra2.verdicts[1].code == "loyalty.insufficient_points");
