@@ -9,7 +9,7 @@
 
 namespace kiosk::ui {
 
-Result<std::map<std::string, std::string>> I18n::LoadFile(const std::filesystem::path& file) {
+Result<std::map<std::string, std::string, std::less<>>> I18n::LoadFile(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in)
     return MakeError(ErrorKind::Integrity, "i18n.missing", "Cannot read the translation file " + file.string() + ".");
@@ -19,7 +19,7 @@ Result<std::map<std::string, std::string>> I18n::LoadFile(const std::filesystem:
   if (j.is_discarded() || !j.is_object())
     return MakeError(ErrorKind::Integrity, "i18n.malformed",
                      "The translation file " + file.string() + " is not a JSON object of key -> text.");
-  std::map<std::string, std::string> out;
+  std::map<std::string, std::string, std::less<>> out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!it.value().is_string())
       return MakeError(ErrorKind::Integrity, "i18n.malformed",
@@ -62,9 +62,7 @@ Result<I18n> I18n::Load(const std::filesystem::path& dir, const std::string& lan
   if (!en.ok()) return en.error();
   t.m_english = std::move(en).value();
   t.m_language = language;
-  if (language == "en") {
-    t.m_words = t.m_english;
-  } else {
+  if (language != "en") {
     auto words = LoadFile(dir / (language + ".json"));
     if (!words.ok()) return words.error();
     t.m_words = std::move(words).value();
@@ -124,22 +122,23 @@ std::vector<std::string> I18n::TranslateEnglish(const std::string& english) cons
     if (!std::regex_match(english, m, std::regex(re))) continue;
     std::vector<std::string> args(10);
     for (size_t g = 0; g < groups.size(); ++g) args[static_cast<size_t>(groups[g])] = m[g + 1];
-    auto mine = m_words.find(key);
-    if (mine != m_words.end()) out.push_back(Format(mine->second, args, m_language));
+    auto mine = Mine().find(key);
+    if (mine != Mine().end()) out.push_back(Format(mine->second, args, m_language));
   }
   return out;
 }
 
 const char* I18n::Get(const char* key) const {
-  if (auto it = m_words.find(key); it != m_words.end()) return it->second.c_str();
+  if (auto it = Mine().find(std::string_view(key)); it != Mine().end()) return it->second.c_str();
   m_missing.insert(key);
-  if (auto it = m_english.find(key); it != m_english.end()) return it->second.c_str();
+  if (auto it = m_english.find(std::string_view(key)); it != m_english.end()) return it->second.c_str();
   return key;
 }
 
 std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std::string& fallback) const {
-  auto it = m_words.find(key);
-  if (key.empty() || it == m_words.end()) {
+  const auto& words = Mine();
+  auto it = words.find(key);
+  if (key.empty() || it == words.end()) {
     if (!key.empty()) m_missing.insert(key);
     return fallback;
   }
@@ -150,13 +149,13 @@ std::string I18n::Say(const std::string& key, const ReasonArgs& args, const std:
   auto out = FormatNamed(it->second, args, [&](const std::string& raw) {
     // The core writes counts of points as "8,200": grouped the way this language groups them.
     const std::string v = RegroupNumber(raw, m_language);
-    auto w = m_words.find(v);
-    if (w == m_words.end() && v.rfind("reason.", 0) == 0) {
+    auto w = words.find(v);
+    if (w == words.end() && v.rfind("reason.", 0) == 0) {
       m_missing.insert(v);
       nested_ok = false;
       return v;
     }
-    if (w == m_words.end() || v.find('.') == std::string::npos) return v;
+    if (w == words.end() || v.find('.') == std::string::npos) return v;
     if (w->second.find('{') == std::string::npos) return w->second;
     auto inner = FormatNamed(w->second, args, [](const std::string& x) { return x; }, m_language);
     if (!inner) nested_ok = false;

@@ -18,7 +18,7 @@ class I18n {
  public:
   // Loads `language` with English underneath. An unreadable or malformed file is an error.
   static Result<I18n> Load(const std::filesystem::path& dir, const std::string& language);
-  static Result<std::map<std::string, std::string>> LoadFile(const std::filesystem::path& file);
+  static Result<std::map<std::string, std::string, std::less<>>> LoadFile(const std::filesystem::path& file);
 
   const char* Get(const char* key) const;
   // A message from the core or the controller in this language: the translation of `key` with
@@ -30,10 +30,10 @@ class I18n {
   // English) and put into the receipt's {warnings}, one sentence after another.
   std::string Say(const std::string& key, const ReasonArgs& args, const std::vector<Warning>& warnings,
                   const std::string& fallback) const;
-  bool Has(const std::string& key) const { return m_words.count(key) > 0; }
+  bool Has(const std::string& key) const { return Mine().count(key) > 0; }
   const std::string& Language() const { return m_language; }
   const std::set<std::string>& Missing() const { return m_missing; }
-  const std::map<std::string, std::string>& Words() const { return m_words; }
+  const std::map<std::string, std::string, std::less<>>& Words() const { return Mine(); }
   // The keys whose English text is `english` ("Check out units" -> action.checkout): how a
   // script written in English finds the same button in another language.
   std::vector<std::string> KeysOfEnglish(const std::string& english) const;
@@ -43,9 +43,14 @@ class I18n {
   std::vector<std::string> TranslateEnglish(const std::string& english) const;
 
  private:
+  // In English the catalogue is English itself, not a second copy of it (about 300 KB for the
+  // touchscreen's lifetime). std::less<> finds a key given as const char* without a string.
+  const std::map<std::string, std::string, std::less<>>& Mine() const {
+    return m_language == "en" ? m_english : m_words;
+  }
   std::string m_language;
-  std::map<std::string, std::string> m_words;
-  std::map<std::string, std::string> m_english;
+  std::map<std::string, std::string, std::less<>> m_words;  // empty in English
+  std::map<std::string, std::string, std::less<>> m_english;
   mutable std::set<std::string> m_missing;
 };
 
