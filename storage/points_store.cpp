@@ -15,12 +15,11 @@ Status PointsStore::Apply(const PointsCredit& c, const std::string& received_at)
 Result<std::vector<PointsCreditRow>> PointsStore::ForPartner(const std::string& partner_id, int limit) {
   std::vector<PointsCreditRow> rows;
   auto s = m_db.Each(
-      "SELECT seq, gtin, partner_id, model, units, points, credited_at, received_at, shown FROM points_credits "
+      "SELECT seq, gtin, partner_id, model, units, points, credited_at, received_at FROM points_credits "
       "WHERE partner_id = ? ORDER BY seq DESC, gtin LIMIT ?",
       [&](Statement& r) {
         rows.push_back(PointsCreditRow{
-            PointsCredit{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5), r.Text(6)}, r.Text(7),
-            r.Int(8) != 0});
+            PointsCredit{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5), r.Text(6)}, r.Text(7)});
       },
       partner_id, limit);
   if (!s.ok()) return s.error();

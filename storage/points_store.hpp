@@ -20,7 +20,7 @@ class Db;
 struct PointsCreditRow {
   PointsCredit credit;
   std::string received_at;  // UTC, when it reached this kiosk
-  bool shown = false;       // shown in the partner's "what changed" list
+  // Whether staff saw it is in outcomes_shown (outcome_store.hpp), as for every outcome.
 };
 
 // The units of a partner's sell-outs of one model.

@@ -202,6 +202,11 @@ CREATE TABLE custody_conflicts (
   PRIMARY KEY (asset_tag, claim_kiosk, claim_seq)
 ) WITHOUT ROWID;
 )sql"},
+      {8, R"sql(
+-- A credit shown on the partner's page is recorded in outcomes_shown, like every other outcome;
+-- points_credits.shown (migration 6) was never read, and two records of one fact can disagree.
+ALTER TABLE points_credits DROP COLUMN shown;
+)sql"},
   };
   return kMigrations;
 }

@@ -2,6 +2,8 @@
 // history, demo orders, redemptions, sell-outs and deals, as the services write and read them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "kiosk/core/reference.hpp"
 #include "storage/activity_store.hpp"
 #include "storage/points_store.hpp"
@@ -257,13 +259,18 @@ TEST_CASE("points store: the central's credits kept once, a partner's total, and
   CHECK(ReferenceStore(s.Db()).FindModel("00614141000098").value()->earn_points == 0);
   const PointsCredit c{7, "00614141000012", "P-FI-0001", "Colour MFP A3 C4500", 2, 600, "2026-11-25T09:00:00.000Z"};
   REQUIRE(points.Apply(c, "2026-11-25T10:00:00.000Z").ok());
-  REQUIRE(s.Db().Run("UPDATE points_credits SET shown = 1").ok());
-  // The same credit again (a full pull, a stick after a sync): one row, still shown, first received.
+  // The same credit again (a full pull, a stick after a sync): one row, first received.
   REQUIRE(points.Apply(c, "2026-11-26T10:00:00.000Z").ok());
   auto rows = points.ForPartner("P-FI-0001", 5);
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 1);
-  CHECK((*rows)[0].shown);
+  // Whether staff saw it lives in outcomes_shown alone (migration 8 dropped the credit's own flag).
+  std::vector<std::string> columns;
+  REQUIRE(s.Db().Each("SELECT name FROM pragma_table_info('points_credits')",
+                      [&](storage::Statement& r) { columns.push_back(r.Text(0)); })
+              .ok());
+  CHECK(columns.size() == 8);
+  CHECK(std::find(columns.begin(), columns.end(), "shown") == columns.end());
   CHECK((*rows)[0].received_at == "2026-11-25T10:00:00.000Z");
   CHECK((*rows)[0].credit.points == 600);
   REQUIRE(points.Apply({9, "00614141000043", "P-FI-0001", "Mono MFP A4 M1800", 1, 100, ""}, "x").ok());

@@ -85,3 +85,26 @@ TEST_CASE("migration 7: an older kiosk's decided deals, moved orders and verdict
   CHECK(o.Deals("P-1", false).value().empty());
   CHECK(o.Orders("P-1", false).value().empty());
 }
+
+TEST_CASE("migration 8: a kiosk's points credits survive the credit's own shown flag going") {
+  TempDir dir;
+  const auto& every = KioskMigrations();
+  std::vector<Migration> older;
+  for (const Migration& m : every)
+    if (m.version <= 7) older.push_back(m);
+  REQUIRE(older.size() + 1 == every.size());
+  {
+    auto db = Db::Open({.path = dir / "kiosk.db", .application_id = kKioskApplicationId, .migrations = &older,
+                        .create = true})
+                  .value();
+    REQUIRE(db->Run("INSERT INTO points_credits (seq, gtin, partner_id, model, units, points, credited_at, "
+                    "received_at, shown) VALUES (12, '00614141000012', 'P-1', 'C4500', 2, 600, "
+                    "'2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z', 1)")
+                .ok());
+  }
+  auto db = Db::Open({.path = dir / "kiosk.db", .application_id = kKioskApplicationId, .migrations = &every}).value();
+  CHECK(db->SchemaVersion() == 8);
+  CHECK(db->ScalarText("SELECT seq || ':' || points || ':' || received_at FROM points_credits").value().value_or("") ==
+        "12:600:2026-12-01T11:00:00Z");
+  CHECK_FALSE(db->Run("UPDATE points_credits SET shown = 1").ok());  // the column is gone
+}
