@@ -14,38 +14,16 @@
 # $KIOSK_FLOW_LANGUAGE (de, fi, pl, ru) walks both flows in that language.
 set -euo pipefail
 kiosk="$1"; central="$2"; flow_here="$3"; flow_other="$4"
-tmp="$(mktemp -d)"
-central_pid=""; xvfb_pid=""; app_pid=""
-cleanup() {
-  [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
-  [ -n "$central_pid" ] && kill -TERM "$central_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-db="$tmp/central.db"
+. "$(dirname "$0")/central_flow_lib.sh"
 here() { "$kiosk" --data "$tmp/here" "$@"; }
 other() { "$kiosk" --data "$tmp/other" "$@"; }
 seq_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])'; }
 card=6299246000100012
 here init --demo --kiosk-id KIOSK-UITEST >/dev/null
 other init --demo --kiosk-id KIOSK-UIOTHER >/dev/null
-"$central" --db "$db" load-reference "$(dirname "$0")/../../assets/demo/showroom.json" >/dev/null
-code_of() { local c; c="$("$central" --db "$db" enroll "$1")"; c="${c#*--code }"; echo "${c%%[[:space:]]*}"; }
-code_here="$(code_of KIOSK-UITEST)"; code_other="$(code_of KIOSK-UIOTHER)"
-: >"$tmp/central.out"
-timeout -k 5 120 "$central" --db "$db" serve --listen 127.0.0.1:0 >>"$tmp/central.out" 2>&1 &
-central_pid=$!
-url=""
-for _ in $(seq 200); do
-  url="$(sed -n 's|^kiosk-central listening on \(http://[^ ]*\).*|\1|p' "$tmp/central.out")"
-  [ -n "$url" ] && break
-  kill -0 "$central_pid" 2>/dev/null || { cat "$tmp/central.out" >&2; exit 3; }
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "kiosk-central did not say where it listens" >&2; exit 3; }
+load_demo_reference
+code_here="$(enrol_code KIOSK-UITEST)"; code_other="$(enrol_code KIOSK-UIOTHER)"
+start_central
 here enroll --central "$url" --code "$code_here" >/dev/null
 other enroll --central "$url" --code "$code_other" >/dev/null
 here sync --once >/dev/null
@@ -65,22 +43,6 @@ here sync --once >/dev/null
 other sync --once >/dev/null
 
 shots="${KIOSK_SCREENSHOTS:-$tmp/shots}"
-walk=()
-[ -n "${KIOSK_FLOW_LANGUAGE:-}" ] && walk=(--walk-language "$KIOSK_FLOW_LANGUAGE")
-run_gui() {
-  local data="$1" flow="$2" out="$3"
-  rm -f "$tmp/display"
-  Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-  xvfb_pid=$!
-  for _ in $(seq 200); do [ -s "$tmp/display" ] && break; sleep 0.05; done
-  [ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; exit 3; }
-  DISPLAY=":$(tr -d '\n' <"$tmp/display")" timeout -k 5 45 "$kiosk" --data "$data" gui --script "$flow" --screenshots "$out" "${walk[@]}" &
-  app_pid=$!
-  local rc=0; wait "$app_pid" || rc=$?
-  app_pid=""
-  [ "$rc" -eq 0 ] || { echo "$flow failed (exit $rc)" >&2; exit "$rc"; }
-  wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
-}
 run_gui "$tmp/here" "$flow_here" "$shots"
 run_gui "$tmp/other" "$flow_other" "$shots/other"
 

@@ -10,33 +10,13 @@
 # the flow is walked in that language, as run_flow.sh does.
 set -euo pipefail
 kiosk="$1"; central="$2"; flow="$3"
-tmp="$(mktemp -d)"
-central_pid=""; xvfb_pid=""; app_pid=""
-cleanup() {
-  [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
-  [ -n "$central_pid" ] && kill -TERM "$central_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-d="$tmp/data"; db="$tmp/central.db"
+. "$(dirname "$0")/central_flow_lib.sh"
+d="$tmp/data"
 k() { "$kiosk" --data "$d" "$@"; }
 k init --demo --kiosk-id KIOSK-UITEST >/dev/null
-"$central" --db "$db" load-reference "$(dirname "$0")/../../assets/demo/showroom.json" >/dev/null
-code="$("$central" --db "$db" enroll KIOSK-UITEST)"; code="${code#*--code }"; code="${code%%[[:space:]]*}"
-: >"$tmp/central.out"  # before the server's shell opens it: the loop below reads it at once
-timeout -k 5 120 "$central" --db "$db" serve --listen 127.0.0.1:0 >>"$tmp/central.out" 2>&1 &
-central_pid=$!
-url=""
-for _ in $(seq 200); do
-  url="$(sed -n 's|^kiosk-central listening on \(http://[^ ]*\).*|\1|p' "$tmp/central.out")"
-  [ -n "$url" ] && break
-  kill -0 "$central_pid" 2>/dev/null || { cat "$tmp/central.out" >&2; exit 3; }
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "kiosk-central did not say where it listens" >&2; exit 3; }
+load_demo_reference
+code="$(enrol_code KIOSK-UITEST)"
+start_central
 k enroll --central "$url" --code "$code" >/dev/null
 # Demo orders and a checkout: their event types read the same in every language's walk.
 k order-demo --partner 6299246000100012 --model 00614141000029 --by BDG-10017 >/dev/null
@@ -51,19 +31,7 @@ k order-demo --partner 6299246000100012 --model 00614141000012 --by BDG-10017 >/
 if k sync --once >/dev/null 2>"$tmp/sync.err"; then echo "the sync after the restore did not find the fork" >&2; exit 1; fi
 grep -q "journal.fork" "$tmp/sync.err" || { cat "$tmp/sync.err" >&2; exit 1; }
 
-shots="${KIOSK_SCREENSHOTS:-$tmp/shots}"
-Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 200); do [ -s "$tmp/display" ] && break; sleep 0.05; done
-[ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; exit 3; }
-walk=()
-[ -n "${KIOSK_FLOW_LANGUAGE:-}" ] && walk=(--walk-language "$KIOSK_FLOW_LANGUAGE")
-DISPLAY=":$(tr -d '\n' <"$tmp/display")" timeout -k 5 45 "$kiosk" --data "$d" gui --script "$flow" --screenshots "$shots" "${walk[@]}" &
-app_pid=$!
-rc=0; wait "$app_pid" || rc=$?
-app_pid=""
-[ "$rc" -eq 0 ] || { echo "the flow failed (exit $rc)" >&2; exit "$rc"; }
-wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
+run_gui "$d" "$flow" "${KIOSK_SCREENSHOTS:-$tmp/shots}"
 
 k sync --once >/dev/null
 k verify >/dev/null
