@@ -75,11 +75,24 @@ HttpAnswer Central::HandleEnrol(const std::string& body) {
   }
   k.key_hex = key_hex;
   k.enrolled_at = FormatUtc(m_clock.Now());
+  const bool joins = !*existing;  // one more kiosk sharing the reward stock (rewards.cpp)
   Status s = [&]() -> Status {
     StoreTransaction tx(m_store);
     KIOSK_TRY(tx.Begin());
     KIOSK_TRY(m_store.PutKiosk(k));
     KIOSK_TRY(m_store.DeleteEnrolment(kiosk_id));
+    if (joins) {
+      // Every kiosk without an allocation of its own now has a smaller even share of the stock
+      // no kiosk holds: a new reference version makes their next pull (or stick file) say so,
+      // instead of a 304 that keeps the larger share they were told before.
+      bool any_stock = false;
+      KIOSK_TRY(m_store.ForEachRewardStock([&](const RewardStockSummary&) { any_stock = true; }));
+      if (any_stock) {
+        auto version = m_store.TakeReferenceVersion();
+        if (!version.ok()) return version.error();
+        KIOSK_TRY(m_store.SetMeta("stock_version", std::to_string(*version)));
+      }
+    }
     return tx.Commit();
   }();
   {

@@ -121,6 +121,19 @@ TEST_CASE("rewards: each kiosk's reference document says what it may hand out: i
   CHECK(Allocations(f, "KIOSK-H2", v).empty());
   REQUIRE(f.central->SetRewardStock("R-003", 4, true).ok());
   CHECK(Allocations(f, "KIOSK-H2", v)["R-003"]["allocated"] == 5);  // (15 - 5) / 2
+
+  // A fourth kiosk joins: the shares shrink, and a kiosk's next delta says so (a pull that got a
+  // 304 here would keep the larger share). Re-enrolling a known kiosk changes nothing.
+  const int64_t before_join = json::parse(f.central->ReferenceDocument("KIOSK-H2", 0, -1).value())["version"];
+  ScriptedKiosk d("KIOSK-H4");
+  REQUIRE(f.Enrol(d).status == 200);
+  auto delta = Allocations(f, "KIOSK-H2", before_join);
+  REQUIRE(delta.count("R-003"));
+  CHECK(delta["R-003"]["allocated"] == 3);  // (15 - 5) / 3
+  const int64_t after_join = json::parse(f.central->ReferenceDocument("KIOSK-H2", 0, -1).value())["version"];
+  CHECK(after_join > before_join);
+  REQUIRE(f.Enrol(d).status == 200);
+  CHECK(json::parse(f.central->ReferenceDocument("KIOSK-H2", 0, -1).value())["version"] == after_join);
 }
 
 TEST_CASE("rewards: redemptions are honoured from the allocation, then the unallocated stock, and beyond it adjusted or rejected with points for honoured units only") {
