@@ -429,6 +429,12 @@ struct Sim {
       if (d.kiosk == k && d.seq > backup_head) d.displaced = true;
     restored = k;
     fork_pending = true;
+    // Staff serve the morning's first customers before the kiosk syncs: actions it confirms on
+    // the old journal, which the recovery must log again.
+    Deal(k, AnyPartner());
+    Minutes(10);
+    Sellout(k, AnyPartner());
+    Minutes(10);
   }
   // `kiosk recover`, after a sync round found the fork: first, actions are refused.
   void Recover(int k) {
