@@ -37,9 +37,8 @@
 //
 // Reproducing: the seed comes from KIOSK_MONTH_SEED (default kDefaultSeed) and every failure
 // names it: KIOSK_MONTH_SEED=N build/dev/tests/sync/sync_tests -tc="a month*". Randomness is
-// std::mt19937_64 and Pick() only (the standard distributions differ between libraries).
-// (ApplyCut's choice of which unsynced writes survive uses the standard distributions with a seed
-// from here: the same on one standard library.)
+// std::mt19937_64 and Pick() only (the standard distributions differ between libraries; the
+// crash VFS's ApplyCut draws from a seed of ours the same way).
 //
 // A seed makes the same month on every run and on both central stores (the summary line's
 // figures are equal). Runs on both (sync_tests on PostgreSQL): every part of it.
