@@ -380,20 +380,21 @@ struct Sim {
   }
 
   // ---- Syncs ----
-  // The online showroom's sync round; false when it did not go through. A fork the round finds
-  // (the restored kiosk) is healed here, as the admin would.
+  // A sync round over the network; false when it did not go through. A fork the round finds (the
+  // restored kiosk) is healed by the admin, at once or the next morning.
   bool NetSync(int k, bool may_fail) {
     Showroom& s = Room(k);
     ++syncs;
-    bool fault = false;
+    const int faults_before = proxy.FaultsDone();
     if (k == 0 && nets[0]->up && Chance(rng, 1, 6)) {
       // The central commits, the answer is lost. curl may send the very request again on its own
       // (the central refuses it as a replay, auth.replayed): the round fails either way, and the
       // next one, signed anew, is answered from what the central holds.
       proxy.Inject(Fault::DropResponseAfterCommit, 1);
       ++dropped_answers;
-      fault = true;
     }
+    // A fault injected for an earlier round that sent nothing (the power went first) hits this one.
+    const bool fault = dropped_answers > faults_before;
     auto r = s.engine->RunOnce();
     if (!r.ok()) ++failed_syncs;
     if (!r.ok() && !may_fail && !fault && r.error().code != "journal.fork" &&
