@@ -400,6 +400,10 @@ struct Sim {
     if (!r.ok() && !may_fail && !fault && r.error().code != "journal.fork" &&
         r.error().kind != kiosk::ErrorKind::Network)
       FAIL_CHECK("sync of " << s.Id() << ": " << r.error().code << " " << r.error().message);
+    // The restored kiosk finds out at its first round that reaches the central: its push is
+    // answered journal.fork, or (nothing to push) the reference data covers seqs beyond its head.
+    if (k == restored && fork_pending && !may_fail && r.ok())
+      CHECK_MESSAGE(s.kiosk->KnownJournalFork().has_value(), "a sync round on day " << day << " missed the fork");
     // The kiosk knows it is behind: staff see actions refused until the admin recovers it, now
     // or the next morning (never inside a power-cut window: after the power is back).
     if (!may_fail && (s.kiosk->KnownJournalFork().has_value() || (!r.ok() && r.error().code == "journal.fork"))) {
