@@ -612,6 +612,8 @@ struct Sim {
     INFO("day " << day);
     minutes_today = 0;
     Minutes(8 * 60);  // the showrooms open
+    nets[0]->up = !Chance(rng, 1, 5);  // some days the online showroom has no network
+    nets[1]->up = Chance(rng, 1, 10);  // and on a rare day the stick showroom has
     if (admin_tomorrow) {
       admin_tomorrow = false;
       Recover(admin_kiosk);
@@ -629,8 +631,6 @@ struct Sim {
       else
         ++restore_day;
     }
-    nets[0]->up = !Chance(rng, 1, 5);  // some days the online showroom has no network
-    nets[1]->up = Chance(rng, 1, 10);  // and on a rare day the stick showroom has
     const int n = 8 + static_cast<int>(Pick(rng, 21));
     // Up to two power cuts a day, at either showroom.
     int cut_at[2], cut_kiosk[2];
