@@ -199,6 +199,12 @@ Result<Kiosk::RecoveryReport> Kiosk::Recover(int64_t after_seq, const std::vecto
                                                                 "; nothing was changed.");
     report.relogged.emplace_back(old.seq, e->seq);
   }
+  // Reference data pulled between the restore and now may have carried the central's word on
+  // actions this kiosk did not hold then (a deal decided, an order moved: no row to apply it to),
+  // and a delta from its version on would not carry it again: the next pull is a full snapshot,
+  // which does (every deal decision, order state and credit of this kiosk).
+  KIOSK_TRY(state.SetReferenceVersion(0));
+  KIOSK_TRY(state.SetReferenceEtag(""));
   KIOSK_TRY(state.SetAnchor(AnchorToJsonText(anchor)));
   KIOSK_TRY(state.SetJournalFork(""));
   KIOSK_TRY(state.SetLastError(""));

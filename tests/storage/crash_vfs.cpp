@@ -208,7 +208,9 @@ void CrashVfs::ApplyCut(uint32_t seed) {
     }
     // Then what the disk happened to get: each change whole, not at all, or (a write) torn.
     for (const Change& c : changes) {
-      const int fate = std::uniform_int_distribution<int>(0, 2)(rng);  // 0 lost, 1 whole, 2 torn
+      // From the generator's own output (its sequence is the standard's; a distribution's is the
+      // library's), so that a seed cuts the same on every platform.
+      const int fate = static_cast<int>(rng() % 3);  // 0 lost, 1 whole, 2 torn
       if (fate == 0) continue;
       if (c.truncate) {
         if (::ftruncate(fd, c.offset) != 0) throw std::runtime_error("crash vfs: ftruncate failed");
@@ -218,7 +220,7 @@ void CrashVfs::ApplyCut(uint32_t seed) {
       if (fate == 2 && data.size() > 512) {
         // Sectors that made it: a prefix; the rest keep what was there before.
         const size_t sectors = data.size() / 512;
-        const size_t kept = std::uniform_int_distribution<size_t>(0, sectors - 1)(rng);
+        const size_t kept = static_cast<size_t>(rng() % sectors);
         data.resize(kept * 512);
       }
       PWriteAll(fd, data, c.offset);

@@ -374,3 +374,28 @@ TEST_CASE("recover: by stick alone — a reference file ahead of a restored kios
   Sync(k);
   CheckLevel(c, k);
 }
+
+TEST_CASE("recover: the vendor's decision on a deal lost by the restore shows after the recovery, though the restored kiosk pulled it first") {
+  CentralFixture c;
+  c.LoadDemoReference();
+  TestKiosk k(c.dir, "KIOSK-RS5");
+  const auto backup = c.dir / "backup";
+  const int64_t at_backup = SyncedWithBackup(c, k, backup);
+  const int64_t deal = at_backup + 4;  // the deal registered after the backup
+  REQUIRE(c.central->DecideDeal(k.Id() + ":" + std::to_string(deal), true, "welcome", "vendor").ok());
+  Restore(k, backup);
+  // Nothing to push: the round pulls reference data, decision included, while the kiosk holds no
+  // such deal; the data shows the journal behind.
+  (void)k.engine->RunOnce();
+  REQUIRE(k.kiosk->KnownJournalFork().has_value());
+  auto r = k.engine->Recover();
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  Sync(k);
+  auto deals = k.kiosk->Deals();
+  REQUIRE(deals.ok());
+  std::string status;
+  for (const auto& d : *deals)
+    if (d.seq == deal) status = d.status;
+  CHECK(status == "approved");
+  CheckLevel(c, k);
+}

@@ -8,114 +8,15 @@
 // PostgreSQL).
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <set>
-
-#include "sync/sync_fixture.hpp"
+#include "sync/showroom_sim.hpp"
 
 using kiosk::test::CentralFixture;
-using kiosk::test::TestKiosk;
+using kiosk::test::sim::CheckLevel;
+using kiosk::test::sim::Showroom;
+using kiosk::test::sim::WorldClock;
 using nlohmann::json;
-namespace ksync = kiosk::sync;
-namespace fs = std::filesystem;
 
 namespace {
-
-// One clock for the central and both showrooms, moved a day at a time by the test (read by the
-// central's server threads, hence atomic).
-class WorldClock final : public kiosk::Clock {
- public:
-  WorldClock() : m_ms(Ms(kiosk::SystemClock().Now())) {}
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(m_ms.load()));
-  }
-  int64_t MonotonicMs() const override { return m_ms.load() - m_start; }
-  std::string BootId() const override { return "00000000-0000-4000-8000-00000000beef"; }
-  void Advance(std::chrono::milliseconds d) { m_ms += d.count(); }
-
- private:
-  static int64_t Ms(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  }
-  std::atomic<int64_t> m_ms;
-  int64_t m_start = m_ms.load() - 1000;
-};
-
-// A stick-only showroom makes no request after enrolment: counted.
-class NoNetwork final : public kiosk::platform::HttpClient {
- public:
-  kiosk::Result<kiosk::platform::HttpResponse> Send(const kiosk::platform::HttpRequest& r) override {
-    ++requests;
-    return kiosk::MakeError(kiosk::ErrorKind::Network, "net.refused", "no network at this showroom: " + r.url);
-  }
-  int requests = 0;
-};
-
-// A showroom's kiosk on the world's clock, over a data folder the demo showroom seeded.
-struct Showroom {
-  fs::path dir;
-  std::unique_ptr<kiosk::Kiosk> kiosk;
-  std::unique_ptr<kiosk::platform::HttpClient> http;
-  std::unique_ptr<ksync::SyncEngine> engine;
-  NoNetwork* offline = nullptr;  // set once the showroom has no network
-
-  Showroom(const fs::path& root, const std::string& id, const kiosk::Clock& clock) {
-    dir = root / id;
-    auto made = kiosk::Kiosk::Init({dir, id, fs::path(KIOSK_TEST_ASSETS) / "demo" / "showroom.json"});
-    REQUIRE_MESSAGE(made.ok(), made.error().message);
-    kiosk = std::move(kiosk::Kiosk::Open({.data_dir = dir, .clock = &clock}).value());
-    http = kiosk::platform::MakeCurlHttpClient();
-    engine = std::make_unique<ksync::SyncEngine>(*kiosk, *http);
-  }
-  const std::string& Id() const { return kiosk->KioskId(); }
-  void Enrol(CentralFixture& c) {
-    auto code = c.central->CreateEnrolment(Id());
-    REQUIRE(code.ok());
-    auto s = engine->Enrol(c.url, *code);
-    REQUIRE_MESSAGE(s.ok(), s.error().message);
-  }
-  void CutNetwork() {
-    auto none = std::make_unique<NoNetwork>();
-    offline = none.get();
-    engine = std::make_unique<ksync::SyncEngine>(*kiosk, *none);
-    http = std::move(none);
-  }
-  void Sync() {
-    auto r = engine->RunOnce();
-    REQUIRE_MESSAGE(r.ok(), r.error().message);
-  }
-  // kiosk export -> kiosk-central import -> kiosk-central export-reference -> kiosk
-  // import-receipt -> kiosk import-reference, as the README's stick section says.
-  void StickRoundTrip(kiosk::central::Central& central, const fs::path& stick) {
-    auto exported = engine->ExportTo(stick);
-    REQUIRE_MESSAGE(exported.ok(), exported.error().message);
-    auto imported = central.ImportFiles(exported->files);
-    REQUIRE_MESSAGE(imported.ok(), imported.error().message);
-    auto ref = central.ExportReference(Id(), stick);
-    REQUIRE_MESSAGE(ref.ok(), ref.error().message);
-    for (const auto& receipt : imported->receipts) {
-      auto applied = engine->ApplyReceipt(receipt);
-      REQUIRE_MESSAGE(applied.ok(), applied.error().message);
-    }
-    auto pulled = engine->ImportReference(ref->file);
-    REQUIRE_MESSAGE(pulled.ok(), pulled.error().message);
-  }
-  int64_t Head() { return kiosk->Status(kiosk::Kiosk::StatusDetail::kSyncState).last_seq; }
-  // Staff scan the partner's card, as before every action at the touchscreen: the partner's page
-  // lists what changed since the last visit and marks it shown. Remembered as "source seq kind".
-  void Scan(const char* card) {
-    auto changes = kiosk->PartnerChanges(card);
-    REQUIRE_MESSAGE(changes.ok(), changes.error().message);
-    REQUIRE(kiosk->MarkChangesShown(*changes).ok());
-    for (const kiosk::OutcomeLine& l : *changes) {
-      CHECK_FALSE(l.text.empty());
-      seen[card].insert(l.source + " " + std::to_string(l.seq) + " " + l.kind);
-    }
-    cards.insert(card);
-  }
-  std::map<std::string, std::set<std::string>> seen;  // by card
-  std::set<std::string> cards;                         // every card served here
-};
 
 const char* kTulostin = "6299246000100012";   // P-FI-0001, gold, 24,500 points
 const char* kNowak = "6299616000100016";      // P-PL-0001, silver
@@ -125,78 +26,6 @@ const char* kStaff = "BDG-10017";
 const char* kC4500 = "00614141000012";
 
 void Ok(const kiosk::Result<kiosk::Receipt>& r) { REQUIRE_MESSAGE(r.ok(), r.error().message); }
-
-// What the central holds for a kiosk's picture: balances and devices of its reference document,
-// and the kiosk's own orders, deals and verdicts.
-void CheckLevel(CentralFixture& c, Showroom& s) {
-  INFO("kiosk " << s.Id());
-  const json doc = json::parse(c.central->ReferenceDocument(s.Id(), 0, -1).value());
-  // Every partner's points.
-  REQUIRE(doc.contains("balances"));
-  for (const json& b : doc["balances"]) {
-    const std::string id = b["partner_id"].get<std::string>();
-    auto p = s.kiosk->GetPartner(id);
-    REQUIRE_MESSAGE(p.ok(), id);
-    CHECK_MESSAGE(p->balance.available == b["available"].get<int64_t>(), id);
-    CHECK_MESSAGE(p->held_points == 0, id);  // nothing waits to be synced
-  }
-  // Every demo unit's custody.
-  REQUIRE(doc.contains("devices"));
-  for (const json& d : doc["devices"]) {
-    const std::string tag = d["asset_tag"].get<std::string>();
-    auto v = s.kiosk->GetDevice(tag);
-    REQUIRE_MESSAGE(v.ok(), tag);
-    CHECK_MESSAGE(std::string(kiosk::ToString(v->device.state)) == d["state"].get<std::string>(), tag);
-    CHECK_MESSAGE(v->device.custodian == d.value("custodian", ""), tag);
-  }
-  // Its orders, as the central moved them.
-  auto central_orders = c.central->Orders({.state = "", .partner_id = "", .kiosk_id = s.Id()});
-  REQUIRE(central_orders.ok());
-  auto orders = s.kiosk->Orders("");
-  REQUIRE(orders.ok());
-  CHECK(orders->size() == central_orders->size());
-  for (const auto& o : *central_orders) {
-    std::string here;
-    for (const auto& line : *orders)
-      if (line.seq == o.seq) here = line.state;
-    CHECK_MESSAGE(here == o.state, "order " << o.seq);
-  }
-  // Its deals, as the vendor decided them.
-  auto central_deals = c.central->ListDeals({"", s.Id()});
-  REQUIRE(central_deals.ok());
-  auto deals = s.kiosk->Deals();
-  REQUIRE(deals.ok());
-  CHECK(deals->size() == central_deals->size());
-  for (const auto& d : *central_deals) {
-    std::string here;
-    for (const auto& line : *deals)
-      if (line.seq == d.deal.seq) here = line.status;
-    CHECK_MESSAGE(here == d.deal.status, "deal " << d.deal.seq);
-  }
-  // Every verdict the central gave on its events that was not a plain acceptance.
-  std::map<int64_t, std::string> central_verdicts;
-  REQUIRE(c.central
-              ->Report("rejects",
-                       [&](const std::vector<std::string>& r) {
-                         if (r[0] == s.Id() && r[4] != "accepted") central_verdicts[std::stoll(r[1])] = r[5];
-                       })
-              .ok());
-  auto verdicts = s.kiosk->Verdicts(false);
-  REQUIRE(verdicts.ok());
-  std::map<int64_t, std::string> here;
-  for (const auto& v : *verdicts) here[v.seq] = v.code;
-  CHECK(here == central_verdicts);
-  // Both sides at one head: the central holds every action the kiosk logged. Past its head can
-  // be only the note that the last reference data was applied (a stick import logs it after the
-  // central wrote the file; the next stick carries it).
-  auto record = c.store->GetKiosk(s.Id());
-  REQUIRE(record.ok());
-  REQUIRE(record->has_value());
-  auto tail = s.kiosk->Journal((*record)->acked_through + 1, 100);
-  REQUIRE(tail.ok());
-  CHECK(static_cast<int64_t>(tail->size()) == s.Head() - (*record)->acked_through);
-  for (const auto& e : *tail) CHECK_MESSAGE(e.type == "reference.loaded", e.seq << " " << e.type);
-}
 
 }  // namespace
 
