@@ -57,7 +57,7 @@ struct Folder {
 
 }  // namespace
 
-TEST_CASE("StartsGui: gui, or nothing but global options; anything else is another command") {
+TEST_CASE("StartsGui: gui, or nothing but global options, and anything else is another command") {
   struct Row {
     std::vector<std::string> args;
     bool gui;
