@@ -167,6 +167,7 @@ class CentralProcess {
   }
   void Kill() {
     if (m_pid <= 0) return;
+    NoteHwm();
     m_dead_cpu += CpuSeconds();
     ::kill(m_pid, SIGKILL);
     ::waitpid(m_pid, nullptr, 0);
@@ -194,6 +195,14 @@ class CentralProcess {
   long RssKb() const { return m_pid > 0 ? static_cast<long>(std::max<int64_t>(0, kiosk::bench::ProcessStatusKb(m_pid, "VmRSS:"))) : 0; }
   int Port() const { return m_port; }
   pid_t Pid() const { return m_pid; }
+  // The peak resident set (VmHWM) of any incarnation so far, this one included.
+  void NoteHwm() {
+    if (m_pid > 0) m_hwm_kb = std::max<long>(m_hwm_kb, static_cast<long>(kiosk::bench::ProcessStatusKb(m_pid, "VmHWM:")));
+  }
+  long PeakRssKb() {
+    NoteHwm();
+    return m_hwm_kb;
+  }
 
  private:
   std::string m_bin, m_db;
@@ -202,7 +211,32 @@ class CentralProcess {
   pid_t m_pid = -1;
   int m_port = 0;
   double m_cpu_base = 0, m_dead_cpu = 0;
+  long m_hwm_kb = 0;
 };
+
+// GET /v1/health from the central, blocking (a few ms; the loop is not running). "" on failure.
+std::string FetchHealth(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  const timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string req = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  const size_t body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
 
 int FreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -247,6 +281,11 @@ struct VKiosk {
   bool pushing = false;
   double batch_due = -1;         // intended send time of the batch being pushed
   int attempt = 0;               // failures in a row, for the backoff
+  // The batch being pushed, made once: a resend (after a 503 or a lost answer) is the same
+  // events, so only its clocks (mono_ms, sent_at) are written again and it is signed again.
+  int64_t cached_from = 0, cached_to = 0;
+  std::string cached_head, cached_mid, cached_tail;  // the body around mono_ms and sent_at
+  std::shared_ptr<std::vector<std::string>> cached_hashes;
   double finished_at = -1;
   bool failed = false;
 
@@ -257,6 +296,8 @@ struct VKiosk {
   // The one connection and its one request.
   bufferevent* bev = nullptr;
   bool awaiting = false;
+  bool connected = false;
+  double sent_at = -1, written_at = -1;  // this request: handed to the socket, fully written
   bool lose_answer = false;
   size_t head_len = 0, body_len = 0;
   Response partial;
@@ -273,6 +314,13 @@ struct Stats {
   int64_t events_acked = 0, batches_acked = 0;
   int64_t kills = 0;
   std::vector<double> latency_ms;  // accepted batches (storm, peak) or events (steady)
+  // From a request fully written to its answer read, as this process saw it.
+  double slowest_answer_s = 0;
+  int64_t answers_over_10s = 0;
+  int64_t batches_made = 0, batches_resent_from_cache = 0;
+  // This process's own event loop: how late a 100 ms timer ran (it runs every kiosk).
+  double loop_lag_max_s = 0;
+  int64_t loop_lag_over_1s = 0, loop_lag_over_5s = 0;
   std::vector<std::string> problems;
 };
 
@@ -315,6 +363,8 @@ class Fleet {
     req += "\r\n";
     req += body;
     k.awaiting = true;
+    k.sent_at = Now();
+    k.written_at = -1;
     k.lose_answer = m_faults && m_opt.lose > 0 && std::uniform_real_distribution<double>(0, 1)(m_rng) < m_opt.lose;
     k.head_len = 0;
     ++m_stats.requests;
@@ -421,23 +471,51 @@ class Fleet {
     if (k.batch_due < 0) k.batch_due = k.event_due.empty() ? Now() : k.event_due.front();
     const int64_t from = k.acked + 1;
     const int64_t to = std::min(k.total, k.acked + m_opt.batch);
-    kiosk::sync::Batch b;
-    b.kiosk_id = k.id;
-    b.from_seq = from;
-    b.to_seq = to;
-    b.prev_hash = k.head_hash;
-    b.sent_at = kiosk::FormatUtc(std::chrono::system_clock::now());
-    b.mono_ms = MonoMs();
-    b.boot_id = "fleet-boot";
-    kiosk::EventHasher hasher(k.key);
-    std::string prev = k.head_hash;
-    auto hashes = std::make_shared<std::vector<std::string>>();
-    for (int64_t s = from; s <= to; ++s) {
-      b.events.push_back(MakeEvent(k, s, prev, hasher));
-      prev = b.events.back().hash;
-      hashes->push_back(prev);
+    const std::string sent_at = kiosk::FormatUtc(std::chrono::system_clock::now());
+    const int64_t mono_ms = MonoMs();
+    std::string body;
+    if (k.cached_from == from && k.cached_to == to && k.cached_hashes) {
+      ++m_stats.batches_resent_from_cache;
+      body.reserve(k.cached_head.size() + k.cached_mid.size() + k.cached_tail.size() + 64);
+      body += k.cached_head;
+      body += std::to_string(mono_ms);
+      body += k.cached_mid;
+      body += '"' + sent_at + '"';
+      body += k.cached_tail;
+    } else {
+      ++m_stats.batches_made;
+      kiosk::sync::Batch b;
+      b.kiosk_id = k.id;
+      b.from_seq = from;
+      b.to_seq = to;
+      b.prev_hash = k.head_hash;
+      b.sent_at = sent_at;
+      b.mono_ms = mono_ms;
+      b.boot_id = "fleet-boot";
+      kiosk::EventHasher hasher(k.key);
+      std::string prev = k.head_hash;
+      auto hashes = std::make_shared<std::vector<std::string>>();
+      for (int64_t s = from; s <= to; ++s) {
+        b.events.push_back(MakeEvent(k, s, prev, hasher));
+        prev = b.events.back().hash;
+        hashes->push_back(prev);
+      }
+      body = kiosk::sync::SerializeBatch(b);
+      // SerializeBatch writes the members in order: ..."mono_ms":N,"prev_hash":"...","sent_at":"...","to_seq":N}
+      const size_t mono = body.rfind(",\"mono_ms\":");
+      const size_t prev_at = body.find(",\"prev_hash\":", mono);
+      const size_t sent = body.find(",\"sent_at\":", prev_at);
+      const size_t to_at = body.find(",\"to_seq\":", sent);
+      if (mono == std::string::npos || prev_at == std::string::npos || sent == std::string::npos || to_at == std::string::npos)
+        Die("SerializeBatch's layout changed: bench_fleet's batch cache needs updating");
+      k.cached_head = body.substr(0, mono + 11);
+      k.cached_mid = body.substr(prev_at, sent + 11 - prev_at);
+      k.cached_tail = body.substr(to_at);
+      k.cached_from = from;
+      k.cached_to = to;
+      k.cached_hashes = std::move(hashes);
     }
-    const std::string body = kiosk::sync::SerializeBatch(b);
+    auto hashes = k.cached_hashes;
     const auto h = kiosk::sync::SignRequest(k.key, "POST", "/v1/batches", k.id, UnixMs(), body);
     Send(k, "POST", "/v1/batches", body, HeadersOf(h), [this, &k, from, to, hashes](const Response& r) {
       if (r.status == 200) {
@@ -465,6 +543,12 @@ class Fleet {
         k.head_hash = (*hashes)[static_cast<size_t>(through - from)];
         k.attempt = 0;
         k.batch_due = -1;
+        k.cached_from = k.cached_to = 0;
+        k.cached_head.clear();
+        k.cached_head.shrink_to_fit();
+        k.cached_mid.clear();
+        k.cached_tail.clear();
+        k.cached_hashes.reset();
         PushNext(k);
       } else if (r.status == 0 || r.status == 503 || r.status == 429 || r.status >= 500) {
         Retry(k, r, [this, &k] { PushNext(k); });
@@ -579,6 +663,27 @@ class Fleet {
                      static_cast<suseconds_t>((m_opt.kill_every_s - std::floor(m_opt.kill_every_s)) * 1e6)};
     evtimer_add(m_kill_timer, &tv);
   }
+  // A 100 ms timer on the loop: how late it runs is how far behind this process is.
+  void StartLagMonitor() {
+    m_lag_timer = event_new(m_base, -1, EV_PERSIST, &Fleet::OnLagTick, this);
+    const timeval tv{0, 100000};
+    m_lag_expected = Now() + 0.1;
+    evtimer_add(m_lag_timer, &tv);
+  }
+  void StopLagMonitor() {
+    if (m_lag_timer) event_free(m_lag_timer);
+    m_lag_timer = nullptr;
+  }
+  static void OnLagTick(evutil_socket_t, short, void* arg) {
+    auto& f = *static_cast<Fleet*>(arg);
+    const double now = f.Now();
+    const double lag = std::max(0.0, now - f.m_lag_expected);
+    f.m_stats.loop_lag_max_s = std::max(f.m_stats.loop_lag_max_s, lag);
+    if (lag > 1) ++f.m_stats.loop_lag_over_1s;
+    if (lag > 5) ++f.m_stats.loop_lag_over_5s;
+    f.m_lag_expected = now + 0.1;
+  }
+
   void StopKills() {
     if (m_kill_timer) event_free(m_kill_timer);
     m_kill_timer = nullptr;
@@ -598,6 +703,7 @@ class Fleet {
     if (k.bev) bufferevent_free(k.bev);
     k.bev = nullptr;
     k.awaiting = false;
+    k.connected = false;
   }
 
   static int64_t MonoMs() {
@@ -690,6 +796,8 @@ class Fleet {
 
   static void OnWrite(bufferevent* bev, void* arg) {
     auto& k = *static_cast<VKiosk*>(arg);
+    if (k.awaiting && k.written_at < 0 && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+      k.written_at = k.fleet->Now();
     if (!k.awaiting || !k.lose_answer || evbuffer_get_length(bufferevent_get_output(bev)) != 0) return;
     // The request is on its way; the answer will be lost: a reset, as when a NAT drops the flow.
     Fleet& f = *k.fleet;
@@ -701,10 +809,18 @@ class Fleet {
 
   static void OnEvent(bufferevent*, short what, void* arg) {
     auto& k = *static_cast<VKiosk*>(arg);
-    if (what & BEV_EVENT_CONNECTED) return;
+    if (what & BEV_EVENT_CONNECTED) {
+      k.connected = true;
+      return;
+    }
     const int err = EVUTIL_SOCKET_ERROR();
+    // A timeout says where the request was: not yet accepted by the central's kernel (connect
+    // pending), accepted but not all written, or written and no answer.
+    const std::string timeout = !k.connected        ? "timeout (30 s), connect pending"
+                                : k.written_at < 0  ? "timeout (30 s), request not fully written"
+                                                    : "timeout (30 s)";
     k.fleet->Fail(k,
-                  (what & BEV_EVENT_TIMEOUT) ? std::string("timeout (30 s)")
+                  (what & BEV_EVENT_TIMEOUT) ? timeout
                   : (what & BEV_EVENT_EOF)   ? std::string("closed by the central")
                                              : "socket error: " + std::string(evutil_socket_error_to_string(err)),
                   true);
@@ -754,6 +870,11 @@ class Fleet {
     if (k.body_len) evbuffer_remove(in, k.partial.body.data(), k.body_len);
     k.head_len = 0;
     k.awaiting = false;
+    if (k.written_at >= 0) {
+      const double took = f.Now() - k.written_at;
+      f.m_stats.slowest_answer_s = std::max(f.m_stats.slowest_answer_s, took);
+      if (took > 10) ++f.m_stats.answers_over_10s;
+    }
     bufferevent_set_timeouts(bev, nullptr, nullptr);
     Response r = std::move(k.partial);
     if (k.close_after || !k.keep_connection) f.Drop(k);
@@ -775,6 +896,8 @@ class Fleet {
   double m_idle_end = 0;
   int64_t m_idle_poll_failures = 0;
   event* m_kill_timer = nullptr;
+  event* m_lag_timer = nullptr;
+  double m_lag_expected = 0;
   bool m_faults = false;  // answers are lost only in the measured phase, not at enrolment
 
  public:
@@ -1070,6 +1193,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(st.answers_429));
   } else {
     pushed_events = true;
+    fleet.StartLagMonitor();
     fleet.ScheduleKills();
     fleet.SetFaults(true);
     std::mt19937 rng(11);
@@ -1145,6 +1269,29 @@ int main(int argc, char** argv) {
       if (!drained) ++failures;
     }
     fleet.StopKills();
+    fleet.StopLagMonitor();
+    // The central's own view (since its last start): how long its answers took.
+    const json h = json::parse(FetchHealth(central.Port()), nullptr, false);
+    if (h.is_object() && h.contains("load")) {
+      const json& l = h["load"];
+      std::printf("central (since its last start): 503 %lld (at the headers %lld, expired in the queue %lld); slowest "
+                  "answer %.1f s from the request read to the answer written, %lld over 10 s, %lld over 30 s; longest "
+                  "queue wait %.1f s\n",
+                  static_cast<long long>(l.value("overloaded_503", int64_t{0})),
+                  static_cast<long long>(l.value("turned_away_at_headers", int64_t{0})),
+                  static_cast<long long>(l.value("expired_in_queue", int64_t{0})),
+                  static_cast<double>(l.value("slowest_answer_ms", int64_t{0})) / 1000.0,
+                  static_cast<long long>(l.value("answers_over_10s", int64_t{0})),
+                  static_cast<long long>(l.value("answers_over_30s", int64_t{0})),
+                  static_cast<double>(l.value("longest_queue_wait_ms", int64_t{0})) / 1000.0);
+    }
+    std::printf("harness: slowest answer %.1f s from the request written to the answer read, %lld over 10 s; "
+                "event loop late by up to %.2f s (%lld ticks over 1 s, %lld over 5 s); batches made %lld, resent from "
+                "the cache %lld\n",
+                st.slowest_answer_s, static_cast<long long>(st.answers_over_10s), st.loop_lag_max_s,
+                static_cast<long long>(st.loop_lag_over_1s), static_cast<long long>(st.loop_lag_over_5s),
+                static_cast<long long>(st.batches_made), static_cast<long long>(st.batches_resent_from_cache));
+    std::printf("central peak RSS (VmHWM, every incarnation): %.1f MB\n", central.PeakRssKb() / 1024.0);
   }
   const double cpu_all = central.TotalCpuSeconds() + second.TotalCpuSeconds() - cpu0;
   if (o.centrals > 1)

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   serve->add_option("--cert", cert, "TLS certificate (PEM); with --key serves HTTPS");
   serve->add_option("--key", key, "TLS private key (PEM)");
   kiosk::central::ServerOptions serve_opt;  // the defaults; docs/deployment.md's capacity section
+  size_t queue_mb = serve_opt.queue_bytes >> 20;
   serve->add_option("--event-threads", serve_opt.event_threads, "Threads holding connections (default 2)")
       ->check(CLI::Range(1, 64));
   serve->add_option("--workers", serve_opt.workers, "Threads verifying and storing requests (default 4)")
@@ -85,6 +86,12 @@ int main(int argc, char** argv) {
   serve->add_option("--queue", serve_opt.queue_limit,
                     "Requests waiting for a worker before the central answers 503 (default 256)")
       ->check(CLI::Range(1, 1000000));
+  serve->add_option("--queue-mb", queue_mb,
+                    "MiB of request bodies queued or being read before the central answers 503 (default 96)")
+      ->check(CLI::Range(1, 1 << 20));
+  serve->add_option("--queue-wait", serve_opt.max_queue_wait_s,
+                    "Seconds a request may wait for a worker; after that it is answered 503 (default 20; 0: no limit)")
+      ->check(CLI::Range(0, 3600));
   serve->add_option("--idle-timeout", serve_opt.idle_timeout_s, "Seconds an idle connection is kept (default 120)")
       ->check(CLI::Range(1, 86400));
   serve->add_option("--backlog", serve_opt.backlog, "listen() backlog (default 4096; capped by net.core.somaxconn)")
@@ -351,6 +358,7 @@ int main(int argc, char** argv) {
 
   if (*serve) {
     kiosk::central::ServerOptions opt = serve_opt;
+    opt.queue_bytes = queue_mb << 20;
     const size_t colon = listen.rfind(':');
     if (colon == std::string::npos) {
       std::cerr << "error: --listen wants HOST:PORT, e.g. 0.0.0.0:8443\n";

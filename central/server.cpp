@@ -52,12 +52,124 @@ struct Task {
   int64_t after = 0, limit = 0;  // GET /v1/journal
   std::string if_none_match;
   int64_t from_seq = -1;  // a batch's first seq, when the body is in the kiosk's compact form
+  SteadyClock::time_point read_at;  // when the event thread had the whole request
 };
 
 struct Done {
   evhttp_request* req = nullptr;
   HttpAnswer answer;
+  SteadyClock::time_point read_at;
 };
+
+// ---- Admission at the headers ----
+//
+// evhttp reads a request's whole body before the server sees it, and libevent 2.1 (Debian 12)
+// has no hook on a server request before its headers are parsed (evhttp_set_newreqcb, which
+// would allow evhttp_request_set_header_cb, came with 2.2). So each plain-HTTP connection reads
+// through a bufferevent filter of ours that sees the byte stream first: at the end of each
+// request's headers it decides. A POST /v1/batches with a Content-Length is given a place in the
+// queue (a slot and its bytes) before its body is read, or, if the queue has no room, passed on
+// to evhttp with `Content-Length: 0` and kAdmissionHeader "turned-away" while the filter drops
+// its body as it arrives: evhttp hands the server a request without a body, answered 503 with
+// Retry-After at once, and the connection stays in step for the kiosk's next request. Every other
+// request passes through unchanged (kAdmissionHeader removed: only the filter may set it).
+constexpr const char* kAdmissionHeader = "X-Kiosk-Central-Admission";
+constexpr size_t kMaxHeadBytes = 64 * 1024;  // as evhttp_set_max_headers_size below
+
+struct Admission {
+  EventThread* thread = nullptr;
+  bufferevent* bev = nullptr;  // the filter evhttp reads from and writes to
+  enum class State { Head, Pass, Discard, Through } state = State::Head;
+  uint64_t left = 0;  // body bytes still to pass on (Pass) or to drop (Discard)
+  // Places held by batches passed on whose request evhttp has not yet handed over, in order.
+  std::deque<size_t> held;
+  // libevent 2.1's filter moves what is written into it on to the socket only while its writing is
+  // enabled, and evhttp writes an answer before it enables writing: without a nudge the answer
+  // waits for an unrelated write event. So whenever evhttp adds output, `kick` runs once the
+  // current callback is over and flushes it (holding a reference, so the bufferevent outlives it);
+  // and after an answer, bytes of the next request already read off the socket are handed on.
+  event* kick = nullptr;
+  bool kick_pending = false;
+};
+
+// What the filter needs of a request's headers.
+struct HeadFacts {
+  std::string method, target;
+  int64_t content_length = -1;  // -1: none; -2: unreadable or given twice
+  bool transfer_encoding = false, expect = false, ours = false;
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
+// `head` ends with the empty line. Lines are split at CRLF (evhttp also takes a bare LF, which a
+// kiosk never sends; such a head is passed on unchanged: see Gated).
+HeadFacts ReadHead(const std::string& head) {
+  HeadFacts f;
+  size_t at = head.find("\r\n");
+  const std::string first = head.substr(0, at);
+  const size_t sp1 = first.find(' ');
+  const size_t sp2 = sp1 == std::string::npos ? std::string::npos : first.find(' ', sp1 + 1);
+  if (sp1 != std::string::npos) f.method = first.substr(0, sp1);
+  if (sp2 != std::string::npos) f.target = first.substr(sp1 + 1, sp2 - sp1 - 1);
+  while (at != std::string::npos && at + 2 < head.size()) {
+    const size_t next = head.find("\r\n", at + 2);
+    if (next == std::string::npos) break;
+    const std::string line = head.substr(at + 2, next - at - 2);
+    at = next;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string name = Lower(Trim(line.substr(0, colon)));
+    const std::string value = Trim(line.substr(colon + 1));
+    if (name == "content-length") {
+      char* end = nullptr;
+      const long long n = std::strtoll(value.c_str(), &end, 10);
+      const bool ok = !value.empty() && end && *end == '\0' && n >= 0;
+      f.content_length = (!ok || f.content_length != -1) ? -2 : n;
+    } else if (name == "transfer-encoding") {
+      f.transfer_encoding = true;
+    } else if (name == "expect") {
+      f.expect = true;
+    } else if (name == Lower(kAdmissionHeader)) {
+      f.ours = true;
+    }
+  }
+  return f;
+}
+
+// The head with kAdmissionHeader's lines removed and, for a turned-away request, Content-Length
+// set to 0; then `verdict` as kAdmissionHeader (none if empty).
+std::string RewriteHead(const std::string& head, bool zero_length, const std::string& verdict) {
+  std::string out;
+  out.reserve(head.size() + 64);
+  size_t at = head.find("\r\n");
+  out.append(head, 0, at + 2);  // the request line
+  at += 2;
+  for (;;) {
+    const size_t next = head.find("\r\n", at);
+    if (next == std::string::npos || next == at) break;  // the empty line
+    const std::string line = head.substr(at, next - at);
+    at = next + 2;
+    const size_t colon = line.find(':');
+    const std::string name = colon == std::string::npos ? "" : Lower(Trim(line.substr(0, colon)));
+    if (name == Lower(kAdmissionHeader)) continue;
+    if (zero_length && name == "content-length") continue;
+    out += line;
+    out += "\r\n";
+  }
+  if (zero_length) out += "Content-Length: 0\r\n";
+  if (!verdict.empty()) out += std::string(kAdmissionHeader) + ": " + verdict + "\r\n";
+  out += "\r\n";
+  return out;
+}
 
 // A token bucket per key (kiosk id or source address). Guarded by its owner's mutex.
 struct Bucket {
@@ -150,6 +262,8 @@ struct EventThread {
   std::vector<Done> mailbox;
   // Connections that sent a request, for the health figure; touched on this thread only.
   std::unordered_set<evhttp_connection*> connections;
+  // Each plain-HTTP connection's filter state, by the bufferevent evhttp holds.
+  std::unordered_map<bufferevent*, Admission*> admissions;
   std::thread thread;
 };
 
@@ -173,9 +287,23 @@ struct Server::Impl {
   std::condition_variable queue_cv;
   std::deque<std::unique_ptr<Task>> queue;
   size_t queue_bytes = 0;
+  // Places given to batches at their headers whose body is still being read (Admission).
+  int64_t reserved = 0;
+  size_t reserved_bytes = 0;
   bool stopping = false;
 
   std::atomic<int64_t> busy{0}, served{0}, overloaded{0}, rate_limited{0}, connections{0};
+  std::atomic<int64_t> turned_at_headers{0}, expired{0};
+  std::atomic<int64_t> slowest_answer_ms{0}, answers_over_10s{0}, answers_over_30s{0}, longest_wait_ms{0};
+
+  // A place in the queue for a body of `bytes` not yet read; false if there is none.
+  bool Reserve(size_t bytes);
+  void Unreserve(size_t bytes);
+  // Room for a request read whole that holds no place; call with queue_mu held.
+  bool HasRoomLocked(size_t bytes) const {
+    return !stopping && static_cast<int64_t>(queue.size()) + reserved < opt.queue_limit &&
+           (queue_bytes + reserved_bytes + bytes <= opt.queue_bytes || (queue.empty() && reserved == 0));
+  }
 
   RateLimiter kiosk_limits;
   RateLimiter enrol_limits;
@@ -208,11 +336,22 @@ struct Server::Impl {
   static void OnWake(evutil_socket_t, short, void* arg);
   static void OnClose(evhttp_connection* conn, void* arg);
   static bufferevent* MakeTlsBufferevent(event_base* base, void* arg);
+  static bufferevent* MakeAdmissionBufferevent(event_base* base, void* arg);
+  static bufferevent_filter_result FilterIn(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                            bufferevent_flush_mode mode, void* ctx);
+  static bufferevent_filter_result FilterOut(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                             bufferevent_flush_mode mode, void* ctx);
+  static void FreeAdmission(void* ctx);
+  static void OnOutputAdded(evbuffer* buf, const evbuffer_cb_info* info, void* ctx);
+  static void OnKick(evutil_socket_t, short, void* ctx);
+  void AdmitHead(Admission& a, const std::string& head, evbuffer* src, evbuffer* dst);
   void Handle(EventThread& t, evhttp_request* req);
   void Reply(evhttp_request* req, const HttpAnswer& a);
   void ReplyError(evhttp_request* req, int status, const char* code, const std::string& message,
                   int retry_after_s = 0);
   int RetryAfterSeconds(bool count_rejection);
+
+  ServerLoad LoadNow();
 
   // ---- workers ----
   void WorkerLoop();
@@ -328,21 +467,46 @@ void Server::Impl::Handle(EventThread& t, evhttp_request* req) {
       ::setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
   }
+  // The admission filter's verdict on this request's headers (plain HTTP only; see Admission).
+  size_t held = 0;
+  bool holds_place = false, turned_away = false;
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
+    auto it = t.admissions.find(evhttp_connection_get_bufferevent(conn));
+    if (it != t.admissions.end()) {
+      const std::string verdict = Header(req, kAdmissionHeader);
+      if (verdict == "admitted" && !it->second->held.empty()) {
+        held = it->second->held.front();
+        it->second->held.pop_front();
+        holds_place = true;
+      } else if (verdict == "turned-away") {
+        turned_away = true;
+      }
+    }
+  }
+  // A place that ends up unused (a 404, a 429, ...) is given back.
+  struct Place {
+    Impl* impl;
+    size_t bytes;
+    bool held;
+    ~Place() {
+      if (held) impl->Unreserve(bytes);
+    }
+  } place{this, held, holds_place};
+  if (turned_away) {
+    ++overloaded;
+    ++turned_at_headers;
+    ReplyError(req, 503, "central.busy", "The central is busy; retry after the time given in Retry-After.",
+               RetryAfterSeconds(true));
+    return;
+  }
+
   const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
   const char* raw_path = uri ? evhttp_uri_get_path(uri) : nullptr;
   const std::string path = raw_path ? raw_path : "";
   const evhttp_cmd_type method = evhttp_request_get_command(req);
 
   if (path == "/v1/health" && method == EVHTTP_REQ_GET) {
-    const ServerLoad l{static_cast<int64_t>([&] {
-                         std::lock_guard lock(queue_mu);
-                         return queue.size();
-                       }()),
-                       opt.queue_limit, busy.load(), static_cast<int64_t>(workers.size()), connections.load(),
-                       served.load(), overloaded.load(), rate_limited.load(), [&] {
-                         std::lock_guard lock(spread_mu);
-                         return spread_s;
-                       }()};
+    const ServerLoad l = LoadNow();
     const double fill = static_cast<double>(l.queued) / std::max<int64_t>(1, l.queue_limit);
     const char* state = fill >= 1.0 ? "overloaded" : (fill >= 0.5 || l.busy_workers >= l.workers) ? "busy" : "ok";
     nlohmann::json j{{"ok", true},
@@ -357,6 +521,15 @@ void Server::Impl::Handle(EventThread& t, evhttp_request* req) {
                        {"served", l.served},
                        {"overloaded_503", l.overloaded},
                        {"rate_limited_429", l.rate_limited},
+                       {"turned_away_at_headers", l.turned_away_at_headers},
+                       {"expired_in_queue", l.expired_in_queue},
+                       {"reading", l.reading},
+                       {"reading_bytes", l.reading_bytes},
+                       {"queued_bytes", l.queued_bytes},
+                       {"slowest_answer_ms", l.slowest_answer_ms},
+                       {"answers_over_10s", l.answers_over_10s},
+                       {"answers_over_30s", l.answers_over_30s},
+                       {"longest_queue_wait_ms", l.longest_queue_wait_ms},
                        {"retry_after_spread_s", l.retry_after_spread_s}}}};
     HttpAnswer a;
     a.body = j.dump();
@@ -427,6 +600,7 @@ void Server::Impl::Handle(EventThread& t, evhttp_request* req) {
 
   evbuffer* in = evhttp_request_get_input_buffer(req);
   const size_t n = evbuffer_get_length(in);
+  task->read_at = SteadyClock::now();
   task->body.resize(n);
   if (n) evbuffer_copyout(in, task->body.data(), n);
   if (task->route == Route::Batch) task->from_seq = FromSeqOf(task->body);
@@ -450,8 +624,17 @@ void Server::Impl::Handle(EventThread& t, evhttp_request* req) {
 
   if (!FollowsTurnedAway(*task)) {
     std::unique_lock lock(queue_mu);
-    if (!stopping && static_cast<int>(queue.size()) < opt.queue_limit &&
-        (queue_bytes + n <= opt.queue_bytes || queue.empty())) {
+    bool room;
+    if (place.held) {
+      // Its place was kept for it while its body was read.
+      place.held = false;
+      --reserved;
+      reserved_bytes -= place.bytes;
+      room = !stopping;
+    } else {
+      room = HasRoomLocked(n);
+    }
+    if (room) {
       queue_bytes += n;
       queue.push_back(std::move(task));
       lock.unlock();
@@ -472,7 +655,16 @@ void Server::Impl::OnWake(evutil_socket_t, short, void* arg) {
     std::lock_guard lock(t.mu);
     done.swap(t.mailbox);
   }
-  for (auto& d : done) t.impl->Reply(d.req, d.answer);
+  const auto now = SteadyClock::now();
+  for (auto& d : done) {
+    const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - d.read_at).count();
+    Impl& impl = *t.impl;
+    for (int64_t seen = impl.slowest_answer_ms.load(); ms > seen && !impl.slowest_answer_ms.compare_exchange_weak(seen, ms);) {
+    }
+    if (ms > 10000) ++impl.answers_over_10s;
+    if (ms > 30000) ++impl.answers_over_30s;
+    impl.Reply(d.req, d.answer);
+  }
 }
 
 Done Server::Impl::Run(Task& task) {
@@ -521,10 +713,30 @@ void Server::Impl::WorkerLoop() {
       queue.pop_front();
       queue_bytes -= task->body.size();
     }
-    ++busy;
-    Done d = Run(*task);
-    --busy;
-    ++served;
+    const auto waited = SteadyClock::now() - task->read_at;
+    const int64_t waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+    for (int64_t seen = longest_wait_ms.load(); waited_ms > seen && !longest_wait_ms.compare_exchange_weak(seen, waited_ms);) {
+    }
+    Done d;
+    if (opt.max_queue_wait_s > 0 && waited > std::chrono::seconds(opt.max_queue_wait_s)) {
+      // Too late to be worth doing: the kiosk is about to give up on it (see ServerOptions).
+      NoteTurnedAway(*task);
+      ++overloaded;
+      ++expired;
+      d.req = task->req;
+      const int retry_after_s = RetryAfterSeconds(true);
+      d.answer.status = 503;
+      d.answer.retry_after_s = retry_after_s;
+      d.answer.body = sync::ErrorBody(
+          MakeError(ErrorKind::Network, "central.busy", "The central is busy; retry after the time given in Retry-After."),
+          nlohmann::json{{"retry_after_s", retry_after_s}});
+    } else {
+      ++busy;
+      d = Run(*task);
+      --busy;
+      ++served;
+    }
+    d.read_at = task->read_at;
     EventThread& t = *task->owner;
     {
       std::lock_guard lock(t.mu);
@@ -539,6 +751,198 @@ bufferevent* Server::Impl::MakeTlsBufferevent(event_base* base, void* arg) {
   SSL* ssl = SSL_new(impl.ssl);
   if (!ssl) return nullptr;
   return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+ServerLoad Server::Impl::LoadNow() {
+  ServerLoad l;
+  {
+    std::lock_guard lock(queue_mu);
+    l.queued = static_cast<int64_t>(queue.size());
+    l.queued_bytes = static_cast<int64_t>(queue_bytes);
+    l.reading = reserved;
+    l.reading_bytes = static_cast<int64_t>(reserved_bytes);
+  }
+  l.queue_limit = opt.queue_limit;
+  l.busy_workers = busy.load();
+  l.workers = static_cast<int64_t>(workers.size());
+  l.connections = connections.load();
+  l.served = served.load();
+  l.overloaded = overloaded.load();
+  l.rate_limited = rate_limited.load();
+  l.turned_away_at_headers = turned_at_headers.load();
+  l.expired_in_queue = expired.load();
+  l.slowest_answer_ms = slowest_answer_ms.load();
+  l.answers_over_10s = answers_over_10s.load();
+  l.answers_over_30s = answers_over_30s.load();
+  l.longest_queue_wait_ms = longest_wait_ms.load();
+  std::lock_guard lock(spread_mu);
+  l.retry_after_spread_s = spread_s;
+  return l;
+}
+
+bool Server::Impl::Reserve(size_t bytes) {
+  std::lock_guard lock(queue_mu);
+  if (!HasRoomLocked(bytes)) return false;
+  ++reserved;
+  reserved_bytes += bytes;
+  return true;
+}
+
+void Server::Impl::Unreserve(size_t bytes) {
+  std::lock_guard lock(queue_mu);
+  --reserved;
+  reserved_bytes -= bytes;
+}
+
+bufferevent* Server::Impl::MakeAdmissionBufferevent(event_base* base, void* arg) {
+  auto& t = *static_cast<EventThread*>(arg);
+  bufferevent* socket = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  if (!socket) return nullptr;
+  auto* a = new Admission;
+  a->thread = &t;
+  a->bev = bufferevent_filter_new(socket, &Impl::FilterIn, &Impl::FilterOut, BEV_OPT_CLOSE_ON_FREE,
+                                  &Impl::FreeAdmission, a);
+  if (!a->bev) {
+    delete a;
+    bufferevent_free(socket);
+    return nullptr;
+  }
+  a->kick = event_new(base, -1, 0, &Impl::OnKick, a);
+  evbuffer_add_cb(bufferevent_get_output(a->bev), &Impl::OnOutputAdded, a);
+  t.admissions.emplace(a->bev, a);
+  return a->bev;
+}
+
+void Server::Impl::OnOutputAdded(evbuffer*, const evbuffer_cb_info* info, void* ctx) {
+  auto& a = *static_cast<Admission*>(ctx);
+  if (info->n_added == 0 || a.kick_pending || !a.kick) return;
+  a.kick_pending = true;
+  bufferevent_incref(a.bev);
+  event_active(a.kick, EV_WRITE, 0);
+}
+
+void Server::Impl::OnKick(evutil_socket_t, short, void* ctx) {
+  auto& a = *static_cast<Admission*>(ctx);
+  bufferevent* bev = a.bev;
+  a.kick_pending = false;
+  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+  // The answer may have let evhttp read on: what the socket already gave is passed on now, as
+  // the filter would only look at it when more arrives.
+  // (Not once evhttp has let go of the connection: it clears the callbacks then.)
+  bufferevent_event_cb on_event = nullptr;
+  bufferevent_getcb(bev, nullptr, nullptr, &on_event, nullptr);
+  bufferevent* socket = bufferevent_get_underlying(bev);
+  if (on_event && socket && evbuffer_get_length(bufferevent_get_input(socket)) > 0)
+    bufferevent_trigger(socket, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
+  bufferevent_decref(bev);  // may free it, and `a` with it
+}
+
+// With the connection (at the latest when the server stops): places still held by batches whose
+// body never came whole (the kiosk hung up mid-body, or the idle timeout) are given back.
+void Server::Impl::FreeAdmission(void* ctx) {
+  auto* a = static_cast<Admission*>(ctx);
+  for (size_t bytes : a->held) a->thread->impl->Unreserve(bytes);
+  a->thread->admissions.erase(a->bev);
+  if (a->kick) event_free(a->kick);
+  delete a;
+}
+
+void Server::Impl::AdmitHead(Admission& a, const std::string& head, evbuffer* src, evbuffer* dst) {
+  const HeadFacts f = ReadHead(head);
+  if (f.transfer_encoding || f.content_length == -2) {
+    // Chunked (no kiosk sends it) or an unclear length: the rest of this connection goes to evhttp
+    // as it comes, and evhttp decides, as without the filter.
+    a.state = Admission::State::Through;
+    if (f.ours) {
+      evbuffer_drain(src, head.size());
+      const std::string clean = RewriteHead(head, false, "");
+      evbuffer_add(dst, clean.data(), clean.size());
+    } else {
+      evbuffer_remove_buffer(src, dst, head.size());
+    }
+    return;
+  }
+  const uint64_t length = f.content_length > 0 ? static_cast<uint64_t>(f.content_length) : 0;
+  const bool gated = f.method == "POST" && (f.target == "/v1/batches" || f.target.rfind("/v1/batches?", 0) == 0) &&
+                     length > 0 && length <= sync::kMaxRequestBytes && !f.expect;
+  std::string verdict;
+  bool turned_away = false;
+  if (gated) {
+    if (a.thread->impl->Reserve(length)) {
+      a.held.push_back(length);
+      verdict = "admitted";
+    } else {
+      turned_away = true;
+      verdict = "turned-away";
+    }
+  }
+  if (verdict.empty() && !f.ours) {
+    evbuffer_remove_buffer(src, dst, head.size());
+  } else {
+    evbuffer_drain(src, head.size());
+    const std::string out = RewriteHead(head, turned_away, verdict);
+    evbuffer_add(dst, out.data(), out.size());
+  }
+  a.left = length;
+  a.state = length == 0 ? Admission::State::Head : turned_away ? Admission::State::Discard : Admission::State::Pass;
+}
+
+// From the socket to evhttp: see Admission. Returns BEV_OK when it moved or dropped anything.
+bufferevent_filter_result Server::Impl::FilterIn(evbuffer* src, evbuffer* dst, ev_ssize_t, bufferevent_flush_mode,
+                                                 void* ctx) {
+  auto& a = *static_cast<Admission*>(ctx);
+  bool progress = false;
+  for (;;) {
+    const size_t have = evbuffer_get_length(src);
+    if (have == 0) break;
+    if (a.state == Admission::State::Through) {
+      evbuffer_add_buffer(dst, src);
+      progress = true;
+      break;
+    }
+    if (a.state == Admission::State::Pass || a.state == Admission::State::Discard) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(have, a.left));
+      if (a.state == Admission::State::Pass) evbuffer_remove_buffer(src, dst, n);
+      else evbuffer_drain(src, n);  // a turned-away body: dropped as it comes
+      a.left -= n;
+      progress = true;
+      if (a.left == 0) a.state = Admission::State::Head;
+      continue;
+    }
+    const evbuffer_ptr end = evbuffer_search(src, "\r\n\r\n", 4, nullptr);
+    if (end.pos < 0) {
+      // Headers too long for evhttp (it answers them), or not HTTP: passed on as they are.
+      if (have > kMaxHeadBytes) a.state = Admission::State::Through;
+      else break;
+      continue;
+    }
+    const size_t head_len = static_cast<size_t>(end.pos) + 4;
+    if (head_len > kMaxHeadBytes) {
+      a.state = Admission::State::Through;
+      continue;
+    }
+    std::string head(head_len, '\0');
+    evbuffer_copyout(src, head.data(), head_len);
+    a.thread->impl->AdmitHead(a, head, src, dst);
+    progress = true;
+  }
+  return progress ? BEV_OK : BEV_NEED_MORE;
+}
+
+// From evhttp to the socket. evhttp counts an answer sent (and, on a closing connection, closes
+// it) as soon as the filter has taken it, so the filter writes it to the socket itself first;
+// only what the socket does not take at once (a big document) is left to the socket
+// bufferevent below, which sends it after evhttp has moved on to the next request.
+bufferevent_filter_result Server::Impl::FilterOut(evbuffer* src, evbuffer* dst, ev_ssize_t, bufferevent_flush_mode,
+                                                  void* ctx) {
+  auto& a = *static_cast<Admission*>(ctx);
+  if (evbuffer_get_length(dst) == 0) {
+    const evutil_socket_t fd = bufferevent_getfd(a.bev);
+    while (fd >= 0 && evbuffer_get_length(src) > 0)
+      if (evbuffer_write(src, fd) <= 0) break;
+  }
+  if (evbuffer_get_length(src) > 0) evbuffer_add_buffer(dst, src);
+  return BEV_OK;
 }
 
 // ---- Server -----------------------------------------------------------------------------------
@@ -645,7 +1049,10 @@ Status Server::Start() {
     // not a reset.
     evhttp_set_flags(t->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(t->http, &Impl::OnRequest, t.get());
+    // TLS connections read and write through OpenSSL's bufferevent without the admission filter
+    // (their bodies are weighed when read whole, as before); plain ones through it.
     if (impl->ssl) evhttp_set_bevcb(t->http, &Impl::MakeTlsBufferevent, impl.get());
+    else evhttp_set_bevcb(t->http, &Impl::MakeAdmissionBufferevent, t.get());
     // Every event thread accepts on its own copy of the one listening socket: the kernel wakes
     // them all, one wins each connection, and it stays on that thread.
     evhttp_accept_socket(t->http, ::dup(impl->listen_fd));
@@ -659,24 +1066,7 @@ Status Server::Start() {
   return {};
 }
 
-ServerLoad Server::Load() const {
-  ServerLoad l;
-  if (!m_impl) return l;
-  {
-    std::lock_guard lock(m_impl->queue_mu);
-    l.queued = static_cast<int64_t>(m_impl->queue.size());
-  }
-  l.queue_limit = m_impl->opt.queue_limit;
-  l.busy_workers = m_impl->busy.load();
-  l.workers = static_cast<int64_t>(m_impl->workers.size());
-  l.connections = m_impl->connections.load();
-  l.served = m_impl->served.load();
-  l.overloaded = m_impl->overloaded.load();
-  l.rate_limited = m_impl->rate_limited.load();
-  std::lock_guard lock(m_impl->spread_mu);
-  l.retry_after_spread_s = m_impl->spread_s;
-  return l;
-}
+ServerLoad Server::Load() const { return m_impl ? m_impl->LoadNow() : ServerLoad{}; }
 
 void Server::Stop() {
   if (!m_impl) return;

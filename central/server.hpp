@@ -32,7 +32,13 @@ struct ServerOptions {
   int event_threads = 2;   // threads holding connections (accept, read, write)
   int workers = 4;         // threads running the handlers; the store serialises writes anyway
   int queue_limit = 256;   // requests read and waiting for a worker; beyond it: 503
-  size_t queue_bytes = size_t{96} << 20;  // bodies waiting for a worker; beyond it: 503
+  // Bodies waiting for a worker or still being read; beyond it: 503. A batch is weighed by its
+  // Content-Length when its headers arrive (plain HTTP): one that would not fit is answered 503
+  // without its body being kept (the body is read and dropped as it comes).
+  size_t queue_bytes = size_t{96} << 20;
+  // A request that waited this long in the queue is answered 503 instead of being run: the kiosk
+  // gives up after 30 s and resends, so work done after that is wasted and the answer is late.
+  int max_queue_wait_s = 20;
   int idle_timeout_s = 120;  // a connection with no request for this long is closed
   int backlog = 4096;        // listen() backlog (the kernel caps it at net.core.somaxconn)
   // Per kiosk id (X-Kiosk-Id), all requests but enrolment: a token bucket; over it: 429.
@@ -52,6 +58,14 @@ struct ServerLoad {
   int64_t served = 0;             // answers from the workers since start
   int64_t overloaded = 0;         // 503 for a full queue since start
   int64_t rate_limited = 0;       // 429 since start
+  int64_t turned_away_at_headers = 0;  // of `overloaded`: answered before their body was read
+  int64_t expired_in_queue = 0;        // of `overloaded`: waited max_queue_wait_s in the queue
+  int64_t reading = 0, reading_bytes = 0;  // batches admitted at their headers, body being read
+  int64_t queued_bytes = 0;
+  // From a request read whole to its answer handed to the socket: the slowest, and how many took
+  // over 10 s and over 30 s (a kiosk gives up at 30 s).
+  int64_t slowest_answer_ms = 0, answers_over_10s = 0, answers_over_30s = 0;
+  int64_t longest_queue_wait_ms = 0;
   int retry_after_spread_s = 1;   // Retry-After is drawn from 1..this now
 };
 

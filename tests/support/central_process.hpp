@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "platform/http_client_curl.hpp"
 
@@ -29,16 +30,21 @@ inline int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// Starts build/central/kiosk-central serving `db` on 127.0.0.1:port, its output to /dev/null.
-inline pid_t StartCentralProcess(const std::string& db, int port) {
+// Starts build/central/kiosk-central serving `db` on 127.0.0.1:port (with `serve_args` after
+// `serve --listen ...`), its output to /dev/null.
+inline pid_t StartCentralProcess(const std::string& db, int port, std::vector<std::string> serve_args = {}) {
   const std::string bin = std::string(KIOSK_BINARY_DIR) + "/central/kiosk-central";
-  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> args{bin, "--db", db, "serve", "--listen", "127.0.0.1:" + std::to_string(port)};
+  args.insert(args.end(), serve_args.begin(), serve_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 1);
     ::dup2(devnull, 2);
-    ::execl(bin.c_str(), bin.c_str(), "--db", db.c_str(), "serve", "--listen", listen.c_str(), nullptr);
+    ::execv(bin.c_str(), argv.data());
     ::_exit(127);
   }
   return pid;
