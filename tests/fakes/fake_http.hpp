@@ -14,12 +14,15 @@
 
 namespace kiosk::test {
 
-// The central cannot be reached: every request fails like a refused connection.
+// The central cannot be reached: every request fails like a refused connection. Counts the
+// requests tried (a showroom synced only by stick makes none after its enrolment).
 class DownHttp final : public platform::HttpClient {
  public:
   Result<platform::HttpResponse> Send(const platform::HttpRequest& r) override {
+    ++requests;
     return MakeError(ErrorKind::Network, "net.refused", "Cannot connect to " + r.url + ": connection refused.");
   }
+  int requests = 0;
 };
 
 // A central on the other end of a fake HttpClient: it holds one open enrolment code and answers

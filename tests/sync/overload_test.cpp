@@ -91,17 +91,21 @@ bool SendAll(int fd, const char* data, size_t size) {
   return true;
 }
 
+// A central's database in `dir`, initialised (its key made) before the process starts.
+std::string ReadyCentralDb(const std::filesystem::path& dir) {
+  const std::string db = kiosk::test::TestCentralDb(dir);
+  auto store = kiosk::central::OpenStore(db).value();
+  kiosk::central::Central central(*store, kiosk::SystemClock());
+  REQUIRE(central.Init().ok());
+  return db;
+}
+
 }  // namespace
 
 TEST_CASE("central: big batches beyond its queue are answered 503 at their headers, their bodies not kept") {
   const auto dir = kiosk::test::TempDir("overload");
   const RemovedAfter cleanup{dir};
-  const std::string db = kiosk::test::TestCentralDb(dir);
-  {
-    auto store = kiosk::central::OpenStore(db).value();
-    kiosk::central::Central central(*store, kiosk::SystemClock());
-    REQUIRE(central.Init().ok());
-  }
+  const std::string db = ReadyCentralDb(dir);
   const int port = kiosk::test::FreePort();
   // One worker and a queue of two; the per-kiosk rate limit off (every request has its own id
   // anyway). The options are the ones the central had before the change too.
@@ -230,12 +234,7 @@ std::string BatchHead(const std::string& id, size_t length) {
 TEST_CASE("central: a batch's place is taken at its headers and given back when the kiosk hangs up mid-body") {
   const auto dir = kiosk::test::TempDir("overload-hangup");
   const RemovedAfter cleanup{dir};
-  const std::string db = kiosk::test::TestCentralDb(dir);
-  {
-    auto store = kiosk::central::OpenStore(db).value();
-    kiosk::central::Central central(*store, kiosk::SystemClock());
-    REQUIRE(central.Init().ok());
-  }
+  const std::string db = ReadyCentralDb(dir);
   const int port = kiosk::test::FreePort();
   const ChildCentral child{
       kiosk::test::StartCentralProcess(db, port, {"--workers", "1", "--queue", "2", "--kiosk-rate", "0"})};

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "fakes/fake_http.hpp"
 #include "sync/sync_fixture.hpp"
 
 namespace kiosk::test::sim {
@@ -34,15 +35,8 @@ class WorldClock final : public kiosk::Clock {
   int64_t m_start = m_ms.load() - 1000;
 };
 
-// A stick-only showroom makes no request after enrolment: counted.
-class NoNetwork final : public kiosk::platform::HttpClient {
- public:
-  kiosk::Result<kiosk::platform::HttpResponse> Send(const kiosk::platform::HttpRequest& r) override {
-    ++requests;
-    return kiosk::MakeError(kiosk::ErrorKind::Network, "net.refused", "no network at this showroom: " + r.url);
-  }
-  int requests = 0;
-};
+// A stick-only showroom makes no request after enrolment: DownHttp counts them.
+using NoNetwork = kiosk::test::DownHttp;
 
 // How a showroom opens its kiosk (the month opens it on the crash VFS).
 using KioskOpener = std::function<kiosk::Result<std::unique_ptr<kiosk::Kiosk>>(const kiosk::OpenOptions&)>;

@@ -23,14 +23,7 @@ const char* kCard = "6299246000100012";  // P-FI-0001, 24,500 points
 const char* kStaff = "BDG-10017";
 
 // Counts the requests the kiosk tries: a stick-only kiosk makes none.
-class NoNetwork final : public kiosk::platform::HttpClient {
- public:
-  kiosk::Result<kiosk::platform::HttpResponse> Send(const kiosk::platform::HttpRequest& r) override {
-    ++requests;
-    return kiosk::MakeError(kiosk::ErrorKind::Network, "net.refused", "no network in this test: " + r.url);
-  }
-  int requests = 0;
-};
+using NoNetwork = kiosk::test::DownHttp;
 
 // A kiosk of the showroom on its own clock, reopened over the data folder of an enrolled TestKiosk.
 struct StickKiosk {
