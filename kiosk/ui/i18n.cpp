@@ -9,7 +9,7 @@
 
 namespace kiosk::ui {
 
-Result<std::map<std::string, std::string, std::less<>>> I18n::LoadFile(const std::filesystem::path& file) {
+Result<I18n::Catalogue> I18n::LoadFile(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in)
     return MakeError(ErrorKind::Integrity, "i18n.missing", "Cannot read the translation file " + file.string() + ".");
@@ -19,7 +19,7 @@ Result<std::map<std::string, std::string, std::less<>>> I18n::LoadFile(const std
   if (j.is_discarded() || !j.is_object())
     return MakeError(ErrorKind::Integrity, "i18n.malformed",
                      "The translation file " + file.string() + " is not a JSON object of key -> text.");
-  std::map<std::string, std::string, std::less<>> out;
+  Catalogue out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!it.value().is_string())
       return MakeError(ErrorKind::Integrity, "i18n.malformed",

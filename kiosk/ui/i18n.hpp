@@ -16,9 +16,12 @@ namespace kiosk::ui {
 
 class I18n {
  public:
+  // Key -> text. std::less<> finds a key given as const char* without building a string.
+  using Catalogue = std::map<std::string, std::string, std::less<>>;
+
   // Loads `language` with English underneath. An unreadable or malformed file is an error.
   static Result<I18n> Load(const std::filesystem::path& dir, const std::string& language);
-  static Result<std::map<std::string, std::string, std::less<>>> LoadFile(const std::filesystem::path& file);
+  static Result<Catalogue> LoadFile(const std::filesystem::path& file);
 
   const char* Get(const char* key) const;
   // A message from the core or the controller in this language: the translation of `key` with
@@ -33,7 +36,7 @@ class I18n {
   bool Has(const std::string& key) const { return Mine().count(key) > 0; }
   const std::string& Language() const { return m_language; }
   const std::set<std::string>& Missing() const { return m_missing; }
-  const std::map<std::string, std::string, std::less<>>& Words() const { return Mine(); }
+  const Catalogue& Words() const { return Mine(); }
   // The keys whose English text is `english` ("Check out units" -> action.checkout): how a
   // script written in English finds the same button in another language.
   std::vector<std::string> KeysOfEnglish(const std::string& english) const;
@@ -44,13 +47,11 @@ class I18n {
 
  private:
   // In English the catalogue is English itself, not a second copy of it (about 300 KB for the
-  // touchscreen's lifetime). std::less<> finds a key given as const char* without a string.
-  const std::map<std::string, std::string, std::less<>>& Mine() const {
-    return m_language == "en" ? m_english : m_words;
-  }
+  // touchscreen's lifetime).
+  const Catalogue& Mine() const { return m_language == "en" ? m_english : m_words; }
   std::string m_language;
-  std::map<std::string, std::string, std::less<>> m_words;  // empty in English
-  std::map<std::string, std::string, std::less<>> m_english;
+  Catalogue m_words;  // empty in English
+  Catalogue m_english;
   mutable std::set<std::string> m_missing;
 };
 

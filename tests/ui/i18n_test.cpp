@@ -21,7 +21,7 @@ namespace {
 
 const fs::path kAssets = KIOSK_TEST_ASSETS;
 
-std::map<std::string, std::string, std::less<>> Words(const std::string& lang) {
+I18n::Catalogue Words(const std::string& lang) {
   auto w = I18n::LoadFile(kAssets / "i18n" / (lang + ".json"));
   REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.error().message));
   return *w;
