@@ -29,6 +29,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kiosk/core/domain.hpp"
+
 namespace kiosk::central {
 
 namespace {
@@ -74,6 +76,7 @@ struct Done {
 // Retry-After at once, and the connection stays in step for the kiosk's next request. Every other
 // request passes through unchanged (kAdmissionHeader removed: only the filter may set it).
 constexpr const char* kAdmissionHeader = "X-Kiosk-Central-Admission";
+constexpr const char* kAdmissionHeaderLower = "x-kiosk-central-admission";  // as ReadHead compares names
 constexpr size_t kMaxHeadBytes = 64 * 1024;  // as evhttp_set_max_headers_size below
 
 struct Admission {
@@ -104,12 +107,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string Trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
-}
-
 // `head` ends with the empty line. Lines are split at CRLF (evhttp also takes a bare LF, which a
 // kiosk never sends; such a head is passed on unchanged: see Gated).
 HeadFacts ReadHead(const std::string& head) {
@@ -127,8 +124,8 @@ HeadFacts ReadHead(const std::string& head) {
     at = next;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
-    const std::string name = Lower(Trim(line.substr(0, colon)));
-    const std::string value = Trim(line.substr(colon + 1));
+    const std::string name = Lower(Trimmed(std::string_view(line).substr(0, colon)));
+    const std::string value = Trimmed(std::string_view(line).substr(colon + 1));
     if (name == "content-length") {
       char* end = nullptr;
       const long long n = std::strtoll(value.c_str(), &end, 10);
@@ -138,7 +135,7 @@ HeadFacts ReadHead(const std::string& head) {
       f.transfer_encoding = true;
     } else if (name == "expect") {
       f.expect = true;
-    } else if (name == Lower(kAdmissionHeader)) {
+    } else if (name == kAdmissionHeaderLower) {
       f.ours = true;
     }
   }
@@ -159,8 +156,9 @@ std::string RewriteHead(const std::string& head, bool zero_length, const std::st
     const std::string line = head.substr(at, next - at);
     at = next + 2;
     const size_t colon = line.find(':');
-    const std::string name = colon == std::string::npos ? "" : Lower(Trim(line.substr(0, colon)));
-    if (name == Lower(kAdmissionHeader)) continue;
+    const std::string name =
+        colon == std::string::npos ? "" : Lower(Trimmed(std::string_view(line).substr(0, colon)));
+    if (name == kAdmissionHeaderLower) continue;
     if (zero_length && name == "content-length") continue;
     out += line;
     out += "\r\n";
