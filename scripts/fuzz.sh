@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang in build/fuzz and runs each for N seconds.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default: $KIOSK_FUZZ_SECONDS, else 60; all targets)
+#        scripts/fuzz.sh build [TARGET...]       only builds them (scripts/fuzz_campaign.sh uses it)
 # Runs $KIOSK_FUZZ_PARALLEL targets at a time (default 2: CI has two cores). Exits non-zero when a
 # target crashes; the crashing input is kept in build/fuzz/ and the line to reproduce it is printed.
 # New inputs that add coverage go to build/fuzz/corpus-TARGET; merge the useful ones into
@@ -27,6 +28,7 @@ cmake -S "$here" -B "$build" -G Ninja "${launcher[@]}" \
   -DKIOSK_BUILD_FUZZ=ON -DKIOSK_BUILD_TESTS=OFF -DKIOSK_BUILD_BENCH=OFF -DKIOSK_BUILD_GUI=OFF \
   -DKIOSK_BUILD_CENTRAL=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
+if [[ "$seconds" == build ]]; then exit 0; fi
 
 run_one() {
   local t="$1"
