@@ -8,6 +8,7 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/domain.hpp"
 #include "kiosk/core/events.hpp"
+#include "kiosk/core/lean_json.hpp"
 #include "kiosk/core/rules/earning.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/core/rules/orders.hpp"
@@ -23,6 +24,114 @@ using sync::Verdict;
 using sync::VerdictKind;
 
 namespace {
+
+// A reference row's top-level members that the sell-out rule reads (a model's earn_points and
+// name, a partner's status), taken from its JSON text with nlohmann's SAX parser: the text is
+// checked whole as by json::parse, but no tree is built (a push of 100,000 sell-outs parsed a few
+// thousand such rows, and building their trees cost more than the earning rule itself).
+struct TopMembers {
+  bool object = false;   // the text is a JSON object
+  std::optional<int64_t> earn_points;
+  std::optional<std::string> name;
+  std::optional<std::string> status;
+};
+
+class TopMembersReader : public nlohmann::json_sax<json> {
+ public:
+  explicit TopMembersReader(TopMembers& out) : m_out(out) {}
+  bool null() override { return Scalar(); }
+  bool boolean(bool) override { return Scalar(); }
+  bool number_integer(number_integer_t v) override {
+    if (Top() && m_key == "earn_points") m_out.earn_points = v;
+    return Scalar();
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    if (Top() && m_key == "earn_points" && v <= static_cast<number_unsigned_t>(INT64_MAX))
+      m_out.earn_points = static_cast<int64_t>(v);
+    return Scalar();
+  }
+  bool number_float(number_float_t, const string_t&) override { return Scalar(); }
+  bool string(string_t& v) override {
+    if (Top() && m_key == "name") m_out.name = v;
+    if (Top() && m_key == "status") m_out.status = v;
+    return Scalar();
+  }
+  bool binary(binary_t&) override { return Scalar(); }
+  bool start_object(std::size_t) override {
+    if (m_depth == 0) m_out.object = true;
+    ++m_depth;
+    m_key.clear();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (m_depth == 1) m_key = k;
+    return true;
+  }
+  bool end_object() override {
+    --m_depth;
+    m_key.clear();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++m_depth;
+    m_key.clear();
+    return true;
+  }
+  bool end_array() override {
+    --m_depth;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    m_out = TopMembers{};  // as json::parse(text, nullptr, false): not an object
+    return false;
+  }
+
+ private:
+  bool Top() const { return m_depth == 1; }
+  bool Scalar() {
+    if (m_depth == 1) m_key.clear();
+    return true;
+  }
+  TopMembers& m_out;
+  int m_depth = 0;
+  std::string m_key;
+};
+
+// The rows' text is the central's own (nlohmann's dump of a checked reference item: compact, no
+// escapes in these members), so lean_json's cursor reads it member by member; anything it does not
+// recognise goes to nlohmann's SAX parser above, from the start.
+bool ReadTopMembersLean(std::string_view text, TopMembers& out) {
+  lean_json::Cursor c(text);
+  if (!c.Lit("{")) return false;
+  out.object = true;
+  if (c.Lit("}")) return c.Done();
+  std::string key;
+  do {
+    if (!c.Str(key) || !c.Lit(":")) return false;
+    if (key == "earn_points") {  // not an integer (null, 1.5, text): nlohmann's reader decides
+      int64_t v = 0;
+      if (!c.Int(v)) return false;
+      out.earn_points = v;
+    } else if ((key == "name" || key == "status") && c.Peek('"')) {
+      std::string v;
+      if (!c.Str(v)) return false;
+      (key == "name" ? out.name : out.status) = std::move(v);
+    } else {
+      std::string_view skipped;
+      if (!c.Raw(skipped)) return false;
+    }
+  } while (c.Lit(","));
+  return c.Lit("}") && c.Done();
+}
+
+TopMembers ReadTopMembers(const std::string& text) {
+  TopMembers out;
+  if (ReadTopMembersLean(text, out)) return out;
+  out = TopMembers{};
+  TopMembersReader reader(out);
+  if (!json::sax_parse(text, &reader)) out = TopMembers{};
+  return out;
+}
 
 std::string PartnerName(RuleContext& ctx, const std::string& id) {
   auto p = ctx.store.GetRef("partners", id);
@@ -254,15 +363,14 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& par
       auto pr = ctx.store.GetRef("partners", partner);
       if (!pr.ok()) return pr.error();
       if (*pr && !(*pr)->deleted) {
-        const json pj = json::parse((*pr)->body, nullptr, false);
-        read.known = pj.is_object();
-        read.suspended = read.known && pj.value("status", std::string("active")) == "suspended";
+        const TopMembers pj = ReadTopMembers((*pr)->body);
+        read.known = pj.object;
+        read.suspended = read.known && pj.status == "suspended";
       }
       known = ctx.partners_read.emplace(partner, read).first;
     }
     who = known->second;
   }
-  std::map<std::string, std::string> model_names;
   if (who.known && !who.suspended) {
     for (rules::EarnUnit& u : earn_units) {
       if (u.duplicate) continue;
@@ -272,19 +380,16 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& par
         auto mr = ctx.store.GetRef("models", u.gtin);
         if (!mr.ok()) return mr.error();
         if (*mr && !(*mr)->deleted) {
-          const json mj = json::parse((*mr)->body, nullptr, false);
-          if (mj.is_object()) {
-            auto it = mj.find("earn_points");
-            read.earn_points = it != mj.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
-            auto name = mj.find("name");
-            read.name = name != mj.end() && name->is_string() ? name->get<std::string>() : u.gtin;
+          TopMembers mj = ReadTopMembers((*mr)->body);
+          if (mj.object) {
+            read.earn_points = mj.earn_points.value_or(0);
+            read.name = mj.name ? std::move(*mj.name) : u.gtin;
           }
         }
         model = ctx.models_read.emplace(u.gtin, std::move(read)).first;
       }
       if (!model->second.earn_points) continue;  // no such model
       u.earn_points = model->second.earn_points;
-      model_names[u.gtin] = model->second.name;
     }
   }
   const rules::SelloutEarning earned = rules::EarnForSellout(who, earn_units);
@@ -302,7 +407,8 @@ Result<Verdict> Sellout(RuleContext& ctx, const Event& e, const std::string& par
     }
     json lines = json::array();
     for (const rules::ModelEarning& m : earned.models) {
-      KIOSK_TRY(ctx.store.PutCredit({ctx.kiosk_id, e.seq, m.gtin, partner, model_names[m.gtin], m.units, m.points,
+      // Every crediting model was read above (ctx.models_read), since only a model with points earns.
+      KIOSK_TRY(ctx.store.PutCredit({ctx.kiosk_id, e.seq, m.gtin, partner, ctx.models_read[m.gtin].name, m.units, m.points,
                                      ctx.now_utc, ctx.next_version}));
       lines.push_back({{"gtin", m.gtin}, {"units", m.units}, {"points", m.points}});
     }

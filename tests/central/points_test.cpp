@@ -138,6 +138,54 @@ TEST_CASE("points: no points for a suspended partner, a sell-out without a partn
   CHECK(Credits(f, "KIOSK-PN", 0).empty());
 }
 
+TEST_CASE("points: only a row's own earn_points, name and status count, not members of the same name nested in it") {
+  CentralFixture f;
+  f.LoadDemoReference();
+  // A model whose points rule sits only inside another member (beside a nested "name"), and a
+  // partner whose own status is active but with a "suspended" status nested after it. The first
+  // model and the partner are read by the central's fast reader, the second by nlohmann's.
+  auto loaded = f.central
+              ->LoadReference(json{{"format", "showroom-kiosk/reference"},
+                                   {"format_version", 1},
+                                   {"version", 2},
+                                   {"full", false},
+                                   {"base_version", 1},
+                                   {"models", json::array({{{"gtin", "00614141000111"},
+                                                            {"name", "Nested rule"},
+                                                            {"promo", {{"earn_points", 900}, {"name", "x"}}},
+                                                            {"quota", {{"registered", 1}, {"silver", 1}, {"gold", 1}, {"platinum", 1}}},
+                                                            {"active", true}},
+                                                           {{"gtin", "00614141000128"},
+                                                            // A \u escape the fast reader leaves to nlohmann's.
+                                                            {"promo", {{"name", "x"}, {"note", std::string("a\x01b")}}},
+                                                            {"earn_points", 40},
+                                                            {"quota", {{"registered", 1}, {"silver", 1}, {"gold", 1}, {"platinum", 1}}},
+                                                            {"name", "Own rule"}}})},
+                                   {"partners", json::array({{{"id", "P-NEST-0001"},
+                                                              {"name", "Nested Oy"},
+                                                              {"country", "FI"},
+                                                              {"tier", "registered"},
+                                                              {"type", "var"},
+                                                              {"authorization", "authorized"},
+                                                              {"watch", {{"status", "suspended"}}},  // after "status" in the stored text
+                                                              {"status", "active"}}})}}
+                                  .dump());
+  REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message));
+  ScriptedKiosk a("KIOSK-PX");
+  REQUIRE(f.Enrol(a).status == 200);
+  Sell(a, "P-NEST-0001", {{"00614141000111", "X-1"}, {"00614141000128", "X-2"}});
+  auto r = AcceptedBatch(f.Push(a, 1, 1));
+  REQUIRE(r.verdicts.size() == 1);
+  REQUIRE(r.verdicts[0].detail.is_object());
+  CHECK(r.verdicts[0].detail.value("points_credited", 0) == 40);
+  CHECK(Available(f, "P-NEST-0001") == 40);
+  auto rows = PointsReport(f);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1][3] == "00614141000128");
+  CHECK(rows[1][4] == "Own rule");
+  CHECK(rows[1][6] == "40");
+}
+
 TEST_CASE("points: a partner's first points open its balance, and the credits go back to the reporting kiosk only") {
   CentralFixture f;
   f.LoadDemoReference();
