@@ -23,6 +23,7 @@
 #include "kiosk/core/languages.hpp"
 #include "platform/beeper.hpp"
 #include "platform/http_client_curl.hpp"
+#include "platform/program_code.hpp"
 #include "platform/scan_queue.hpp"
 #include "platform/scanner_set.hpp"
 #include "platform/scanner_wedge.hpp"
@@ -408,7 +409,18 @@ int RunGui(const GuiOptions& options) {
     } else {
       // Going idle after work: hand the pages malloc keeps free (the worker's query results, a
       // screen's old view-model) back to the system, so an idle kiosk holds only what it uses.
-      if (idle.TakeTrim(controller->Idle())) malloc_trim(0);
+      if (idle.TakeTrim(controller->Idle())) {
+        malloc_trim(0);
+        // Start-up is over: its code pages leave the resident set (program_code.hpp).
+        if (idle.TakeStartupOver()) {
+          const platform::ReleasedCode r = platform::ReleaseProgramCode();
+          if (options.trace) {
+            std::printf("trace released_code_kb %zu segments %zu error %d traced %d\n", r.bytes / 1024, r.segments,
+                        r.error, r.traced ? 1 : 0);
+            std::fflush(stdout);
+          }
+        }
+      }
       IdlePolicy::Wakeups w;
       w.controller = controller->NextDeadlineMs();
       if (auto d = wedge ? wedge->Deadline() : std::nullopt) w.wedge = now + std::max<int64_t>(0, *d - window->TimeMs());

@@ -27,6 +27,7 @@ struct IdlePolicy {
 
   int frames_wanted = kStartFrames;  // frames still to draw before the loop may sleep
   bool trim_pending = true;          // work was done since the free pages were last handed back
+  bool starting = true;              // start-up's code has not been handed back yet
 
   void Want(int frames) { frames_wanted = std::max(frames_wanted, frames); }
   void OnInput() { Want(kInputFrames); }
@@ -50,6 +51,14 @@ struct IdlePolicy {
   bool TakeTrim(bool controller_idle) {
     if (!trim_pending || !controller_idle) return false;
     trim_pending = false;
+    return true;
+  }
+
+  // The first idle period after start: the moment start-up is over, and the pages of code only it
+  // ran can go (platform/program_code.hpp). True once, at the first TakeTrim that was true.
+  bool TakeStartupOver() {
+    if (!starting || trim_pending) return false;
+    starting = false;
     return true;
   }
 

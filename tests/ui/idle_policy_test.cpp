@@ -90,3 +90,16 @@ TEST_CASE("free pages are handed back once per idle period, after work, with the
   p.OnResult();
   CHECK(p.TakeTrim(true));
 }
+
+TEST_CASE("start-up's code is handed back once, at the first idle period's trim") {
+  IdlePolicy p;
+  CHECK_FALSE(p.TakeStartupOver());  // still starting: the first trim has not happened
+  CHECK_FALSE(p.TakeTrim(false));    // the worker is still loading the first screen
+  CHECK_FALSE(p.TakeStartupOver());
+  CHECK(p.TakeTrim(true));
+  CHECK(p.TakeStartupOver());
+  CHECK_FALSE(p.TakeStartupOver());  // once per run
+  p.OnResult();
+  CHECK(p.TakeTrim(true));
+  CHECK_FALSE(p.TakeStartupOver());
+}
