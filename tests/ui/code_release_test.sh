@@ -2,7 +2,9 @@
 # Start-up's code leaves the touchscreen's resident set once it is idle (platform/program_code.hpp):
 # runs the real `kiosk gui --trace` under Xvfb on a demo data folder, waits for its
 # "released_code_kb" trace line, lets it sit idle, then reads its /proc smaps: the kiosk binary's
-# resident code must be well under the code start-up had mapped. Usage: code_release_test.sh KIOSK
+# resident code must be well under the code start-up had mapped. Then the released code must run:
+# a badge and a demo unit scanned through the replay FIFO each bring a frame with their result.
+# Usage: code_release_test.sh KIOSK
 set -euo pipefail
 kiosk="$1"
 tmp="$(mktemp -d)"
@@ -20,7 +22,9 @@ Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display
 xvfb_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
 [ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; echo "FAIL: Xvfb gave no display number" >&2; exit 3; }
-DISPLAY=":$(head -n1 "$tmp/display")" "$kiosk" --data "$tmp/data" gui --trace --exit-after 20000 >"$tmp/trace" 2>"$tmp/err" &
+mkfifo "$tmp/scans.fifo"
+DISPLAY=":$(head -n1 "$tmp/display")" "$kiosk" --data "$tmp/data" gui --trace --exit-after 20000 \
+  --scan-fifo "$tmp/scans.fifo" >"$tmp/trace" 2>"$tmp/err" &
 app_pid=$!
 
 # Resident KiB of the kiosk binary's executable mapping, and the mapping's size in KiB.
@@ -42,6 +46,16 @@ echo "kiosk code mapped: ${size} KiB; released ${released} KiB after start-up; r
 # x86-64); the idle loop alone runs far less than half of it.
 [ "$rss" -lt $((size / 2)) ] || { echo "FAIL: ${rss} KiB of ${size} KiB code still resident" >&2; exit 1; }
 kill -0 "$app_pid" || { cat "$tmp/err" >&2; echo "FAIL: the app is gone" >&2; exit 1; }
+exec 4>"$tmp/scans.fifo"
+for code in BDG-10017 DEMO-00007; do
+  before="$(grep -c "^trace scan_frame_mono_us" "$tmp/trace" || true)"
+  echo "$code" >&4
+  for _ in $(seq 50); do [ "$(grep -c "^trace scan_frame_mono_us" "$tmp/trace" || true)" -gt "$before" ] && break; sleep 0.1; done
+  [ "$(grep -c "^trace scan_frame_mono_us" "$tmp/trace" || true)" -gt "$before" ] ||
+    { cat "$tmp/err" >&2; echo "FAIL: no frame with the result of scanning $code after the release" >&2; exit 1; }
+  echo "scanned $code: its result was drawn"
+done
+exec 4>&-
 kill -TERM "$app_pid"
 wait "$app_pid" || true
 app_pid=""
