@@ -106,6 +106,11 @@ class Central {
   Central(CentralStore& store, const Clock& clock);
   // Creates the signing key on first use.
   Status Init();
+  // Connections of their own for HTTP batches (PostgreSQL): with them, batches no longer take the
+  // Central's mutex one after the other; each runs its transaction on a free connection, beside
+  // the others, and the database's row locks order them as they order several central processes
+  // (docs/deployment.md). Everything else keeps the one store and the mutex. Call before serving.
+  void AddIngestStores(std::vector<std::unique_ptr<CentralStore>> stores);
   const sync::SigningKey& SigningKey() const { return m_key; }
 
   // `kiosk-central enroll`: a one-time code, valid for `valid_hours`.
@@ -215,14 +220,16 @@ class Central {
     std::vector<PayloadFacts> facts;
   };
   static Prepared Prepare(const sync::Batch& batch, const std::string& key_hex);
-  Result<sync::BatchResponse> IngestLocked(const sync::Batch& batch, const std::string& via,
+  // On `store`: m_store under m_mu, or an ingest connection this thread holds alone.
+  Result<sync::BatchResponse> IngestLocked(CentralStore& store, const sync::Batch& batch, const std::string& via,
                                            const std::string* nonce, const Prepared* prepared = nullptr);
   // The seq of an acknowledged event that `e` names in its "replaces" link with that event's very
   // hash (a re-logged action the central holds already); nullopt for any other event.
-  Result<std::optional<int64_t>> DuplicateOfAcknowledged(const KioskRecord& kiosk, const Event& e);
+  Result<std::optional<int64_t>> DuplicateOfAcknowledged(CentralStore& store, const KioskRecord& kiosk,
+                                                         const Event& e);
   // One attempt of IngestLocked: one store transaction.
-  Result<sync::BatchResponse> IngestOnce(const sync::Batch& batch, const std::string& via, const std::string* nonce,
-                                         const Prepared* prepared);
+  Result<sync::BatchResponse> IngestOnce(CentralStore& store, const sync::Batch& batch, const std::string& via,
+                                         const std::string* nonce, const Prepared* prepared);
   Result<LoadSummary> LoadReferenceLocked(bool full, const nlohmann::json& j);
   // Runs `attempt` (one whole transaction) again while it fails with a conflict that another
   // central process's concurrent transaction caused (a deadlock, a serialisation failure, a unique
@@ -251,6 +258,10 @@ class Central {
   // Holding m_mu: waits (releasing it) while `from_seq` does not follow the kiosk's last stored
   // event and another batch of that kiosk may still close the gap.
   void AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const std::string& kiosk_id, int64_t from_seq);
+  // With ingest connections: a free one for this batch once its predecessors are stored (the
+  // same waits as AwaitPredecessorLocked, without holding a connection while waiting).
+  CentralStore* TakeIngestStore(const std::string& kiosk_id, int64_t from_seq);
+  void GiveIngestStore(CentralStore* store);
   sync::Anchor MakeAnchor(const std::string& kiosk_id, int64_t seq, const std::string& hash);
   int64_t NowMs() const;
 
@@ -269,6 +280,13 @@ class Central {
   };
   std::unordered_map<std::string, Flight> m_flights;
   std::condition_variable m_landed;  // a batch left HandleBatch (notified under m_mu)
+  // Ingest connections (AddIngestStores), and those free now; guarded by m_side_mu, as are the
+  // landings counted for TakeIngestStore (a batch left HandleBatch: m_lane_landed).
+  std::vector<std::unique_ptr<CentralStore>> m_ingest_stores;
+  std::vector<CentralStore*> m_free_ingest;
+  std::condition_variable m_ingest_free;
+  std::condition_variable m_lane_landed;
+  uint64_t m_landings = 0;
   int64_t m_nonces_pruned_ms = 0;     // when a GET last dropped expired nonces (guarded by m_mu)
 };
 

@@ -70,6 +70,58 @@ void Central::AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const s
   }
 }
 
+void Central::AddIngestStores(std::vector<std::unique_ptr<CentralStore>> stores) {
+  std::lock_guard side(m_side_mu);
+  for (auto& s : stores) {
+    m_free_ingest.push_back(s.get());
+    m_ingest_stores.push_back(std::move(s));
+  }
+}
+
+void Central::GiveIngestStore(CentralStore* store) {
+  {
+    std::lock_guard side(m_side_mu);
+    m_free_ingest.push_back(store);
+  }
+  m_ingest_free.notify_one();
+}
+
+CentralStore* Central::TakeIngestStore(const std::string& kiosk_id, int64_t from_seq) {
+  // AwaitPredecessorLocked's waits, but a connection is held only to look, never while waiting:
+  // batches waiting for their predecessors must not take every connection from those.
+  const auto start = std::chrono::steady_clock::now();
+  const auto grace = start + std::chrono::milliseconds(500);
+  const auto deadline = start + std::chrono::seconds(30);
+  bool give_up = false;
+  for (;;) {
+    CentralStore* store = nullptr;
+    uint64_t seen = 0;
+    {
+      std::unique_lock side(m_side_mu);
+      m_ingest_free.wait(side, [&] { return !m_free_ingest.empty(); });
+      store = m_free_ingest.back();
+      m_free_ingest.pop_back();
+      seen = m_landings;
+    }
+    if (give_up) return store;
+    auto k = store->GetKiosk(kiosk_id);
+    if (!k.ok() || !*k || from_seq <= (*k)->acked_through + 1) return store;
+    GiveIngestStore(store);
+    std::unique_lock side(m_side_mu);
+    const auto now = std::chrono::steady_clock::now();
+    Flight& f = m_flights[kiosk_id];
+    const bool others_at_work = f.active - f.waiting > 1;
+    if (now >= deadline || (!others_at_work && now >= grace)) {
+      give_up = true;  // the transaction answers the gap
+      continue;
+    }
+    if (m_landings != seen) continue;  // a batch landed while this one looked: look again
+    ++f.waiting;
+    m_lane_landed.wait_until(side, others_at_work ? deadline : grace);
+    --m_flights[kiosk_id].waiting;
+  }
+}
+
 namespace {
 
 // For KIOSK_CENTRAL_TRACE: this thread's CPU time, and its time spent runnable but waiting for a
@@ -106,12 +158,26 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
     std::lock_guard side(m_side_mu);
     ++m_flights[h.kiosk_id].active;
   }
+  // With ingest connections (PostgreSQL) the transaction runs on one of them, beside other
+  // batches' transactions, without m_mu; else under m_mu on the one store.
+  const bool pooled = !m_ingest_stores.empty();
   std::unique_lock lock(m_mu, std::defer_lock);
   struct Landing {
     Central& c;
     std::unique_lock<std::mutex>& lock;
     const std::string& id;
+    bool pooled;
     ~Landing() {
+      if (pooled) {
+        // Counted under m_side_mu, which TakeIngestStore's waits hold when they look.
+        {
+          std::lock_guard side(c.m_side_mu);
+          if (--c.m_flights[id].active == 0) c.m_flights.erase(id);
+          ++c.m_landings;
+        }
+        c.m_lane_landed.notify_all();
+        return;
+      }
       // Under m_mu, so that a batch deciding to wait for this one can't miss the notification.
       if (!lock.owns_lock()) lock.lock();
       {
@@ -120,7 +186,15 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
       }
       c.m_landed.notify_all();
     }
-  } landing{*this, lock, h.kiosk_id};
+  } landing{*this, lock, h.kiosk_id, pooled};
+  // The ingest connection this batch holds, given back before the landing above is announced.
+  struct Held {
+    Central& c;
+    CentralStore* store = nullptr;
+    ~Held() {
+      if (store) c.GiveIngestStore(store);
+    }
+  } held{*this};
 
   if (Status s = CheckSignature(*key_hex, "POST", "/v1/batches", h, body, now); !s.ok())
     return Answer(s.error(), json{{"server_time_ms", now}});
@@ -131,15 +205,20 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
   const Prepared prepared = Prepare(*batch, *key_hex);
   const auto t1 = std::chrono::steady_clock::now();
 
-  lock.lock();
-  AwaitPredecessorLocked(lock, h.kiosk_id, batch->from_seq);
+  CentralStore* store = &m_store;
+  if (pooled) {
+    store = held.store = TakeIngestStore(h.kiosk_id, batch->from_seq);
+  } else {
+    lock.lock();
+    AwaitPredecessorLocked(lock, h.kiosk_id, batch->from_seq);
+  }
   const auto t2 = std::chrono::steady_clock::now();
   static const bool trace = std::getenv("KIOSK_CENTRAL_TRACE") != nullptr;
   const ThreadTimes before = trace ? ThreadTimes::Now() : ThreadTimes{};
-  auto r = IngestLocked(*batch, "http", &h.nonce, &prepared);
+  auto r = IngestLocked(*store, *batch, "http", &h.nonce, &prepared);
   if (!r.ok()) {
     json extra{{"server_time_ms", now}};
-    if (auto k = m_store.GetKiosk(h.kiosk_id); k.ok() && *k) extra["acked_through"] = (*k)->acked_through;
+    if (auto k = store->GetKiosk(h.kiosk_id); k.ok() && *k) extra["acked_through"] = (*k)->acked_through;
     return Answer(r.error(), extra);
   }
   r->server_time_ms = now;
@@ -160,7 +239,7 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
 
 Result<sync::BatchResponse> Central::Ingest(const sync::Batch& batch, const std::string& via) {
   std::lock_guard lock(m_mu);
-  return IngestLocked(batch, via, nullptr);
+  return IngestLocked(m_store, batch, via, nullptr);
 }
 
 void Central::PauseBeforeRetry(int attempt) {
@@ -241,25 +320,27 @@ Result<std::optional<sync::Batch>> QuarantineNuls(const sync::Batch& batch) {
 
 }  // namespace
 
-Result<std::optional<int64_t>> Central::DuplicateOfAcknowledged(const KioskRecord& kiosk, const Event& e) {
+Result<std::optional<int64_t>> Central::DuplicateOfAcknowledged(CentralStore& store, const KioskRecord& kiosk,
+                                                                 const Event& e) {
   // A kiosk recovered from an older backup logs its own divergent events again, each with a
   // "replaces" link (kiosk/core/recovery.hpp). The replaced event never reached the central (it
   // would have been refused as journal.fork), so the new one counts. Should the central hold the
   // replaced event all the same (a kiosk that re-logs an acknowledged event), it counts once.
   auto replaces = ReadReplaces(e.payload);
   if (!replaces || replaces->seq <= 0 || replaces->seq > kiosk.acked_through) return std::optional<int64_t>();
-  auto held = m_store.GetEvent(kiosk.kiosk_id, replaces->seq);
+  auto held = store.GetEvent(kiosk.kiosk_id, replaces->seq);
   if (!held.ok()) return held.error();
   if (*held && (*held)->event.hash == replaces->hash) return std::optional<int64_t>(replaces->seq);
   return std::optional<int64_t>();
 }
 
-Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, const std::string& via,
-                                                  const std::string* nonce, const Prepared* prepared) {
+Result<sync::BatchResponse> Central::IngestLocked(CentralStore& store, const sync::Batch& batch,
+                                                  const std::string& via, const std::string* nonce,
+                                                  const Prepared* prepared) {
   auto cleaned = QuarantineNuls(batch);
   if (!cleaned.ok()) return cleaned.error();
   const sync::Batch& b = *cleaned ? **cleaned : batch;
-  return RetryConflicts([&] { return IngestOnce(b, via, nonce, prepared); });
+  return RetryConflicts([&] { return IngestOnce(store, b, via, nonce, prepared); });
 }
 
 // The batch in one transaction and a fixed number of store calls: lock the kiosk's row, the events
@@ -267,13 +348,14 @@ Result<sync::BatchResponse> Central::IngestLocked(const sync::Batch& batch, cons
 // insert (a reused event id comes back as not inserted, and its quarantine copy goes in a second),
 // the rows the rules will read in one LoadFacts, the rules in memory, and all their writes in one
 // SaveBatch. The answer is made only after the commit.
-Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const std::string& via,
-                                                const std::string* nonce, const Prepared* prepared) {
+Result<sync::BatchResponse> Central::IngestOnce(CentralStore& store, const sync::Batch& batch,
+                                                const std::string& via, const std::string* nonce,
+                                                const Prepared* prepared) {
   const int64_t now = NowMs();
   const std::string now_utc = FormatUtcMs(now);
-  StoreTransaction tx(m_store);
+  StoreTransaction tx(store);
   KIOSK_TRY(tx.Begin());
-  auto kiosk_found = m_store.LockKiosk(batch.kiosk_id);
+  auto kiosk_found = store.LockKiosk(batch.kiosk_id);
   if (!kiosk_found.ok()) return kiosk_found.error();
   if (!*kiosk_found)
     return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
@@ -289,7 +371,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
                          " first.");
 
   if (nonce) {
-    auto fresh = m_store.RememberNonce(batch.kiosk_id, *nonce, now);
+    auto fresh = store.RememberNonce(batch.kiosk_id, *nonce, now);
     if (!fresh.ok()) return fresh.error();
     if (!*fresh)
       return MakeError(ErrorKind::Refused, "auth.replayed",
@@ -303,7 +385,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
   if (prepared && prepared->hmac_ok.size() != batch.events.size()) prepared = nullptr;
 
   BatchSave save;
-  BatchFacts facts(m_store);
+  BatchFacts facts(store);
   save.facts = &facts;
 
   // Clock: over HTTP the batch is made just before sending, so the central's receive time minus
@@ -319,7 +401,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     for (const Event& e : batch.events)
       if (e.seq > kiosk.acked_through && !boot_offsets.count(e.boot_id)) unknown.insert(e.boot_id);
     if (!unknown.empty()) {
-      auto known = m_store.GetBootOffsets(batch.kiosk_id, unknown);
+      auto known = store.GetBootOffsets(batch.kiosk_id, unknown);
       if (!known.ok()) return known.error();
       for (const std::string& b : unknown) {
         auto it = known->find(b);
@@ -331,7 +413,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
   // A resend: what the central stored of these seqs, in one read.
   std::map<int64_t, StoredEvent> already;
   if (!batch.events.empty() && batch.events.front().seq <= kiosk.acked_through) {
-    auto stored = m_store.GetEvents(batch.kiosk_id, batch.events.front().seq,
+    auto stored = store.GetEvents(batch.kiosk_id, batch.events.front().seq,
                                     std::min(batch.events.back().seq, kiosk.acked_through));
     if (!stored.ok()) return stored.error();
     for (StoredEvent& s : *stored) already.emplace(s.event.seq, std::move(s));
@@ -370,8 +452,8 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
                                 "…, but this batch carries " + e.hash.substr(0, 16) +
                                 "…: the kiosk's journal was rewritten after the central acknowledged it (tampering, or "
                                 "a restored backup). Nothing of this batch was stored; an admin must investigate.";
-        StoreTransaction flag_tx(m_store);
-        if (flag_tx.Begin().ok() && m_store.AddFlag({batch.kiosk_id, e.seq, "journal.fork", msg, now_utc}).ok())
+        StoreTransaction flag_tx(store);
+        if (flag_tx.Begin().ok() && store.AddFlag({batch.kiosk_id, e.seq, "journal.fork", msg, now_utc}).ok())
           (void)flag_tx.Commit();
         return MakeError(ErrorKind::Integrity, "journal.fork", msg);
       }
@@ -412,7 +494,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
       quarantine("event.tampered", seq_text() + " (" + e.type +
                                        ") does not match its signature: it was altered after it was logged. It is kept in "
                                        "quarantine and changed nothing.");
-    } else if (auto dup = DuplicateOfAcknowledged(kiosk, e); !dup.ok()) {
+    } else if (auto dup = DuplicateOfAcknowledged(store, kiosk, e); !dup.ok()) {
       return dup.error();
     } else if (*dup) {
       quarantine("event.duplicate",
@@ -449,7 +531,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     std::vector<EventInsert> rows;
     rows.reserve(pending.size());
     for (const Pending& p : pending) rows.push_back({&p.Stored(batch.events[p.index]), &p.reception});
-    auto inserted = m_store.InsertEvents(rows);
+    auto inserted = store.InsertEvents(rows);
     if (!inserted.ok()) return inserted.error();
     std::vector<EventInsert> again;
     std::vector<Pending*> again_of;
@@ -473,7 +555,7 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
       again_of.push_back(&p);
     }
     if (!again.empty()) {
-      auto second = m_store.InsertEvents(again);
+      auto second = store.InsertEvents(again);
       if (!second.ok()) return second.error();
       for (size_t n = 0; n < again.size(); ++n)
         if (!(*second)[n]) {
@@ -503,11 +585,11 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     if (p.apply_rules) CollectRuleKeys(batch.events[p.index], facts_of(p.index), keys);
   if (!keys.partners.empty() || !keys.asset_tags.empty() || !keys.units.empty() || !keys.deals.empty() ||
       !keys.rewards.empty())
-    KIOSK_TRY(m_store.LoadFacts(keys, facts));
+    KIOSK_TRY(store.LoadFacts(keys, facts));
   // The version is handed out at the end (SetVersion), in commit order.
   RuleContext rules{facts, batch.kiosk_id, now_utc, 0};
   if (!keys.deals.empty()) {  // the vendor's deal policy, read only by a batch that registers deals
-    auto policy = m_store.GetMeta(kDealPolicyMeta);
+    auto policy = store.GetMeta(kDealPolicyMeta);
     if (!policy.ok()) return policy.error();
     if (*policy) rules.deal_policy = kiosk::rules::DealPolicyFromJson(**policy);
   }
@@ -527,18 +609,18 @@ Result<sync::BatchResponse> Central::IngestOnce(const sync::Batch& batch, const 
     verdicts[p.index] = std::move(p.reception.verdict);
   }
   if (facts.NeedsVersion()) {
-    auto version = m_store.TakeReferenceVersion();
+    auto version = store.TakeReferenceVersion();
     if (!version.ok()) return version.error();
     facts.SetVersion(*version);
     // Kiosks' quota estimates (the channel's open orders, reference.cpp) are due again.
-    if (!facts.orders.empty()) KIOSK_TRY(m_store.SetMeta("orders_version", std::to_string(*version)));
+    if (!facts.orders.empty()) KIOSK_TRY(store.SetMeta("orders_version", std::to_string(*version)));
     // Kiosks' allocations (what is left of the shared reward stock, reference.cpp) are due again.
-    if (!facts.stock_written.empty()) KIOSK_TRY(m_store.SetMeta("stock_version", std::to_string(*version)));
+    if (!facts.stock_written.empty()) KIOSK_TRY(store.SetMeta("stock_version", std::to_string(*version)));
   }
   kiosk.last_seen = now_utc;
   save.kiosk = kiosk;
   if (nonce && (now / 1000) % 60 == 0) save.forget_nonces_before_ms = now - 2 * sync::kRequestWindowMs;
-  KIOSK_TRY(m_store.SaveBatch(save));
+  KIOSK_TRY(store.SaveBatch(save));
   KIOSK_TRY(tx.Commit());
 
   sync::BatchResponse response;

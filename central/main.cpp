@@ -83,6 +83,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   serve->add_option("--workers", serve_opt.workers, "Threads verifying and storing requests (default 4)")
       ->check(CLI::Range(1, 256));
+  int ingest_connections = -1;
+  serve->add_option("--ingest-connections", ingest_connections,
+                    "PostgreSQL: connections of their own on which batches are stored side by side (default: as "
+                    "many as --workers; 0: one batch at a time on the main connection). Ignored for SQLite")
+      ->check(CLI::Range(0, 256));
   serve->add_option("--queue", serve_opt.queue_limit,
                     "Requests waiting for a worker before the central answers 503 (default 256)")
       ->check(CLI::Range(1, 1000000));
@@ -380,6 +385,18 @@ int main(int argc, char** argv) {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    if (kiosk::central::IsPostgresUri(db_path)) {
+      // A connection per worker: each batch's transaction (and its commit's wait for the disk)
+      // beside the others', as if each were a central process of its own (docs/deployment.md).
+      const int n = ingest_connections < 0 ? opt.workers : ingest_connections;
+      std::vector<std::unique_ptr<kiosk::central::CentralStore>> lanes;
+      for (int i = 0; i < n; ++i) {
+        auto lane = kiosk::central::OpenStore(db_path);
+        if (!lane.ok()) return Fail(lane.error());
+        lanes.push_back(std::move(*lane));
+      }
+      central.AddIngestStores(std::move(lanes));
+    }
     kiosk::central::Server server(central, opt);
     if (auto s = server.Start(); !s.ok()) return Fail(s.error());
     std::cout << "kiosk-central listening on " << (cert.empty() ? "http" : "https") << "://" << opt.host << ":"

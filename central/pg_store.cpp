@@ -201,6 +201,13 @@ class Params {
     return Add(std::move(a), kInt8ArrayOid, 1);
   }
 
+  // Run as an unnamed statement, planned for these values at each call (see the sell-outs lookup).
+  Params& PlanEachCall() {
+    m_plan_each_call = true;
+    return *this;
+  }
+  bool PlannedEachCall() const { return m_plan_each_call; }
+
   int Count() const { return static_cast<int>(m_values.size()); }
   const Oid* Types() const { return m_types.data(); }
   const int* Formats() const { return m_formats.data(); }
@@ -238,6 +245,7 @@ class Params {
   std::vector<Oid> m_types;
   std::vector<int> m_formats;
   std::vector<int> m_lengths;
+  bool m_plan_each_call = false;
 };
 
 struct ResultDeleter {
@@ -879,9 +887,14 @@ class PgStore final : public CentralStore {
         serials.push_back(s);
       }
       std::set<std::pair<std::string, std::string>> seen;
+      // Planned at each call, not prepared: a prepared statement's plan is fixed after a few runs,
+      // and on a new database those are on an empty table, where a hash join over a scan of the
+      // whole table wins; that plan then stays while the table grows (25 ms a batch at 200,000
+      // sell-outs, growing with every one, until autovacuum's ANALYZE makes it plan again). A plan
+      // made for the call sees the table's size and looks each serial up in the primary key.
       KIOSK_TRY(Each("SELECT gtin, serial, partner_id, kiosk_id, seq FROM sellouts WHERE (gtin, serial) IN "
                      "(SELECT * FROM unnest($1::text[], $2::text[]))",
-                     Params().Texts(gtins).Texts(serials), [&](const Row& r) {
+                     Params().Texts(gtins).Texts(serials).PlanEachCall(), [&](const Row& r) {
                        SelloutRecord s = SelloutFromRow(r);
                        seen.emplace(s.gtin, s.serial);
                        facts.KnowSellout(s.gtin, s.serial, s);
@@ -1386,11 +1399,16 @@ class PgStore final : public CentralStore {
   }
   Status EachOnce(const std::string& sql, const Params& p, const std::function<void(const Row&)>& fn) {
     KIOSK_TRY(NeedConnection());
-    auto name = Prepared(sql, p);
-    if (!name.ok()) return name.error();
     const auto values = p.Values();
-    if (!PQsendQueryPrepared(m_conn, name->c_str(), p.Count(), values.data(), p.Lengths(), p.Formats(), 0))
-      return ErrorOf(nullptr, sql.substr(0, 60));
+    if (p.PlannedEachCall()) {
+      if (!PQsendQueryParams(m_conn, sql.c_str(), p.Count(), p.Types(), values.data(), p.Lengths(), p.Formats(), 0))
+        return ErrorOf(nullptr, sql.substr(0, 60));
+    } else {
+      auto name = Prepared(sql, p);
+      if (!name.ok()) return name.error();
+      if (!PQsendQueryPrepared(m_conn, name->c_str(), p.Count(), values.data(), p.Lengths(), p.Formats(), 0))
+        return ErrorOf(nullptr, sql.substr(0, 60));
+    }
     PQsetSingleRowMode(m_conn);
     Status status;
     while (PGresult* raw = PQgetResult(m_conn)) {

@@ -115,11 +115,21 @@ struct CentralFixture {
 
   // `clock`: the central's (a test that moves time passes its own; it must outlive the fixture).
   explicit CentralFixture(central::ServerOptions options = {}, const Clock& clock = SystemClock()) {
-    auto opened = central::OpenStore(TestCentralDb(dir));
+    const std::string db = TestCentralDb(dir);
+    auto opened = central::OpenStore(db);
     if (!opened.ok()) throw std::runtime_error(opened.error().message);
     store = std::move(*opened);
     central = std::make_unique<central::Central>(*store, clock);
     (void)central->Init();
+    if (central::IsPostgresUri(db)) {  // as `kiosk-central serve`: a connection per worker for batches
+      std::vector<std::unique_ptr<central::CentralStore>> lanes;
+      for (int i = 0; i < options.workers; ++i) {
+        auto lane = central::OpenStore(db);
+        if (!lane.ok()) throw std::runtime_error(lane.error().message);
+        lanes.push_back(std::move(*lane));
+      }
+      central->AddIngestStores(std::move(lanes));
+    }
     server = std::make_unique<central::Server>(*central, options);
     (void)server->Start();
     url = "http://127.0.0.1:" + std::to_string(server->Port());

@@ -190,12 +190,11 @@ void CheckInvariants(TwoCentrals& t, const std::vector<const ScriptedKiosk*>& ki
   for (const auto& [tag, count] : custody) CHECK_MESSAGE(count == 1, tag);
 }
 
-}  // namespace
-
-TEST_CASE("two central processes: a kiosk's resends sent to both at once are stored once") {
-  TwoCentrals t;
+// A kiosk's every batch sent twice at once, to url_a and url_b: both answers acknowledge it, and
+// it is stored once.
+void ResendsAtOnce(TwoCentrals& t, const std::string& url_a, const std::string& url_b) {
   ScriptedKiosk k("KIOSK-P1");
-  Enrol(t, k, t.a.Url());
+  Enrol(t, k, url_a);
   for (int i = 0; i < 300; ++i) k.Add("device.audited", json{{"devices", json::array({{{"asset_tag", "DEMO-00001"}}})}});
   auto ha = kiosk::platform::MakeCurlHttpClient(), hb = kiosk::platform::MakeCurlHttpClient();
   int both_ok = 0;
@@ -206,13 +205,13 @@ TEST_CASE("two central processes: a kiosk's resends sent to both at once are sto
       ++ready;
       while (ready < 2) {
       }
-      ra = Push(*ha, t.a.Url(), k, from, from + 49);
+      ra = Push(*ha, url_a, k, from, from + 49);
     });
     std::thread tb([&] {
       ++ready;
       while (ready < 2) {
       }
-      rb = Push(*hb, t.b.Url(), k, from, from + 49);
+      rb = Push(*hb, url_b, k, from, from + 49);
     });
     ta.join();
     tb.join();
@@ -228,6 +227,20 @@ TEST_CASE("two central processes: a kiosk's resends sent to both at once are sto
   }
   CHECK(both_ok == 6);
   CheckInvariants(t, {&k});
+}
+
+}  // namespace
+
+TEST_CASE("two central processes: a kiosk's resends sent to both at once are stored once") {
+  TwoCentrals t;
+  ResendsAtOnce(t, t.a.Url(), t.b.Url());
+}
+
+// One process stores batches on several connections of its own (`serve --ingest-connections`,
+// a connection per worker by default): the same races inside one process.
+TEST_CASE("one central process, several ingest connections: a kiosk's resends sent to it twice at once are stored once") {
+  TwoCentrals t;
+  ResendsAtOnce(t, t.a.Url(), t.a.Url());
 }
 
 TEST_CASE("two central processes: one SIGKILLed mid-batch, the kiosks' resends finish through it or the other") {
@@ -275,11 +288,14 @@ TEST_CASE("the database stopped immediately mid-run and restarted: the centrals 
   CheckInvariants(t, {&k1, &k2});
 }
 
-TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn, one unit checked out twice, one serial sold twice") {
-  TwoCentrals t;
+namespace {
+
+// Two kiosks, k1 through url1 and k2 through url2, race for one partner's points, the same demo
+// units and the same serials.
+void RaceCrossKioskRules(TwoCentrals& t, const std::string& url1, const std::string& url2) {
   ScriptedKiosk k1("KIOSK-X1"), k2("KIOSK-X2");
-  Enrol(t, k1, t.a.Url());
-  Enrol(t, k2, t.b.Url());
+  Enrol(t, k1, url1);
+  Enrol(t, k2, url2);
   // P-FI-0002 has 350 points: each kiosk redeems 40 x 10 (800 asked in all). Both check out the
   // same demo units and report the same serials.
   for (int i = 0; i < 40; ++i) {
@@ -294,8 +310,8 @@ TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn,
     }
   }
   std::vector<ksync::Verdict> v1, v2;
-  std::thread p1([&] { v1 = PushAll(t.a.Url(), k1, 3); });
-  std::thread p2([&] { v2 = PushAll(t.b.Url(), k2, 3); });
+  std::thread p1([&] { v1 = PushAll(url1, k1, 3); });
+  std::thread p2([&] { v2 = PushAll(url2, k2, 3); });
   p1.join();
   p2.join();
   CheckInvariants(t, {&k1, &k2});
@@ -333,6 +349,18 @@ TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn,
                        CHECK_MESSAGE(v.code == "custody.conflict", row[0] << " seq " << v.seq);
                    }
                  }).ok());
+}
+
+}  // namespace
+
+TEST_CASE("cross-kiosk rules raced through two processes: one partner overdrawn, one unit checked out twice, one serial sold twice") {
+  TwoCentrals t;
+  RaceCrossKioskRules(t, t.a.Url(), t.b.Url());
+}
+
+TEST_CASE("cross-kiosk rules raced through one process's ingest connections: overdraw, a unit twice, a serial twice") {
+  TwoCentrals t;
+  RaceCrossKioskRules(t, t.a.Url(), t.a.Url());
 }
 
 TEST_CASE("demo orders raced through two processes: the partner's quota holds over the channel (issue 17)") {
