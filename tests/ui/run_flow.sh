@@ -108,7 +108,10 @@ if [ -n "${KIOSK_FLOW_CENTRAL:-}" ]; then
   code_last="${enrol_code: -1}"
   typo_last=0; [ "$code_last" = 0 ] && typo_last=1
   # Like the app, the central runs under `timeout`: it cannot outlive a killed script for long.
-  timeout -k 5 $((limit + 30)) "$central" --db "$tmp/central.db" serve --listen 127.0.0.1:0 >"$tmp/central.out" 2>&1 &
+  # The file exists before the server's shell opens it: the loop below reads it at once, and a
+  # failing read would end this script (set -e), as it did when the central's shell was slow.
+  : >"$tmp/central.out"
+  timeout -k 5 $((limit + 30)) "$central" --db "$tmp/central.db" serve --listen 127.0.0.1:0 >>"$tmp/central.out" 2>&1 &
   central_pid=$!
   central_url=""
   for _ in $(seq 200); do
