@@ -14,9 +14,23 @@ namespace kiosk::platform {
 
 namespace {
 
+// A program linked with text relocations has code pages the loader wrote to: dropping them would
+// map back the file's unrelocated bytes. No build of ours has them (-fPIE), but a toolchain that
+// made them must not crash the kiosk.
+bool HasTextRelocations(const struct dl_phdr_info* info) {
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    if (info->dlpi_phdr[i].p_type != PT_DYNAMIC) continue;
+    for (auto* d = reinterpret_cast<const ElfW(Dyn)*>(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr); d->d_tag != DT_NULL;
+         ++d)
+      if (d->d_tag == DT_TEXTREL || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL))) return true;
+  }
+  return false;
+}
+
 int ProgramSegments(struct dl_phdr_info* info, size_t, void* data) {
   auto* out = static_cast<ReleasedCode*>(data);
   // The first object dl_iterate_phdr reports is the program itself; stop after it.
+  if (HasTextRelocations(info)) return 1;
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];

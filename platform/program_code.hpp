@@ -7,7 +7,8 @@
 //
 // ReleaseProgramCode() drops this process's page-table entries for the executable segments of the
 // program itself (not of shared libraries, and never a writable or relocated page: only segments
-// that are executable and not writable, trimmed inward to whole pages of their own). The pages
+// that are executable and not writable, trimmed inward to whole pages of their own, and nothing
+// for a program with text relocations, whose code pages the loader wrote to). The pages
 // stay in the page cache, so the code that runs again is mapped back by minor page faults, without
 // a disk read while the file stays cached. Linux only (madvise MADV_DONTNEED on a private file
 // mapping); call it from one thread once start-up is over. Under a debugger (TracerPid in
