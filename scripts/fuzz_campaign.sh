@@ -7,6 +7,9 @@
 # coverage (cov/ft) at the end, wall and CPU seconds, and merges the inputs that add coverage into
 # fuzz/corpus/TARGET (-merge=1), so the campaign's corpus is kept in the repository.
 # A crash stops the campaign with the input kept in build/fuzz/ and the line to reproduce it.
+# To end a campaign early: kill this script, then send SIGINT to its fuzzer and merge by hand
+# (build/fuzz/fuzz/fuzz_T -merge=1 fuzz/corpus/T build/fuzz/campaign-T). Never pause one with
+# SIGSTOP: libFuzzer's unit timeout is wall-clock, and the paused unit is reported as a timeout.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if (($# < 2)); then
