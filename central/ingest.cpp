@@ -44,14 +44,29 @@ Central::Prepared Central::Prepare(const sync::Batch& batch, const std::string& 
   return p;
 }
 
+namespace {
+
+// How long a batch waits for its kiosk's earlier batches (AwaitPredecessorLocked, and
+// TakeIngestStore with ingest connections). While another batch of its kiosk is at work: until
+// that one lands, at most 30 s. With nobody else of its kiosk at work it still waits a moment:
+// the earlier one may not have been read off its connection yet. A real gap (the central's
+// database was restored) is answered after that moment.
+struct PredecessorWait {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point grace = start + std::chrono::milliseconds(500);
+  const Clock::time_point deadline = start + std::chrono::seconds(30);
+  bool Over(Clock::time_point now, bool others_at_work) const {
+    return now >= deadline || (!others_at_work && now >= grace);
+  }
+  Clock::time_point Until(bool others_at_work) const { return others_at_work ? deadline : grace; }
+};
+
+}  // namespace
+
 void Central::AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const std::string& kiosk_id,
                                      int64_t from_seq) {
-  // A later batch that finds nobody else of its kiosk at work still waits a moment: the earlier
-  // one may not have been read off its connection yet. A real gap (the central's database was
-  // restored) is answered after that moment.
-  const auto start = std::chrono::steady_clock::now();
-  const auto grace = start + std::chrono::milliseconds(500);
-  const auto deadline = start + std::chrono::seconds(30);
+  const PredecessorWait wait;
   for (;;) {
     auto k = m_store.GetKiosk(kiosk_id);
     if (!k.ok() || !*k || from_seq <= (*k)->acked_through + 1) return;
@@ -61,10 +76,10 @@ void Central::AwaitPredecessorLocked(std::unique_lock<std::mutex>& lock, const s
       std::lock_guard side(m_side_mu);
       Flight& f = m_flights[kiosk_id];
       others_at_work = f.active - f.waiting > 1;
-      if (now < deadline && (others_at_work || now < grace)) ++f.waiting;
+      if (!wait.Over(now, others_at_work)) ++f.waiting;
     }
-    if (now >= deadline || (!others_at_work && now >= grace)) return;
-    m_landed.wait_until(lock, others_at_work ? deadline : grace);
+    if (wait.Over(now, others_at_work)) return;
+    m_landed.wait_until(lock, wait.Until(others_at_work));
     std::lock_guard side(m_side_mu);
     --m_flights[kiosk_id].waiting;
   }
@@ -89,9 +104,7 @@ void Central::GiveIngestStore(CentralStore* store) {
 CentralStore* Central::TakeIngestStore(const std::string& kiosk_id, int64_t from_seq) {
   // AwaitPredecessorLocked's waits, but a connection is held only to look, never while waiting:
   // batches waiting for their predecessors must not take every connection from those.
-  const auto start = std::chrono::steady_clock::now();
-  const auto grace = start + std::chrono::milliseconds(500);
-  const auto deadline = start + std::chrono::seconds(30);
+  const PredecessorWait wait;
   bool give_up = false;
   for (;;) {
     CentralStore* store = nullptr;
@@ -111,13 +124,13 @@ CentralStore* Central::TakeIngestStore(const std::string& kiosk_id, int64_t from
     const auto now = std::chrono::steady_clock::now();
     Flight& f = m_flights[kiosk_id];
     const bool others_at_work = f.active - f.waiting > 1;
-    if (now >= deadline || (!others_at_work && now >= grace)) {
+    if (wait.Over(now, others_at_work)) {
       give_up = true;  // the transaction answers the gap
       continue;
     }
     if (m_landings != seen) continue;  // a batch landed while this one looked: look again
     ++f.waiting;
-    m_lane_landed.wait_until(side, others_at_work ? deadline : grace);
+    m_lane_landed.wait_until(side, wait.Until(others_at_work));
     --m_flights[kiosk_id].waiting;
   }
 }
