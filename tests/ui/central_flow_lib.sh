@@ -1,6 +1,7 @@
 # Shared by the touchscreen flows that need a real kiosk-central on loopback
-# (run_recover_flow.sh, run_outcomes_flow.sh). Source it after setting $kiosk and $central.
-# Gives: $tmp (removed at exit with everything started here), $db, start_central (loads the demo
+# (run_recover_flow.sh, run_outcomes_flow.sh), and by code_release_test.sh for its Xvfb. Source it
+# after setting $kiosk and $central ($central only for the central's functions).
+# Gives: $tmp (removed at exit with everything started here), $db, start_xvfb, start_central (loads the demo
 # showroom, serves on 127.0.0.1:0 and sets $url), enrol_code ID (a one-time enrolment code), and
 # run_gui DATA FLOW SHOTS (the flow in a real window under its own Xvfb, walked in
 # $KIOSK_FLOW_LANGUAGE if set; exits with the flow's code if it fails).
@@ -45,14 +46,21 @@ start_central() {
 
 walk=()
 [ -n "${KIOSK_FLOW_LANGUAGE:-}" ] && walk=(--walk-language "$KIOSK_FLOW_LANGUAGE")
-run_gui() {
-  local data="$1" flow="$2" out="$3"
+# An Xvfb of its own (it picks a free display: parallel runs do not collide; -terminate: gone with
+# its last client): sets $xvfb_pid and $display (":N").
+start_xvfb() {
   rm -f "$tmp/display"
   Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display" 2>"$tmp/xvfb.log" &
   xvfb_pid=$!
   for _ in $(seq 200); do [ -s "$tmp/display" ] && break; sleep 0.05; done
-  [ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; exit 3; }
-  DISPLAY=":$(tr -d '\n' <"$tmp/display")" timeout -k 5 45 "$kiosk" --data "$data" gui --script "$flow" \
+  [ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; echo "Xvfb gave no display number" >&2; exit 3; }
+  display=":$(tr -d '\n' <"$tmp/display")"
+}
+
+run_gui() {
+  local data="$1" flow="$2" out="$3"
+  start_xvfb
+  DISPLAY="$display" timeout -k 5 45 "$kiosk" --data "$data" gui --script "$flow" \
     --screenshots "$out" "${walk[@]}" &
   app_pid=$!
   local rc=0

@@ -7,23 +7,11 @@
 # Usage: code_release_test.sh KIOSK
 set -euo pipefail
 kiosk="$1"
-tmp="$(mktemp -d)"
-xvfb_pid=""; app_pid=""
-cleanup() {
-  [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill -TERM "$xvfb_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && wait "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
+. "$(dirname "$0")/central_flow_lib.sh"  # $tmp, the cleanup at exit, start_xvfb
 "$kiosk" --data "$tmp/data" init --demo >/dev/null
-Xvfb -displayfd 3 -terminate -nolisten tcp -screen 0 1024x600x24 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
-[ -s "$tmp/display" ] || { cat "$tmp/xvfb.log" >&2; echo "FAIL: Xvfb gave no display number" >&2; exit 3; }
+start_xvfb
 mkfifo "$tmp/scans.fifo"
-DISPLAY=":$(head -n1 "$tmp/display")" "$kiosk" --data "$tmp/data" gui --trace --exit-after 20000 \
+DISPLAY="$display" "$kiosk" --data "$tmp/data" gui --trace --exit-after 20000 \
   --scan-fifo "$tmp/scans.fifo" >"$tmp/trace" 2>"$tmp/err" &
 app_pid=$!
 
