@@ -259,6 +259,32 @@ static const char* LongRegexNumber(std::string_view p) {
       return "a repeat count of more than 4 digits";
     }
   }
+  // A quantifier on a quantifier ("L**", "a+{2}"): ECMAScript refuses it ("nothing to repeat"),
+  // libstdc++ accepts it and then backtracks for minutes on a short code (found by fuzz_classifier).
+  // One '?' after a quantifier makes it lazy ("a*?"), as ECMAScript allows.
+  bool in_class = false, quantified = false, lazy = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (in_class) {
+      if (c == '\\') ++i;
+      else if (c == ']') in_class = false;
+      continue;
+    }
+    const bool count = c == '{' && digits_from(i + 1) > 0;
+    if (c == '*' || c == '+' || count || (c == '?' && (!quantified || lazy))) {
+      if (quantified) return "a quantifier on a quantifier (such as ** or +{2})";
+      quantified = true;
+      lazy = false;
+      if (count)
+        while (i < p.size() && p[i] != '}') ++i;
+    } else if (c == '?') {
+      lazy = true;  // "a*?": the quantifier before is lazy
+    } else {
+      quantified = lazy = false;
+      if (c == '\\') ++i;
+      else if (c == '[') in_class = true;
+    }
+  }
   return nullptr;
 }
 

@@ -58,6 +58,18 @@ TEST_CASE("bad rules files are refused with the path of the problem") {
             "test.json: /rules/0/pattern: not supported: a back-reference number") == 0);
   CHECK(bad(R"({"rules": [{"kind": "asset_tag", "pattern": "^A{1,77777777777777777777}$"}]})").find(
             "test.json: /rules/0/pattern: not supported: a repeat count") == 0);
+  // A quantifier on a quantifier, which libstdc++ backtracks on for minutes (found by fuzz_classifier).
+  for (const char* pattern : {"L**", "^A+{2}$", "a*?*", "a???"})
+    CHECK_MESSAGE(bad((R"({"rules": [{"kind": "asset_tag", "pattern": ")" + std::string(pattern) + R"("}]})").c_str())
+                          .find("test.json: /rules/0/pattern: not supported: a quantifier on a quantifier") == 0,
+                  std::string(pattern));
+  // Lazy quantifiers, escaped and bracketed stars are ordinary.
+  for (const char* pattern : {"^A.*?B$", "^A\\\\*+$", "^[*+?]+$", "^A\\\\d{2}?$", "^A??$", "^(AB)*$"})
+    CHECK_MESSAGE(Classifier::FromJsonText(R"({"rules": [{"kind": "asset_tag", "pattern": ")" + std::string(pattern) +
+                                               R"("}]})",
+                                           "test.json")
+                      .ok(),
+                  std::string(pattern));
   // An escaped backslash before digits, and a long literal digit run, are ordinary.
   CHECK(Classifier::FromJsonText(R"({"rules": [{"kind": "asset_tag", "pattern": "^\\\\123456789\\d{2,12}$"}]})",
                                  "test.json").ok());
