@@ -18,13 +18,13 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,etc,lib64,usr/lib/x86_64-linux-gnu,lib/x86_64-linux-gnu} "$root$moddir"
 cp "$busybox" "$root/bin/busybox"
-for applet in sh mount mkdir cat echo sleep modprobe insmod ls dmesg poweroff reboot stty head grep sync mknod; do
+for applet in sh mount mkdir cat echo sleep modprobe insmod ls dmesg poweroff reboot stty head tail grep sync mknod ip cut; do
   ln -s busybox "$root/bin/$applet"
 done
 install -m 0755 "$init" "$root/init"
 
 # Modules and everything they depend on, as modules.dep says.
-want="xhci-pci usbhid hid-generic evdev ftdi_sio usbserial virtio_pci virtio_blk crc32c_generic ext4"
+want="xhci-pci usbhid hid-generic evdev ftdi_sio usbserial virtio_pci virtio_blk virtio_net crc32c_generic ext4"
 declare -A seen=()
 add_module() {
   local name=$1 line path dep
