@@ -44,6 +44,7 @@ class RulePattern {
 
   size_t ProgramSize() const { return m_program.size(); }
 
+  // The compiled program; public only for the compiler in rule_pattern.cpp.
   using ByteSet = std::bitset<256>;
   enum class Op : uint8_t { Byte, Set, Split, Jump, AtStart, AtEnd, Match };
   struct Instruction {
