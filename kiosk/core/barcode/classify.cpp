@@ -48,8 +48,8 @@ constexpr std::string_view kDefaultRules = R"json({
 }
 )json";
 
-// Rules are meant for short printed codes; longer input never goes through std::regex, whose
-// backtracking recurses per character.
+// Rules are meant for short printed codes: a longer text is no rule's code and is not matched
+// (a match takes time linear in the text whatever the pattern, see rule_pattern.hpp).
 constexpr size_t kMaxRuleInput = 128;
 
 bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -237,57 +237,6 @@ nlohmann::json ToJson(const Classified& c) {
   return j;
 }
 
-// libstdc++'s regex compiler reads a back-reference number or a repeat count into a long with no
-// overflow check (undefined behaviour; the fuzzer found it with "\\7777777777777777777777").
-// Such numbers are refused before the compiler sees them; real rules need nothing near these.
-static const char* LongRegexNumber(std::string_view p) {
-  auto digits_from = [&](size_t i) {
-    size_t j = i;
-    while (j < p.size() && p[j] >= '0' && p[j] <= '9') ++j;
-    return j - i;
-  };
-  bool in_braces = false;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '\\') {
-      if (digits_from(i + 1) > 3) return "a back-reference number of more than 3 digits";
-      ++i;  // the escaped character is not syntax
-    } else if (p[i] == '{') {
-      in_braces = true;
-    } else if (p[i] == '}') {
-      in_braces = false;
-    } else if (in_braces && digits_from(i) > 4) {
-      return "a repeat count of more than 4 digits";
-    }
-  }
-  // A quantifier on a quantifier ("L**", "a+{2}"): ECMAScript refuses it ("nothing to repeat"),
-  // libstdc++ accepts it and then backtracks for minutes on a short code (found by fuzz_classifier).
-  // One '?' after a quantifier makes it lazy ("a*?"), as ECMAScript allows.
-  bool in_class = false, quantified = false, lazy = false;
-  for (size_t i = 0; i < p.size(); ++i) {
-    const char c = p[i];
-    if (in_class) {
-      if (c == '\\') ++i;
-      else if (c == ']') in_class = false;
-      continue;
-    }
-    const bool count = c == '{' && digits_from(i + 1) > 0;
-    if (c == '*' || c == '+' || count || (c == '?' && (!quantified || lazy))) {
-      if (quantified) return "a quantifier on a quantifier (such as ** or +{2})";
-      quantified = true;
-      lazy = false;
-      if (count)
-        while (i < p.size() && p[i] != '}') ++i;
-    } else if (c == '?') {
-      lazy = true;  // "a*?": the quantifier before is lazy
-    } else {
-      quantified = lazy = false;
-      if (c == '\\') ++i;
-      else if (c == '[') in_class = true;
-    }
-  }
-  return nullptr;
-}
-
 std::string NormaliseGs(std::string_view text) {
   static constexpr std::string_view kTokens[] = {"<gs>", "{gs}", "[gs]", "\\x1d", "\\u001d", "^]", "\xE2\x90\x9D"};
   // Almost every scan holds no token at all: skip the per-character token matching then.
@@ -381,13 +330,9 @@ Result<Classifier> Classifier::FromJsonText(std::string_view json_text, std::str
     else return RulesError(origin, path + "/kind", "\"" + kind + "\" is not partner_card, staff_badge or asset_tag");
     rule.pattern = r.value("pattern", "");
     if (rule.pattern.empty()) return RulesError(origin, path + "/pattern", "is missing");
-    if (const char* why = LongRegexNumber(rule.pattern))
-      return RulesError(origin, path + "/pattern", std::string("not supported: ") + why);
-    try {
-      rule.regex = std::regex(rule.pattern, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return RulesError(origin, path + "/pattern", "not a valid regular expression (" + std::string(e.what()) + ")");
-    }
+    auto compiled = RulePattern::Compile(rule.pattern);
+    if (!compiled.ok()) return RulesError(origin, path + "/pattern", compiled.error().message);
+    rule.compiled = std::move(compiled).value();
     std::string check = r.value("check", "none");
     if (check == "luhn") rule.check = CheckAlgorithm::Luhn;
     else if (check == "gs1_mod10") rule.check = CheckAlgorithm::Gs1Mod10;
@@ -412,7 +357,7 @@ bool Classifier::ApplyRules(std::string_view text, Classified& out) const {
       if (rule.ignore.find(ch) == std::string::npos) norm += Upper(ch);
     }
     if (!StartsWith(norm, rule.prefix)) continue;
-    if (!std::regex_match(norm, rule.regex)) continue;
+    if (!rule.compiled.Matches(norm)) continue;
     out.kind = rule.kind;
     out.value = norm;
     if (rule.check != CheckAlgorithm::None) {

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "kiosk/core/barcode/check_digit.hpp"
+#include "kiosk/core/barcode/rule_pattern.hpp"
 #include "kiosk/core/result.hpp"
 
 namespace kiosk::barcode {
@@ -58,9 +58,9 @@ struct BarcodeRule {
   std::string format;             // "16 digits starting 6299": used in reasons
   std::string prefix;             // upper case; the text must start with it (cheap pre-filter, near-miss hints)
   std::string ignore;             // characters removed before matching (" " for "6299 0000 ...")
-  std::string pattern;            // ECMAScript regex, matched against the whole upper-cased text
+  std::string pattern;            // ECMAScript regex subset (rule_pattern.hpp), matched against the whole upper-cased text
   CheckAlgorithm check = CheckAlgorithm::None;  // over the digits of the value; the last is the check digit
-  std::regex regex;               // compiled `pattern`
+  RulePattern compiled;           // `pattern`, matched in time linear in the text
 };
 
 class Classifier {
