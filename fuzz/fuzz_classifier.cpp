@@ -1,5 +1,7 @@
 // libFuzzer target: the barcode classifier (GS1 element strings, human-readable form, Digital
-// Link, EAN/UPC, rules) and, for inputs that look like JSON, the barcode rules parser.
+// Link, EAN/UPC, rules) and, for inputs that look like JSON, the barcode rules parser. A rules
+// input may carry a code after a NUL byte ("{rules}\0CODE"): the fuzzed rules' patterns then also
+// meet a fuzzed code, up to the longest a rule reads, so the matcher sees long texts as well.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,8 +35,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)ToJson(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (!text.empty() && text.front() == '{') {
-    auto rules = Classifier::FromJsonText(text, "fuzz");
-    if (rules.ok()) (void)rules->Classify("BDG-10017");
+    const size_t nul = text.find('\0');
+    auto rules = Classifier::FromJsonText(text.substr(0, nul), "fuzz");
+    if (rules.ok()) {
+      (void)rules->Classify("BDG-10017");
+      if (nul != std::string_view::npos) {
+        Classified r = rules->Classify(text.substr(nul + 1));
+        if (r.valid != r.reason.empty()) std::abort();
+      }
+    }
   }
   return 0;
 }
