@@ -864,6 +864,20 @@ class PgStore final : public CentralStore {
         if (!found.count({std::string(lists[i]), std::string(ref_keys[i])}))
           facts.KnowRef(std::string(lists[i]), std::string(ref_keys[i]), std::nullopt);
     }
+    if (!keys.models.empty()) {
+      // The sold units' models, read for their points and not locked (the rules never write them):
+      // one statement, where the rules' reads one by one were a round trip per model and batch.
+      std::vector<std::string_view> models(keys.models.begin(), keys.models.end());
+      std::set<std::string> found;
+      KIOSK_TRY(Each("SELECT list, key, body, version, deleted FROM refs WHERE list = 'models' AND key = ANY($1::text[])",
+                     Params().Texts(models), [&](const Row& r) {
+                       RefRecord rec = RefFromRow(r);
+                       found.insert(rec.key);
+                       facts.KnowRef(rec.list, rec.key, rec);
+                     }));
+      for (const std::string& m : keys.models)
+        if (!found.count(m)) facts.KnowRef("models", m, std::nullopt);
+    }
     if (!keys.asset_tags.empty()) {
       std::vector<std::string_view> tags(keys.asset_tags.begin(), keys.asset_tags.end());  // sorted bytewise
       KIOSK_TRY(Run("INSERT INTO custody (asset_tag, kiosk_id, state, custodian, seq, since) "

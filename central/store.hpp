@@ -288,6 +288,7 @@ struct RuleKeys {
   std::set<std::string> partners;                      // partner records and their balances
   std::set<std::string> asset_tags;                    // custody and device records
   std::set<std::pair<std::string, std::string>> units;  // (gtin, serial)
+  std::set<std::string> models;                        // sold units' models, read (not locked) for their points
   std::set<std::pair<std::string, std::string>> deals;  // (customer, product), ASCII-lowercased
   std::set<std::string> order_partners;                // partners with a demo order: their open orders
   std::set<std::string> rewards;                       // redeemed rewards: their stock rows (locked last)
