@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 namespace kiosk::central {
 namespace {
@@ -405,26 +406,43 @@ class PgStore final : public CentralStore {
 
   // ---- Transactions --------------------------------------------------------------------------
 
+  // BEGIN is sent with the transaction's first statement: LockKiosk sends both in one round trip
+  // (a batch's first), any other statement sends BEGIN just before it (FlushBegin).
   Status Begin() override {
-    // A connection lost (the server restarted) is made again here, between transactions only: a
-    // dead connection shows only when used, so a failed BEGIN on one is tried once more afresh.
     if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) KIOSK_TRY(Connect());
+    m_begin_pending = true;
+    m_in_tx = true;
+    return {};
+  }
+  // A connection lost (the server restarted) is made again here, between transactions only: a
+  // dead connection shows only when used, so a failed BEGIN on one is tried once more afresh.
+  Status FlushBegin() {
+    if (!m_begin_pending) return {};
+    m_begin_pending = false;
     if (Status s = Exec("BEGIN"); !s.ok()) {
       if (s.error().code != "store.unavailable") return s;
       KIOSK_TRY(Connect());
       KIOSK_TRY(Exec("BEGIN"));
     }
-    m_in_tx = true;
     return {};
   }
   Status Commit() override {
     m_in_tx = false;
-    Status s = Exec("COMMIT");  // a failed COMMIT ends the transaction too
+    if (m_begin_pending) {  // nothing was sent: nothing to commit
+      m_begin_pending = false;
+      m_deferred.clear();
+      return {};
+    }
+    // SaveBatch's writes go with the COMMIT, in one round trip (a failed COMMIT ends the
+    // transaction too; so does any failure of the pipeline).
+    Status s = m_deferred.empty() ? Exec("COMMIT") : WritesAndCommit();
     if (s.ok()) m_lookup_sellouts = false;
     return s;
   }
   void Rollback() override {
     m_in_tx = false;
+    m_deferred.clear();
+    if (std::exchange(m_begin_pending, false)) return;
     if (m_conn && PQstatus(m_conn) == CONNECTION_OK) (void)Exec("ROLLBACK");
   }
 
@@ -447,7 +465,28 @@ class PgStore final : public CentralStore {
 
   Result<std::optional<KioskRecord>> GetKiosk(const std::string& id) override { return KioskQuery(id, ""); }
   Result<std::optional<KioskRecord>> LockKiosk(const std::string& id) override {
-    return KioskQuery(id, " FOR UPDATE");
+    if (!m_begin_pending) return KioskQuery(id, " FOR UPDATE");
+    // A batch's first statement, with its BEGIN in one simple query (which takes no parameters:
+    // the id goes as a quoted literal).
+    m_begin_pending = false;
+    for (int attempt = 0;; ++attempt) {
+      char* quoted = PQescapeLiteral(m_conn, id.data(), id.size());
+      if (!quoted) return ErrorOf(nullptr, "the kiosk's row");
+      const std::string sql = "BEGIN; SELECT kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen "
+                              "FROM kiosks WHERE kiosk_id = " + std::string(quoted) + " FOR UPDATE";
+      PQfreemem(quoted);
+      PgResult r(PQexec(m_conn, sql.c_str()));
+      if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
+        std::optional<KioskRecord> out;
+        if (PQntuples(r.get()) > 0) out = KioskFromRow(Row(r.get(), 0));
+        return out;
+      }
+      Error e = ErrorOf(r.get(), "the kiosk's row");
+      // As FlushBegin: a dead connection, found by the transaction's first statement, is made
+      // again once; nothing of the transaction happened on it.
+      if (attempt > 0 || e.code != "store.unavailable") return e;  // the caller's Rollback ends it
+      KIOSK_TRY(Connect());
+    }
   }
   Status PutKiosk(const KioskRecord& k) override {
     return Run("INSERT INTO kiosks (kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen) "
@@ -858,34 +897,41 @@ class PgStore final : public CentralStore {
       lists.push_back("devices");
       ref_keys.push_back(tag);
     }
+    // The sold units' models are read for their points and not locked (the rules never write
+    // them), in the same statement as the locked rows when there are any: one round trip, where
+    // the rules' reads one by one were one per model and batch.
+    std::vector<std::string_view> models(keys.models.begin(), keys.models.end());
+    std::set<std::string> models_found;
+    auto know = [&](std::set<std::pair<std::string, std::string>>& found) {
+      return [&](const Row& r) {
+        RefRecord rec = RefFromRow(r);
+        if (rec.list == "models" && keys.models.count(rec.key)) models_found.insert(rec.key);
+        else found.emplace(rec.list, rec.key);
+        facts.KnowRef(rec.list, rec.key, rec);
+      };
+    };
+    static constexpr const char* kLockRefs =
+        "SELECT list, key, body, version, deleted FROM refs WHERE (list, key) IN "
+        "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY list COLLATE \"C\", key COLLATE \"C\" FOR UPDATE";
     if (!lists.empty()) {
       std::set<std::pair<std::string, std::string>> found;
-      KIOSK_TRY(Each("SELECT list, key, body, version, deleted FROM refs WHERE (list, key) IN "
-                     "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY list COLLATE \"C\", key COLLATE \"C\" "
-                     "FOR UPDATE",
-                     Params().Texts(lists).Texts(ref_keys), [&](const Row& r) {
-                       RefRecord rec = RefFromRow(r);
-                       found.emplace(rec.list, rec.key);
-                       facts.KnowRef(rec.list, rec.key, rec);
-                     }));
+      if (models.empty())
+        KIOSK_TRY(Each(kLockRefs, Params().Texts(lists).Texts(ref_keys), know(found)));
+      else  // the locking SELECT as a CTE, read whole by the UNION ALL: its rows locked in the same order
+        KIOSK_TRY(Each(std::string("WITH locked AS (") + kLockRefs +
+                           ") SELECT * FROM locked UNION ALL SELECT list, key, body, version, deleted FROM refs "
+                           "WHERE list = 'models' AND key = ANY($3::text[])",
+                       Params().Texts(lists).Texts(ref_keys).Texts(models), know(found)));
       for (size_t i = 0; i < lists.size(); ++i)
         if (!found.count({std::string(lists[i]), std::string(ref_keys[i])}))
           facts.KnowRef(std::string(lists[i]), std::string(ref_keys[i]), std::nullopt);
-    }
-    if (!keys.models.empty()) {
-      // The sold units' models, read for their points and not locked (the rules never write them):
-      // one statement, where the rules' reads one by one were a round trip per model and batch.
-      std::vector<std::string_view> models(keys.models.begin(), keys.models.end());
-      std::set<std::string> found;
+    } else if (!models.empty()) {
+      std::set<std::pair<std::string, std::string>> found;
       KIOSK_TRY(Each("SELECT list, key, body, version, deleted FROM refs WHERE list = 'models' AND key = ANY($1::text[])",
-                     Params().Texts(models), [&](const Row& r) {
-                       RefRecord rec = RefFromRow(r);
-                       found.insert(rec.key);
-                       facts.KnowRef(rec.list, rec.key, rec);
-                     }));
-      for (const std::string& m : keys.models)
-        if (!found.count(m)) facts.KnowRef("models", m, std::nullopt);
+                     Params().Texts(models), know(found)));
     }
+    for (const std::string& m : keys.models)
+      if (!models_found.count(m)) facts.KnowRef("models", m, std::nullopt);
     if (!keys.asset_tags.empty()) {
       std::vector<std::string_view> tags(keys.asset_tags.begin(), keys.asset_tags.end());  // sorted bytewise
       KIOSK_TRY(Run("INSERT INTO custody (asset_tag, kiosk_id, state, custodian, seq, since) "
@@ -982,7 +1028,17 @@ class PgStore final : public CentralStore {
     return {};
   }
 
+  // Nothing is sent here: every write is kept (Run, m_defer) and sent with the COMMIT that always
+  // follows, in one pipeline (WritesAndCommit); an error of any of them comes back from Commit.
   Status SaveBatch(const BatchSave& save) override {
+    if (!m_in_tx) return SaveBatchNow(save);
+    m_defer = true;
+    Status s = SaveBatchNow(save);
+    m_defer = false;
+    if (!s.ok()) m_deferred.clear();
+    return s;
+  }
+  Status SaveBatchNow(const BatchSave& save) {
     const std::string& kiosk_id = save.kiosk.kiosk_id;
     if (!save.boots.empty()) KIOSK_TRY(PutBoots(kiosk_id, save.boots));
     if (!save.verdicts.empty()) {
@@ -1054,6 +1110,7 @@ class PgStore final : public CentralStore {
         Status claimed = Run("INSERT INTO sellouts (gtin, serial, partner_id, kiosk_id, seq) SELECT * FROM "
                              "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])",
                              Params().Texts(gtins).Texts(serials).Texts(partners).Texts(kiosks).Ints(seqs));
+        if (m_defer) m_deferred.back().claims = true;  // its conflict sets m_lookup_sellouts there
         if (!claimed.ok() && IsConflict(claimed.error())) m_lookup_sellouts = true;
         KIOSK_TRY(claimed);
       }
@@ -1378,6 +1435,7 @@ class PgStore final : public CentralStore {
   // A statement without parameters or results (BEGIN, DDL, a script).
   Status Exec(const std::string& sql) {
     if (!m_conn) KIOSK_TRY(Connect());
+    KIOSK_TRY(FlushBegin());
     PgResult r(PQexec(m_conn, sql.c_str()));
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ErrorOf(r.get(), sql.substr(0, 60));
@@ -1392,6 +1450,7 @@ class PgStore final : public CentralStore {
     return r;
   }
   Result<PgResult> ExecPreparedOnce(const std::string& sql, const Params& p) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     auto name = Prepared(sql, p);
     if (!name.ok()) return name.error();
@@ -1402,6 +1461,10 @@ class PgStore final : public CentralStore {
     return r;
   }
   Status Run(const std::string& sql, const Params& p) {
+    if (m_defer) {
+      m_deferred.push_back({sql, p, false});
+      return {};
+    }
     auto r = ExecPrepared(sql, p);
     if (!r.ok()) return r.error();
     return {};
@@ -1430,6 +1493,7 @@ class PgStore final : public CentralStore {
     return s;
   }
   Status EachOnce(const std::string& sql, const Params& p, const std::function<void(const Row&)>& fn) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     const auto values = p.Values();
     if (p.PlannedEachCall()) {
@@ -1454,7 +1518,66 @@ class PgStore final : public CentralStore {
     }
     return status;
   }
+  // The kept writes and the COMMIT in one pipeline (libpq's pipeline mode): sent together, one
+  // wait for all the answers. After an error PostgreSQL skips the rest up to the sync, COMMIT
+  // included, and the transaction, still open and failed, is rolled back here.
+  Status WritesAndCommit() {
+    std::vector<Deferred> writes = std::move(m_deferred);
+    m_deferred.clear();
+    Status status = FlushBegin();
+    if (status.ok()) status = NeedConnection();
+    std::vector<std::string> names;
+    for (const Deferred& w : writes) {  // prepared first: PQprepare waits, which a pipeline can't
+      if (!status.ok()) break;
+      auto name = Prepared(w.sql, w.params);
+      if (!name.ok()) status = name.error();
+      else names.push_back(*name);
+    }
+    if (status.ok() && PQenterPipelineMode(m_conn) != 1) status = ErrorOf(nullptr, "a pipeline");
+    if (status.ok()) {
+      bool sent = true;
+      for (size_t i = 0; i < writes.size() && sent; ++i) {
+        const auto values = writes[i].params.Values();
+        sent = PQsendQueryPrepared(m_conn, names[i].c_str(), writes[i].params.Count(), values.data(),
+                                   writes[i].params.Lengths(), writes[i].params.Formats(), 0) == 1;
+      }
+      sent = sent && PQsendQueryParams(m_conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+             PQpipelineSync(m_conn) == 1;
+      if (!sent) status = ErrorOf(nullptr, "a pipeline");
+      bool committed = false;
+      // Each statement's result then NULL, in order; then the sync's.
+      for (size_t i = 0; sent && i <= writes.size(); ++i) {
+        while (PGresult* raw = PQgetResult(m_conn)) {
+          PgResult r(raw);
+          const auto st = PQresultStatus(raw);
+          if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (i == writes.size()) committed = std::string_view(PQcmdStatus(raw)) == "COMMIT";
+          } else if (st != PGRES_PIPELINE_ABORTED && status.ok()) {
+            status = ErrorOf(raw, i < writes.size() ? writes[i].sql.substr(0, 60) : std::string("COMMIT"));
+            if (i < writes.size() && writes[i].claims && IsConflict(status.error())) m_lookup_sellouts = true;
+          }
+        }
+        if (PQstatus(m_conn) != CONNECTION_OK) break;
+      }
+      if (sent && PQstatus(m_conn) == CONNECTION_OK) PgResult sync(PQgetResult(m_conn));  // PGRES_PIPELINE_SYNC
+      if (PQexitPipelineMode(m_conn) != 1) {  // answers left unread: this connection is done
+        PQfinish(m_conn);
+        m_conn = nullptr;
+        m_prepared.clear();
+      }
+      if (status.ok() && !committed)
+        status = MakeError(ErrorKind::Storage, "store.unavailable",
+                           "The central's PostgreSQL database did not confirm the commit; nothing was acknowledged, "
+                           "retry later.");
+    }
+    if (!status.ok() && m_conn && PQstatus(m_conn) == CONNECTION_OK &&
+        PQtransactionStatus(m_conn) != PQTRANS_IDLE)
+      (void)Exec("ROLLBACK");
+    return status;
+  }
+
   Status CopyOut(const std::string& sql, const std::string& file) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     if (!out)
@@ -1489,6 +1612,15 @@ class PgStore final : public CentralStore {
   // Sell-out claims (LoadFacts, SaveBatch): looked up before the rules only when a run of this
   // transaction found a unit claimed already; till then taken as new.
   bool m_lookup_sellouts = false;
+  // SaveBatch's writes, kept until the COMMIT (WritesAndCommit).
+  struct Deferred {
+    std::string sql;
+    Params params;
+    bool claims = false;  // the sell-out claims
+  };
+  std::vector<Deferred> m_deferred;
+  bool m_defer = false;
+  bool m_begin_pending = false;  // Begin() called, BEGIN not sent yet
 };
 
 }  // namespace
