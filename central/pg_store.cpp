@@ -428,9 +428,8 @@ class PgStore final : public CentralStore {
   }
   Status Commit() override {
     m_in_tx = false;
-    if (m_begin_pending) {  // nothing was sent: nothing to commit
+    if (m_begin_pending && m_deferred.empty()) {  // nothing was sent or kept: nothing to commit
       m_begin_pending = false;
-      m_deferred.clear();
       return {};
     }
     // SaveBatch's writes go with the COMMIT, in one round trip (a failed COMMIT ends the
