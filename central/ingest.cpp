@@ -385,7 +385,11 @@ Result<sync::BatchResponse> Central::IngestOnce(CentralStore& store, const sync:
   const std::string now_utc = FormatUtcMs(now);
   StoreTransaction tx(store);
   KIOSK_TRY(tx.Begin());
-  auto kiosk_found = store.LockKiosk(batch.kiosk_id);
+  // Over HTTP the request's nonce is remembered with the lock (one round trip on PostgreSQL); it
+  // is kept only if the batch is stored, as before.
+  bool fresh_nonce = true;
+  auto kiosk_found = nonce ? store.LockKioskAndRememberNonce(batch.kiosk_id, *nonce, now, fresh_nonce)
+                           : store.LockKiosk(batch.kiosk_id);
   if (!kiosk_found.ok()) return kiosk_found.error();
   if (!*kiosk_found)
     return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
@@ -401,9 +405,7 @@ Result<sync::BatchResponse> Central::IngestOnce(CentralStore& store, const sync:
                          " first.");
 
   if (nonce) {
-    auto fresh = store.RememberNonce(batch.kiosk_id, *nonce, now);
-    if (!fresh.ok()) return fresh.error();
-    if (!*fresh)
+    if (!fresh_nonce)
       return MakeError(ErrorKind::Refused, "auth.replayed",
                        "This exact request was already received (its nonce was used): a replay. Nothing was stored.");
   }

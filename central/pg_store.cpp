@@ -465,25 +465,61 @@ class PgStore final : public CentralStore {
   Result<std::optional<KioskRecord>> GetKiosk(const std::string& id) override { return KioskQuery(id, ""); }
   Result<std::optional<KioskRecord>> LockKiosk(const std::string& id) override {
     if (!m_begin_pending) return KioskQuery(id, " FOR UPDATE");
-    // A batch's first statement, with its BEGIN in one simple query (which takes no parameters:
-    // the id goes as a quoted literal).
+    return BeginAndLockKiosk(id, nullptr, 0, nullptr);
+  }
+  Result<std::optional<KioskRecord>> LockKioskAndRememberNonce(const std::string& id, const std::string& nonce,
+                                                               int64_t now_ms, bool& fresh) override {
+    if (!m_begin_pending) return CentralStore::LockKioskAndRememberNonce(id, nonce, now_ms, fresh);
+    return BeginAndLockKiosk(id, &nonce, now_ms, &fresh);
+  }
+  // A batch's first statements in one simple query (which takes no parameters: the values go as
+  // quoted literals): BEGIN, the kiosk's row locked and, with `nonce`, the nonce remembered (kept
+  // only if the caller commits: for a kiosk not enrolled it rolls back).
+  Result<std::optional<KioskRecord>> BeginAndLockKiosk(const std::string& id, const std::string* nonce, int64_t now_ms,
+                                                       bool* fresh) {
     m_begin_pending = false;
     for (int attempt = 0;; ++attempt) {
-      char* quoted = PQescapeLiteral(m_conn, id.data(), id.size());
-      if (!quoted) return ErrorOf(nullptr, "the kiosk's row");
-      const std::string sql = "BEGIN; SELECT kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen "
-                              "FROM kiosks WHERE kiosk_id = " + std::string(quoted) + " FOR UPDATE";
-      PQfreemem(quoted);
-      PgResult r(PQexec(m_conn, sql.c_str()));
-      if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
-        std::optional<KioskRecord> out;
-        if (PQntuples(r.get()) > 0) out = KioskFromRow(Row(r.get(), 0));
+      auto quote = [&](const std::string& v) -> std::optional<std::string> {
+        char* q = PQescapeLiteral(m_conn, v.data(), v.size());
+        if (!q) return std::nullopt;
+        std::string out(q);
+        PQfreemem(q);
         return out;
+      };
+      const auto qid = quote(id);
+      const auto qnonce = nonce ? quote(*nonce) : std::optional<std::string>("");
+      if (!qid || !qnonce) return ErrorOf(nullptr, "the kiosk's row");
+      std::string sql = "BEGIN; SELECT kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen FROM kiosks "
+                        "WHERE kiosk_id = " + *qid + " FOR UPDATE";
+      if (nonce)
+        sql += "; INSERT INTO nonces (kiosk_id, nonce, seen_ms) VALUES (" + *qid + ", " + *qnonce + ", " +
+               std::to_string(now_ms) + ") ON CONFLICT DO NOTHING";
+      std::optional<KioskRecord> out;
+      Status status;
+      int n = 0;  // results: BEGIN's, the SELECT's, the INSERT's
+      if (PQsendQuery(m_conn, sql.c_str()) != 1) {
+        status = ErrorOf(nullptr, "the kiosk's row");
+      } else {
+        while (PGresult* raw = PQgetResult(m_conn)) {
+          PgResult r(raw);
+          const auto st = PQresultStatus(raw);
+          if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (status.ok()) status = ErrorOf(raw, "the kiosk's row");
+          } else if (n == 1 && PQntuples(raw) > 0) {
+            out = KioskFromRow(Row(raw, 0));
+          } else if (n == 2 && fresh) {
+            *fresh = std::strtoll(PQcmdTuples(raw), nullptr, 10) == 1;
+          }
+          ++n;
+        }
       }
-      Error e = ErrorOf(r.get(), "the kiosk's row");
+      if (status.ok() && n == (nonce ? 3 : 2)) return out;
+      if (status.ok()) status = MakeError(ErrorKind::Storage, "store.unavailable",
+                                          "The central's PostgreSQL database did not answer a batch's first statements; "
+                                          "nothing was stored, retry later.");
       // As FlushBegin: a dead connection, found by the transaction's first statement, is made
-      // again once; nothing of the transaction happened on it.
-      if (attempt > 0 || e.code != "store.unavailable") return e;  // the caller's Rollback ends it
+      // again once; nothing of the transaction happened on it. Else the caller's Rollback ends it.
+      if (attempt > 0 || status.error().code != "store.unavailable") return status.error();
       KIOSK_TRY(Connect());
     }
   }
