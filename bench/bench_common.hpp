@@ -98,6 +98,25 @@ inline double PgCpuSeconds(const std::string& data_dir) {
   return total;
 }
 
+// Seconds a process's threads (0: this process) spent runnable but waiting for a core (the
+// scheduler's run delay, /proc/PID/task/*/schedstat), over the threads alive now.
+inline double RunDelaySeconds(pid_t pid) {
+  double total = 0;
+  std::error_code ec;
+  const std::string dir = "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(entry.path() / "schedstat");  // on_cpu_ns run_delay_ns slices
+    long long on_cpu = 0, delay = 0;
+    if (in >> on_cpu >> delay) total += static_cast<double>(delay) / 1e9;
+  }
+  return total;
+}
+inline double PgRunDelaySeconds(const std::string& data_dir) {
+  double total = 0;
+  for (pid_t p : PgProcesses(data_dir)) total += RunDelaySeconds(p);
+  return total;
+}
+
 inline std::string WithGs1Check(const std::string& payload) {
   return payload + std::to_string(barcode::Gs1CheckDigit(payload));
 }

@@ -83,6 +83,7 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
   kiosk::sync::SyncEngine engine(**kiosk, *http, options);
   const auto t0 = Clock::now();
   const double cpu0 = ProcessCpuSeconds();
+  const double delay0 = kiosk::bench::RunDelaySeconds(0);
   long long events = 0, batches = 0, version = 0;
   if (mode == "push") {
     auto pushed = engine.Push();
@@ -95,9 +96,9 @@ int KioskChild(const std::string& mode, const fs::path& kdir) {
     version = pulled->reference_version;
   }
   const double secs = Seconds(t0);
-  std::printf("events %lld batches %lld seconds %.4f version %lld rss_kb %lld last_batch %d cpu_s %.3f\n", events,
-              batches, secs, version, static_cast<long long>(PeakRssKb(0)), engine.BatchEvents(),
-              ProcessCpuSeconds() - cpu0);
+  std::printf("events %lld batches %lld seconds %.4f version %lld rss_kb %lld last_batch %d cpu_s %.3f waited_s %.3f\n",
+              events, batches, secs, version, static_cast<long long>(PeakRssKb(0)), engine.BatchEvents(),
+              ProcessCpuSeconds() - cpu0, kiosk::bench::RunDelaySeconds(0) - delay0);
   return 0;
 }
 
@@ -209,9 +210,12 @@ int main(int argc, char** argv) {
   }
 
   const std::string self = fs::canonical("/proc/self/exe").string();
+  if (const char* sql = std::getenv("KIOSK_BENCH_PG_BEFORE_PUSH"); pg && sql) cluster->Psql(central_db, sql, false);
   const char* push_wrap = std::getenv("KIOSK_BENCH_PUSH_WRAP");
   const double central_cpu0 = ProcessCpuSeconds(pid);
   const double pg_cpu0 = pg ? PgCpuSeconds(cluster->Dir() + "/pg") : 0;
+  const double central_wait0 = kiosk::bench::RunDelaySeconds(pid);
+  const double pg_wait0 = pg ? kiosk::bench::PgRunDelaySeconds(cluster->Dir() + "/pg") : 0;
   const std::string push_out =
       Run(std::string(push_wrap ? push_wrap : "") + " '" + self + "' --kiosk push '" + kdir.string() + "'");
   const double push_s = Field(push_out, "seconds");
@@ -221,12 +225,27 @@ int main(int argc, char** argv) {
   std::printf("  push over HTTP: %.0f events in %.0f batches, %.2f s = %.0f events/s (last batch size %.0f events)\n",
               pushed, Field(push_out, "batches"), push_s, push_rate, Field(push_out, "last_batch"));
   const int64_t central_rss_push = PeakRssKb(pid);
+  // KIOSK_BENCH_PG_BEFORE_PUSH / _AFTER_PUSH: SQL run with psql on the push's database right before
+  // and after the push, its output printed here. With KIOSK_TEST_PG_OPTIONS="-c
+  // shared_preload_libraries=pg_stat_statements": reset the statistics, then read them.
+  if (const char* sql = std::getenv("KIOSK_BENCH_PG_AFTER_PUSH"); pg && sql) {
+    std::fflush(stdout);
+    cluster->Psql(central_db, sql, false);
+  }
   if (pg)
     std::printf("  PostgreSQL over the push: %.2f s CPU (all its processes), %.1f MB Pss after it\n",
                 PgCpuSeconds(cluster->Dir() + "/pg") - pg_cpu0, PgPssKb(cluster->Dir() + "/pg") / 1024.0);
   // Kiosk and central share this machine's cores here (in a showroom they don't): what both
   // spent against what the cores had over the push.
   const double kiosk_cpu = Field(push_out, "cpu_s"), central_cpu = ProcessCpuSeconds(pid) - central_cpu0;
+  // Time runnable but waiting for a core: on a busy machine each round trip between kiosk, central
+  // and PostgreSQL may wait for one (PostgreSQL's: its connections alive at the end of the push).
+  const double kiosk_wait = Field(push_out, "waited_s"), central_wait = kiosk::bench::RunDelaySeconds(pid) - central_wait0;
+  if (pg)
+    std::printf("  waiting for a core in the push: kiosk %.2f s, central %.2f s, PostgreSQL %.2f s\n", kiosk_wait,
+                central_wait, kiosk::bench::PgRunDelaySeconds(cluster->Dir() + "/pg") - pg_wait0);
+  else
+    std::printf("  waiting for a core in the push: kiosk %.2f s, central %.2f s\n", kiosk_wait, central_wait);
   const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   std::printf("  CPU in the push: kiosk %.2f s, central %.2f s; together %.0f%% of the %ld cores' %.2f s\n", kiosk_cpu,
               central_cpu, 100.0 * (kiosk_cpu + central_cpu) / (push_s * static_cast<double>(cores)), cores,

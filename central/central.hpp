@@ -277,6 +277,9 @@ class Central {
   // kiosk keeps several batches in flight, and a later one may reach the lock first.
   struct Flight {
     int active = 0, waiting = 0;
+    // The kiosk's acked_through after the last of its batches this process stored while any was
+    // in flight (ingest connections): a batch that follows it needs no look at the store.
+    int64_t stored_through = -1;
   };
   std::unordered_map<std::string, Flight> m_flights;
   std::condition_variable m_landed;  // a batch left HandleBatch (notified under m_mu)

@@ -2,6 +2,7 @@
 // rules' verdicts, in a fixed number of store calls whatever its size.
 #include "central/central.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -109,14 +110,19 @@ CentralStore* Central::TakeIngestStore(const std::string& kiosk_id, int64_t from
   for (;;) {
     CentralStore* store = nullptr;
     uint64_t seen = 0;
+    bool follows = false;
     {
       std::unique_lock side(m_side_mu);
       m_ingest_free.wait(side, [&] { return !m_free_ingest.empty(); });
       store = m_free_ingest.back();
       m_free_ingest.pop_back();
       seen = m_landings;
+      // Its predecessor stored by this process just now: no round trip to the store to see that
+      // (acked_through never goes back; another process may only have stored more).
+      auto f = m_flights.find(kiosk_id);
+      follows = f != m_flights.end() && from_seq <= f->second.stored_through + 1;
     }
-    if (give_up) return store;
+    if (give_up || follows) return store;
     auto k = store->GetKiosk(kiosk_id);
     if (!k.ok() || !*k || from_seq <= (*k)->acked_through + 1) return store;
     GiveIngestStore(store);
@@ -235,6 +241,17 @@ HttpAnswer Central::HandleBatch(const sync::SignedHeaders& h, const std::string&
     return Answer(r.error(), extra);
   }
   r->server_time_ms = now;
+  if (pooled) {
+    // The kiosk's next batch may go as soon as this one is committed, not only once its answer
+    // is made and it has left (Landing).
+    {
+      std::lock_guard side(m_side_mu);
+      int64_t& through = m_flights[h.kiosk_id].stored_through;
+      through = std::max(through, r->acked_through);
+      ++m_landings;
+    }
+    m_lane_landed.notify_all();
+  }
   const auto t3 = std::chrono::steady_clock::now();
   const ThreadTimes after = trace ? ThreadTimes::Now() : ThreadTimes{};
   HttpAnswer answer{200, sync::SerializeBatchResponse(*r), 0};
@@ -368,7 +385,11 @@ Result<sync::BatchResponse> Central::IngestOnce(CentralStore& store, const sync:
   const std::string now_utc = FormatUtcMs(now);
   StoreTransaction tx(store);
   KIOSK_TRY(tx.Begin());
-  auto kiosk_found = store.LockKiosk(batch.kiosk_id);
+  // Over HTTP the request's nonce is remembered with the lock (one round trip on PostgreSQL); it
+  // is kept only if the batch is stored, as before.
+  bool fresh_nonce = true;
+  auto kiosk_found = nonce ? store.LockKioskAndRememberNonce(batch.kiosk_id, *nonce, now, fresh_nonce)
+                           : store.LockKiosk(batch.kiosk_id);
   if (!kiosk_found.ok()) return kiosk_found.error();
   if (!*kiosk_found)
     return MakeError(ErrorKind::Refused, "kiosk.not_enrolled",
@@ -384,9 +405,7 @@ Result<sync::BatchResponse> Central::IngestOnce(CentralStore& store, const sync:
                          " first.");
 
   if (nonce) {
-    auto fresh = store.RememberNonce(batch.kiosk_id, *nonce, now);
-    if (!fresh.ok()) return fresh.error();
-    if (!*fresh)
+    if (!fresh_nonce)
       return MakeError(ErrorKind::Refused, "auth.replayed",
                        "This exact request was already received (its nonce was used): a replay. Nothing was stored.");
   }

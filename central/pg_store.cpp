@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 namespace kiosk::central {
 namespace {
@@ -150,6 +151,12 @@ CREATE TABLE custody_conflicts (
 );
 CREATE INDEX custody_conflicts_open ON custody_conflicts (asset_tag) WHERE resolved_at = '';
 CREATE INDEX custody_conflicts_version ON custody_conflicts (version);
+)sql"},
+      // Sell-outs keep their primary key only: every batch of sell-outs wrote each claim into a
+      // second index by event, which only the sell-out report's join could use, and that report
+      // reads the whole table anyway.
+      {7, R"sql(
+DROP INDEX IF EXISTS sellouts_event;
 )sql"},
   };
   return kMigrations;
@@ -399,24 +406,42 @@ class PgStore final : public CentralStore {
 
   // ---- Transactions --------------------------------------------------------------------------
 
+  // BEGIN is sent with the transaction's first statement: LockKiosk sends both in one round trip
+  // (a batch's first), any other statement sends BEGIN just before it (FlushBegin).
   Status Begin() override {
-    // A connection lost (the server restarted) is made again here, between transactions only: a
-    // dead connection shows only when used, so a failed BEGIN on one is tried once more afresh.
     if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) KIOSK_TRY(Connect());
+    m_begin_pending = true;
+    m_in_tx = true;
+    return {};
+  }
+  // A connection lost (the server restarted) is made again here, between transactions only: a
+  // dead connection shows only when used, so a failed BEGIN on one is tried once more afresh.
+  Status FlushBegin() {
+    if (!m_begin_pending) return {};
+    m_begin_pending = false;
     if (Status s = Exec("BEGIN"); !s.ok()) {
       if (s.error().code != "store.unavailable") return s;
       KIOSK_TRY(Connect());
       KIOSK_TRY(Exec("BEGIN"));
     }
-    m_in_tx = true;
     return {};
   }
   Status Commit() override {
     m_in_tx = false;
-    return Exec("COMMIT");  // a failed COMMIT ends the transaction too
+    if (m_begin_pending && m_deferred.empty()) {  // nothing was sent or kept: nothing to commit
+      m_begin_pending = false;
+      return {};
+    }
+    // SaveBatch's writes go with the COMMIT, in one round trip (a failed COMMIT ends the
+    // transaction too; so does any failure of the pipeline).
+    Status s = m_deferred.empty() ? Exec("COMMIT") : WritesAndCommit();
+    if (s.ok()) m_lookup_sellouts = false;
+    return s;
   }
   void Rollback() override {
     m_in_tx = false;
+    m_deferred.clear();
+    if (std::exchange(m_begin_pending, false)) return;
     if (m_conn && PQstatus(m_conn) == CONNECTION_OK) (void)Exec("ROLLBACK");
   }
 
@@ -439,7 +464,64 @@ class PgStore final : public CentralStore {
 
   Result<std::optional<KioskRecord>> GetKiosk(const std::string& id) override { return KioskQuery(id, ""); }
   Result<std::optional<KioskRecord>> LockKiosk(const std::string& id) override {
-    return KioskQuery(id, " FOR UPDATE");
+    if (!m_begin_pending) return KioskQuery(id, " FOR UPDATE");
+    return BeginAndLockKiosk(id, nullptr, 0, nullptr);
+  }
+  Result<std::optional<KioskRecord>> LockKioskAndRememberNonce(const std::string& id, const std::string& nonce,
+                                                               int64_t now_ms, bool& fresh) override {
+    if (!m_begin_pending) return CentralStore::LockKioskAndRememberNonce(id, nonce, now_ms, fresh);
+    return BeginAndLockKiosk(id, &nonce, now_ms, &fresh);
+  }
+  // A batch's first statements in one simple query (which takes no parameters: the values go as
+  // quoted literals): BEGIN, the kiosk's row locked and, with `nonce`, the nonce remembered (kept
+  // only if the caller commits: for a kiosk not enrolled it rolls back).
+  Result<std::optional<KioskRecord>> BeginAndLockKiosk(const std::string& id, const std::string* nonce, int64_t now_ms,
+                                                       bool* fresh) {
+    m_begin_pending = false;
+    for (int attempt = 0;; ++attempt) {
+      auto quote = [&](const std::string& v) -> std::optional<std::string> {
+        char* q = PQescapeLiteral(m_conn, v.data(), v.size());
+        if (!q) return std::nullopt;
+        std::string out(q);
+        PQfreemem(q);
+        return out;
+      };
+      const auto qid = quote(id);
+      const auto qnonce = nonce ? quote(*nonce) : std::optional<std::string>("");
+      if (!qid || !qnonce) return ErrorOf(nullptr, "the kiosk's row");
+      std::string sql = "BEGIN; SELECT kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen FROM kiosks "
+                        "WHERE kiosk_id = " + *qid + " FOR UPDATE";
+      if (nonce)
+        sql += "; INSERT INTO nonces (kiosk_id, nonce, seen_ms) VALUES (" + *qid + ", " + *qnonce + ", " +
+               std::to_string(now_ms) + ") ON CONFLICT DO NOTHING";
+      std::optional<KioskRecord> out;
+      Status status;
+      int n = 0;  // results: BEGIN's, the SELECT's, the INSERT's
+      if (PQsendQuery(m_conn, sql.c_str()) != 1) {
+        status = ErrorOf(nullptr, "the kiosk's row");
+      } else {
+        while (PGresult* raw = PQgetResult(m_conn)) {
+          PgResult r(raw);
+          const auto st = PQresultStatus(raw);
+          if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (status.ok()) status = ErrorOf(raw, "the kiosk's row");
+          } else if (n == 1 && PQntuples(raw) > 0) {
+            out = KioskFromRow(Row(raw, 0));
+          } else if (n == 2 && fresh) {
+            *fresh = std::strtoll(PQcmdTuples(raw), nullptr, 10) == 1;
+          }
+          ++n;
+        }
+      }
+      if (status.ok() && n == (nonce ? 3 : 2)) return out;
+      if (status.ok()) status = MakeError(ErrorKind::Storage, "store.unavailable",
+                                          "The central's PostgreSQL database did not answer a batch's first statements; "
+                                          "nothing was stored, retry later.");
+      // As FlushBegin: a dead connection, found by the transaction's first statement, is made
+      // again once; nothing of the transaction happened on it. Else the caller's Rollback ends it.
+      if (attempt > 0 || status.error().code != "store.unavailable") return status.error();
+      KIOSK_TRY(Connect());
+    }
   }
   Status PutKiosk(const KioskRecord& k) override {
     return Run("INSERT INTO kiosks (kiosk_id, key_hex, enrolled_at, acked_through, head_hash, last_seen) "
@@ -850,20 +932,41 @@ class PgStore final : public CentralStore {
       lists.push_back("devices");
       ref_keys.push_back(tag);
     }
+    // The sold units' models are read for their points and not locked (the rules never write
+    // them), in the same statement as the locked rows when there are any: one round trip, where
+    // the rules' reads one by one were one per model and batch.
+    std::vector<std::string_view> models(keys.models.begin(), keys.models.end());
+    std::set<std::string> models_found;
+    auto know = [&](std::set<std::pair<std::string, std::string>>& found) {
+      return [&](const Row& r) {
+        RefRecord rec = RefFromRow(r);
+        if (rec.list == "models" && keys.models.count(rec.key)) models_found.insert(rec.key);
+        else found.emplace(rec.list, rec.key);
+        facts.KnowRef(rec.list, rec.key, rec);
+      };
+    };
+    static constexpr const char* kLockRefs =
+        "SELECT list, key, body, version, deleted FROM refs WHERE (list, key) IN "
+        "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY list COLLATE \"C\", key COLLATE \"C\" FOR UPDATE";
     if (!lists.empty()) {
       std::set<std::pair<std::string, std::string>> found;
-      KIOSK_TRY(Each("SELECT list, key, body, version, deleted FROM refs WHERE (list, key) IN "
-                     "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY list COLLATE \"C\", key COLLATE \"C\" "
-                     "FOR UPDATE",
-                     Params().Texts(lists).Texts(ref_keys), [&](const Row& r) {
-                       RefRecord rec = RefFromRow(r);
-                       found.emplace(rec.list, rec.key);
-                       facts.KnowRef(rec.list, rec.key, rec);
-                     }));
+      if (models.empty())
+        KIOSK_TRY(Each(kLockRefs, Params().Texts(lists).Texts(ref_keys), know(found)));
+      else  // the locking SELECT as a CTE, read whole by the UNION ALL: its rows locked in the same order
+        KIOSK_TRY(Each(std::string("WITH locked AS (") + kLockRefs +
+                           ") SELECT * FROM locked UNION ALL SELECT list, key, body, version, deleted FROM refs "
+                           "WHERE list = 'models' AND key = ANY($3::text[])",
+                       Params().Texts(lists).Texts(ref_keys).Texts(models), know(found)));
       for (size_t i = 0; i < lists.size(); ++i)
         if (!found.count({std::string(lists[i]), std::string(ref_keys[i])}))
           facts.KnowRef(std::string(lists[i]), std::string(ref_keys[i]), std::nullopt);
+    } else if (!models.empty()) {
+      std::set<std::pair<std::string, std::string>> found;
+      KIOSK_TRY(Each("SELECT list, key, body, version, deleted FROM refs WHERE list = 'models' AND key = ANY($1::text[])",
+                     Params().Texts(models), know(found)));
     }
+    for (const std::string& m : keys.models)
+      if (!models_found.count(m)) facts.KnowRef("models", m, std::nullopt);
     if (!keys.asset_tags.empty()) {
       std::vector<std::string_view> tags(keys.asset_tags.begin(), keys.asset_tags.end());  // sorted bytewise
       KIOSK_TRY(Run("INSERT INTO custody (asset_tag, kiosk_id, state, custodian, seq, since) "
@@ -880,7 +983,13 @@ class PgStore final : public CentralStore {
       for (const std::string& t : keys.asset_tags)
         if (!seen.count(t)) facts.KnowCustody(t, std::nullopt);
     }
-    if (!keys.units.empty()) {
+    if (!keys.units.empty() && !m_lookup_sellouts) {
+      // Optimistic first: every unit taken as never reported sold, with no lookup at all, and
+      // SaveBatch's insert finds out: a unit claimed already fails it with a duplicate key, and
+      // the transaction is run again (store.conflict), this time looking the units up below. A
+      // unit is nearly always reported once, and the lookup was about a tenth of a batch's time.
+      for (const auto& [g, s] : keys.units) facts.KnowSellout(g, s, std::nullopt);
+    } else if (!keys.units.empty()) {
       std::vector<std::string_view> gtins, serials;
       for (const auto& [g, s] : keys.units) {
         gtins.push_back(g);
@@ -954,7 +1063,17 @@ class PgStore final : public CentralStore {
     return {};
   }
 
+  // Nothing is sent here: every write is kept (Run, m_defer) and sent with the COMMIT that always
+  // follows, in one pipeline (WritesAndCommit); an error of any of them comes back from Commit.
   Status SaveBatch(const BatchSave& save) override {
+    if (!m_in_tx) return SaveBatchNow(save);
+    m_defer = true;
+    Status s = SaveBatchNow(save);
+    m_defer = false;
+    if (!s.ok()) m_deferred.clear();
+    return s;
+  }
+  Status SaveBatchNow(const BatchSave& save) {
     const std::string& kiosk_id = save.kiosk.kiosk_id;
     if (!save.boots.empty()) KIOSK_TRY(PutBoots(kiosk_id, save.boots));
     if (!save.verdicts.empty()) {
@@ -1019,11 +1138,16 @@ class PgStore final : public CentralStore {
           kiosks.push_back(s.kiosk_id);
           seqs.push_back(s.seq);
         }
-        // No ON CONFLICT: a serial claimed meanwhile by another process fails the transaction,
-        // which is then run again and finds that claim (store.conflict).
-        KIOSK_TRY(Run("INSERT INTO sellouts (gtin, serial, partner_id, kiosk_id, seq) SELECT * FROM "
-                      "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])",
-                      Params().Texts(gtins).Texts(serials).Texts(partners).Texts(kiosks).Ints(seqs)));
+        // No ON CONFLICT (its speculative insertion cost more than the lookup it spares): a unit
+        // claimed before (LoadFacts took none as claimed) or meanwhile by another process fails
+        // the transaction with a duplicate key, which is then run again (store.conflict) and
+        // looks the units up first (m_lookup_sellouts, until a commit), finding that claim.
+        Status claimed = Run("INSERT INTO sellouts (gtin, serial, partner_id, kiosk_id, seq) SELECT * FROM "
+                             "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])",
+                             Params().Texts(gtins).Texts(serials).Texts(partners).Texts(kiosks).Ints(seqs));
+        if (m_defer) m_deferred.back().claims = true;  // its conflict sets m_lookup_sellouts there
+        if (!claimed.ok() && IsConflict(claimed.error())) m_lookup_sellouts = true;
+        KIOSK_TRY(claimed);
       }
       if (!f->redemptions.empty()) KIOSK_TRY(PutRedemptions(f->redemptions));
       if (!f->deals.empty()) KIOSK_TRY(PutDeals(f->deals));
@@ -1346,6 +1470,7 @@ class PgStore final : public CentralStore {
   // A statement without parameters or results (BEGIN, DDL, a script).
   Status Exec(const std::string& sql) {
     if (!m_conn) KIOSK_TRY(Connect());
+    KIOSK_TRY(FlushBegin());
     PgResult r(PQexec(m_conn, sql.c_str()));
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ErrorOf(r.get(), sql.substr(0, 60));
@@ -1360,6 +1485,7 @@ class PgStore final : public CentralStore {
     return r;
   }
   Result<PgResult> ExecPreparedOnce(const std::string& sql, const Params& p) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     auto name = Prepared(sql, p);
     if (!name.ok()) return name.error();
@@ -1370,6 +1496,10 @@ class PgStore final : public CentralStore {
     return r;
   }
   Status Run(const std::string& sql, const Params& p) {
+    if (m_defer) {
+      m_deferred.push_back({sql, p, false});
+      return {};
+    }
     auto r = ExecPrepared(sql, p);
     if (!r.ok()) return r.error();
     return {};
@@ -1398,6 +1528,7 @@ class PgStore final : public CentralStore {
     return s;
   }
   Status EachOnce(const std::string& sql, const Params& p, const std::function<void(const Row&)>& fn) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     const auto values = p.Values();
     if (p.PlannedEachCall()) {
@@ -1422,7 +1553,66 @@ class PgStore final : public CentralStore {
     }
     return status;
   }
+  // The kept writes and the COMMIT in one pipeline (libpq's pipeline mode): sent together, one
+  // wait for all the answers. After an error PostgreSQL skips the rest up to the sync, COMMIT
+  // included, and the transaction, still open and failed, is rolled back here.
+  Status WritesAndCommit() {
+    std::vector<Deferred> writes = std::move(m_deferred);
+    m_deferred.clear();
+    Status status = FlushBegin();
+    if (status.ok()) status = NeedConnection();
+    std::vector<std::string> names;
+    for (const Deferred& w : writes) {  // prepared first: PQprepare waits, which a pipeline can't
+      if (!status.ok()) break;
+      auto name = Prepared(w.sql, w.params);
+      if (!name.ok()) status = name.error();
+      else names.push_back(*name);
+    }
+    if (status.ok() && PQenterPipelineMode(m_conn) != 1) status = ErrorOf(nullptr, "a pipeline");
+    if (status.ok()) {
+      bool sent = true;
+      for (size_t i = 0; i < writes.size() && sent; ++i) {
+        const auto values = writes[i].params.Values();
+        sent = PQsendQueryPrepared(m_conn, names[i].c_str(), writes[i].params.Count(), values.data(),
+                                   writes[i].params.Lengths(), writes[i].params.Formats(), 0) == 1;
+      }
+      sent = sent && PQsendQueryParams(m_conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+             PQpipelineSync(m_conn) == 1;
+      if (!sent) status = ErrorOf(nullptr, "a pipeline");
+      bool committed = false;
+      // Each statement's result then NULL, in order; then the sync's.
+      for (size_t i = 0; sent && i <= writes.size(); ++i) {
+        while (PGresult* raw = PQgetResult(m_conn)) {
+          PgResult r(raw);
+          const auto st = PQresultStatus(raw);
+          if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (i == writes.size()) committed = std::string_view(PQcmdStatus(raw)) == "COMMIT";
+          } else if (st != PGRES_PIPELINE_ABORTED && status.ok()) {
+            status = ErrorOf(raw, i < writes.size() ? writes[i].sql.substr(0, 60) : std::string("COMMIT"));
+            if (i < writes.size() && writes[i].claims && IsConflict(status.error())) m_lookup_sellouts = true;
+          }
+        }
+        if (PQstatus(m_conn) != CONNECTION_OK) break;
+      }
+      if (sent && PQstatus(m_conn) == CONNECTION_OK) PgResult sync(PQgetResult(m_conn));  // PGRES_PIPELINE_SYNC
+      if (PQexitPipelineMode(m_conn) != 1) {  // answers left unread: this connection is done
+        PQfinish(m_conn);
+        m_conn = nullptr;
+        m_prepared.clear();
+      }
+      if (status.ok() && !committed)
+        status = MakeError(ErrorKind::Storage, "store.unavailable",
+                           "The central's PostgreSQL database did not confirm the commit; nothing was acknowledged, "
+                           "retry later.");
+    }
+    if (!status.ok() && m_conn && PQstatus(m_conn) == CONNECTION_OK &&
+        PQtransactionStatus(m_conn) != PQTRANS_IDLE)
+      (void)Exec("ROLLBACK");
+    return status;
+  }
+
   Status CopyOut(const std::string& sql, const std::string& file) {
+    KIOSK_TRY(FlushBegin());
     KIOSK_TRY(NeedConnection());
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     if (!out)
@@ -1454,6 +1644,18 @@ class PgStore final : public CentralStore {
   std::unordered_map<std::string, std::string> m_prepared;  // sql -> statement name, per connection
   bool m_in_tx = false;
   int m_tx_month = 0;  // the partition this transaction's events went to
+  // Sell-out claims (LoadFacts, SaveBatch): looked up before the rules only when a run of this
+  // transaction found a unit claimed already; till then taken as new.
+  bool m_lookup_sellouts = false;
+  // SaveBatch's writes, kept until the COMMIT (WritesAndCommit).
+  struct Deferred {
+    std::string sql;
+    Params params;
+    bool claims = false;  // the sell-out claims
+  };
+  std::vector<Deferred> m_deferred;
+  bool m_defer = false;
+  bool m_begin_pending = false;  // Begin() called, BEGIN not sent yet
 };
 
 }  // namespace

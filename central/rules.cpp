@@ -623,7 +623,10 @@ void CollectRuleKeys(const Event& e, const PayloadFacts* given, RuleKeys& keys) 
   if (!f.read || !f.object) return;  // rejected without reading a row
   for (const SoldUnit& u : f.units) keys.units.emplace(u.gtin, u.serial);
   // A sell-out's partner: its status decides the points, its balance takes them.
-  if (!f.units.empty() && !f.partner_id.empty()) keys.partners.insert(f.partner_id);
+  if (!f.units.empty() && !f.partner_id.empty()) {
+    keys.partners.insert(f.partner_id);
+    for (const SoldUnit& u : f.units) keys.models.insert(u.gtin);  // read by Sellout for the points
+  }
   if (const auto* p = std::get_if<events::LoyaltyRedeemed>(&f.event)) {
     keys.partners.insert(p->partner_id);
     keys.rewards.insert(p->reward_id);

@@ -288,6 +288,7 @@ struct RuleKeys {
   std::set<std::string> partners;                      // partner records and their balances
   std::set<std::string> asset_tags;                    // custody and device records
   std::set<std::pair<std::string, std::string>> units;  // (gtin, serial)
+  std::set<std::string> models;                        // sold units' models, read (not locked) for their points
   std::set<std::pair<std::string, std::string>> deals;  // (customer, product), ASCII-lowercased
   std::set<std::string> order_partners;                // partners with a demo order: their open orders
   std::set<std::string> rewards;                       // redeemed rewards: their stock rows (locked last)
@@ -413,6 +414,18 @@ class CentralStore : public RuleStore {
   // Inside a transaction: the kiosk's row, locked until the commit, so that one kiosk's batches
   // are stored one after the other by every central process on this database.
   virtual Result<std::optional<KioskRecord>> LockKiosk(const std::string& kiosk_id) = 0;
+  // LockKiosk, then RememberNonce (its answer in `fresh`) in the same transaction, which the caller
+  // rolls back unless the kiosk is enrolled and its batch goes in. A store may do both at once.
+  virtual Result<std::optional<KioskRecord>> LockKioskAndRememberNonce(const std::string& kiosk_id,
+                                                                       const std::string& nonce, int64_t now_ms,
+                                                                       bool& fresh) {
+    auto k = LockKiosk(kiosk_id);
+    if (!k.ok() || !*k) return k;
+    auto f = RememberNonce(kiosk_id, nonce, now_ms);
+    if (!f.ok()) return f.error();
+    fresh = *f;
+    return k;
+  }
   virtual Status PutKiosk(const KioskRecord& k) = 0;
   virtual Result<std::vector<KioskRecord>> ListKiosks() = 0;
 

@@ -58,19 +58,26 @@ class PgCluster {
     return Uri(name);
   }
   // Runs SQL on a database (its URI from NewDatabase) with psql; psql's exit code.
-  int Psql(const std::string& uri, const std::string& sql) const {
+  // quiet = false: psql's output goes to this process's stdout and stderr.
+  int Psql(const std::string& uri, const std::string& sql, bool quiet = true) const {
     const size_t from = uri.find("@/") + 2, to = uri.find('?');
     return RunAsOwner({m_bin + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", m_dir, "-U", "kiosk", "-d",
-                       uri.substr(from, to - from), "-c", sql});
+                       uri.substr(from, to - from), "-c", sql},
+                      quiet);
   }
   std::string Uri(const std::string& db) const { return "postgresql://kiosk@/" + db + "?host=" + m_dir; }
   const std::string& Dir() const { return m_dir; }
 
   // `pg_ctl stop -m immediate`: the server dies as in a power cut (without the disk's part).
   void StopImmediate() { RunAsOwner({m_bin + "/pg_ctl", "-D", m_dir + "/pg", "-m", "immediate", "-w", "stop"}); }
+  // KIOSK_TEST_PG_OPTIONS adds server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
+  // to see where a benchmark's statements spend their time.
   bool Start() {
+    const char* extra = std::getenv("KIOSK_TEST_PG_OPTIONS");
     return RunAsOwner({m_bin + "/pg_ctl", "-D", m_dir + "/pg", "-w", "-t", "60", "-l", m_dir + "/log", "-o",
-                       "-k " + m_dir + " -c listen_addresses='' -c max_connections=60 -c fsync=" + Fsync(), "start"}) == 0;
+                       "-k " + m_dir + " -c listen_addresses='' -c max_connections=60 -c fsync=" + Fsync() + " " +
+                           (extra ? extra : ""),
+                       "start"}) == 0;
   }
 
   // Tests run with fsync off (a killed server loses nothing the OS holds); a benchmark sets
