@@ -30,6 +30,7 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
+#include "kiosk/core/barcode/classify.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "platform/scanner_set.hpp"
@@ -53,7 +54,7 @@ const char* ToString(CheckState s) {
 }
 
 struct Check {
-  std::string name;    // stable: config, data_dir, disk, key, database, clock, display, scanners, central
+  std::string name;    // stable: config, data_dir, disk, key, database, clock, display, scanners, barcode_rules, central
   CheckState state = CheckState::Pass;
   std::string detail;  // what was seen
   std::string fix;     // what to do, when not passing
@@ -84,6 +85,21 @@ std::string ModeString(mode_t mode) {
 std::string UserName(uid_t uid) {
   // getpwuid would pull NSS into a static CLI for one label; the number is what chown needs.
   return "uid " + std::to_string(uid);
+}
+
+// ---- barcode rules -----------------------------------------------------------------------------
+// The kiosk classifies with the built-in rules when the site's file does not load, so a file it
+// refuses (a pattern the matcher does not support, a typo) would otherwise go unseen.
+Check CheckBarcodeRules() {
+  const fs::path rules = AssetsDir() / "barcode_rules.json";
+  std::error_code ec;
+  if (!fs::exists(rules, ec)) return Pass("barcode_rules", "no " + rules.string() + ": the built-in rules");
+  auto loaded = kiosk::barcode::Classifier::FromFile(rules);
+  if (!loaded.ok())
+    return Fail("barcode_rules", loaded.error().message + " (the kiosk uses its built-in rules meanwhile)",
+                "correct the rule it names (docs/scanners.md lists what a pattern may use), or restore the "
+                "packaged file with `apt-get install --reinstall kiosk`");
+  return Pass("barcode_rules", rules.string() + " loads");
 }
 
 // ---- config -------------------------------------------------------------------------------------
@@ -448,6 +464,7 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
   add("clock", [&] { return CheckClock(last_event_time); });
   add("display", [&] { return CheckDisplay(); });
   add("scanners", [&] { return CheckScanners(config); });
+  add("barcode_rules", [&] { return CheckBarcodeRules(); });
   add("central", [&] { return CheckCentral(config, opt.central_timeout_ms); });
   // The advice names the config file this kiosk really reads (--config, $KIOSK_CONFIG), not the
   // packaged default, so "correct central_url in FILE" sends the admin to the right file.
@@ -497,16 +514,17 @@ int RunDoctor(Context& ctx, const DoctorOptions& opt, bool data_explicit) {
 void RegisterDeviceCommands(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<DoctorOptions>();
   CLI::App* doctor = app.add_subcommand(
-      "doctor", "Check this kiosk's health: config, data folder, disk, key, database, clock, display, scanners, "
-                "central; says what to fix; exit 0 only when nothing failed, 3 when the data's integrity failed");
+      "doctor", "Check this kiosk's health: config, data folder, disk, key, database, clock, display, scanners, barcode "
+                "rules, central; says what to fix; exit 0 only when nothing failed, 3 when the data's integrity failed");
   doctor->add_option("--config", opt->config_path, "Config file (default: $KIOSK_CONFIG or /etc/kiosk/kiosk.json)");
   doctor->add_option("--min-free-mb", opt->min_free_mb, "Fail below this much free disk space (MB)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   doctor->add_option("--central-timeout-ms", opt->central_timeout_ms, "Timeout connecting to the central (ms)")
       ->check(CLI::Range(100, 60000));
   doctor->add_option("--skip", opt->skip, "Skip a check (repeatable): config, data_dir, disk, key, database, clock, "
-                                          "display, scanners, central")
+                                          "display, scanners, barcode_rules, central")
       ->check(CLI::IsMember({"config", "data_dir", "disk", "key", "database", "clock", "display", "scanners",
+                             "barcode_rules",
                              "central"}));
   doctor->callback([&app, &ctx, opt] {
     const CLI::Option* data = app.get_option_no_throw("--data");

@@ -197,6 +197,23 @@ TEST_CASE("a bad config fails naming the key") {
   CHECK(r.Check("config").at("detail").get<std::string>().find("\"sync_interval_s\"") != std::string::npos);
 }
 
+TEST_CASE("a barcode rules file the kiosk cannot load fails, naming the rule; the packaged one passes") {
+  Fixture k("{}");
+  CHECK(Doctor(k.data).Status("barcode_rules") == "pass");
+  TempDir assets;
+  std::ofstream(assets.path / "barcode_rules.json")
+      << R"({"format": "showroom-kiosk/barcode-rules", "format_version": 1, "rules": [)"
+      << R"({"kind": "asset_tag", "pattern": "\\ADEMO-[0-9]{5}", "prefix": "DEMO-"}]})";
+  ::setenv("KIOSK_ASSETS", assets.path.c_str(), 1);
+  const Run r = Doctor(k.data);
+  ::unsetenv("KIOSK_ASSETS");
+  CHECK(r.rc == 1);
+  CHECK(r.Status("barcode_rules") == "fail");
+  const std::string detail = r.Check("barcode_rules").at("detail").get<std::string>();
+  INFO(detail);
+  CHECK(detail.find("rules/0/pattern") != std::string::npos);
+}
+
 TEST_CASE("the clock is checked against the build date and the journal") {
   Fixture k;
   ::setenv("KIOSK_DOCTOR_NOW", "2001-01-01T00:00:00Z", 1);
