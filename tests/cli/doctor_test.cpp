@@ -197,7 +197,7 @@ TEST_CASE("a bad config fails naming the key") {
   CHECK(r.Check("config").at("detail").get<std::string>().find("\"sync_interval_s\"") != std::string::npos);
 }
 
-TEST_CASE("a barcode rules file the kiosk cannot load fails, naming the rule; the packaged one passes") {
+TEST_CASE("a barcode rules file the kiosk cannot load fails, naming the rule, and the packaged one passes") {
   Fixture k("{}");
   CHECK(Doctor(k.data).Status("barcode_rules") == "pass");
   TempDir assets;
