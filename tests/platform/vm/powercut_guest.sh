@@ -36,7 +36,7 @@ head_line() {  # "SEQ HASH" of the journal's last event, from `kiosk --json stat
 }
 head_line
 echo "@@CUT status $rc"
-[ "$fork" = 1 ] || { echo "@@CUT forked"; grep -A4 journal_fork /tmp/status; }
+[ "$rc" != 0 ] || [ "$fork" = 1 ] || { echo "@@CUT forked"; grep -A4 journal_fork /tmp/status; }  # damage: status says so
 echo "@@CUT head $seq $hash"
 sync_once() {
   kiosk --data $D sync --once --central "$central" >/tmp/sync 2>&1
