@@ -214,6 +214,7 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
            {"devices_out", s.devices_out},
            {"devices_overdue", s.devices_overdue},
            {"database", {{"health", s.database_health}, {"read_only", s.read_only}}},
+           {"barcode_rules", {{"loaded", s.barcode_rules_error.empty()}, {"error", s.barcode_rules_error}}},
            {"data_dir", ctx.data_dir}};
     if (s.journal_fork)
       j["journal_fork"] = {{"kind", s.journal_fork->kind},         {"central_seq", s.journal_fork->central_seq},
@@ -235,6 +236,9 @@ void RegisterCoreCommands(CLI::App& app, Context& ctx) {
         << s.journal_fork->central_seq << ", this kiosk only up to seq " << s.journal_fork->local_seq
         << " of its own (seen " << s.journal_fork->detected_at << "). Actions are refused until an admin runs "
         << "`kiosk recover` (README: Recovering)\n";
+    if (!s.barcode_rules_error.empty())
+      o << "  barcode rules NOT LOADED, the built-in rules are used: " << s.barcode_rules_error
+        << " (fix the file; `kiosk doctor` checks it)\n";
     if (s.stale) o << "  data is STALE: redemptions and demo orders are paused until the next sync\n";
     o << "  reference: version " << s.reference_version << ": " << Count(s.partners, "partner", "partners") << ", "
       << Count(s.cards, "card", "cards") << ", " << Count(s.badges, "badge", "badges") << ", "

@@ -183,6 +183,7 @@ Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
   if (std::filesystem::exists(rules, ec)) {
     auto c = barcode::Classifier::FromFile(rules);
     if (c.ok()) impl->classifier = std::move(*c);
+    else impl->rules_error = c.error().message;  // it names the file
   }
   return std::unique_ptr<Kiosk>(new Kiosk(std::move(impl)));
 }

@@ -214,6 +214,9 @@ struct StatusView {
   // Set while the journal is known to be behind the central's (restored from an older backup):
   // actions are refused until an admin recovers (Kiosk::Recover).
   std::optional<JournalFork> journal_fork;
+  // Set when the site's barcode rules file did not load: the kiosk classifies scans with its
+  // built-in rules meanwhile. The file and the loader's message (which rule, what is not allowed).
+  std::string barcode_rules_error;
 };
 
 // ---- Action requests and receipts -------------------------------------------------------------

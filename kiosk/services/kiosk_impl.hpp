@@ -44,6 +44,9 @@ struct Kiosk::Impl {
   std::unique_ptr<storage::JournalStore> journal;
   std::unique_ptr<storage::SyncStore> sync_store;  // made at the first SyncStorage()
   barcode::Classifier classifier = barcode::Classifier::Default();
+  // Why the site's barcode_rules.json was not loaded ("" when it was, or when there is none): the
+  // kiosk then classifies with its built-in rules, and says so in its status.
+  std::string rules_error;
 
   // ---- helpers (kiosk.cpp) ----
   kiosk::Status RequireWritable() const;

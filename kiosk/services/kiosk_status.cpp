@@ -15,6 +15,7 @@ StatusView Kiosk::Status(StatusDetail detail) {
   v.read_only = m.db->ReadOnly();
   v.database_health = m.db->Health();
   v.database_report = m.db->HealthReport();
+  v.barcode_rules_error = m.rules_error;
   if (auto head = m.journal->Head(); head.ok()) {
     v.last_seq = head->seq;
     v.last_hash = head->hash;

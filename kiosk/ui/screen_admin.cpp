@@ -27,6 +27,11 @@ void DrawAdmin(const app::AppVm& vm, AdminUi& ui, IntentSink& sink) {
   Heading(T("admin.title"));
   Muted(Tf("admin.kiosk", {s.kiosk_id, std::to_string(s.journal_events), std::to_string(s.reference_version)}));
 
+  // The site's barcode rules did not load: scans are read with the built-in rules meanwhile,
+  // which may not know the site's own codes. Amber, at the top: `kiosk doctor` says the same.
+  if (!s.barcode_rules_error.empty())
+    Notice(Tf("admin.rules_refused", {s.barcode_rules_error}), IM_COL32(150, 90, 10, 255));
+
   // Restored from an older backup: actions are refused until the admin recovers (README: Recovering).
   if (s.journal_fork) {
     Label(T("admin.fork_title"));

@@ -55,11 +55,18 @@ struct Run {
   std::string Status(const std::string& name) const { return Check(name).at("status").get<std::string>(); }
 };
 
+Run Cli(std::vector<std::string> args, bool json_out);
+
 Run Doctor(const fs::path& data, std::vector<std::string> extra = {}, bool json_out = true) {
   std::vector<std::string> args = {"kiosk", "--data", data.string(), "doctor", "--skip", "display"};
   // Scanners are checked by their own case below; the default sources accept none with a warning.
   if (json_out) args.push_back("--json");
   args.insert(args.end(), extra.begin(), extra.end());
+  return Cli(std::move(args), json_out);
+}
+
+// The real command line in-process, its standard output captured (and read as JSON if asked).
+Run Cli(std::vector<std::string> args, bool json_out) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   std::ostringstream captured;
@@ -212,6 +219,20 @@ TEST_CASE("a barcode rules file the kiosk cannot load fails, naming the rule, an
   const std::string detail = r.Check("barcode_rules").at("detail").get<std::string>();
   INFO(detail);
   CHECK(detail.find("rules/0/pattern") != std::string::npos);
+
+  // The kiosk itself says so too, not only the doctor: `kiosk status` (and the admin screen,
+  // from the same StatusView) names the file and the rule.
+  ::setenv("KIOSK_ASSETS", assets.path.c_str(), 1);
+  const Run js = Cli({"kiosk", "--data", k.data.string(), "--json", "status"}, true);
+  const Run text = Cli({"kiosk", "--data", k.data.string(), "status"}, false);
+  ::unsetenv("KIOSK_ASSETS");
+  CHECK(js.rc == 0);
+  CHECK(js.report.at("barcode_rules").at("loaded") == false);
+  CHECK(js.report.at("barcode_rules").at("error").get<std::string>().find("rules/0/pattern") != std::string::npos);
+  CHECK(text.out.find("barcode rules NOT LOADED") != std::string::npos);
+  const Run fine = Cli({"kiosk", "--data", k.data.string(), "--json", "status"}, true);
+  CHECK(fine.report.at("barcode_rules").at("loaded") == true);
+  CHECK(fine.report.at("barcode_rules").at("error") == "");
 }
 
 TEST_CASE("the clock is checked against the build date and the journal") {
