@@ -30,7 +30,7 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
-#include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/barcode/site_rules.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
 #include "platform/scanner_set.hpp"
@@ -91,15 +91,13 @@ std::string UserName(uid_t uid) {
 // The kiosk classifies with the built-in rules when the site's file does not load, so a file it
 // refuses (a pattern the matcher does not support, a typo) would otherwise go unseen.
 Check CheckBarcodeRules() {
-  const fs::path rules = AssetsDir() / "barcode_rules.json";
-  std::error_code ec;
-  if (!fs::exists(rules, ec)) return Pass("barcode_rules", "no " + rules.string() + ": the built-in rules");
-  auto loaded = kiosk::barcode::Classifier::FromFile(rules);
-  if (!loaded.ok())
-    return Fail("barcode_rules", loaded.error().message + " (the kiosk uses its built-in rules meanwhile)",
+  const kiosk::barcode::SiteRules rules = kiosk::barcode::LoadSiteRules();
+  if (!rules.file_exists) return Pass("barcode_rules", "no " + rules.path.string() + ": the built-in rules");
+  if (rules.error)
+    return Fail("barcode_rules", rules.error->message + " (the kiosk uses its built-in rules meanwhile)",
                 "correct the rule it names (docs/scanners.md lists what a pattern may use), or restore the "
                 "packaged file with `apt-get install --reinstall kiosk`");
-  return Pass("barcode_rules", rules.string() + " loads");
+  return Pass("barcode_rules", rules.path.string() + " loads");
 }
 
 // ---- config -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 #include "kiosk/cli/cli.hpp"
 #include "kiosk/cli/output.hpp"
 #include "kiosk/core/assets.hpp"
-#include "kiosk/core/barcode/classify.hpp"
+#include "kiosk/core/barcode/site_rules.hpp"
 #include "kiosk/core/barcode/gs1.hpp"
 #include "kiosk/core/config.hpp"
 #include "kiosk/services/kiosk.hpp"
@@ -28,15 +28,12 @@ namespace fs = std::filesystem;
 
 barcode::Classifier LoadClassifier(Context& ctx, bool& ok) {
   ok = true;
-  fs::path rules = AssetsDir() / "barcode_rules.json";
-  if (!fs::exists(rules)) return barcode::Classifier::Default();
-  auto c = barcode::Classifier::FromFile(rules);
-  if (!c.ok()) {
-    ReportError(ctx, c.error());
+  barcode::SiteRules rules = barcode::LoadSiteRules();
+  if (rules.error) {
+    ReportError(ctx, *rules.error);
     ok = false;
-    return barcode::Classifier::Default();
   }
-  return std::move(c).value();
+  return std::move(rules.classifier);  // the built-in rules when the file was refused
 }
 
 std::string_view KindTitle(barcode::Kind k) {

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "kiosk/core/assets.hpp"
 #include "kiosk/core/crypto.hpp"
+#include "kiosk/core/barcode/site_rules.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/reference_store.hpp"
@@ -179,12 +179,9 @@ Result<std::unique_ptr<Kiosk>> Kiosk::Open(const OpenOptions& options) {
                      "from a backup.");
   impl->kiosk_id = **id;
   impl->journal = std::make_unique<storage::JournalStore>(*impl->db, impl->kiosk_id, impl->key, *impl->clock);
-  const auto rules = AssetsDir() / "barcode_rules.json";
-  if (std::filesystem::exists(rules, ec)) {
-    auto c = barcode::Classifier::FromFile(rules);
-    if (c.ok()) impl->classifier = std::move(*c);
-    else impl->rules_error = c.error().message;  // it names the file
-  }
+  barcode::SiteRules rules = barcode::LoadSiteRules();
+  impl->classifier = std::move(rules.classifier);
+  if (rules.error) impl->rules_error = rules.error->message;  // it names the file
   return std::unique_ptr<Kiosk>(new Kiosk(std::move(impl)));
 }
 
