@@ -7,9 +7,12 @@
 # coverage (cov/ft) at the end, wall and CPU seconds, and merges the inputs that add coverage into
 # fuzz/corpus/TARGET (-merge=1), so the campaign's corpus is kept in the repository.
 # A crash stops the campaign with the input kept in build/fuzz/ and the line to reproduce it.
-# To end a campaign early: kill this script, then send SIGINT to its fuzzer and merge by hand
-# (build/fuzz/fuzz/fuzz_T -merge=1 fuzz/corpus/T build/fuzz/campaign-T). Never pause one with
+# To end a campaign early, send SIGINT (Ctrl-C) or SIGTERM to this script: it stops the fuzzer,
+# merges what it found, prints the figures and runs no further target. Never pause one with
 # SIGSTOP: libFuzzer's unit timeout is wall-clock, and the paused unit is reported as a timeout.
+# Each fuzzer runs in a session of its own whose autogroup gets nice 19 too: with the kernel's
+# autogroups (Debian's default), nice alone only ranks processes within one session, and a
+# fuzzer started from another terminal took a full core's share from benchmarks at nice 0.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if (($# < 2)); then
@@ -32,24 +35,43 @@ cpu_of() {   # CPU seconds (user + system) of one process
   echo $(((f[13] + f[14]) / ticks))
 }
 
+# Once the fuzzer has a session of its own, its autogroup gets nice 19 (not this script's: that
+# may be the caller's terminal). Without autogroups (the file is missing) nice alone does it.
+background_autogroup() {
+  local mine i
+  mine="$(cat /proc/$$/autogroup 2>/dev/null)" || return 0
+  for ((i = 0; i < 50; i++)); do
+    [[ "$(cat "/proc/$1/autogroup" 2>/dev/null)" != "$mine" ]] && break
+    sleep 0.1
+  done
+  [[ "$(cat "/proc/$1/autogroup" 2>/dev/null)" != "$mine" ]] && echo 19 >"/proc/$1/autogroup" 2>/dev/null
+  return 0
+}
+
+stop=0
+pid=""
+trap 'stop=1' INT TERM
 for t in "$@"; do
+  ((stop)) && break
   work="$build/campaign-$t"
   mkdir -p "$work" "$here/fuzz/corpus/$t"
   log="$build/campaign_$t.log"
   start="$(date -u +%H:%M)"
   t0="$(date +%s)"
-  nice -n 19 "$build/fuzz/fuzz_$t" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # setsid execs in place here (a background job of a script leads no process group), so $! is the fuzzer.
+  nice -n 19 setsid "$build/fuzz/fuzz_$t" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/crash-$t-" "$work" "$here/fuzz/corpus/$t" >"$log" 2>&1 &
   pid=$!
+  background_autogroup "$pid"
   cpu=0
-  while kill -0 "$pid" 2>/dev/null; do
+  while ((!stop)) && kill -0 "$pid" 2>/dev/null; do
     cpu="$(cpu_of "$pid")"
-    if ((cpu >= cpu_goal)); then
-      kill -INT "$pid"
-      break
-    fi
-    sleep 5
+    ((cpu >= cpu_goal)) && break
+    sleep 5 &
+    wait $! || true   # a signal to this script ends the wait at once
   done
+  if kill -0 "$pid" 2>/dev/null; then kill -INT "$pid"; fi   # the goal reached, or this script stopped
+  while kill -0 "$pid" 2>/dev/null; do sleep 1; done
   wait "$pid" || true   # libFuzzer exits 72 when interrupted; a crash is told by its log below
   wall=$(($(date +%s) - t0))
   if grep -q "^==[0-9]*== ERROR\|deadly signal\|Test unit written" "$log"; then
@@ -65,5 +87,7 @@ for t in "$@"; do
   before="$(ls "$here/fuzz/corpus/$t" | wc -l)"
   "$build/fuzz/fuzz_$t" -merge=1 "$here/fuzz/corpus/$t" "$work" >"$build/campaign_${t}_merge.log" 2>&1
   after="$(ls "$here/fuzz/corpus/$t" | wc -l)"
-  echo "fuzz_$t: from $start UTC, ${wall} s wall, ${cpu} s CPU, ${execs:-?} executions, cov ${cov:-?} ft ${ft:-?}, no crash; corpus $before -> $after inputs"
+  how=""
+  ((stop)) && how=" (stopped early by a signal)"
+  echo "fuzz_$t: from $start UTC, ${wall} s wall, ${cpu} s CPU$how, ${execs:-?} executions, cov ${cov:-?} ft ${ft:-?}, no crash; corpus $before -> $after inputs"
 done
