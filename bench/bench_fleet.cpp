@@ -37,6 +37,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -130,9 +131,14 @@ class CentralProcess {
 
   void Start(int port) {
     m_port = port;
+    const pid_t harness = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) Die("fork failed");
     if (pid == 0) {
+      // Dies with the harness (Ctrl-C, a kill): a central left behind would hold its port and its
+      // database connections. Start runs on the main thread only, which lives as long as the run.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != harness) std::_Exit(127);  // it died before prctl
       const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (fd >= 0) {
         ::dup2(fd, 1);
