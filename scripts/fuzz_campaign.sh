@@ -50,7 +50,7 @@ background_autogroup() {
 
 stop=0
 pid=""
-trap 'stop=1' INT TERM
+trap 'stop=1' INT TERM HUP   # HUP too: the fuzzer, in a session of its own, no longer gets the terminal's
 for t in "$@"; do
   ((stop)) && break
   work="$build/campaign-$t"
@@ -59,7 +59,9 @@ for t in "$@"; do
   start="$(date -u +%H:%M)"
   t0="$(date +%s)"
   # setsid execs in place here (a background job of a script leads no process group), so $! is the fuzzer.
+  # -max_total_time (wall) only bounds a fuzzer this script can no longer stop (a SIGKILL of it).
   nice -n 19 setsid "$build/fuzz/fuzz_$t" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time=$((cpu_goal * 20 + 3600)) \
     -artifact_prefix="$build/crash-$t-" "$work" "$here/fuzz/corpus/$t" >"$log" 2>&1 &
   pid=$!
   background_autogroup "$pid"
