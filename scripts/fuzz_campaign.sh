@@ -49,7 +49,6 @@ background_autogroup() {
 }
 
 stop=0
-pid=""
 trap 'stop=1' INT TERM HUP   # HUP too: the fuzzer, in a session of its own, no longer gets the terminal's
 for t in "$@"; do
   ((stop)) && break

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "kiosk/core/crypto.hpp"
 #include "kiosk/core/barcode/site_rules.hpp"
+#include "kiosk/core/crypto.hpp"
 #include "kiosk/core/rules/loyalty.hpp"
 #include "kiosk/services/kiosk_impl.hpp"
 #include "storage/reference_store.hpp"
